@@ -1,0 +1,28 @@
+"""neuronlab: see, and do, how neurons network to learn (almost) anything.
+
+    >>> import numpy as np, neuronlab as nl
+    >>> net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    >>> x = np.linspace(-np.pi, np.pi, 100)
+    >>> history = nl.fit(net, x, np.sin(x), progress=False)
+"""
+
+from . import activations, losses, optim
+from . import data
+from .data import DataError, load_csv
+from .expr import Expression, ExpressionError, expr
+from .io import FormatError, from_torch, load, save
+from .losses import TargetError
+from .network import Dense, Network, ShapeError, mlp
+from .neuron import Neuron
+from .tensor import DTypeError, Tensor, tensor
+from .train import History, NotTrainableError, TrainingDiverged, fit
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "activations", "losses", "optim",
+    "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
+    "expr", "Expression", "load", "save", "from_torch", "load_csv",
+    "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",
+    "TrainingDiverged", "FormatError",
+]

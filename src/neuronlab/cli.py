@@ -1,0 +1,222 @@
+"""The ``neuronlab`` command.
+
+    neuronlab fit "x*sin(3*x)" --domain -3 3 --hidden 16 --out fit-out
+    neuronlab fit --data points.csv --target y
+
+A user's mistake prints one line on stderr and exits with code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import data as _data
+from . import plot
+from .expr import expr
+from .io import atomic_write
+from .network import mlp
+from .train import fit
+
+MAX_POINTS = 1_000_000
+MAX_NEURONS = 4096
+MAX_LAYERS = 32
+EXPRESSION_EPOCHS = 10_000  # full-batch Adam steps for an expression: about a second for 16 neurons
+
+
+class UsageError(ValueError):
+    """A command-line argument that cannot be used."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line on stderr, exit code 2 (argparse prints usage too)
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _layers(args) -> list[int]:
+    if args.layers is not None:
+        try:
+            sizes = [int(s) for s in args.layers.split(",") if s.strip()]
+        except ValueError:
+            raise UsageError(f"--layers takes neuron counts separated by commas, like 16,16; got {args.layers!r}")
+        if not sizes:
+            raise UsageError("--layers needs at least one hidden layer, like 16 or 16,16")
+    else:
+        sizes = [args.hidden]
+    if not all(1 <= s <= MAX_NEURONS for s in sizes) or len(sizes) > MAX_LAYERS:
+        raise UsageError(f"hidden layers need 1 to {MAX_NEURONS} neurons each, at most {MAX_LAYERS} layers; "
+                         f"got {sizes}")
+    return sizes
+
+
+def _fit_options(args) -> dict:
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
+    if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a positive number, got {args.lr}")
+    return {"optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs, "seed": args.seed,
+            "progress": not args.quiet}
+
+
+def _write_summary(out: Path, summary: dict) -> None:
+    atomic_write(out / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
+
+
+def _fit_expression(args) -> int:
+    f = expr(args.expression)
+    if "y" in f.variables:
+        raise UsageError(f"fit takes a function of x alone; {args.expression!r} uses y")
+    a, b = args.domain
+    if not (math.isfinite(a) and math.isfinite(b) and a < b):
+        raise UsageError(f"--domain needs two finite numbers A < B, got {a} {b}")
+    if not 2 <= args.points <= MAX_POINTS:
+        raise UsageError(f"--points must be between 2 and {MAX_POINTS}, got {args.points}")
+    x = np.linspace(a, b, args.points)
+    y = f(x)
+    if not np.all(np.isfinite(y)):
+        bad = x[~np.isfinite(y)][0]
+        raise UsageError(f"{args.expression} is not finite at x = {bad:g}; choose a domain where it is defined")
+    sizes = _layers(args)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    # Train on x scaled to [-1, 1] and y to mean 0, std 1, then fold the scaling into the weights.
+    x_mid, x_half = (a + b) / 2, (b - a) / 2
+    y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+    net = mlp([1, *sizes, 1], activation=args.activation, seed=args.seed)
+    options = _fit_options(args)
+    options["epochs"] = options["epochs"] or EXPRESSION_EPOCHS
+    history = fit(net, (x - x_mid) / x_half, (y - y_mean) / y_std, loss="mse", **options)
+    net = net.fold_scaling(x_mid, x_half, y_mean, y_std)
+
+    err = np.abs(net.predict(x)[:, 0] - y)
+    print(f"{args.expression} on [{a:g}, {b:g}] with {net.describe()}: max |error| {err.max():.4g}, "
+          f"mean |error| {err.mean():.4g} over {len(x)} points ({history.epochs} epochs, {history.time:.2f} s)")
+    net.save(out / "model.npz")
+    plot.save(plot.function_fit(net, f, (a, b), history), out / "fit.png")
+    _write_summary(out, {"expression": args.expression, "domain": [a, b], "network": net.describe(),
+                         "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
+                         "epochs": history.epochs, "seconds": history.time, "optimizer": history.optimizer})
+    print(f"wrote {out / 'model.npz'}, {out / 'fit.png'}, {out / 'summary.json'}")
+    return 0
+
+
+def _fit_data(args) -> int:
+    ds = _data.load_csv(args.data, args.target)
+    sizes = _layers(args)
+    n = len(ds.x)
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(n)
+    n_test = int(round(0.2 * n)) if n >= 10 else 0
+    test, train = order[:n_test], order[n_test:]
+    x_mean, x_std = ds.x[train].mean(axis=0), ds.x[train].std(axis=0)
+    x_std[x_std == 0] = 1.0
+    x_scaled = (ds.x - x_mean) / x_std
+    validation = 0.15 if len(train) >= 50 else 0.0
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    is_test = np.zeros(n, bool)
+    is_test[test] = True
+    summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
+               "rows": n, "held_out_rows": n_test}
+
+    if ds.task == "classification":
+        k = ds.n_classes
+        net = mlp([ds.x.shape[1], *sizes, k], activation=args.activation, seed=args.seed)
+        history = fit(net, x_scaled[train], ds.y[train], loss="cross_entropy", validation=validation,
+                      **_fit_options(args))
+        net = net.fold_scaling(x_mean, x_std)
+        predicted = np.argmax(net.predict(ds.x), axis=1)
+        where = test if n_test else train
+        accuracy = float(np.mean(predicted[where] == ds.y[where]))
+        split = "held-out" if n_test else "training"
+        print(f"{ds.target_name}: {k} classes ({', '.join(ds.classes)}) from {len(ds.feature_names)} features, "
+              f"{net.describe()}: accuracy {accuracy:.1%} on {len(where)} {split} rows "
+              f"({history.epochs} epochs, {history.time:.2f} s)")
+        figure = plot.confusion(ds.y[where], predicted[where], ds.classes, history)
+        summary.update(classes=ds.classes, accuracy=accuracy, accuracy_on=split,
+                       note="the network outputs one score (logit) per class, in the order of 'classes'")
+    else:
+        y_mean, y_std = float(ds.y[train].mean()), float(ds.y[train].std()) or 1.0
+        net = mlp([ds.x.shape[1], *sizes, 1], activation=args.activation, seed=args.seed)
+        history = fit(net, x_scaled[train], (ds.y[train] - y_mean) / y_std, loss="mse", validation=validation,
+                      **_fit_options(args))
+        net = net.fold_scaling(x_mean, x_std, y_mean, y_std)
+        predicted = net.predict(ds.x)[:, 0]
+        where = test if n_test else train
+        err = np.abs(predicted[where] - ds.y[where])
+        rmse = float(np.sqrt(np.mean(err**2)))
+        variance = float(np.sum((ds.y[where] - ds.y[where].mean()) ** 2))
+        r2 = 1 - float(np.sum(err**2)) / variance if variance > 0 else float("nan")
+        split = "held-out" if n_test else "training"
+        print(f"{ds.target_name} from {len(ds.feature_names)} features, {net.describe()}: on {len(where)} {split} "
+              f"rows max |error| {err.max():.4g}, mean |error| {err.mean():.4g}, RMSE {rmse:.4g}, R^2 {r2:.4f} "
+              f"({history.epochs} epochs, {history.time:.2f} s)")
+        figure = plot.predicted_vs_actual(ds.y, predicted, history, test_mask=is_test)
+        summary.update(max_abs_error=float(err.max()), mean_abs_error=float(err.mean()), rmse=rmse, r2=r2,
+                       errors_on=split)
+    net.save(out / "model.npz")
+    plot.save(figure, out / "fit.png")
+    summary.update(network=net.describe(), epochs=history.epochs, seconds=history.time)
+    _write_summary(out, summary)
+    print(f"wrote {out / 'model.npz'}, {out / 'fit.png'}, {out / 'summary.json'}")
+    return 0
+
+
+def _fit(args) -> int:
+    if (args.expression is None) == (args.data is None):
+        raise UsageError("give an expression to fit, like \"sin(3*x)\", or --data FILE.csv (not both)")
+    if args.target is not None and args.data is None:
+        raise UsageError("--target names a column of --data FILE.csv")
+    return _fit_data(args) if args.data is not None else _fit_expression(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="neuronlab", description="See, and do, how neurons network to learn (almost) anything.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser("fit", help="fit a network to an expression or a CSV file",
+                            description="Fit a network to a function of x (an expression) or to a CSV file, "
+                                        "and write the model, a plot and a summary into --out.")
+    p.add_argument("expression", nargs="?", help='a function of x, e.g. "x*sin(3*x)" (^ means power)')
+    p.add_argument("--data", metavar="FILE.csv", help="a CSV file with a header row")
+    p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    p.add_argument("--domain", nargs=2, type=float, default=(-3.0, 3.0), metavar=("A", "B"),
+                   help="the x range for an expression (default: -3 3)")
+    p.add_argument("--points", type=int, default=200, help="sample points of the expression (default: 200)")
+    p.add_argument("--hidden", type=int, default=16, help="neurons in the single hidden layer (default: 16)")
+    p.add_argument("--layers", metavar="N,N,...", help="hidden layer sizes instead of --hidden, e.g. 16,16")
+    p.add_argument("--activation", default="tanh", help="hidden activation (default: tanh)")
+    p.add_argument("--optimizer", default="auto", choices=["auto", "adam", "sgd"])
+    p.add_argument("--lr", type=float, help="learning rate (default: 0.01 for Adam, 0.1 for SGD)")
+    p.add_argument("--epochs", type=int, help="passes over the data (default: 10000 for an expression, "
+                   "about 3000 steps for a CSV)")
+    p.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffles (default: 0)")
+    p.add_argument("--out", default="neuronlab-fit", help="output folder (default: neuronlab-fit)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_fit)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print(f"neuronlab {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as err:  # our errors are ValueErrors that say what went wrong
+        message = " ".join(str(err).split()) or type(err).__name__
+        print(f"neuronlab {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""Networks: layers of neurons feeding layers of neurons.
+
+A ``Dense`` layer is many neurons side by side: ``g(x @ W + b)`` with ``W[i, j]`` the weight from input i
+to neuron j. A ``Network`` runs layers in sequence. The output neuron's weighted sum is the
+*superposition* of the last hidden layer's graphs, each scaled by its outgoing weight:
+``contributions(x).sum(1) + b_out`` is exactly that sum.
+
+    >>> net = mlp([1, 16, 1], activation="tanh", seed=0)
+    >>> net.predict(np.array([[0.0], [1.0]])).shape
+    (2, 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations
+from .tensor import Tensor, as_dtype
+
+_HE_INIT = {"relu", "leaky_relu", "gelu", "silu", "softplus"}
+
+
+class ShapeError(ValueError):
+    """Data or weights whose shape does not fit the network."""
+
+
+class Dense:
+    """A layer of ``neurons`` neurons, each seeing all ``inputs``: ``g(x @ W + b)``.
+
+    Args:
+        inputs: number of inputs (features, or neurons in the layer before).
+        neurons: number of neurons in this layer (its outputs).
+        activation: name of g (see ``nl.activations.names()``); ``"linear"`` by default.
+        weights, bias: starting values, shapes (inputs, neurons) and (neurons,); random if omitted.
+        seed: seed (or ``np.random.Generator``) for the random start.
+        dtype: ``"float64"`` (default) or ``"float32"``.
+
+    Random start: He-normal weights (std sqrt(2/inputs)) for ReLU-like activations, Glorot-uniform
+    (limit sqrt(6/(inputs+neurons))) for the others; biases uniform in ±1/sqrt(inputs), as in PyTorch,
+    so one-input neurons start with thresholds spread over the input range.
+
+    Shape:
+        x: (n, inputs) -> (n, neurons)
+    """
+
+    def __init__(self, inputs: int, neurons: int, activation: str = "linear", *, weights=None, bias=None,
+                 seed=None, dtype="float64"):
+        if int(inputs) < 1 or int(neurons) < 1:
+            raise ShapeError(f"a layer needs at least 1 input and 1 neuron, got {inputs} and {neurons}")
+        self.inputs, self.neurons = int(inputs), int(neurons)
+        self.activation = activations.get(activation)
+        dtype = as_dtype(dtype)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        if weights is None:
+            if self.activation.name in _HE_INIT:
+                weights = rng.normal(0.0, np.sqrt(2.0 / self.inputs), (self.inputs, self.neurons))
+            else:
+                limit = np.sqrt(6.0 / (self.inputs + self.neurons))
+                weights = rng.uniform(-limit, limit, (self.inputs, self.neurons))
+        if bias is None:
+            bound = 1.0 / np.sqrt(self.inputs)
+            bias = rng.uniform(-bound, bound, self.neurons)
+        weights = np.array(weights, dtype=dtype)
+        bias = np.atleast_1d(np.array(bias, dtype=dtype))
+        if weights.shape != (self.inputs, self.neurons):
+            raise ShapeError(f"weights must have shape ({self.inputs}, {self.neurons}), got {weights.shape}")
+        if bias.shape != (self.neurons,):
+            raise ShapeError(f"bias must have shape ({self.neurons},), got {bias.shape}")
+        self.W = Tensor(weights, requires_grad=True, dtype=dtype)
+        self.b = Tensor(bias, requires_grad=True, dtype=dtype)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W.dtype
+
+    def weighted_sum(self, x: Tensor) -> Tensor:
+        """z = x @ W + b, one column per neuron."""
+        return x @ self.W + self.b
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return self.weighted_sum(x).activation(self.activation.name)
+
+    def forward_array(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) as plain arrays, without recording a graph."""
+        z = x @ self.W.data + self.b.data
+        return z, self.activation.value(z)
+
+    def parameters(self) -> list[Tensor]:
+        return [self.W, self.b]
+
+    def __repr__(self) -> str:
+        return f"Dense({self.inputs}, {self.neurons}, activation={self.activation.name!r})"
+
+
+class Network:
+    """Layers run one after the other.
+
+    Args:
+        layers: ``Dense`` layers whose sizes chain (each layer's inputs = the previous layer's neurons).
+
+    Shape:
+        x: (n, inputs) -> (n, outputs); with one input, a flat array of n numbers is n samples.
+
+    Example:
+        >>> net = Network([Dense(1, 2, activation="step", weights=[[1.0, 1.0]], bias=[0.0, -1.0]),
+        ...                Dense(2, 1, weights=[[1.0], [-1.0]], bias=[0.0])])
+        >>> net.predict(np.array([-0.5, 0.5, 1.5]))[:, 0]      # a bump of height 1 on [0, 1)
+        array([0., 1., 0.])
+    """
+
+    def __init__(self, layers):
+        layers = list(layers)
+        if not layers:
+            raise ShapeError("a network needs at least one layer")
+        for i, (a, b) in enumerate(zip(layers, layers[1:])):
+            if a.neurons != b.inputs:
+                raise ShapeError(
+                    f"layer {i + 1} has {a.neurons} neurons but layer {i + 2} expects {b.inputs} inputs"
+                )
+            if a.dtype != b.dtype:
+                raise ShapeError(f"layers {i + 1} and {i + 2} have different dtypes ({a.dtype}, {b.dtype})")
+        self.layers = layers
+
+    # ---------------------------------------------------------------- shape and parameters
+    @property
+    def inputs(self) -> int:
+        return self.layers[0].inputs
+
+    @property
+    def outputs(self) -> int:
+        return self.layers[-1].neurons
+
+    @property
+    def sizes(self) -> list[int]:
+        """Neurons per layer, inputs first: ``[1, 16, 1]`` for a 1-16-1 network."""
+        return [self.inputs] + [layer.neurons for layer in self.layers]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.layers[0].dtype
+
+    def parameters(self) -> list[Tensor]:
+        """``[W1, b1, W2, b2, ...]``."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def n_parameters(self) -> int:
+        return sum(p.size for p in self.parameters())
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = None
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of all weights, keyed ``"0.W"``, ``"0.b"``, ``"1.W"``, ..."""
+        return {f"{i}.{name}": p.data.copy() for i, layer in enumerate(self.layers)
+                for name, p in (("W", layer.W), ("b", layer.b))}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Put weights from ``state_dict()`` back (copied into the existing arrays)."""
+        for i, layer in enumerate(self.layers):
+            for name, p in (("W", layer.W), ("b", layer.b)):
+                value = np.asarray(state[f"{i}.{name}"])
+                if value.shape != p.shape:
+                    raise ShapeError(f"{i}.{name} has shape {value.shape}, expected {p.shape}")
+                p.data[...] = value
+
+    def copy(self) -> "Network":
+        return Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.copy(),
+                              bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers])
+
+    # ---------------------------------------------------------------- computing
+    def as_input(self, x) -> np.ndarray:
+        """``x`` as an (n, inputs) array of the network's dtype, or a ShapeError saying why not."""
+        if isinstance(x, Tensor):
+            x = x.data
+        x = np.asarray(x)
+        if x.dtype.kind not in "fiub":
+            raise ShapeError(f"inputs must be numbers, got an array of {x.dtype}")
+        if x.ndim == 1 and self.inputs == 1:
+            x = x.reshape(-1, 1)
+        if x.ndim != 2 or x.shape[1] != self.inputs:
+            raise ShapeError(
+                f"this network takes {self.inputs} input{'s' if self.inputs > 1 else ''} per sample: "
+                f"x must have shape (n, {self.inputs}), got {x.shape}"
+            )
+        return x.astype(self.dtype, copy=False)
+
+    def __call__(self, x) -> Tensor:
+        """The output as a Tensor, recording the operations so ``backward()`` can run."""
+        if isinstance(x, Tensor):
+            if x.dtype != self.dtype:
+                raise ShapeError(f"x is {x.dtype} but the network is {self.dtype}")
+            out = x if x.ndim == 2 else Tensor(self.as_input(x.data))
+        else:
+            out = Tensor(self.as_input(x))
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def predict(self, x) -> np.ndarray:
+        """The output as an (n, outputs) ndarray (no graph recorded)."""
+        a = self.as_input(x)
+        for layer in self.layers:
+            _, a = layer.forward_array(a)
+        return a
+
+    def layer_values(self, x) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(z, a) for every layer: weighted sums and activations, as arrays."""
+        a, values = self.as_input(x), []
+        for layer in self.layers:
+            z, a = layer.forward_array(a)
+            values.append((z, a))
+        return values
+
+    def contributions(self, x, output: int = 0) -> np.ndarray:
+        """w_i · h_i(x) for each neuron i of the last hidden layer, shape (n, hidden).
+
+        Their sum plus the output bias is the output neuron's weighted sum (before its activation):
+        the output graph is the superposition of the hidden graphs, each scaled by its weight.
+        """
+        if len(self.layers) < 2:
+            raise ShapeError("contributions need a hidden layer; this network has a single layer")
+        if not 0 <= output < self.outputs:
+            raise ShapeError(f"output must be in 0..{self.outputs - 1}, got {output}")
+        hidden = self.layer_values(x)[-2][1]
+        return hidden * self.layers[-1].W.data[:, output]
+
+    # ---------------------------------------------------------------- rescaling, saving
+    def fold_scaling(self, x_mean=0.0, x_scale=1.0, y_mean=0.0, y_scale=1.0) -> "Network":
+        """A network on raw data equal to this one on scaled data.
+
+        If this network was trained on ``(x - x_mean) / x_scale`` to predict ``(y - y_mean) / y_scale``,
+        the returned network takes raw x and gives raw y: the scalings are folded into the first layer's
+        and the last (linear) layer's weights.
+        """
+        net = self.copy()
+        x_mean = np.broadcast_to(np.asarray(x_mean, dtype=self.dtype), (self.inputs,))
+        x_scale = np.broadcast_to(np.asarray(x_scale, dtype=self.dtype), (self.inputs,))
+        first, last = net.layers[0], net.layers[-1]
+        # z = ((x - m) / s) @ W + b = x @ (W / s) + (b - (m / s) @ W)
+        first.b.data[...] = first.b.data - (x_mean / x_scale) @ first.W.data
+        first.W.data[...] = first.W.data / x_scale[:, None]
+        if np.any(np.asarray(y_mean) != 0) or np.any(np.asarray(y_scale) != 1):
+            if last.activation.name != "linear":
+                raise ShapeError("output scaling can only be folded into a linear output layer")
+            y_mean = np.broadcast_to(np.asarray(y_mean, dtype=self.dtype), (self.outputs,))
+            y_scale = np.broadcast_to(np.asarray(y_scale, dtype=self.dtype), (self.outputs,))
+            # y = (h @ W + b) * s + m = h @ (W * s) + (b * s + m)
+            last.W.data[...] = last.W.data * y_scale
+            last.b.data[...] = last.b.data * y_scale + y_mean
+        return net
+
+    def save(self, path) -> None:
+        """Write the network to ``path`` (see ``nl.load``); atomic, no pickled code."""
+        from .io import save
+
+        save(self, path)
+
+    def to_torch(self):
+        """An equivalent ``torch.nn.Sequential`` (needs torch)."""
+        from .io import to_torch
+
+        return to_torch(self)
+
+    def describe(self) -> str:
+        parts = [str(self.inputs)] + [f"{l.neurons} {l.activation.name}" for l in self.layers]
+        return " -> ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Network({self.describe()}, {self.n_parameters()} parameters, {self.dtype})"
+
+
+def mlp(sizes, activation: str = "tanh", output_activation: str = "linear", seed=None,
+        dtype="float64") -> Network:
+    """A fully connected network: ``sizes[0]`` inputs, hidden layers, ``sizes[-1]`` outputs.
+
+    Args:
+        sizes: e.g. ``[1, 16, 1]``: one input, 16 hidden neurons, one output.
+        activation: the hidden layers' activation.
+        output_activation: the last layer's (``"linear"`` for regression and for logits).
+        seed: makes the random start reproducible.
+        dtype: ``"float64"`` or ``"float32"``.
+
+    Example:
+        >>> mlp([2, 8, 8, 3], activation="relu", seed=1)
+        Network(2 -> 8 relu -> 8 relu -> 3 linear, 123 parameters, float64)
+    """
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2:
+        raise ShapeError(f"sizes needs at least inputs and outputs, e.g. [1, 16, 1]; got {sizes}")
+    if min(sizes) < 1:
+        raise ShapeError(f"every layer needs at least one neuron, got {sizes}")
+    rng = np.random.default_rng(seed)
+    layers = [
+        Dense(n_in, n_out, activation if i < len(sizes) - 2 else output_activation, seed=rng, dtype=dtype)
+        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]))
+    ]
+    return Network(layers)

@@ -1,0 +1,146 @@
+"""Optimizers, in order of increasing complexity: they move each weight against its gradient.
+
+Same shape as PyTorch: ``opt = SGD(net.parameters(), lr=0.1)``, then per step ``opt.zero_grad()``,
+``loss.backward()``, ``opt.step()``. Per-parameter state (momentum, Adam's moments) lives in
+``opt.state``, keyed by the parameter.
+
+    >>> from neuronlab.tensor import Tensor
+    >>> w = Tensor([1.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()        # w - 0.1 * 2w
+    >>> w.data
+    array([0.8])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class Optimizer:
+    """Base class: holds the parameters, the learning rate and the per-parameter state."""
+
+    name = "optimizer"
+
+    def __init__(self, params, lr: float):
+        self.params: list[Tensor] = list(params)
+        if not self.params:
+            raise ValueError("the optimizer got no parameters")
+        if not all(isinstance(p, Tensor) for p in self.params):
+            raise TypeError("parameters must be Tensors (e.g. net.parameters())")
+        self.lr = float(lr)
+        if not np.isfinite(self.lr) or self.lr <= 0:
+            raise ValueError(f"the learning rate must be a positive number, got {lr}")
+        self.state: dict[Tensor, dict] = {}
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum: ``w -= lr * v``, ``v = momentum * v + grad``.
+
+    Args:
+        params: the Tensors to update.
+        lr: learning rate (step size).
+        momentum: 0 for plain gradient descent; 0.9 is usual.
+        weight_decay: adds ``weight_decay * w`` to each gradient (L2 regularisation).
+        nesterov: look-ahead momentum (needs momentum > 0).
+    """
+
+    name = "sgd"
+
+    def __init__(self, params, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False):
+        super().__init__(params, lr)
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if nesterov and momentum == 0:
+            raise ValueError("nesterov momentum needs momentum > 0")
+        self.momentum, self.weight_decay, self.nesterov = float(momentum), float(weight_decay), nesterov
+
+    def step(self) -> None:
+        for p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                state = self.state.setdefault(p, {})
+                if "velocity" not in state:
+                    state["velocity"] = np.array(g, dtype=p.dtype)
+                else:  # v = momentum * v + g
+                    v = state["velocity"]
+                    v *= self.momentum
+                    v += g
+                v = state["velocity"]
+                g = g + self.momentum * v if self.nesterov else v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam: steps scaled per weight by running averages of the gradient and of its square.
+
+    m = b1·m + (1-b1)·g,  v = b2·v + (1-b2)·g²,  w -= lr · m̂ / (sqrt(v̂) + eps), with m̂, v̂ the
+    bias-corrected averages (Kingma & Ba, 2015; PyTorch's formulation).
+
+    Args:
+        params: the Tensors to update.
+        lr: learning rate; 1e-3 is the classic default, 1e-2 suits small function-fitting networks.
+        betas: (b1, b2) decay rates of the averages.
+        eps: keeps the division finite.
+        weight_decay: adds ``weight_decay * w`` to each gradient (L2 regularisation).
+    """
+
+    name = "adam"
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        super().__init__(params, lr)
+        b1, b2 = betas
+        if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+            raise ValueError(f"betas must be in [0, 1), got {betas}")
+        self.betas, self.eps, self.weight_decay = (float(b1), float(b2)), float(eps), float(weight_decay)
+
+    def step(self) -> None:
+        b1, b2 = self.betas
+        for p in self.params:
+            if p.grad is None:
+                continue
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
+            state["step"] += 1
+            t, m, v = state["step"], state["m"], state["v"]
+            m *= b1
+            m += (1.0 - b1) * g
+            v *= b2
+            v += (1.0 - b2) * g * g
+            step_size = self.lr / (1.0 - b1**t)
+            denom = np.sqrt(v) / np.sqrt(1.0 - b2**t) + self.eps
+            p.data -= step_size * (m / denom)
+
+
+_OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def names() -> list[str]:
+    return list(_OPTIMIZERS)
+
+
+def get(name):
+    """The optimizer class called ``name`` ("sgd", "adam")."""
+    try:
+        return _OPTIMIZERS[str(name).lower()]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of: auto, {', '.join(names())}") from None

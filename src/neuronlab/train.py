@@ -1,0 +1,371 @@
+"""fit(): learn a network's weights from examples by backpropagation.
+
+Each step takes a batch, computes the outputs and the loss, runs ``backward()`` to get d loss / d weight
+for every weight, and lets the optimizer move the weights downhill.
+
+    >>> import numpy as np, neuronlab as nl
+    >>> x = np.linspace(-np.pi, np.pi, 64).reshape(-1, 1)
+    >>> net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    >>> history = nl.fit(net, x, np.sin(x), epochs=500, progress=False)
+    >>> history.loss[-1] < history.loss[0]
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import losses as _losses
+from . import optim as _optim
+from .data import DataError
+from .network import Network, ShapeError
+from .tensor import Tensor
+
+DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
+FULL_BATCH_LIMIT = 1024  # up to this many training points, batch_size=None means the whole set
+STEP_BUDGET = 3000  # epochs=None: about this many optimizer steps (at least 10 epochs)
+
+
+class NotTrainableError(ValueError):
+    """A network gradient descent cannot train (a step activation: zero gradient almost everywhere)."""
+
+
+class TrainingDiverged(ValueError):
+    """The loss or a weight became NaN or infinite; the network kept its last finite weights."""
+
+    def __init__(self, message: str, history: "History"):
+        super().__init__(message)
+        self.history = history
+
+
+@dataclass
+class History:
+    """What happened during ``fit``: one entry per epoch, plus how and why it ended.
+
+    ``metrics`` holds ``rmse`` and ``r2`` for regression or ``accuracy`` for classification, measured on
+    the predictions made during each epoch's steps, and ``val_...`` versions on the validation split.
+    """
+
+    loss: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    metrics: dict = field(default_factory=dict)
+    epochs: int = 0
+    steps: int = 0
+    time: float = 0.0
+    stopped: str = ""
+    best_epoch: int | None = None
+    optimizer: str = ""
+    optimizer_reason: str = ""
+    lr: float = 0.0
+    batch_size: int = 0
+    task: str = "regression"
+    n_train: int = 0
+    n_validation: int = 0
+
+    def summary(self) -> str:
+        parts = [f"{self.epochs} epochs ({self.steps} steps) in {self.time:.2f} s with {self.optimizer}",
+                 f"loss {self.loss[-1]:.4g}" if self.loss else "no epoch finished"]
+        if self.val_loss:
+            parts.append(f"validation loss {min(self.val_loss):.4g} (best, epoch {self.best_epoch})")
+        parts.append(f"stopped: {self.stopped}")
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"History({self.summary()})"
+
+
+def _labels_or_targets(net: Network, y, loss_name: str, n: int) -> np.ndarray:
+    if loss_name == "cross_entropy":
+        if net.outputs < 2:
+            raise DataError("cross_entropy needs one output per class (at least 2); use binary_cross_entropy "
+                            "for a single output")
+        return _losses.class_labels(y, n, net.outputs)
+    y = np.asarray(y)
+    if y.dtype.kind not in "fiub":
+        raise DataError(f"targets must be numbers, got an array of {y.dtype}")
+    y = y.astype(net.dtype)
+    if y.ndim == 1 and net.outputs == 1:
+        y = y.reshape(-1, 1)
+    if y.shape != (n, net.outputs):
+        raise DataError(f"y must have shape ({n}, {net.outputs}) to match x and the network's outputs, "
+                        f"got {y.shape}")
+    if not np.all(np.isfinite(y)):
+        bad = int(np.argmax(~np.all(np.isfinite(y), axis=1)))
+        raise DataError(f"y contains NaN or infinity (first at row {bad})")
+    if loss_name == "binary_cross_entropy" and not np.all((y == 0) | (y == 1)):
+        raise DataError("binary_cross_entropy needs targets that are 0 or 1")
+    return y
+
+
+def _check_trainable(net: Network) -> None:
+    for i, layer in enumerate(net.layers):
+        if not layer.activation.learnable:
+            raise NotTrainableError(
+                f"layer {i + 1} uses the {layer.activation.name} activation: its gradient is zero almost "
+                "everywhere (flat on both sides of the jump), so backpropagation cannot move the weights "
+                "feeding it. Train with 'sigmoid' (a smooth step; the steeper, the closer), 'tanh' or 'relu' "
+                "instead, or set step weights by hand (nl.Dense(..., weights=..., bias=...))"
+            )
+
+
+def _make_optimizer(net, optimizer, lr):
+    if isinstance(optimizer, _optim.Optimizer):
+        if lr is not None:
+            optimizer.lr = float(lr)
+        return optimizer, f"{optimizer.name} (given)"
+    name = str(optimizer).lower()
+    if name == "auto":
+        lr = DEFAULT_LR["adam"] if lr is None else lr
+        return _optim.Adam(net.parameters(), lr=lr), f"auto: Adam (lr={lr:g}) suits every loss and network size"
+    cls = _optim.get(name)
+    lr = DEFAULT_LR[name] if lr is None else lr
+    if cls is _optim.SGD:
+        return cls(net.parameters(), lr=lr, momentum=0.9), f"SGD with momentum 0.9 (lr={lr:g}), as asked"
+    return cls(net.parameters(), lr=lr), f"{name} (lr={lr:g}), as asked"
+
+
+def _positive_int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise DataError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _non_negative(value, name: str) -> float:
+    value = float(value)
+    if not math.isfinite(value) or value < 0:
+        raise DataError(f"{name} must be a finite number >= 0, got {value!r}")
+    return value
+
+
+class _Scores:
+    """Running metrics over one epoch's predictions (RMSE and R^2, or accuracy)."""
+
+    def __init__(self, task: str, loss_name: str, y_all: np.ndarray):
+        self.task, self.loss_name = task, loss_name
+        if task == "regression":
+            self.total_variance = float(np.sum((y_all - y_all.mean(axis=0)) ** 2))
+        self.reset()
+
+    def reset(self):
+        self.count, self.squared, self.correct = 0, 0.0, 0
+
+    def add(self, out: np.ndarray, y: np.ndarray) -> None:
+        self.count += len(y)
+        if self.task == "regression":
+            self.squared += float(np.sum((out - y) ** 2))
+        elif self.loss_name == "cross_entropy":
+            self.correct += int(np.sum(np.argmax(out, axis=1) == y))
+        else:
+            self.correct += int(np.sum((out > 0) == (y > 0.5)))
+
+    def values(self, outputs: int) -> dict:
+        if self.task == "regression":
+            rmse = math.sqrt(self.squared / (self.count * outputs))
+            r2 = 1.0 - self.squared / self.total_variance if self.total_variance > 0 else float("nan")
+            return {"rmse": rmse, "r2": r2}
+        return {"accuracy": self.correct / self.count}
+
+
+def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, batch_size=None, tol=None,
+        validation: float = 0.0, seed=None, progress: bool = True, l1: float = 0.0, l2: float = 0.0,
+        patience=None, callback=None) -> History:
+    """Train ``net`` on ``(x, y)`` by backpropagation; returns the ``History``.
+
+    Args:
+        net: the network; its weights are updated in place.
+        x: (n, inputs) inputs (a flat array when the network has one input).
+        y: (n, outputs) targets for regression; (n,) integer labels for ``cross_entropy``;
+            0/1 values for ``binary_cross_entropy``.
+        loss: ``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"`` (or a callable).
+        optimizer: ``"auto"`` (Adam), ``"adam"``, ``"sgd"`` (momentum 0.9) or an ``Optimizer``.
+        lr: learning rate; ``None`` means 0.01 for Adam, 0.1 for SGD.
+        epochs: passes over the training set; ``None`` means about 3000 steps (at least 10 epochs).
+        batch_size: points per step; ``None`` means all of them up to 1024 points, else 128.
+        tol: stop as soon as an epoch's training loss is at or below ``tol``.
+        validation: fraction of the points held out; training stops early when their loss has not
+            improved for ``patience`` epochs, and the best weights are restored.
+        seed: seeds the shuffles and the split; ``None`` means 0, so a run repeats exactly.
+        progress: show a progress bar with the loss and the speed.
+        l1, l2: add ``l1 * sum|w|`` and ``l2 * sum w^2`` over the weights (not the biases) to the loss.
+        patience: epochs without validation improvement before stopping; ``None`` means max(10, epochs/10).
+        callback: ``callback(epoch, history)`` after every epoch; returning ``False`` stops training.
+
+    Raises:
+        DataError, ShapeError, TargetError: inputs that do not fit (the message says how).
+        NotTrainableError: a step activation (gradient zero almost everywhere).
+        TrainingDiverged: the loss or a weight became NaN/inf; the weights are the last finite ones.
+
+    Example:
+        >>> x = np.linspace(-1, 1, 50); net = nl.mlp([1, 8, 1], seed=0)
+        >>> nl.fit(net, x, x**2, epochs=200, progress=False).stopped
+        'epochs'
+    """
+    if not isinstance(net, Network):
+        raise DataError(f"fit needs a neuronlab Network, got {type(net).__name__}")
+    loss_fn = _losses.get(loss)
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", "custom")
+    task = "classification" if loss_name in _losses.CLASSIFICATION else "regression"
+    _check_trainable(net)
+
+    x = net.as_input(x)
+    n = x.shape[0]
+    if n == 0:
+        raise DataError("there are no training points")
+    if not np.all(np.isfinite(x)):
+        bad = int(np.argmax(~np.all(np.isfinite(x), axis=1)))
+        raise DataError(f"x contains NaN or infinity (first at row {bad})")
+    y = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if y.ndim == 0 or len(y) != n:
+        raise DataError(f"x has {n} rows but y has {len(y) if y.ndim else 'a single value'}: "
+                        "they must match one to one")
+    y = _labels_or_targets(net, y, loss_name, n)
+
+    validation = _non_negative(validation, "validation")
+    if validation >= 1:
+        raise DataError(f"validation is the held-out fraction, in [0, 1); got {validation}")
+    l1, l2 = _non_negative(l1, "l1"), _non_negative(l2, "l2")
+    tol = None if tol is None else _non_negative(tol, "tol")
+    if lr is not None and (not math.isfinite(float(lr)) or float(lr) <= 0):
+        raise DataError(f"lr must be a positive number, got {lr!r}")
+
+    rng = np.random.default_rng(0 if seed is None else seed)
+    n_val = int(round(n * validation))
+    if validation > 0 and (n_val < 1 or n - n_val < 1):
+        raise DataError(f"a validation fraction of {validation} leaves no points for one side of {n} points")
+    if n_val:
+        order = rng.permutation(n)
+        x_train, y_train, x_val, y_val = x[order[n_val:]], y[order[n_val:]], x[order[:n_val]], y[order[:n_val]]
+    else:
+        x_train, y_train, x_val, y_val = x, y, None, None
+    n_train = len(x_train)
+
+    batch = n_train if batch_size is None and n_train <= FULL_BATCH_LIMIT else (
+        128 if batch_size is None else _positive_int(batch_size, "batch_size"))
+    batch = min(batch, n_train)
+    steps_per_epoch = math.ceil(n_train / batch)
+    epochs = max(10, math.ceil(STEP_BUDGET / steps_per_epoch)) if epochs is None else _positive_int(epochs, "epochs")
+    patience = max(10, epochs // 10) if patience is None else _positive_int(patience, "patience")
+
+    opt, reason = _make_optimizer(net, optimizer, lr)
+    history = History(optimizer=opt.name, optimizer_reason=reason, lr=opt.lr, batch_size=batch, task=task,
+                      n_train=n_train, n_validation=n_val)
+    scores = _Scores(task, loss_name, y_train)
+    val_scores = _Scores(task, loss_name, y_val) if n_val else None
+    params = net.parameters()
+    weights = [layer.W for layer in net.layers]
+    last_finite = [np.empty_like(p.data) for p in params]
+    best_loss, best_state, since_best = math.inf, None, 0
+
+    def diverged(what: str, epoch: int) -> TrainingDiverged:
+        history.time = time.perf_counter() - start
+        history.stopped = "diverged"
+        return TrainingDiverged(
+            f"training diverged in epoch {epoch + 1}: {what} with learning rate lr={opt.lr:g}. The network "
+            f"keeps its last finite weights. Try a smaller learning rate, e.g. lr={opt.lr / 10:g}.", history)
+
+    bar = _ProgressBar(epochs) if progress else None
+    start = time.perf_counter()
+    history.stopped = "epochs"
+    try:
+        for epoch in range(epochs):
+            order = rng.permutation(n_train) if batch < n_train else None
+            scores.reset()
+            epoch_loss = 0.0
+            for first in range(0, n_train, batch):
+                if order is None:
+                    xb, yb = x_train, y_train
+                else:
+                    idx = order[first:first + batch]
+                    xb, yb = x_train[idx], y_train[idx]
+                out = net(xb)
+                data_loss = loss_fn(out, yb)
+                total = data_loss
+                if l2:
+                    total = total + l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=net.dtype))
+                if l1:
+                    total = total + l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=net.dtype))
+                value = float(total.data)
+                if not math.isfinite(value):
+                    raise diverged(f"the loss became {value}", epoch)
+                opt.zero_grad()
+                total.backward()
+                for keep, p in zip(last_finite, params):
+                    np.copyto(keep, p.data)
+                opt.step()
+                history.steps += 1
+                if not all(np.isfinite(p.data).all() for p in params):
+                    for keep, p in zip(last_finite, params):
+                        np.copyto(p.data, keep)
+                    raise diverged("a weight became NaN or infinite", epoch)
+                epoch_loss += float(data_loss.data) * len(yb)
+                scores.add(out.data, yb)
+
+            history.epochs = epoch + 1
+            history.loss.append(epoch_loss / n_train)
+            for key, value in scores.values(net.outputs).items():
+                history.metrics.setdefault(key, []).append(value)
+            if n_val:
+                val_out = net.predict(x_val)
+                val_loss = float(loss_fn(Tensor(val_out), y_val).data)
+                history.val_loss.append(val_loss)
+                val_scores.reset()
+                val_scores.add(val_out, y_val)
+                for key, value in val_scores.values(net.outputs).items():
+                    history.metrics.setdefault("val_" + key, []).append(value)
+                if val_loss < best_loss:
+                    best_loss, best_state, since_best = val_loss, net.state_dict(), 0
+                    history.best_epoch = epoch + 1
+                else:
+                    since_best += 1
+            if bar:
+                bar.update(epoch + 1, history.loss[-1], history.steps, time.perf_counter() - start)
+            if tol is not None and history.loss[-1] <= tol:
+                history.stopped = "tol"
+                break
+            if n_val and since_best >= patience:
+                history.stopped = "early_stop"
+                break
+            if callback is not None and callback(epoch, history) is False:
+                history.stopped = "callback"
+                break
+    except KeyboardInterrupt:
+        history.stopped = "interrupted"
+    finally:
+        if bar:
+            bar.close()
+    if best_state is not None:
+        net.load_state_dict(best_state)
+    history.time = time.perf_counter() - start
+    return history
+
+
+class _ProgressBar:
+    """A rich progress bar showing the epoch, the loss and the speed (refreshed at most 10 times a second)."""
+
+    def __init__(self, epochs: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]fit[/bold] epoch"), MofNCompleteColumn(), BarColumn(),
+            TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[speed]}"), TimeElapsedColumn(),
+            auto_refresh=False,
+        )
+        self.task = self.progress.add_task("fit", total=epochs, loss="-", speed="")
+        self.progress.start()
+        self.last = 0.0
+
+    def update(self, epoch: int, loss: float, steps: int, elapsed: float) -> None:
+        speed = f"{steps / elapsed:,.0f} steps/s" if elapsed > 0 else ""
+        self.progress.update(self.task, completed=epoch, loss=f"{loss:.4g}", speed=speed)
+        now = time.perf_counter()
+        if now - self.last >= 0.1:
+            self.last = now
+            self.progress.refresh()
+
+    def close(self) -> None:
+        self.progress.refresh()
+        self.progress.stop()
