@@ -65,6 +65,7 @@ class History:
     task: str = "regression"
     n_train: int = 0
     n_validation: int = 0
+    validation_indices: np.ndarray | None = None  # rows of x held out for validation
 
     def summary(self) -> str:
         parts = [f"{self.epochs} epochs ({self.steps} steps) in {self.time:.2f} s with {self.optimizer}",
@@ -171,7 +172,7 @@ class _Scores:
 
 
 def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, batch_size=None, tol=None,
-        validation: float = 0.0, seed=None, progress: bool = True, l1: float = 0.0, l2: float = 0.0,
+        validation: float = 0.0, seed=None, progress=True, l1: float = 0.0, l2: float = 0.0,
         patience=None, callback=None) -> History:
     """Train ``net`` on ``(x, y)`` by backpropagation; returns the ``History``.
 
@@ -189,7 +190,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         validation: fraction of the points held out; training stops early when their loss has not
             improved for ``patience`` epochs, and the best weights are restored.
         seed: seeds the shuffles and the split; ``None`` means 0, so a run repeats exactly.
-        progress: show a progress bar with the loss and the speed.
+        progress: show a progress bar with the loss and the speed (``True``, or a ``rich.console.Console``
+            to draw it on).
         l1, l2: add ``l1 * sum|w|`` and ``l2 * sum w^2`` over the weights (not the biases) to the loss.
         patience: epochs without validation improvement before stopping; ``None`` means max(10, epochs/10).
         callback: ``callback(epoch, history)`` after every epoch; returning ``False`` stops training.
@@ -252,7 +254,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
 
     opt, reason = _make_optimizer(net, optimizer, lr)
     history = History(optimizer=opt.name, optimizer_reason=reason, lr=opt.lr, batch_size=batch, task=task,
-                      n_train=n_train, n_validation=n_val)
+                      n_train=n_train, n_validation=n_val,
+                      validation_indices=np.sort(order[:n_val]) if n_val else None)
     scores = _Scores(task, loss_name, y_train)
     val_scores = _Scores(task, loss_name, y_val) if n_val else None
     params = net.parameters()
@@ -267,76 +270,77 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             f"training diverged in epoch {epoch + 1}: {what} with learning rate lr={opt.lr:g}. The network "
             f"keeps its last finite weights. Try a smaller learning rate, e.g. lr={opt.lr / 10:g}.", history)
 
-    bar = _ProgressBar(epochs) if progress else None
+    bar = _ProgressBar(epochs, console=None if progress is True else progress) if progress else None
     start = time.perf_counter()
     history.stopped = "epochs"
-    try:
-        for epoch in range(epochs):
-            order = rng.permutation(n_train) if batch < n_train else None
-            scores.reset()
-            epoch_loss = 0.0
-            for first in range(0, n_train, batch):
-                if order is None:
-                    xb, yb = x_train, y_train
-                else:
-                    idx = order[first:first + batch]
-                    xb, yb = x_train[idx], y_train[idx]
-                out = net(xb)
-                data_loss = loss_fn(out, yb)
-                total = data_loss
-                if l2:
-                    total = total + l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=net.dtype))
-                if l1:
-                    total = total + l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=net.dtype))
-                value = float(total.data)
-                if not math.isfinite(value):
-                    raise diverged(f"the loss became {value}", epoch)
-                opt.zero_grad()
-                total.backward()
-                for keep, p in zip(last_finite, params):
-                    np.copyto(keep, p.data)
-                opt.step()
-                history.steps += 1
-                if not all(np.isfinite(p.data).all() for p in params):
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained below
+        try:
+            for epoch in range(epochs):
+                order = rng.permutation(n_train) if batch < n_train else None
+                scores.reset()
+                epoch_loss = 0.0
+                for first in range(0, n_train, batch):
+                    if order is None:
+                        xb, yb = x_train, y_train
+                    else:
+                        idx = order[first:first + batch]
+                        xb, yb = x_train[idx], y_train[idx]
+                    out = net(xb)
+                    data_loss = loss_fn(out, yb)
+                    total = data_loss
+                    if l2:
+                        total = total + l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=net.dtype))
+                    if l1:
+                        total = total + l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=net.dtype))
+                    value = float(total.data)
+                    if not math.isfinite(value):
+                        raise diverged(f"the loss became {value}", epoch)
+                    opt.zero_grad()
+                    total.backward()
                     for keep, p in zip(last_finite, params):
-                        np.copyto(p.data, keep)
-                    raise diverged("a weight became NaN or infinite", epoch)
-                epoch_loss += float(data_loss.data) * len(yb)
-                scores.add(out.data, yb)
+                        np.copyto(keep, p.data)
+                    opt.step()
+                    history.steps += 1
+                    if not all(np.isfinite(p.data).all() for p in params):
+                        for keep, p in zip(last_finite, params):
+                            np.copyto(p.data, keep)
+                        raise diverged("a weight became NaN or infinite", epoch)
+                    epoch_loss += float(data_loss.data) * len(yb)
+                    scores.add(out.data, yb)
 
-            history.epochs = epoch + 1
-            history.loss.append(epoch_loss / n_train)
-            for key, value in scores.values(net.outputs).items():
-                history.metrics.setdefault(key, []).append(value)
-            if n_val:
-                val_out = net.predict(x_val)
-                val_loss = float(loss_fn(Tensor(val_out), y_val).data)
-                history.val_loss.append(val_loss)
-                val_scores.reset()
-                val_scores.add(val_out, y_val)
-                for key, value in val_scores.values(net.outputs).items():
-                    history.metrics.setdefault("val_" + key, []).append(value)
-                if val_loss < best_loss:
-                    best_loss, best_state, since_best = val_loss, net.state_dict(), 0
-                    history.best_epoch = epoch + 1
-                else:
-                    since_best += 1
+                history.epochs = epoch + 1
+                history.loss.append(epoch_loss / n_train)
+                for key, value in scores.values(net.outputs).items():
+                    history.metrics.setdefault(key, []).append(value)
+                if n_val:
+                    val_out = net.predict(x_val)
+                    val_loss = float(loss_fn(Tensor(val_out), y_val).data)
+                    history.val_loss.append(val_loss)
+                    val_scores.reset()
+                    val_scores.add(val_out, y_val)
+                    for key, value in val_scores.values(net.outputs).items():
+                        history.metrics.setdefault("val_" + key, []).append(value)
+                    if val_loss < best_loss:
+                        best_loss, best_state, since_best = val_loss, net.state_dict(), 0
+                        history.best_epoch = epoch + 1
+                    else:
+                        since_best += 1
+                if bar:
+                    bar.update(epoch + 1, history.loss[-1], history.steps, time.perf_counter() - start)
+                if tol is not None and history.loss[-1] <= tol:
+                    history.stopped = "tol"
+                    break
+                if n_val and since_best >= patience:
+                    history.stopped = "early_stop"
+                    break
+                if callback is not None and callback(epoch, history) is False:
+                    history.stopped = "callback"
+                    break
+        except KeyboardInterrupt:
+            history.stopped = "interrupted"
+        finally:
             if bar:
-                bar.update(epoch + 1, history.loss[-1], history.steps, time.perf_counter() - start)
-            if tol is not None and history.loss[-1] <= tol:
-                history.stopped = "tol"
-                break
-            if n_val and since_best >= patience:
-                history.stopped = "early_stop"
-                break
-            if callback is not None and callback(epoch, history) is False:
-                history.stopped = "callback"
-                break
-    except KeyboardInterrupt:
-        history.stopped = "interrupted"
-    finally:
-        if bar:
-            bar.close()
+                bar.close()
     if best_state is not None:
         net.load_state_dict(best_state)
     history.time = time.perf_counter() - start
@@ -346,13 +350,13 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
 class _ProgressBar:
     """A rich progress bar showing the epoch, the loss and the speed (refreshed at most 10 times a second)."""
 
-    def __init__(self, epochs: int):
+    def __init__(self, epochs: int, console=None):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
             TextColumn("[bold]fit[/bold] epoch"), MofNCompleteColumn(), BarColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[speed]}"), TimeElapsedColumn(),
-            auto_refresh=False,
+            auto_refresh=False, console=console,
         )
         self.task = self.progress.add_task("fit", total=epochs, loss="-", speed="")
         self.progress.start()

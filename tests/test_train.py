@@ -1,0 +1,152 @@
+import io
+
+import numpy as np
+import pytest
+
+import neuronlab as nl
+
+X = np.linspace(-np.pi, np.pi, 100)
+
+
+def test_tanh_network_fits_sine():
+    net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    history = nl.fit(net, X, np.sin(X), progress=False)
+    assert np.abs(net.predict(X)[:, 0] - np.sin(X)).max() < 0.03
+    assert history.stopped == "epochs" and history.optimizer == "adam" and "auto" in history.optimizer_reason
+    assert history.metrics["r2"][-1] > 0.999
+    # RMSE from the per-epoch predictions agrees with the epoch's MSE
+    assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]), rel=1e-9)
+
+
+def test_mlp_separates_xor():
+    train, test = nl.data.xor(400, seed=0), nl.data.xor(400, seed=1)
+    net = nl.mlp([2, 8, 2], activation="tanh", seed=0)
+    history = nl.fit(net, train.x, train.y, loss="cross_entropy", progress=False)
+    accuracy = np.mean(np.argmax(net.predict(test.x), axis=1) == test.y)
+    assert accuracy >= 0.95
+    assert history.metrics["accuracy"][-1] >= 0.95 and "rmse" not in history.metrics
+
+
+def test_binary_cross_entropy_on_circle():
+    d = nl.data.circle(300, seed=0)
+    net = nl.mlp([2, 8, 1], activation="relu", seed=0)
+    history = nl.fit(net, d.x, d.y, loss="binary_cross_entropy", epochs=400, progress=False)
+    assert history.metrics["accuracy"][-1] >= 0.95
+
+
+def test_same_seed_same_result_different_seed_different_result():
+    def run(seed):
+        net = nl.mlp([1, 8, 1], seed=0)
+        nl.fit(net, X, np.cos(X), epochs=20, batch_size=16, seed=seed, validation=0.2, progress=False)
+        return np.concatenate([p.data.ravel() for p in net.parameters()])
+
+    assert np.array_equal(run(3), run(3))
+    assert not np.array_equal(run(3), run(4))
+
+
+def test_divergence_guard_keeps_last_finite_weights():
+    x = np.linspace(0, 10, 50)
+    net = nl.mlp([1, 8, 1], activation="relu", seed=0)
+    seen = []
+    with pytest.raises(nl.TrainingDiverged, match=r"lr=1e\+06.*last finite weights.*smaller learning rate") as err:
+        nl.fit(net, x, 100 * x, optimizer="sgd", lr=1e6, epochs=200, progress=False,
+               callback=lambda epoch, h: seen.append(net.state_dict()))
+    assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
+    assert err.value.history.stopped == "diverged"
+    assert isinstance(err.value, ValueError)
+
+
+def test_step_networks_cannot_be_trained_and_we_say_why():
+    net = nl.mlp([1, 4, 1], activation="step", seed=0)
+    with pytest.raises(nl.NotTrainableError, match="zero almost everywhere.*sigmoid"):
+        nl.fit(net, X, np.sin(X), progress=False)
+
+
+def test_tol_stops_once_the_loss_is_low_enough():
+    net = nl.mlp([1, 16, 1], seed=0)
+    history = nl.fit(net, X, np.sin(X), epochs=5000, tol=1e-3, progress=False)
+    assert history.stopped == "tol" and history.loss[-1] <= 1e-3 and history.epochs < 5000
+    assert all(loss > 1e-3 for loss in history.loss[:-1])
+
+
+def test_validation_early_stopping_restores_the_best_weights():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 60)
+    y = np.sin(3 * x) + rng.normal(0, 0.3, x.shape)  # noisy: a big net overfits
+    net = nl.mlp([1, 64, 64, 1], seed=0)
+    history = nl.fit(net, x, y, validation=0.3, lr=0.03, epochs=3000, patience=30, progress=False)
+    assert history.stopped == "early_stop"
+    assert history.epochs == history.best_epoch + 30
+    held_out = history.validation_indices
+    assert len(held_out) == history.n_validation == 18
+    restored = float(nl.losses.mse(nl.Tensor(net.predict(x[held_out])), y[held_out]).data)
+    assert restored == pytest.approx(min(history.val_loss), rel=1e-12)
+    assert "val_rmse" in history.metrics and len(history.metrics["val_r2"]) == history.epochs
+
+
+def test_l1_and_l2_shrink_the_weights():
+    def weight_size(**kwargs):
+        net = nl.mlp([1, 16, 1], seed=0)
+        nl.fit(net, X, np.sin(X), epochs=500, progress=False, **kwargs)
+        return sum(np.abs(layer.W.data).sum() for layer in net.layers)
+
+    plain = weight_size()
+    assert weight_size(l2=0.01) < 0.8 * plain
+    assert weight_size(l1=0.01) < 0.8 * plain
+
+
+def test_float32_training_stays_float32():
+    net = nl.mlp([1, 8, 1], seed=0, dtype="float32")
+    nl.fit(net, X, np.sin(X), epochs=50, progress=False)
+    assert all(p.dtype == np.float32 for p in net.parameters())
+
+
+def test_callback_and_interrupt_stop_cleanly():
+    net = nl.mlp([1, 4, 1], seed=0)
+    history = nl.fit(net, X, X, epochs=100, progress=False, callback=lambda epoch, h: epoch < 4)
+    assert history.stopped == "callback" and history.epochs == 5
+
+    def interrupt(epoch, h):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    history = nl.fit(net, X, X, epochs=100, progress=False, callback=interrupt)
+    assert history.stopped == "interrupted" and history.epochs == 3
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(x=np.array([0.0, np.nan, 1.0]), y=np.zeros(3)), "x contains NaN or infinity .first at row 1"),
+    (dict(x=np.zeros(3), y=np.array([0.0, 1.0, np.inf])), "y contains NaN or infinity .first at row 2"),
+    (dict(x=np.zeros(3), y=np.zeros(4)), "x has 3 rows but y has 4"),
+    (dict(x=np.zeros((3, 2)), y=np.zeros(3)), r"shape \(n, 1\), got \(3, 2\)"),
+    (dict(x=np.zeros(3), y=np.zeros((3, 2))), r"y must have shape \(3, 1\)"),
+    (dict(x=np.zeros(3), y=np.zeros(3), validation=1.0), "validation"),
+    (dict(x=np.zeros(3), y=np.zeros(3), epochs=0), "epochs must be a whole number >= 1"),
+    (dict(x=np.zeros(3), y=np.zeros(3), lr=-0.1), "lr must be a positive number"),
+    (dict(x=np.zeros(3), y=np.zeros(3), l2=-1), "l2 must be"),
+    (dict(x=np.zeros(3), y=np.zeros(3), loss="hinge"), "unknown loss"),
+    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="lbfgs"), "unknown optimizer"),
+])
+def test_bad_input_is_explained(kwargs, message):
+    net = nl.mlp([1, 4, 1], seed=0)
+    before = net.state_dict()
+    with pytest.raises(ValueError, match=message):
+        nl.fit(net, progress=False, **kwargs)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items())  # nothing lost
+
+
+def test_labels_outside_the_classes():
+    net = nl.mlp([2, 4, 3], seed=0)
+    with pytest.raises(ValueError, match="label 3 is outside the classes 0..2"):
+        nl.fit(net, np.zeros((4, 2)), [0, 1, 2, 3], loss="cross_entropy", progress=False)
+    with pytest.raises(ValueError, match="0 or 1"):
+        nl.fit(nl.mlp([2, 4, 1]), np.zeros((2, 2)), [0, 2], loss="binary_cross_entropy", progress=False)
+
+
+def test_progress_bar_shows_loss_and_speed():
+    from rich.console import Console
+
+    out = io.StringIO()
+    nl.fit(nl.mlp([1, 4, 1], seed=0), X, X, epochs=30, progress=Console(file=out, force_terminal=True, width=120))
+    text = out.getvalue()
+    assert "30/30" in text and "loss" in text and "steps/s" in text
