@@ -19,8 +19,17 @@ from .train import History, NotTrainableError, TrainingDiverged, fit
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # nl.plot on first use: matplotlib is imported only by those who draw
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'neuronlab' has no attribute {name!r}")
+
 __all__ = [
-    "activations", "losses", "optim",
+    "activations", "losses", "optim", "data", "plot",
     "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
     "expr", "Expression", "load", "save", "from_torch", "load_csv",
     "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",

@@ -7,7 +7,7 @@ is simpler), a one-line description, and whether backpropagation can learn throu
     >>> act = get("tanh")
     >>> z = np.array([0.0, 1.0]); a = act.value(z)
     >>> act.derivative(z, a)        # 1 - tanh(z)^2
-    array([1.       , 0.41997434])
+    array([1.        , 0.41997434])
 """
 
 from __future__ import annotations

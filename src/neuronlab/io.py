@@ -6,11 +6,14 @@ File format (version 1): a NumPy ``.npz`` archive (a zip of ``.npy`` arrays, no 
   "layers": [{"inputs": 1, "neurons": 16, "activation": "tanh"}, ...], "sha256": "..."}``
 - ``W0, b0, W1, b1, ...``: each layer's weights (inputs, neurons) and biases (neurons,).
 
-``sha256`` is taken over the weight arrays' bytes in that order, so a changed or damaged file is caught.
+``sha256`` is taken over the JSON of ``{"dtype", "layers"}`` (sorted keys) followed by the weight arrays'
+bytes in order, so a changed or damaged file is caught.
 Files are written to a temporary file beside the target and renamed over it: a crash mid-save leaves the
 old file (or none), never half a file.
 
-    >>> net = mlp([1, 4, 1], seed=0); net.save("model.npz"); same = load("model.npz")
+    net = nl.mlp([1, 4, 1], seed=0)
+    net.save("model.npz")
+    same = nl.load("model.npz")
 """
 
 from __future__ import annotations
@@ -37,8 +40,8 @@ class FormatError(ValueError):
     """A file that is not a valid neuronlab network (empty, truncated, foreign or changed)."""
 
 
-def _checksum(arrays: list[np.ndarray]) -> str:
-    digest = hashlib.sha256()
+def _checksum(dtype, layers, arrays: list[np.ndarray]) -> str:
+    digest = hashlib.sha256(json.dumps({"dtype": dtype, "layers": layers}, sort_keys=True).encode())
     for a in arrays:
         digest.update(np.ascontiguousarray(a).tobytes())
     return digest.hexdigest()
@@ -54,13 +57,13 @@ def save(net: Network, path) -> None:
         arrays[f"W{i}"], arrays[f"b{i}"] = layer.W.data, layer.b.data
     if not all(np.all(np.isfinite(a)) for a in arrays.values()):
         raise FormatError("the network has NaN or infinite weights; refusing to save them")
+    layers = [{"inputs": l.inputs, "neurons": l.neurons, "activation": l.activation.name} for l in net.layers]
     header = {
         "format": FORMAT,
         "version": VERSION,
         "dtype": str(net.dtype),
-        "layers": [{"inputs": l.inputs, "neurons": l.neurons, "activation": l.activation.name}
-                   for l in net.layers],
-        "sha256": _checksum(list(arrays.values())),
+        "layers": layers,
+        "sha256": _checksum(str(net.dtype), layers, list(arrays.values())),
     }
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -127,8 +130,9 @@ def _network_from(header, contents: dict, path) -> Network:
     if set(contents) != expected:
         raise FormatError(f"{path} holds arrays {sorted(contents)}, expected {sorted(expected)}")
     arrays = [contents[f"{kind}{i}"] for i in range(len(layers)) for kind in "Wb"]
-    if header.get("sha256") != _checksum(arrays):
-        raise FormatError(f"{path}: the weights do not match the header's checksum (changed or damaged)")
+    if header.get("sha256") != _checksum(dtype, layers, arrays):
+        raise FormatError(f"{path}: the weights or layers do not match the header's checksum "
+                          "(changed or damaged)")
     built = []
     for i, spec in enumerate(layers):
         try:

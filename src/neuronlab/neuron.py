@@ -59,7 +59,7 @@ class Neuron:
         w = self.weights[0]
         if w == 0:
             raise ValueError("with weight w = 0 the weighted sum never crosses zero: no threshold")
-        return -self.bias / w
+        return float(-self.bias / w)
 
     def weighted_sum(self, x) -> np.ndarray:
         """z = x @ w + b."""

@@ -3,8 +3,8 @@
 Every function returns a ``matplotlib.figure.Figure`` (shown inline in Jupyter; ``fig.savefig("a.png")``
 saves it). No pyplot state is touched, so figures can be made from any thread.
 
-    >>> fig = function_fit(net, nl.expr("sin(x)"), (-3, 3), history)
-    >>> fig.savefig("fit.png")
+    fig = nl.plot.function_fit(net, nl.expr("sin(x)"), (-3, 3), history)
+    fig.savefig("fit.png")
 """
 
 from __future__ import annotations

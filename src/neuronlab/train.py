@@ -202,6 +202,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         TrainingDiverged: the loss or a weight became NaN/inf; the weights are the last finite ones.
 
     Example:
+        >>> import numpy as np, neuronlab as nl
         >>> x = np.linspace(-1, 1, 50); net = nl.mlp([1, 8, 1], seed=0)
         >>> nl.fit(net, x, x**2, epochs=200, progress=False).stopped
         'epochs'

@@ -1,0 +1,7 @@
+"""``python -m neuronlab`` is the ``neuronlab`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+import contextlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import neuronlab as nl
+from neuronlab.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_fit_expression_writes_model_plot_and_summary(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["fit", "x*sin(3*x)", "--domain", "-2", "2", "--hidden", "16", "--epochs", "3000",
+                 "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "max |error|" in printed and "mean |error|" in printed
+    net = nl.load(out / "model.npz")  # folded scaling: works on raw x
+    x = np.linspace(-2, 2, 200)
+    error = np.abs(net.predict(x)[:, 0] - x * np.sin(3 * x))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["max_abs_error"] == pytest.approx(error.max(), rel=1e-9)
+    assert error.max() < 0.3 and error.mean() < 0.05
+    assert (out / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_fit_csv_regression_and_classification(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (200, 2))
+    table = "\n".join(f"{a:.5f},{b:.5f},{2 * a - b:.5f}" for a, b in x)
+    (tmp_path / "points.csv").write_text("a,b,target\n" + table + "\n")
+    assert main(["fit", "--data", str(tmp_path / "points.csv"), "--out", str(tmp_path / "reg"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "on 40 held-out rows" in printed and "R^2" in printed
+    assert json.loads((tmp_path / "reg" / "summary.json").read_text())["r2"] > 0.99
+
+    labels = np.where(x[:, 0] * x[:, 1] > 0, "same", "different")
+    table = "\n".join(f"{a:.5f},{label},{b:.5f}" for (a, b), label in zip(x, labels))
+    (tmp_path / "classes.csv").write_text("a,sign,b\n" + table + "\n")
+    assert main(["fit", "--data", str(tmp_path / "classes.csv"), "--target", "sign", "--hidden", "12",
+                 "--out", str(tmp_path / "cls"), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "2 classes (different, same)" in printed and "accuracy" in printed
+    summary = json.loads((tmp_path / "cls" / "summary.json").read_text())
+    assert summary["accuracy"] >= 0.9 and summary["classes"] == ["different", "same"]
+    net = nl.load(tmp_path / "cls" / "model.npz")
+    assert net.outputs == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "x*sin(3*x"], "never closed"),
+    (["fit"], "give an expression"),
+    (["fit", "sin(x)", "--data", "a.csv"], "not both"),
+    (["fit", "log(x)"], "not finite at x = -3"),
+    (["fit", "x*y"], "function of x alone"),
+    (["fit", "sin(x)", "--domain", "2", "1"], "A < B"),
+    (["fit", "sin(x)", "--layers", "16,a"], "--layers takes"),
+    (["fit", "sin(x)", "--hidden", "0"], "1 to 4096 neurons"),
+    (["fit", "sin(x)", "--activation", "step"], "zero almost everywhere"),
+    (["fit", "sin(x)", "--activation", "swoosh"], "unknown activation 'swoosh'"),
+    (["fit", "sin(x)", "--points", "10000000"], "--points must be between"),
+    (["fit", "--data", "missing.csv"], "No such file"),
+    (["fit", "sin(x)", "--optimizer", "lbfgs"], "invalid choice"),
+    (["fot"], "invalid choice"),
+])
+def test_user_mistakes_print_one_line_and_exit_2(args, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) if "invalid choice" in message else contextlib.nullcontext():
+        code = main(args + ["--out", str(tmp_path / "o"), "--quiet"] if args[0] == "fit" else args)
+        assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    done = subprocess.run([sys.executable, "-m", "neuronlab", "fit", "sqrt(x", "--out", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("neuronlab fit: error: could not read the expression")
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def run_example(*args):
+    done = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_examples_run(tmp_path):
+    printed = run_example(ROOT / "examples" / "fit_sine.py")
+    assert "superposition check: largest difference" in printed
+    run_example(ROOT / "examples" / "make_points.py", tmp_path / "points.csv")
+    assert (tmp_path / "points.csv").read_text() == (ROOT / "examples" / "points.csv").read_text()

@@ -1,0 +1,127 @@
+import json
+import os
+
+import numpy as np
+import pytest
+
+import neuronlab as nl
+from neuronlab import io as nio
+
+
+def trained_net(dtype="float64"):
+    net = nl.mlp([2, 5, 3, 1], activation="gelu", output_activation="sigmoid", seed=0, dtype=dtype)
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    nl.fit(net, x, x[:, :1] > 0, epochs=5, progress=False)
+    return net
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_round_trip_is_bit_for_bit(tmp_path, dtype):
+    net = trained_net(dtype)
+    net.save(tmp_path / "model.npz")
+    same = nl.load(tmp_path / "model.npz")
+    assert same.describe() == net.describe() and same.dtype == np.dtype(dtype)
+    for p, q in zip(net.parameters(), same.parameters()):
+        assert p.data.tobytes() == q.data.tobytes()
+    x = np.random.default_rng(1).normal(size=(4, 2))
+    assert same.predict(x).tobytes() == net.predict(x).tobytes()
+
+
+def test_crash_mid_save_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    old = nl.mlp([1, 2, 1], seed=0)
+    old.save(path)
+    before = path.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nio.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        nl.mlp([1, 9, 1], seed=1).save(path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]  # no temporary file left behind
+
+
+def test_nan_weights_are_not_saved(tmp_path):
+    net = nl.mlp([1, 2, 1], seed=0)
+    net.layers[0].W.data[0, 0] = np.nan
+    with pytest.raises(nl.FormatError, match="NaN"):
+        net.save(tmp_path / "bad.npz")
+    assert not (tmp_path / "bad.npz").exists()
+
+
+def rewrite(path, change):
+    """Load the archive's arrays, let `change` edit them (and the header dict), write them back."""
+    with np.load(path) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    header = json.loads(arrays["header"].tobytes())
+    change(arrays, header)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda p: p.write_bytes(b""), "is empty"),
+    (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "truncated or damaged"),
+    (lambda p: p.write_text("W0,b0\n1,2\n"), "not a neuronlab network file"),
+    (lambda p: np.savez(p, a=np.ones(3)), "not a neuronlab network .no header"),
+    (lambda p: rewrite(p, lambda a, h: a["W0"].__setitem__((0, 0), 42.0)), "checksum"),
+    (lambda p: rewrite(p, lambda a, h: h.update(version=99)), "format version 99"),
+    (lambda p: rewrite(p, lambda a, h: h.update(format="other")), "not a neuronlab network"),
+    (lambda p: rewrite(p, lambda a, h: a.pop("b1")), "holds arrays"),
+    (lambda p: rewrite(p, lambda a, h: h["layers"][0].update(activation="relu")), "checksum"),
+    (lambda p: rewrite(p, lambda a, h: h.pop("sha256")), "checksum"),
+])
+def test_damaged_files_are_refused_with_the_reason(tmp_path, damage, message):
+    path = tmp_path / "model.npz"
+    trained_net().save(path)
+    damage(path)
+    with pytest.raises(nl.FormatError, match=message):
+        nl.load(path)
+
+
+def test_object_arrays_are_never_unpickled(tmp_path):
+    path = tmp_path / "model.npz"
+    np.savez(path, header=np.array([{"format": "neuronlab-network"}], dtype=object))
+    with pytest.raises(nl.FormatError):
+        nl.load(path)
+
+
+def test_torch_round_trip(torch):
+    net = nl.mlp([3, 4, 4, 4, 4, 4, 4, 2], activation="tanh", seed=0)
+    for layer, name in zip(net.layers, ["sigmoid", "relu", "leaky_relu", "softplus", "silu", "sin", "linear"]):
+        layer.activation = nl.activations.get(name)
+    module = net.to_torch()
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_allclose(module(torch.tensor(x)).detach().numpy(), net.predict(x), rtol=1e-12)
+    back = nl.from_torch(module)
+    assert back.describe() == net.describe()
+    assert all(np.array_equal(p.data, q.data) for p, q in zip(net.parameters(), back.parameters()))
+
+
+def test_from_torch_reads_float32_modules_and_refuses_unknown_ones(torch):
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3).float(), torch.nn.GELU(), torch.nn.Linear(3, 1).float())
+    net = nl.from_torch(module)
+    assert net.dtype == np.float32 and net.describe() == "2 -> 3 gelu -> 1 linear"
+    with pytest.raises(ValueError, match="ELU has no neuronlab equivalent"):
+        nl.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ELU()))
+    step = nl.Network([nl.Dense(1, 2, "step", weights=[[1.0, 1.0]], bias=[0.0, -1.0]), nl.Dense(2, 1)])
+    x = np.array([[-0.5], [0.5], [1.5]])
+    np.testing.assert_array_equal(step.to_torch()(torch.tensor(x)).detach().numpy(), step.predict(x))
+    assert nl.from_torch(step.to_torch()).describe() == step.describe()
+
+
+def test_missing_torch_names_the_extra(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch":
+            raise ImportError("No module named 'torch'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    with pytest.raises(ImportError, match=r"neuronlab\[torch\]"):
+        nl.mlp([1, 2, 1]).to_torch()
