@@ -108,3 +108,176 @@ def save(fig: Figure, path, dpi: int = 110) -> None:
     """Save ``fig`` atomically (PNG, SVG or PDF, from the file name)."""
     fmt = str(path).rsplit(".", 1)[-1].lower()
     atomic_write(path, lambda f: fig.savefig(f, dpi=dpi, format=fmt))
+
+
+# ---------------------------------------------------------------- neurons and networks
+
+def neuron_range(neuron, span: float = 3.0) -> tuple[float, float]:
+    """An x range that shows a one-input neuron's interesting part: centred on its threshold s = -b/w."""
+    w = float(neuron.weights[0])
+    centre = -neuron.bias / w if w != 0 else 0.0
+    half = max(span, 4.0 / abs(w)) if w != 0 else span
+    return centre - half, centre + half
+
+
+def neuron(neuron, x_range=None, points: int = 801) -> Figure:
+    """The graph of a neuron's function g(w·x + b), its step threshold s = -b/w marked.
+
+    For two inputs, a heat map over ``x_range`` (both axes) with the line w1·x1 + w2·x2 + b = 0 drawn.
+    """
+    if neuron.inputs == 1:
+        a, b = x_range if x_range is not None else neuron_range(neuron)
+        x = np.linspace(a, b, points)
+        fig = Figure(figsize=(6, 3.8), layout="constrained")
+        ax = fig.subplots()
+        ax.plot(x, neuron(x), color=NETWORK_COLOR, lw=2, label=neuron.formula())
+        if neuron.weights[0] != 0:
+            s = neuron.threshold
+            ax.axvline(s, color=TARGET_COLOR, ls=":", lw=1)
+            ax.annotate(f"s = -b/w = {s:.3g}", (s, 0.5), xycoords=("data", "axes fraction"),
+                        xytext=(5, 0), textcoords="offset points", fontsize="small")
+        ax.set_xlabel("x")
+        ax.set_ylabel("output")
+        ax.set_title(f"one neuron: {neuron.formula()}")
+        ax.grid(alpha=0.3)
+        return fig
+    if neuron.inputs == 2:
+        a, b = x_range if x_range is not None else (-3.0, 3.0)
+        grid = np.linspace(a, b, 161)
+        x1, x2 = np.meshgrid(grid, grid)
+        values = neuron(np.stack([x1, x2], axis=-1))
+        fig = Figure(figsize=(5.2, 4.4), layout="constrained")
+        ax = fig.subplots()
+        image = ax.imshow(values, origin="lower", extent=(a, b, a, b), cmap="RdBu_r", aspect="auto")
+        fig.colorbar(image, ax=ax, label="output")
+        ax.contour(x1, x2, neuron.weighted_sum(np.stack([x1, x2], axis=-1)), levels=[0.0], colors="black",
+                   linewidths=1)
+        ax.set_xlabel("x1")
+        ax.set_ylabel("x2")
+        ax.set_title(f"one neuron: {neuron.formula()}\n(black line: weighted sum = 0)", fontsize="medium")
+        return fig
+    raise ValueError(f"a neuron's graph can be drawn for 1 or 2 inputs; this one has {neuron.inputs}")
+
+
+MAX_LEGEND = 12
+
+
+def network(net, x_range=(-3.0, 3.0), points: int = 601, target=None) -> Figure:
+    """The output graph built by superposition.
+
+    One input: top, each neuron of the last hidden layer's graph h_i(x); bottom, the weighted
+    contributions w_i·h_i(x) (thin), their sum plus the output bias (the output's weighted sum, thick) and,
+    if the output activation is not linear, the output itself. Two inputs: a small heat map per hidden
+    neuron, then the output's, as in TensorFlow Playground.
+    """
+    if len(net.layers) < 2:
+        raise ValueError("this network has no hidden layer: nothing to superpose")
+    if net.inputs == 2:
+        return _network_2d(net, x_range)
+    if net.inputs != 1:
+        raise ValueError(f"network graphs are drawn for 1 or 2 inputs; this network has {net.inputs}")
+    a, b = x_range
+    x = np.linspace(a, b, points)
+    values = net.layer_values(x)
+    hidden = values[-2][1]
+    parts = net.contributions(x)
+    weights = net.layers[-1].W.data[:, 0]
+    bias = float(net.layers[-1].b.data[0])
+    z_out, out = values[-1][0][:, 0], values[-1][1][:, 0]
+    fig = Figure(figsize=(10, 7), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1, 1.4])
+    act = net.layers[-2].activation.name
+    colors = _palette(hidden.shape[1])
+    for i in range(hidden.shape[1]):
+        label = f"h{i + 1}" if i < MAX_LEGEND else None
+        top.plot(x, hidden[:, i], color=colors[i], lw=1.3, label=label)
+        label = f"{weights[i]:+.3g} · h{i + 1}" if i < MAX_LEGEND else None
+        bottom.plot(x, parts[:, i], color=colors[i], lw=1, ls="--", label=label)
+    top.set_title(f"hidden neurons ({act}) of the last hidden layer: h_i(x)")
+    top.grid(alpha=0.3)
+    if hidden.shape[1] <= MAX_LEGEND:
+        top.legend(fontsize="x-small", ncol=min(hidden.shape[1], 6))
+    if target is not None:
+        bottom.plot(x, np.asarray(target(x), float), color=TARGET_COLOR, lw=3, alpha=0.35,
+                    label=f"target: {getattr(target, 'text', 'target')}")
+    bottom.plot(x, z_out, color="black", lw=2.2, label=f"sum + bias ({bias:+.3g})")
+    if net.layers[-1].activation.name != "linear":
+        bottom.plot(x, out, color=NETWORK_COLOR, lw=2, label=f"output = {net.layers[-1].activation.name}(sum)")
+    more = hidden.shape[1] - MAX_LEGEND
+    bottom.set_title("weighted contributions w_i·h_i(x) and their superposition"
+                     + (f" (legend: first {MAX_LEGEND}, {more} more drawn)" if more > 0 else ""))
+    bottom.set_xlabel("x")
+    bottom.grid(alpha=0.3)
+    bottom.legend(fontsize="x-small", ncol=3)
+    return fig
+
+
+def _palette(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _network_2d(net, x_range) -> Figure:
+    a, b = x_range
+    grid = np.linspace(a, b, 101)
+    x1, x2 = np.meshgrid(grid, grid)
+    points = np.column_stack([x1.ravel(), x2.ravel()])
+    values = net.layer_values(points)
+    hidden = values[-2][1]
+    weights = net.layers[-1].W.data[:, 0]
+    shown = min(hidden.shape[1], 16)
+    cols = min(shown + 1, 6)
+    rows = int(np.ceil((shown + 1) / cols))
+    fig = Figure(figsize=(2.3 * cols, 2.3 * rows + 0.4), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    extent = (a, b, a, b)
+    for i in range(shown):
+        axes[i].imshow(hidden[:, i].reshape(x1.shape), origin="lower", extent=extent, cmap="RdBu_r")
+        axes[i].set_title(f"h{i + 1}, weight {weights[i]:+.2g}", fontsize="small")
+    out = values[-1][1][:, 0].reshape(x1.shape)
+    axes[shown].imshow(out, origin="lower", extent=extent, cmap="RdBu_r")
+    axes[shown].set_title("output" if net.outputs == 1 else f"output 1 of {net.outputs}", fontsize="small",
+                          fontweight="bold")
+    for ax in axes:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes[shown + 1:]:
+        ax.set_visible(False)
+    more = hidden.shape[1] - shown
+    fig.suptitle("each hidden neuron's heat map, and the output they add up to"
+                 + (f" ({more} more neurons not drawn)" if more > 0 else ""), fontsize="medium")
+    return fig
+
+
+def diagnostics(net, x, y, history) -> Figure:
+    """Fit diagnostics as MATLAB's fitting tool gives them: loss curves, error histogram, predicted vs actual."""
+    predicted = net.predict(x)
+    actual = np.asarray(y, float).reshape(predicted.shape)
+    errors = (actual - predicted).ravel()
+    fig = Figure(figsize=(15, 4.2), layout="constrained")
+    left, middle, right = fig.subplots(1, 3)
+    loss_curve(left, history)
+    middle.hist(errors, bins=min(40, max(5, len(errors) // 5)), color=VALIDATION_COLOR, alpha=0.8)
+    middle.axvline(0, color=TARGET_COLOR, lw=1)
+    middle.set_title(f"error histogram (target - output), RMSE {np.sqrt(np.mean(errors**2)):.3g}")
+    middle.set_xlabel("error")
+    middle.set_ylabel("points")
+    right.scatter(actual.ravel(), predicted.ravel(), s=10, color=NETWORK_COLOR, alpha=0.6)
+    low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
+    right.plot([low, high], [low, high], color=TARGET_COLOR, lw=1)
+    right.set_title("predicted vs actual")
+    right.set_xlabel("actual")
+    right.set_ylabel("predicted")
+    right.grid(alpha=0.3)
+    return fig
+
+
+def png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for Jupyter and the web page)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
