@@ -98,3 +98,42 @@ def test_examples_run(tmp_path):
     assert "superposition check: largest difference" in printed
     run_example(ROOT / "examples" / "make_points.py", tmp_path / "points.csv")
     assert (tmp_path / "points.csv").read_text() == (ROOT / "examples" / "points.csv").read_text()
+
+
+def test_lesson_command_hides_the_answer_until_revealed(tmp_path, capsys):
+    assert main(["lesson", "--out", str(tmp_path / "a")]) == 0
+    assert "--reveal" in capsys.readouterr().out
+    assert not (tmp_path / "a" / "05b-answer.png").exists() and (tmp_path / "a" / "05-exercise.png").exists()
+    assert main(["lesson", "--out", str(tmp_path / "b"), "--reveal"]) == 0
+    assert (tmp_path / "b" / "05b-answer.png").exists()
+
+
+def test_explain_command_prints_the_chain_rule_and_writes_the_graph(tmp_path, capsys):
+    assert main(["explain", "--x", "0.2", "--y", "0.3", "--lr", "1", "--graph", str(tmp_path / "g.svg")]) == 0
+    printed = capsys.readouterr().out
+    assert "dL/dz(h1)" in printed and "central" in printed and "One gradient-descent step" in printed
+    assert (tmp_path / "g.svg").read_text().startswith("<svg")
+    net = nl.mlp([2, 3, 1], seed=0)
+    net.save(tmp_path / "m.npz")
+    assert main(["explain", "--model", str(tmp_path / "m.npz"), "--x", "1,2", "--y", "0"]) == 0
+    assert main(["explain", "--x", "a"]) == 2
+    assert main(["explain", "--model", str(tmp_path / "m.npz"), "--x", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--x takes numbers" in err and "x must have shape (n, 2)" in err
+
+
+def test_draw_command(tmp_path, capsys):
+    nl.mlp([1, 4, 1], seed=0).save(tmp_path / "m.npz")
+    assert main(["draw", str(tmp_path / "m.npz")]) == 0
+    assert (tmp_path / "m.svg").read_text().count("<circle") == 6
+    assert main(["draw", str(tmp_path / "m.npz"), "--format", "excalidraw", "--out", str(tmp_path / "d.json")]) == 0
+    assert json.loads((tmp_path / "d.json").read_text())["type"] == "excalidraw"
+    (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 broken")
+    assert main(["draw", str(tmp_path / "bad.npz")]) == 2
+    assert "truncated or damaged" in capsys.readouterr().err
+
+
+def test_fit_animate_writes_a_gif(tmp_path):
+    assert main(["fit", "sin(2*x)", "--epochs", "100", "--animate", "--out", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "fit.gif").read_bytes()[:6] == b"GIF89a"
+    assert main(["fit", "--data", "x.csv", "--animate", "--out", str(tmp_path)]) == 2

@@ -6,9 +6,10 @@
     >>> history = nl.fit(net, x, np.sin(x), progress=False)
 """
 
-from . import activations, losses, optim
-from . import data
+from . import activations, data, lesson, losses, optim
 from .data import DataError, load_csv
+from .diagram import computation_graph, diagram
+from .explain import Explanation, explain
 from .expr import Expression, ExpressionError, expr
 from .io import FormatError, from_torch, load, save
 from .losses import TargetError
@@ -29,9 +30,9 @@ def __getattr__(name):
     raise AttributeError(f"module 'neuronlab' has no attribute {name!r}")
 
 __all__ = [
-    "activations", "losses", "optim", "data", "plot",
+    "activations", "losses", "optim", "data", "plot", "lesson", "explain", "Explanation",
     "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
-    "expr", "Expression", "load", "save", "from_torch", "load_csv",
+    "expr", "Expression", "diagram", "computation_graph", "load", "save", "from_torch", "load_csv",
     "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",
     "TrainingDiverged", "FormatError",
 ]

@@ -91,7 +91,13 @@ def _fit_expression(args) -> int:
     net = mlp([1, *sizes, 1], activation=args.activation, seed=args.seed)
     options = _fit_options(args)
     options["epochs"] = options["epochs"] or EXPRESSION_EPOCHS
-    history = fit(net, (x - x_mid) / x_half, (y - y_mean) / y_std, loss="mse", **options)
+    x_scaled, y_scaled = (x - x_mid) / x_half, (y - y_mean) / y_std
+    if args.animate:
+        history = plot.animate_fit(net, x_scaled, y_scaled, out / "fit.gif", target=f, x_view=x,
+                                   view=lambda n: n.fold_scaling(x_mid, x_half, y_mean, y_std), loss="mse",
+                                   **options)
+    else:
+        history = fit(net, x_scaled, y_scaled, loss="mse", **options)
     net = net.fold_scaling(x_mid, x_half, y_mean, y_std)
 
     err = np.abs(net.predict(x)[:, 0] - y)
@@ -102,7 +108,8 @@ def _fit_expression(args) -> int:
     _write_summary(out, {"expression": args.expression, "domain": [a, b], "network": net.describe(),
                          "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
                          "epochs": history.epochs, "seconds": history.time, "optimizer": history.optimizer})
-    print(f"wrote {out / 'model.npz'}, {out / 'fit.png'}, {out / 'summary.json'}")
+    written = ["model.npz", "fit.png", "summary.json"] + (["fit.gif"] if args.animate else [])
+    print("wrote " + ", ".join(str(out / name) for name in written))
     return 0
 
 
@@ -173,6 +180,8 @@ def _fit(args) -> int:
         raise UsageError("give an expression to fit, like \"sin(3*x)\", or --data FILE.csv (not both)")
     if args.target is not None and args.data is None:
         raise UsageError("--target names a column of --data FILE.csv")
+    if args.animate and args.data is not None:
+        raise UsageError("--animate draws a function of x; it is for expressions, not --data")
     return _fit_data(args) if args.data is not None else _fit_expression(args)
 
 
@@ -199,9 +208,91 @@ def build_parser() -> argparse.ArgumentParser:
                    "about 3000 steps for a CSV)")
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffles (default: 0)")
     p.add_argument("--out", default="neuronlab-fit", help="output folder (default: neuronlab-fit)")
+    p.add_argument("--animate", action="store_true", help="also write fit.gif: the output learning the target")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_fit)
+
+    p = commands.add_parser("lesson", help="the walk-through: step neurons, superposition, bumps",
+                            description="Write the lesson's figures and a Markdown page linking them, in order.")
+    p.add_argument("--out", default="neuronlab-lesson", help="output folder (default: neuronlab-lesson)")
+    p.add_argument("--reveal", action="store_true", help="include the answer to the exercise")
+    p.set_defaults(run=_lesson)
+
+    p = commands.add_parser("explain", help="one backpropagation step, every number shown and checked",
+                            description="Explain backpropagation on a small network for one training point: "
+                                        "forward values, the chain rule backwards with the numbers, a check "
+                                        "against central differences, and one gradient-descent step. "
+                                        "Default: the lesson's 1-2-1 sigmoid network.")
+    p.add_argument("--model", metavar="FILE", help="a saved network (default: the lesson's 1-2-1 network)")
+    p.add_argument("--x", default="0.5", help="the input, comma-separated for several inputs (default: 0.5)")
+    p.add_argument("--y", default="1.0", help="the target, comma-separated for several outputs (default: 1.0)")
+    p.add_argument("--lr", type=float, default=0.5, help="learning rate of the step shown (default: 0.5)")
+    p.add_argument("--graph", metavar="FILE.svg", help="also write the computation graph as SVG")
+    p.set_defaults(run=_explain)
+
+    p = commands.add_parser("draw", help="draw a saved network as SVG or Excalidraw",
+                            description="Draw a saved network: neurons, weighted edges, biases, activations.")
+    p.add_argument("model", help="a network file written by neuronlab")
+    p.add_argument("--format", choices=["svg", "excalidraw"], default="svg")
+    p.add_argument("--out", help="output file (default: the model's name with .svg or .excalidraw)")
+    p.set_defaults(run=_draw)
     return parser
+
+
+def _numbers(text: str, name: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise UsageError(f"{name} takes numbers separated by commas, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{name} must be finite numbers, got {text!r}")
+    return values
+
+
+def _lesson(args) -> int:
+    from .lesson import write
+
+    page = write(args.out, reveal=args.reveal)
+    print(f"wrote the lesson to {page} (figures beside it)"
+          + ("" if args.reveal else "; the exercise's answer: neuronlab lesson --reveal"))
+    return 0
+
+
+def _explain(args) -> int:
+    from .explain import explain
+    from .io import load
+
+    net = load(args.model) if args.model else None
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise UsageError(f"--lr must be a positive number, got {args.lr}")
+    result = explain(net, _numbers(args.x, "--x"), _numbers(args.y, "--y"), lr=args.lr)
+    result.print()
+    if args.graph:
+        from .diagram import computation_graph
+        from .explain import default_network
+        from .losses import mse
+
+        work = (net or default_network()).copy()
+        x = np.array([_numbers(args.x, "--x")])
+        loss = mse(work(x), np.array([_numbers(args.y, "--y")]))
+        loss.backward()
+        names = {p: f"{kind}{i + 1}" for i, layer in enumerate(work.layers) for kind, p in (("W", layer.W), ("b", layer.b))}
+        svg = computation_graph(loss, names)
+        atomic_write(args.graph, lambda f: f.write(svg.encode("utf-8")))
+        print(f"wrote the computation graph to {args.graph}")
+    return 0
+
+
+def _draw(args) -> int:
+    from .diagram import diagram
+    from .io import load
+
+    net = load(args.model)
+    out = Path(args.out) if args.out else Path(args.model).with_suffix("." + args.format)
+    text = diagram(net, format=args.format)
+    atomic_write(out, lambda f: f.write(text.encode("utf-8")))
+    print(f"wrote {out} ({net.describe()})")
+    return 0
 
 
 def main(argv=None) -> int:

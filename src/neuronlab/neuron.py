@@ -61,6 +61,14 @@ class Neuron:
             raise ValueError("with weight w = 0 the weighted sum never crosses zero: no threshold")
         return float(-self.bias / w)
 
+    def graph_range(self, span: float = 3.0) -> tuple[float, float]:
+        """An x range showing a one-input neuron's interesting part: centred on its threshold s = -b/w."""
+        w = float(self.weights[0])
+        if w == 0:
+            return -span, span
+        centre, half = -self.bias / w, max(span, 4.0 / abs(w))
+        return centre - half, centre + half
+
     def weighted_sum(self, x) -> np.ndarray:
         """z = x @ w + b."""
         x = np.asarray(x, dtype=np.float64)

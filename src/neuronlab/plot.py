@@ -112,21 +112,13 @@ def save(fig: Figure, path, dpi: int = 110) -> None:
 
 # ---------------------------------------------------------------- neurons and networks
 
-def neuron_range(neuron, span: float = 3.0) -> tuple[float, float]:
-    """An x range that shows a one-input neuron's interesting part: centred on its threshold s = -b/w."""
-    w = float(neuron.weights[0])
-    centre = -neuron.bias / w if w != 0 else 0.0
-    half = max(span, 4.0 / abs(w)) if w != 0 else span
-    return centre - half, centre + half
-
-
 def neuron(neuron, x_range=None, points: int = 801) -> Figure:
     """The graph of a neuron's function g(w·x + b), its step threshold s = -b/w marked.
 
     For two inputs, a heat map over ``x_range`` (both axes) with the line w1·x1 + w2·x2 + b = 0 drawn.
     """
     if neuron.inputs == 1:
-        a, b = x_range if x_range is not None else neuron_range(neuron)
+        a, b = x_range if x_range is not None else neuron.graph_range()
         x = np.linspace(a, b, points)
         fig = Figure(figsize=(6, 3.8), layout="constrained")
         ax = fig.subplots()
@@ -281,3 +273,104 @@ def png(fig: Figure, dpi: int = 100) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- learning, animated
+
+MAX_FRAMES = 120
+
+
+def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None, view=None, x_view=None,
+                size=(9.0, 4.2), dpi: int = 80, **fit_options):
+    """Train ``net`` on (x, y) and write a GIF of its output graph tracing the target as it learns.
+
+    Each frame shows the target, the output, the hidden neurons' weighted contributions, and the loss
+    curve so far. Frames are taken at epochs spaced geometrically (learning is fastest at first) and
+    drawn after training, so drawing does not slow it. Returns ``fit``'s History.
+
+    Args:
+        net, x, y: a one-input, one-output network and its training data; ``fit_options`` go to ``nl.fit``.
+        path: the GIF file (written atomically).
+        frames: at most 120; with ``fps`` it sets the GIF's length.
+        target: a callable drawn as the target curve (default: the training points).
+        view: ``view(net)`` gives the network to draw on ``x_view`` (e.g. one with data scaling folded in,
+            when ``x`` and ``y`` were scaled for training).
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from .train import fit, schedule
+
+    if net.inputs != 1 or net.outputs != 1:
+        raise ValueError("animate_fit draws one-input, one-output networks")
+    frames = int(min(max(frames, 2), MAX_FRAMES))
+    x = np.asarray(x, dtype=float).reshape(-1)
+    x_view = np.asarray(x if x_view is None else x_view, dtype=float).reshape(-1)
+    grid = np.linspace(x_view.min(), x_view.max(), 400)
+    view = view or (lambda n: n)
+    planned = fit_options.get("epochs")
+    snapshots = []  # (epoch, network to draw, losses so far)
+
+    def record(epoch_index, history):
+        snapshots.append((epoch_index + 1, view(net), list(history.loss)))
+
+    def callback(epoch_index, history):
+        if (epoch_index + 1) in wanted:
+            record(epoch_index, history)
+        user = fit_options.get("callback")
+        return None if user is None else user(epoch_index, history)
+
+    options = {k: v for k, v in fit_options.items() if k != "callback"}
+    if planned is None:
+        n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
+        planned = schedule(n_train, options.get("batch_size"), None)[1]
+    wanted = set(np.unique(np.geomspace(1, planned, frames).round().astype(int)).tolist())
+    snapshots.append((0, view(net.copy()), []))
+    history = fit(net, x, y, callback=callback, **options)
+    if not snapshots or snapshots[-1][0] != history.epochs:
+        record(history.epochs - 1, history)
+
+    target_y = None if target is None else np.asarray(target(grid), dtype=float)
+    final = view(net)
+    low = min(float(np.min(final.predict(grid))), float(np.min(target_y)) if target_y is not None else np.inf)
+    high = max(float(np.max(final.predict(grid))), float(np.max(target_y)) if target_y is not None else -np.inf)
+    pad = 0.15 * (high - low or 1.0)
+    all_losses = np.asarray(history.loss) if history.loss else np.ones(1)
+    loss_range = (float(all_losses.min()) * 0.8, float(all_losses.max()) * 1.25)
+    images = []
+    for epoch, shown, losses in snapshots:
+        fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+        left, right = fig.subplots(1, 2, width_ratios=[1.6, 1])
+        parts = shown.contributions(grid) if len(shown.layers) > 1 else None
+        if parts is not None:
+            for i in range(min(parts.shape[1], 24)):
+                left.plot(grid, parts[:, i], lw=0.7, alpha=0.45)
+        if target_y is not None:
+            left.plot(grid, target_y, color=TARGET_COLOR, lw=3, alpha=0.4, label="target")
+        left.plot(grid, shown.predict(grid)[:, 0], color=NETWORK_COLOR, lw=2, label="network")
+        left.set_ylim(low - pad, high + pad)
+        left.set_title(f"epoch {epoch}: output (red) = sum of weighted neurons (thin)", fontsize="medium")
+        left.legend(fontsize="small", loc="upper left")
+        left.grid(alpha=0.3)
+        if losses:
+            right.plot(np.arange(1, len(losses) + 1), losses, color=NETWORK_COLOR)
+        if loss_range[0] > 0:
+            right.set_yscale("log")
+        right.set_ylim(*loss_range)
+        right.set_xlim(1, max(history.epochs, 2))
+        right.set_title(f"loss {losses[-1]:.3g}" if losses else "loss", fontsize="medium")
+        right.set_xlabel("epoch")
+        right.grid(alpha=0.3)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+        images.append(Image.fromarray(rgba[..., :3]).quantize(colors=64, method=Image.Quantize.MEDIANCUT))
+    duration = int(1000 / max(1, fps))
+    durations = [duration] * (len(images) - 1) + [2000]  # linger on the final fit
+
+    def write(f):
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
+                       optimize=True)
+
+    atomic_write(path, write)
+    return history

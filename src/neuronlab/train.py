@@ -129,6 +129,18 @@ def _make_optimizer(net, optimizer, lr):
     return cls(net.parameters(), lr=lr), f"{name} (lr={lr:g}), as asked"
 
 
+def schedule(n_train: int, batch_size=None, epochs=None) -> tuple[int, int]:
+    """(batch size, epochs) that ``fit`` uses for ``n_train`` points, filling in the defaults."""
+    if batch_size is None:
+        batch = n_train if n_train <= FULL_BATCH_LIMIT else 128
+    else:
+        batch = _positive_int(batch_size, "batch_size")
+    batch = min(batch, n_train)
+    if epochs is None:
+        return batch, max(10, math.ceil(STEP_BUDGET / math.ceil(n_train / batch)))
+    return batch, _positive_int(epochs, "epochs")
+
+
 def _positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise DataError(f"{name} must be a whole number >= 1, got {value!r}")
@@ -246,11 +258,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         x_train, y_train, x_val, y_val = x, y, None, None
     n_train = len(x_train)
 
-    batch = n_train if batch_size is None and n_train <= FULL_BATCH_LIMIT else (
-        128 if batch_size is None else _positive_int(batch_size, "batch_size"))
-    batch = min(batch, n_train)
-    steps_per_epoch = math.ceil(n_train / batch)
-    epochs = max(10, math.ceil(STEP_BUDGET / steps_per_epoch)) if epochs is None else _positive_int(epochs, "epochs")
+    batch, epochs = schedule(n_train, batch_size, epochs)
     patience = max(10, epochs // 10) if patience is None else _positive_int(patience, "patience")
 
     opt, reason = _make_optimizer(net, optimizer, lr)

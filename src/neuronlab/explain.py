@@ -1,0 +1,220 @@
+"""Backpropagation explained: every value and every gradient of a small network, with the numbers.
+
+For one training point (x, y) and the squared error L = mean_k (a_k - y_k)^2, the chain rule runs
+backwards from the output, layer by layer:
+
+    dL/da   (output)  = 2(a - y) / k
+    dL/dz             = dL/da · g'(z)
+    dL/dW[i, j]       = a_prev[i] · dL/dz[j]        dL/db[j] = dL/dz[j]
+    dL/da_prev[i]     = sum_j W[i, j] · dL/dz[j]
+
+``explain`` computes each of these by that rule, writes the product with its actual numbers, checks every
+weight's gradient against the engine's ``backward()`` and a central difference, then takes one
+gradient-descent step.
+
+    >>> e = explain()
+    >>> round(e.loss, 4)
+    0.3136
+    >>> max(abs(c["backprop"] - c["central_difference"]) for c in e.checks) < 1e-8
+    True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import losses
+from .network import Network, ShapeError
+
+_DERIVATIVE_TEXT = {
+    "sigmoid": "a(1-a)", "tanh": "1-a^2", "linear": "1", "relu": "1 if z>0", "leaky_relu": "1 or 0.01",
+    "step": "0", "softplus": "sigmoid(z)", "gelu": "Phi(z)+z*phi(z)", "silu": "s+z*s(1-s)", "sin": "cos(z)",
+}
+
+
+def default_network() -> Network:
+    """The lesson's 1-2-1 network with sigmoid hidden neurons (thresholds -1 and 1, output weights 1, -1)."""
+    from .lesson import network
+
+    return network(1.0, -1.0, activation="sigmoid")
+
+
+def _n(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def _signed_sum(terms: list[str]) -> str:
+    """'a + -b + c' written as 'a - b + c'."""
+    text = " + ".join(terms)
+    return text.replace("+ -", "- ")
+
+
+@dataclass
+class Explanation:
+    """Everything ``explain`` computed; ``to_dict()`` gives it as plain data (for the web page)."""
+
+    x: list
+    y: list
+    layers: list = field(default_factory=list)  # per layer: activation, z, a, dL/da, dL/dz, dL/dW, dL/db, formulas
+    loss: float = 0.0
+    checks: list = field(default_factory=list)  # per weight: name, backprop, autograd, central_difference
+    lr: float = 0.0
+    new_loss: float = 0.0
+    new_parameters: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        def plain(v):
+            if isinstance(v, np.ndarray):
+                return v.tolist()
+            if isinstance(v, dict):
+                return {k: plain(u) for k, u in v.items()}
+            if isinstance(v, list):
+                return [plain(u) for u in v]
+            return v
+
+        return plain(self.__dict__)
+
+    def print(self, console=None) -> None:
+        """Print the forward values, the backward chain rule, the checks and the step as rich tables."""
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        console = console or Console()
+        console.print(f"[bold]One training point[/bold]: x = {self.x}, target y = {self.y}; "
+                      f"loss L = mean (a - y)^2 = [bold]{_n(self.loss)}[/bold]")
+        forward = Table(title="Forward: z = sum_i w_i·a_i + b, then a = g(z)", title_justify="left")
+        for column in ("layer", "neuron", "z (with numbers)", "z", "a = g(z)"):
+            forward.add_column(column, justify="right" if column in ("z", "a = g(z)") else "left")
+        for layer in self.layers:
+            for j, name in enumerate(layer["names"]):
+                forward.add_row(str(layer["index"]), f"{name} ({layer['activation']})", escape(layer["z_text"][j]),
+                                _n(layer["z"][j]), _n(layer["a"][j]))
+        console.print(forward)
+        backward = Table(title="Backward: the chain rule, from the loss to every weight", title_justify="left")
+        backward.add_column("quantity")
+        backward.add_column("chain-rule product, with the numbers")
+        for layer in reversed(self.layers):
+            for line in layer["formulas"]:
+                backward.add_row(*(escape(part) for part in line))
+        console.print(backward)
+        checks = Table(title="Check: chain rule vs the engine's backward() vs central difference",
+                       title_justify="left")
+        for column in ("parameter", "chain rule", "backward()", "central difference", "|difference|"):
+            checks.add_column(column, justify="right")
+        for c in self.checks:
+            checks.add_row(escape(c["name"]), f"{c['backprop']:.10g}", f"{c['autograd']:.10g}",
+                           f"{c['central_difference']:.10g}", f"{abs(c['backprop'] - c['central_difference']):.1e}")
+        console.print(checks)
+        console.print(f"[bold]One gradient-descent step[/bold] (w <- w - lr·dL/dw, lr = {self.lr:g}): "
+                      f"loss {_n(self.loss)} -> [bold]{_n(self.new_loss)}[/bold]")
+
+
+def _names(net: Network, layer_index: int) -> list[str]:
+    count = net.layers[layer_index].neurons
+    if layer_index == len(net.layers) - 1:
+        return ["y"] if count == 1 else [f"y{j + 1}" for j in range(count)]
+    prefix = "h" if len(net.layers) == 2 else f"h{layer_index + 1}_"
+    return [f"{prefix}{j + 1}" for j in range(count)]
+
+
+def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float = 1e-6) -> Explanation:
+    """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
+
+    Args:
+        net: a small network (it is not changed; the step is taken on a copy).
+        x: one input sample (a number, or one number per input).
+        y: its target (one number per output).
+        lr: the learning rate of the gradient-descent step shown at the end.
+        h: the central-difference step.
+    """
+    net = default_network() if net is None else net
+    if net.n_parameters() > 200:
+        raise ShapeError(f"explain is for small networks (at most 200 parameters); this one has {net.n_parameters()}")
+    x = np.atleast_1d(np.asarray(x, dtype=np.float64)).reshape(1, -1)
+    y = np.atleast_1d(np.asarray(y, dtype=np.float64)).reshape(1, -1)
+    x = net.as_input(x).astype(np.float64)
+    if y.shape != (1, net.outputs):
+        raise ShapeError(f"y needs {net.outputs} number(s), one per output; got {y.size}")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("x and y must be finite numbers")
+    values = net.layer_values(x)
+    k = net.outputs
+    result = Explanation(x=x[0].tolist(), y=y[0].tolist(), lr=lr)
+    result.loss = float(np.mean((values[-1][1] - y) ** 2))
+
+    previous_names = ["x"] if net.inputs == 1 else [f"x{i + 1}" for i in range(net.inputs)]
+    inputs = [x[0]] + [a[0] for _, a in values[:-1]]
+    for l, (layer, (z, a)) in enumerate(zip(net.layers, values)):
+        names = _names(net, l)
+        z_text = []
+        for j in range(layer.neurons):
+            terms = [f"{_n(layer.W.data[i, j])}·{_n(inputs[l][i])}" for i in range(layer.inputs)]
+            z_text.append(_signed_sum(terms + [_n(layer.b.data[j])]))
+        result.layers.append({"index": l + 1, "activation": layer.activation.name, "names": names,
+                              "input_names": previous_names, "z": z[0], "a": a[0], "z_text": z_text})
+        previous_names = names
+
+    # backward, by the chain rule written out
+    dL_da = 2.0 * (values[-1][1][0] - y[0]) / k
+    for l in range(len(net.layers) - 1, -1, -1):
+        layer, info = net.layers[l], result.layers[l]
+        z, a = values[l][0][0], values[l][1][0]
+        slope = layer.activation.derivative(z, a)
+        dL_dz = dL_da * slope
+        dL_dW = np.outer(inputs[l], dL_dz)
+        formulas = []
+        for j, name in enumerate(info["names"]):
+            if l == len(net.layers) - 1:
+                formulas.append((f"dL/d{name}", f"2·(a - y)/{k} = 2·({_n(a[j])} - {_n(y[0, j])})/{k} = {_n(dL_da[j])}"))
+            else:
+                parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·({_n(next_dz[m])})"
+                                   for m in range(net.layers[l + 1].neurons))
+                formulas.append((f"dL/d{name}", f"sum_m w·dL/dz_m = {parts} = {_n(dL_da[j])}"))
+            g_text = _DERIVATIVE_TEXT.get(layer.activation.name, "g'(z)")
+            formulas.append((f"dL/dz({name})", f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_n(slope[j])} "
+                                               f"= {_n(dL_dz[j])}"))
+            for i, source in enumerate(info["input_names"]):
+                formulas.append((f"dL/dW{l + 1}[{source}->{name}]",
+                                 f"{source} · dL/dz({name}) = {_n(inputs[l][i])} · {_n(dL_dz[j])} = {_n(dL_dW[i, j])}"))
+            formulas.append((f"dL/db{l + 1}[{name}]", f"dL/dz({name}) = {_n(dL_dz[j])}"))
+        info.update(dL_da=dL_da, dL_dz=dL_dz, dL_dW=dL_dW, dL_db=dL_dz.copy(), formulas=formulas)
+        next_dz = dL_dz
+        dL_da = layer.W.data @ dL_dz
+
+    # checks: the engine's backward() and central differences
+    work = net.copy()
+    work.zero_grad()
+    losses.mse(work(x), y).backward()
+
+    def loss_of(candidate: Network) -> float:
+        return float(np.mean((candidate.predict(x) - y) ** 2))
+
+    for l, layer in enumerate(work.layers):
+        info = result.layers[l]
+        for kind, param, grad in (("W", layer.W, info["dL_dW"]), ("b", layer.b, info["dL_db"])):
+            for index in np.ndindex(param.shape):
+                old = param.data[index]
+                param.data[index] = old + h
+                up = loss_of(work)
+                param.data[index] = old - h
+                down = loss_of(work)
+                param.data[index] = old
+                if kind == "W":
+                    name = f"W{l + 1}[{info['input_names'][index[0]]}->{info['names'][index[1]]}]"
+                else:
+                    name = f"b{l + 1}[{info['names'][index[0]]}]"
+                result.checks.append({"name": name, "backprop": float(grad[index]),
+                                      "autograd": float(param.grad[index]),
+                                      "central_difference": (up - down) / (2 * h)})
+
+    # one gradient-descent step
+    for l, layer in enumerate(work.layers):
+        layer.W.data -= lr * result.layers[l]["dL_dW"]
+        layer.b.data -= lr * result.layers[l]["dL_db"]
+        result.new_parameters[f"W{l + 1}"] = layer.W.data.copy()
+        result.new_parameters[f"b{l + 1}"] = layer.b.data.copy()
+    result.new_loss = loss_of(work)
+    return result

@@ -1,0 +1,101 @@
+import importlib
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import neuronlab as nl
+dg = importlib.import_module("neuronlab.diagram")  # nl.diagram is the function
+
+SVG = "{http://www.w3.org/2000/svg}"
+BASE_FIELDS = {"id", "type", "x", "y", "width", "height", "angle", "strokeColor", "backgroundColor", "fillStyle",
+               "strokeWidth", "strokeStyle", "roughness", "opacity", "groupIds", "frameId", "roundness", "seed",
+               "version", "versionNonce", "isDeleted", "boundElements", "updated", "link", "locked"}
+TEXT_FIELDS = {"text", "fontSize", "fontFamily", "textAlign", "verticalAlign", "containerId", "originalText",
+               "lineHeight"}
+ARROW_FIELDS = {"points", "lastCommittedPoint", "startBinding", "endBinding", "startArrowhead", "endArrowhead"}
+
+
+@pytest.mark.parametrize("sizes, drawn", [([2, 3, 1], 6), ([1, 30, 4, 2], 1 + 11 + 4 + 2)])
+def test_svg_is_xml_with_one_circle_per_drawn_neuron(sizes, drawn):
+    net = nl.mlp(sizes, seed=0)
+    root = ET.fromstring(nl.diagram(net, format="svg"))
+    assert root.tag == SVG + "svg"
+    circles = root.findall(f".//{SVG}circle")
+    assert len(circles) == drawn
+    texts = [t.text for t in root.iter(SVG + "text")]
+    assert f"{sizes[1]} tanh" in texts and f"{sizes[-1]} linear" in texts  # activation per layer
+    if sizes[1] > dg.MAX_DRAWN:
+        assert f"⋮ {sizes[1] - 11} more" in texts
+
+
+def test_svg_edges_show_weight_sign_and_size():
+    net = nl.Network([nl.Dense(1, 2, "step", weights=[[2.0, -0.5]], bias=[0.0, 1.0]),
+                      nl.Dense(2, 1, weights=[[1.0], [-1.0]], bias=[0.25])])
+    root = ET.fromstring(nl.diagram(net))
+    lines = root.findall(f".//{SVG}line")
+    assert len(lines) == 4
+    by_title = {line.find(SVG + "title").text: line for line in lines}
+    strong, weak = by_title["w = 2"], by_title["w = -0.5"]
+    assert strong.get("stroke") == dg.POSITIVE and weak.get("stroke") == dg.NEGATIVE
+    assert float(strong.get("stroke-width")) > float(weak.get("stroke-width"))
+    assert "b=0.25" in [t.text for t in root.iter(SVG + "text")]  # biases shown
+
+
+def test_excalidraw_file_is_valid_and_edges_bind_to_neurons():
+    net = nl.mlp([3, 14, 2], activation="relu", seed=1)
+    doc = json.loads(nl.diagram(net, format="excalidraw"))
+    assert doc["type"] == "excalidraw" and doc["version"] == 2 and isinstance(doc["appState"], dict)
+    elements = doc["elements"]
+    ids = [e["id"] for e in elements]
+    assert len(ids) == len(set(ids))
+    by_id = {e["id"]: e for e in elements}
+    neurons = [e for e in elements if e["type"] == "ellipse"]
+    arrows = [e for e in elements if e["type"] == "arrow"]
+    assert len(neurons) == 3 + 12 + 2 - 1  # 14 neurons summarised as 11 drawn
+    assert len(arrows) == 3 * 11 + 11 * 2
+    for e in elements:
+        assert BASE_FIELDS <= set(e), e["id"]
+        if e["type"] == "text":
+            assert TEXT_FIELDS <= set(e) and e["text"]
+        if e["type"] == "arrow":
+            assert ARROW_FIELDS <= set(e)
+            for end in ("startBinding", "endBinding"):
+                target = by_id[e[end]["elementId"]]
+                assert target["type"] == "ellipse"
+                assert {"id": e["id"], "type": "arrow"} in target["boundElements"]
+            (x0, y0), (x1, y1) = e["points"]
+            start, end = by_id[e["startBinding"]["elementId"]], by_id[e["endBinding"]["elementId"]]
+            assert abs(e["x"] - (start["x"] + start["width"])) < 1e-6  # leaves the source's right edge
+            assert abs(e["x"] + x1 - end["x"]) < 1e-6  # and reaches the target's left edge
+
+
+def test_unknown_format_and_wrong_object():
+    with pytest.raises(ValueError, match="'svg' or 'excalidraw'"):
+        nl.diagram(nl.mlp([1, 1]), format="png")
+    with pytest.raises(TypeError):
+        nl.diagram("not a network")
+
+
+def test_jupyter_shows_networks_as_diagrams_and_neurons_as_graphs():
+    assert nl.mlp([1, 2, 1])._repr_svg_().startswith("<svg")
+    svg = nl.Neuron(2.0, -1.0, "step")._repr_svg_()
+    root = ET.fromstring(svg)
+    assert root.find(f".//{SVG}polyline") is not None
+    assert "s = 0.5" in [t.text for t in root.iter(SVG + "text")]
+    assert ET.fromstring(nl.Neuron([1.0, 2.0], 0.0, "tanh")._repr_svg_()).findall(f".//{SVG}rect")
+
+
+def test_computation_graph_shows_every_operation():
+    w = nl.Tensor([[0.5]], requires_grad=True)
+    b = nl.Tensor([0.1], requires_grad=True)
+    x = nl.Tensor([[2.0]])
+    loss = ((x @ w + b).activation("tanh") - 1.0) ** 2
+    loss = loss.sum()
+    loss.backward()
+    root = ET.fromstring(nl.computation_graph(loss, {w: "w", b: "b", x: "x"}))
+    texts = [t.text for t in root.iter(SVG + "text")]
+    for label in ("w", "b", "x", "@", "+", "tanh", "sum"):
+        assert label in texts
+    assert f"grad {w.grad.item():.4g}" in texts

@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+
+import neuronlab as nl
+from neuronlab.explain import explain
+
+
+def test_default_lesson_network_by_hand():
+    e = explain()
+    s = lambda z: 1 / (1 + np.exp(-z))
+    h1, h2 = s(0.5 + 1), s(0.5 - 1)  # thresholds -1 and 1, input 0.5
+    out = h1 - h2
+    assert e.layers[0]["a"].tolist() == pytest.approx([h1, h2], rel=1e-15)
+    assert e.loss == pytest.approx((out - 1.0) ** 2, rel=1e-15)
+    dz_out = 2 * (out - 1.0)
+    assert e.layers[1]["dL_dW"][:, 0].tolist() == pytest.approx([h1 * dz_out, h2 * dz_out], rel=1e-14)
+    assert e.layers[0]["dL_dz"].tolist() == pytest.approx([dz_out * h1 * (1 - h1), -dz_out * h2 * (1 - h2)],
+                                                            rel=1e-14)
+    assert e.new_loss < e.loss
+    formulas = dict(e.layers[1]["formulas"])
+    assert formulas["dL/dy"] == f"2·(a - y)/1 = 2·({out:.4g} - 1)/1 = {2 * (out - 1):.4g}"
+
+
+def test_every_gradient_agrees_with_backward_central_difference_and_pytorch(torch):
+    net = nl.mlp([2, 3, 2], activation="tanh", output_activation="sigmoid", seed=4)
+    x, y = [0.3, -1.2], [0.2, 0.9]
+    e = explain(net, x, y, lr=0.1)
+    assert len(e.checks) == net.n_parameters()
+    for c in e.checks:
+        assert c["backprop"] == pytest.approx(c["autograd"], rel=1e-12, abs=1e-15)
+        assert c["backprop"] == pytest.approx(c["central_difference"], rel=1e-6, abs=1e-9)
+    module = net.to_torch()
+    loss = ((module(torch.tensor([x])) - torch.tensor([y])) ** 2).mean()
+    loss.backward()
+    assert e.loss == pytest.approx(loss.item(), rel=1e-14)
+    linear = [m for m in module if isinstance(m, torch.nn.Linear)]
+    for l, m in enumerate(linear):
+        np.testing.assert_allclose(e.layers[l]["dL_dW"], m.weight.grad.numpy().T, rtol=1e-9, atol=1e-15)
+        np.testing.assert_allclose(e.layers[l]["dL_db"], m.bias.grad.numpy(), rtol=1e-9, atol=1e-15)
+
+
+def test_the_step_is_plain_gradient_descent_and_the_network_is_untouched():
+    net = nl.mlp([1, 2, 1], activation="sigmoid", seed=0)
+    before = net.state_dict()
+    e = explain(net, 0.7, -0.2, lr=0.3)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items())
+    np.testing.assert_allclose(e.new_parameters["W1"], before["0.W"] - 0.3 * e.layers[0]["dL_dW"], rtol=1e-15)
+    moved = net.copy()
+    for l, layer in enumerate(moved.layers):
+        layer.W.data[...] = e.new_parameters[f"W{l + 1}"]
+        layer.b.data[...] = e.new_parameters[f"b{l + 1}"]
+    assert e.new_loss == pytest.approx(float(np.mean((moved.predict([[0.7]]) + 0.2) ** 2)), rel=1e-14)
+    assert isinstance(e.to_dict()["layers"][0]["z"], list)
+
+
+def test_printed_tables_carry_the_numbers():
+    from io import StringIO
+
+    from rich.console import Console
+
+    out = StringIO()
+    explain().print(Console(file=out, width=140))
+    text = out.getvalue()
+    assert "dL/dW1[x->h1]" in text and "a(1-a)" in text and "central" in text and "0.3136 -> 0.2559" in text
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="one per output"):
+        explain(y=[1.0, 2.0])
+    with pytest.raises(ValueError, match="at most 200 parameters"):
+        explain(nl.mlp([10, 20, 1]), np.zeros(10), 0.0)
+    with pytest.raises(ValueError, match="finite"):
+        explain(x=np.nan)
