@@ -7,6 +7,7 @@
 """
 
 from . import activations, data, lesson, losses, optim
+from .approximate import ApproximationError, Certificate, Comparison, approximate, compare
 from .data import DataError, load_csv
 from .diagram import computation_graph, diagram
 from .explain import Explanation, explain
@@ -34,5 +35,5 @@ __all__ = [
     "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
     "expr", "Expression", "diagram", "computation_graph", "load", "save", "from_torch", "load_csv",
     "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",
-    "TrainingDiverged", "FormatError",
+    "TrainingDiverged", "FormatError", "approximate", "compare", "Certificate", "Comparison", "ApproximationError",
 ]

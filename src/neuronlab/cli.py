@@ -212,6 +212,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_fit)
 
+    p = commands.add_parser("approx", help="build a network certified to stay within eps of a function",
+                            description="Build a one-hidden-layer network within eps of EXPR on the domain "
+                                        "(universal approximation, made concrete), print its certificate and "
+                                        "write the network, a picture and the certificate into --out.")
+    p.add_argument("expression", help='a function of x (or of x and y with four --domain numbers)')
+    p.add_argument("--eps", type=float, required=True, help="the largest error allowed anywhere on the domain")
+    p.add_argument("--domain", nargs="+", type=float, default=[-1.0, 1.0], metavar="A",
+                   help="A B for f(x) (default: -1 1), or A B C D for f(x, y) on [A, B] x [C, D]")
+    p.add_argument("--activation", default="relu", choices=["relu", "step", "sigmoid", "tanh"])
+    p.add_argument("--max-neurons", type=int, default=10_000, help="refuse larger constructions (default: 10000)")
+    p.add_argument("--out", default="neuronlab-approx", help="output folder (default: neuronlab-approx)")
+    p.add_argument("--animate", action="store_true", help="also write approx.gif: neurons added one by one")
+    p.add_argument("--compare", action="store_true",
+                   help="also train the same architecture by backprop (from random and from the construction)")
+    p.set_defaults(run=_approx)
+
     p = commands.add_parser("lesson", help="the walk-through: step neurons, superposition, bumps",
                             description="Write the lesson's figures and a Markdown page linking them, in order.")
     p.add_argument("--out", default="neuronlab-lesson", help="output folder (default: neuronlab-lesson)")
@@ -247,6 +263,43 @@ def _numbers(text: str, name: str) -> list[float]:
     if not all(math.isfinite(v) for v in values):
         raise UsageError(f"{name} must be finite numbers, got {text!r}")
     return values
+
+
+def _approx(args) -> int:
+    from .approximate import approximate, compare
+
+    f = expr(args.expression)
+    if len(args.domain) not in (2, 4):
+        raise UsageError(f"--domain takes A B (for f(x)) or A B C D (for f(x, y)), got {len(args.domain)} numbers")
+    domain = tuple(args.domain) if len(args.domain) == 2 else (tuple(args.domain[:2]), tuple(args.domain[2:]))
+    two_d = len(args.domain) == 4
+    if "y" in f.variables and not two_d:
+        raise UsageError(f"{args.expression!r} uses y: give the rectangle as --domain A B C D")
+    if (args.animate or args.compare) and two_d:
+        raise UsageError("--animate and --compare are for functions of x alone")
+    if args.compare and args.activation == "step":
+        raise UsageError("--compare trains by backprop, which cannot train step neurons; use relu, sigmoid or tanh")
+    net = approximate(f, domain, args.eps, args.activation, max_neurons=args.max_neurons)
+    certificate = net.certificate
+    print(certificate.summary())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    net.save(out / "model.npz")
+    figure = plot.approximation_2d(net, f) if two_d else plot.approximation(net, f)
+    plot.save(figure, out / "approx.png")
+    record = {k: v for k, v in certificate.__dict__.items()}
+    record.update(expression=args.expression, summary=certificate.summary())
+    written = ["model.npz", "approx.png", "certificate.json"]
+    if args.animate:
+        plot.animate_construction(net, f, out / "approx.gif")
+        written.append("approx.gif")
+    if args.compare:
+        comparison = compare(f, domain, neurons=certificate.neurons, activation=args.activation)
+        print(comparison.table())
+        record["compare"] = [{k: v for k, v in row.items() if k != "network"} for row in comparison.rows]
+    atomic_write(out / "certificate.json", lambda fh: fh.write(json.dumps(record, indent=2, default=str).encode()))
+    print("wrote " + ", ".join(str(out / name) for name in written))
+    return 0
 
 
 def _lesson(args) -> int:

@@ -120,6 +120,7 @@ class Network:
             if a.dtype != b.dtype:
                 raise ShapeError(f"layers {i + 1} and {i + 2} have different dtypes ({a.dtype}, {b.dtype})")
         self.layers = layers
+        self.certificate = None  # set by nl.approximate: the evidence that the network is within eps
 
     # ---------------------------------------------------------------- shape and parameters
     @property

@@ -374,3 +374,126 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
 
     atomic_write(path, write)
     return history
+
+
+# ---------------------------------------------------------------- universal approximation
+
+MAX_DRAWN_CONTRIBUTIONS = 40
+
+
+def approximation(net, target, domain=None, points: int = 2001) -> Figure:
+    """A constructed network over its target, with the error band ±eps and each neuron's contribution.
+
+    Top: the target, the network, and the band target ± eps from ``net.certificate``; bottom: the weighted
+    contributions w_i·h_i(x) of the hidden neurons (the first 40, ordered by where they act), whose sum
+    plus the output bias is the network.
+    """
+    certificate = getattr(net, "certificate", None)
+    if domain is None:
+        if certificate is None:
+            raise ValueError("give the domain (this network has no certificate to take it from)")
+        domain = certificate.domain
+    a, b = domain
+    x = np.linspace(a, b, points)
+    y = np.asarray(target(x), dtype=float)
+    out = net.predict(x)[:, 0]
+    fig = Figure(figsize=(10, 7), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.3, 1])
+    if certificate is not None:
+        top.fill_between(x, y - certificate.eps, y + certificate.eps, color=TARGET_COLOR, alpha=0.15,
+                         label=f"target ± eps ({certificate.eps:g})")
+    top.plot(x, y, color=TARGET_COLOR, lw=2, label=f"target: {getattr(target, 'text', 'target')}")
+    top.plot(x, out, color=NETWORK_COLOR, lw=1.2, label=f"network: {net.layers[0].neurons} {net.layers[0].activation.name} neurons")
+    title = f"max |error| {np.abs(out - y).max():.3g}"
+    if certificate is not None:
+        title = f"{certificate.activation} construction, {certificate.neurons} neurons: " + title
+    top.set_title(title)
+    top.legend(fontsize="small")
+    top.grid(alpha=0.3)
+    parts = net.contributions(x)
+    hidden = net.layers[0]
+    where = -hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0])  # each neuron's threshold
+    order = np.argsort(where)[:MAX_DRAWN_CONTRIBUTIONS]
+    colors = _palette(len(order))
+    for color, i in zip(colors, order):
+        bottom.plot(x, parts[:, i], lw=0.9, color=color)
+    more = parts.shape[1] - len(order)
+    bottom.set_title("each neuron's weighted contribution w_i·h_i(x)"
+                     + (f" (the first {len(order)} of {parts.shape[1]})" if more > 0 else "")
+                     + f"; they add up, with the bias {net.layers[-1].b.data[0]:+.3g}, to the network")
+    bottom.set_xlabel("x")
+    bottom.grid(alpha=0.3)
+    return fig
+
+
+def animate_construction(net, target, path, domain=None, frames: int = 60, fps: int = 8, dpi: int = 80) -> int:
+    """A GIF of the network's neurons added one by one (left to right) until the error is under eps.
+
+    Frame k draws the output bias plus the contributions of the first k neurons, with the target and the
+    current max error. With more neurons than frames, several are added per frame. Returns the frame count.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    certificate = getattr(net, "certificate", None)
+    a, b = domain if domain is not None else certificate.domain
+    x = np.linspace(a, b, 1001)
+    y = np.asarray(target(x), dtype=float)
+    parts = net.contributions(x)
+    hidden = net.layers[0]
+    order = np.argsort(-hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0]))
+    bias = net.layers[-1].b.data[0]
+    counts = np.unique(np.linspace(0, len(order), min(int(frames), MAX_FRAMES)).round().astype(int))
+    cumulative = np.cumsum(parts[:, order], axis=1)
+    low, high = float(y.min()), float(y.max())  # partial sums may leave the picture; the target stays in it
+    pad = 0.5 * (high - low or 1.0)
+    images = []
+    for k in counts:
+        out = bias + (cumulative[:, k - 1] if k else 0.0)
+        error = np.abs(out - y).max()
+        fig = Figure(figsize=(8, 4), dpi=dpi, layout="constrained")
+        ax = fig.subplots()
+        if certificate is not None:
+            ax.fill_between(x, y - certificate.eps, y + certificate.eps, color=TARGET_COLOR, alpha=0.15)
+        ax.plot(x, y, color=TARGET_COLOR, lw=2, label="target")
+        ax.plot(x, np.broadcast_to(out, x.shape), color=NETWORK_COLOR, lw=1.5, label=f"first {k} neurons")
+        if k:
+            ax.axvline(np.clip(-hidden.b.data[order[k - 1]] / (hidden.W.data[0, order[k - 1]] or 1.0), a, b),
+                       color=VALIDATION_COLOR, ls=":", lw=1)
+        ax.set_ylim(low - pad, high + pad)
+        done = certificate is not None and k == len(order) and error <= certificate.eps
+        ax.set_title(f"{k} of {len(order)} neurons: max |error| {error:.3g}" + ("  (within eps)" if done else ""))
+        ax.legend(fontsize="small", loc="upper left")
+        ax.grid(alpha=0.3)
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).quantize(colors=64))
+    durations = [int(1000 / max(fps, 1))] * (len(images) - 1) + [2500]
+
+    def write(f):
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
+                       optimize=True)
+
+    atomic_write(path, write)
+    return len(images)
+
+
+def approximation_2d(net, target) -> Figure:
+    """Target, network and error heat maps for a 2-D construction (its certificate gives the rectangle)."""
+    (a, b), (c, d) = net.certificate.domain
+    xs, ys = np.linspace(a, b, 201), np.linspace(c, d, 201)
+    gx, gy = np.meshgrid(xs, ys)
+    truth = np.asarray(target(gx, gy), dtype=float)
+    out = net.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0].reshape(gx.shape)
+    fig = Figure(figsize=(13, 4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, values, title, cmap in ((axes[0], truth, f"target: {getattr(target, 'text', 'f')}", "viridis"),
+                                    (axes[1], out, f"network: {net.certificate.neurons} step neurons", "viridis"),
+                                    (axes[2], out - truth, f"error (|max| {np.abs(out - truth).max():.3g} "
+                                                           f"<= eps {net.certificate.eps:g})", "RdBu_r")):
+        image = ax.imshow(values, origin="lower", extent=(a, b, c, d), cmap=cmap, aspect="auto")
+        fig.colorbar(image, ax=ax)
+        ax.set_title(title, fontsize="medium")
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    return fig
