@@ -137,3 +137,40 @@ def test_fit_animate_writes_a_gif(tmp_path):
     assert main(["fit", "sin(2*x)", "--epochs", "100", "--animate", "--out", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / "fit.gif").read_bytes()[:6] == b"GIF89a"
     assert main(["fit", "--data", "x.csv", "--animate", "--out", str(tmp_path)]) == 2
+
+
+def test_approx_command_prints_the_certificate_and_writes_the_files(tmp_path, capsys):
+    out = tmp_path / "ap"
+    assert main(["approx", "sin(5*x) + 0.3*x^2", "--eps", "0.01", "--domain", "-2", "2", "--out", str(out),
+                 "--animate"]) == 0
+    printed = capsys.readouterr().out
+    assert "hidden neurons: " in printed and "measured sup |error|" in printed and "analytic bound" in printed
+    record = json.loads((out / "certificate.json").read_text())
+    assert record["sup_error"] <= 0.01 and record["alternatives"]["step"] > record["neurons"]
+    net = nl.load(out / "model.npz")
+    x = np.linspace(-2, 2, 100_001)
+    assert np.abs(net.predict(x)[:, 0] - (np.sin(5 * x) + 0.3 * x**2)).max() <= 0.01
+    assert (out / "approx.png").read_bytes()[:4] == b"\x89PNG" and (out / "approx.gif").read_bytes()[:3] == b"GIF"
+
+
+def test_approx_compare_and_two_dimensions(tmp_path, capsys):
+    assert main(["approx", "sin(3*x)", "--eps", "0.05", "--compare", "--out", str(tmp_path / "c")]) == 0
+    assert "learned from random start" in capsys.readouterr().out
+    assert len(json.loads((tmp_path / "c" / "certificate.json").read_text())["compare"]) == 3
+    assert main(["approx", "x*y", "--eps", "0.2", "--domain", "-1", "1", "-1", "1", "--activation", "step",
+                 "--out", str(tmp_path / "d")]) == 0
+    assert "Nielsen towers" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["approx", "sin(x)", "--eps", "0"], "eps must be a positive number"),
+    (["approx", "step(x)", "--eps", "0.1"], "continuous functions"),
+    (["approx", "sin(x)", "--eps", "0.1", "--domain", "1"], "--domain takes A B"),
+    (["approx", "x*y", "--eps", "0.1"], "uses y"),
+    (["approx", "sin(x)", "--eps", "0.1", "--activation", "step", "--compare"], "cannot train step"),
+    (["approx", "sin(40*x)", "--eps", "0.001", "--activation", "step", "--max-neurons", "100"], "cap of 100"),
+])
+def test_approx_mistakes(args, message, tmp_path, capsys):
+    assert main(args + ["--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1

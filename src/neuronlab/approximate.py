@@ -131,6 +131,14 @@ def _check_domain(domain) -> tuple[float, float]:
     return a, b
 
 
+class TooManySamples(ApproximationError):
+    """Sampling stopped at its cap; ``x`` and ``y`` hold the samples taken so far."""
+
+    def __init__(self, message, x, y):
+        super().__init__(message)
+        self.x, self.y = x, y
+
+
 def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
     """Samples of f on [a, b], refined until f changes by at most eps/20 between neighbours."""
     x = np.linspace(a, b, START_SAMPLES)
@@ -152,9 +160,9 @@ def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES) ->
         if not bad.size:
             return x, y
         if len(x) + bad.size > max_samples:
-            raise ApproximationError(
+            raise TooManySamples(
                 f"reaching eps = {eps:g} needs more than {max_samples:,} samples of the target (it varies too much "
-                "at this resolution); try a larger eps or a smaller domain")
+                "at this resolution); try a larger eps or a smaller domain", x, y)
         middle = (x[bad] + x[bad + 1]) / 2
         x = np.insert(x, bad + 1, middle)
         y = np.insert(y, bad + 1, _evaluate(f, middle))
@@ -439,7 +447,15 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
         return approximate_2d(f, domain, eps, activation, max_neurons)
     target, text = _target(f)
     a, b = _check_domain(domain)
-    x, y = sample(target, a, b, eps)
+    try:
+        x, y = sample(target, a, b, eps)
+    except TooManySamples as err:  # the samples so far already show a lower bound on the neurons needed
+        eps_c = eps * STAIRCASE_SHARE
+        at_least = (len(corridor_knots(err.x, err.y, eps_c)[0]) - 1 if activation == "relu"
+                    else len(staircase_pieces(err.y, eps_c)) - 1)
+        if at_least > max_neurons:
+            raise _too_many(activation, at_least, max_neurons, eps, "at least ") from None
+        raise
     check_x = _check_grid(x)
     check_y = _evaluate(target, check_x)
     omega = float(np.abs(np.diff(y)).max())  # largest change of f between neighbouring samples
@@ -481,9 +497,9 @@ def _is_2d(domain) -> bool:
         return False
 
 
-def _too_many(kind: str, count: int, cap: int, eps: float) -> ApproximationError:
-    return ApproximationError(f"the {kind} construction needs {count:,} hidden neurons for eps = {eps:g}, more than "
-                              f"the cap of {cap:,}; raise max_neurons or choose a larger eps")
+def _too_many(kind: str, count: int, cap: int, eps: float, qualifier: str = "") -> ApproximationError:
+    return ApproximationError(f"the {kind} construction needs {qualifier}{count:,} hidden neurons for eps = {eps:g}, "
+                              f"more than the cap of {cap:,}; raise max_neurons or choose a larger eps")
 
 
 def _build_staircase(x, y, a, b, eps_c, eps, activation, cap):
