@@ -65,7 +65,7 @@ def test_fit_csv_regression_and_classification(tmp_path, capsys):
     (["fit", "sin(x)", "--activation", "swoosh"], "unknown activation 'swoosh'"),
     (["fit", "sin(x)", "--points", "10000000"], "--points must be between"),
     (["fit", "--data", "missing.csv"], "No such file"),
-    (["fit", "sin(x)", "--optimizer", "lbfgs"], "invalid choice"),
+    (["fit", "sin(x)", "--optimizer", "rmsprop"], "invalid choice"),
     (["fot"], "invalid choice"),
 ])
 def test_user_mistakes_print_one_line_and_exit_2(args, message, tmp_path, capsys):

@@ -11,8 +11,16 @@ X = np.linspace(-np.pi, np.pi, 100)
 def test_tanh_network_fits_sine():
     net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
     history = nl.fit(net, X, np.sin(X), progress=False)
+    assert np.abs(net.predict(X)[:, 0] - np.sin(X)).max() < 1e-3
+    assert history.optimizer == "levenberg-marquardt" and "auto: Levenberg" in history.optimizer_reason
+    assert history.metrics["r2"][-1] > 0.999999
+
+
+def test_tanh_network_fits_sine_with_adam():
+    net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    history = nl.fit(net, X, np.sin(X), optimizer="adam", progress=False)
     assert np.abs(net.predict(X)[:, 0] - np.sin(X)).max() < 0.03
-    assert history.stopped == "epochs" and history.optimizer == "adam" and "auto" in history.optimizer_reason
+    assert history.stopped == "epochs" and history.optimizer == "adam" and history.steps == 3000
     assert history.metrics["r2"][-1] > 0.999
     # RMSE from the per-epoch predictions agrees with the epoch's MSE
     assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]), rel=1e-9)
@@ -125,7 +133,9 @@ def test_callback_and_interrupt_stop_cleanly():
     (dict(x=np.zeros(3), y=np.zeros(3), lr=-0.1), "lr must be a positive number"),
     (dict(x=np.zeros(3), y=np.zeros(3), l2=-1), "l2 must be"),
     (dict(x=np.zeros(3), y=np.zeros(3), loss="hinge"), "unknown loss"),
-    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="lbfgs"), "unknown optimizer"),
+    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="rmsprop"), "unknown optimizer"),
+    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="lm", loss="mae"), "Levenberg–Marquardt fits squared error"),
+    (dict(x=np.zeros(3), y=np.zeros(3), engine="gpu"), "engine must be"),
 ])
 def test_bad_input_is_explained(kwargs, message):
     net = nl.mlp([1, 4, 1], seed=0)

@@ -26,7 +26,6 @@ from .train import fit
 MAX_POINTS = 1_000_000
 MAX_NEURONS = 4096
 MAX_LAYERS = 32
-EXPRESSION_EPOCHS = 10_000  # full-batch Adam steps for an expression: about a second for 16 neurons
 
 
 class UsageError(ValueError):
@@ -90,7 +89,6 @@ def _fit_expression(args) -> int:
     y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
     net = mlp([1, *sizes, 1], activation=args.activation, seed=args.seed)
     options = _fit_options(args)
-    options["epochs"] = options["epochs"] or EXPRESSION_EPOCHS
     x_scaled, y_scaled = (x - x_mid) / x_half, (y - y_mean) / y_std
     if args.animate:
         history = plot.animate_fit(net, x_scaled, y_scaled, out / "fit.gif", target=f, x_view=x,
@@ -202,10 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hidden", type=int, default=16, help="neurons in the single hidden layer (default: 16)")
     p.add_argument("--layers", metavar="N,N,...", help="hidden layer sizes instead of --hidden, e.g. 16,16")
     p.add_argument("--activation", default="tanh", help="hidden activation (default: tanh)")
-    p.add_argument("--optimizer", default="auto", choices=["auto", "adam", "sgd"])
+    p.add_argument("--optimizer", default="auto", choices=["auto", "lm", "lbfgs", "adam", "sgd"],
+                   help="auto: Levenberg–Marquardt for small squared-error fits, else L-BFGS or Adam")
     p.add_argument("--lr", type=float, help="learning rate (default: 0.01 for Adam, 0.1 for SGD)")
-    p.add_argument("--epochs", type=int, help="passes over the data (default: 10000 for an expression, "
-                   "about 3000 steps for a CSV)")
+    p.add_argument("--epochs", type=int, help="passes over the data, or iterations of Levenberg–Marquardt "
+                   "and L-BFGS (default: about 3000 steps of Adam/SGD; at most 1000 iterations)")
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffles (default: 0)")
     p.add_argument("--out", default="neuronlab-fit", help="output folder (default: neuronlab-fit)")
     p.add_argument("--animate", action="store_true", help="also write fit.gif: the output learning the target")

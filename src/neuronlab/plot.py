@@ -299,7 +299,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image
 
-    from .train import fit, schedule
+    from .train import fit, plan
 
     if net.inputs != 1 or net.outputs != 1:
         raise ValueError("animate_fit draws one-input, one-output networks")
@@ -323,7 +323,8 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
     options = {k: v for k, v in fit_options.items() if k != "callback"}
     if planned is None:
         n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
-        planned = schedule(n_train, options.get("batch_size"), None)[1]
+        planned = plan(net, n_train, options.get("loss", "mse"), options.get("optimizer", "auto"),
+                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2", 0.0))[2]
     wanted = set(np.unique(np.geomspace(1, planned, frames).round().astype(int)).tolist())
     snapshots.append((0, view(net.copy()), []))
     history = fit(net, x, y, callback=callback, **options)

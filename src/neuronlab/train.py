@@ -22,6 +22,7 @@ import numpy as np
 from . import losses as _losses
 from . import optim as _optim
 from .data import DataError
+from . import fastpath
 from .network import Network, ShapeError
 from .tensor import Tensor
 
@@ -113,22 +114,6 @@ def _check_trainable(net: Network) -> None:
             )
 
 
-def _make_optimizer(net, optimizer, lr):
-    if isinstance(optimizer, _optim.Optimizer):
-        if lr is not None:
-            optimizer.lr = float(lr)
-        return optimizer, f"{optimizer.name} (given)"
-    name = str(optimizer).lower()
-    if name == "auto":
-        lr = DEFAULT_LR["adam"] if lr is None else lr
-        return _optim.Adam(net.parameters(), lr=lr), f"auto: Adam (lr={lr:g}) suits every loss and network size"
-    cls = _optim.get(name)
-    lr = DEFAULT_LR[name] if lr is None else lr
-    if cls is _optim.SGD:
-        return cls(net.parameters(), lr=lr, momentum=0.9), f"SGD with momentum 0.9 (lr={lr:g}), as asked"
-    return cls(net.parameters(), lr=lr), f"{name} (lr={lr:g}), as asked"
-
-
 def schedule(n_train: int, batch_size=None, epochs=None) -> tuple[int, int]:
     """(batch size, epochs) that ``fit`` uses for ``n_train`` points, filling in the defaults."""
     if batch_size is None:
@@ -185,7 +170,7 @@ class _Scores:
 
 def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, batch_size=None, tol=None,
         validation: float = 0.0, seed=None, progress=True, l1: float = 0.0, l2: float = 0.0,
-        patience=None, callback=None) -> History:
+        patience=None, callback=None, engine: str = "fast") -> History:
     """Train ``net`` on ``(x, y)`` by backpropagation; returns the ``History``.
 
     Args:
@@ -194,10 +179,17 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         y: (n, outputs) targets for regression; (n,) integer labels for ``cross_entropy``;
             0/1 values for ``binary_cross_entropy``.
         loss: ``"mse"``, ``"mae"``, ``"cross_entropy"``, ``"binary_cross_entropy"`` (or a callable).
-        optimizer: ``"auto"`` (Adam), ``"adam"``, ``"sgd"`` (momentum 0.9) or an ``Optimizer``.
-        lr: learning rate; ``None`` means 0.01 for Adam, 0.1 for SGD.
-        epochs: passes over the training set; ``None`` means about 3000 steps (at least 10 epochs).
-        batch_size: points per step; ``None`` means all of them up to 1024 points, else 128.
+        optimizer: ``"auto"``, ``"lm"`` (Levenberg–Marquardt), ``"lbfgs"``, ``"adam"``, ``"sgd"`` (momentum
+            0.9) or an ``Optimizer``. ``"auto"`` picks Levenberg–Marquardt for squared error when the Jacobian
+            (points x outputs x parameters) has at most 4 million entries and there are at most 1500
+            parameters; else L-BFGS when parameters and points are at most 20,000 each; else Adam with
+            lr 0.01. ``history.optimizer_reason`` says which ran and why.
+        lr: learning rate of Adam/SGD; ``None`` means 0.01 for Adam, 0.1 for SGD.
+        epochs: passes over the training set (iterations for LM and L-BFGS); ``None`` means about 3000
+            steps (at least 10 epochs) for Adam/SGD and at most 1000 iterations for LM and L-BFGS, which
+            also stop when no step lowers the loss (``stopped == "converged"``).
+        batch_size: points per step of Adam/SGD; ``None`` means all of them up to 1024 points, else 128.
+            LM and L-BFGS always use the whole training set.
         tol: stop as soon as an epoch's training loss is at or below ``tol``.
         validation: fraction of the points held out; training stops early when their loss has not
             improved for ``patience`` epochs, and the best weights are restored.
@@ -207,6 +199,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         l1, l2: add ``l1 * sum|w|`` and ``l2 * sum w^2`` over the weights (not the biases) to the loss.
         patience: epochs without validation improvement before stopping; ``None`` means max(10, epochs/10).
         callback: ``callback(epoch, history)`` after every epoch; returning ``False`` stops training.
+        engine: ``"fast"`` (fused forward/backward, ``fastpath.py``) or ``"tensor"`` (the Tensor engine,
+            the readable reference); both compute the same gradients.
 
     Raises:
         DataError, ShapeError, TargetError: inputs that do not fit (the message says how).
@@ -258,102 +252,280 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         x_train, y_train, x_val, y_val = x, y, None, None
     n_train = len(x_train)
 
+    if engine not in ("fast", "tensor"):
+        raise DataError(f"engine must be 'fast' or 'tensor', got {engine!r}")
+    epochs_given = epochs
     batch, epochs = schedule(n_train, batch_size, epochs)
+
+    solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2)
+    if solver in ("levenberg-marquardt", "lbfgs"):
+        batch = n_train  # second-order solvers take the whole training set at every iteration
+        if epochs_given is None:
+            epochs = SECOND_ORDER_ITERATIONS
     patience = max(10, epochs // 10) if patience is None else _positive_int(patience, "patience")
-
-    opt, reason = _make_optimizer(net, optimizer, lr)
-    history = History(optimizer=opt.name, optimizer_reason=reason, lr=opt.lr, batch_size=batch, task=task,
-                      n_train=n_train, n_validation=n_val,
+    history = History(optimizer=solver if isinstance(solver, str) else solver.name, optimizer_reason=reason,
+                      batch_size=batch, task=task, n_train=n_train, n_validation=n_val,
                       validation_indices=np.sort(order[:n_val]) if n_val else None)
-    scores = _Scores(task, loss_name, y_train)
-    val_scores = _Scores(task, loss_name, y_val) if n_val else None
-    params = net.parameters()
-    weights = [layer.W for layer in net.layers]
-    last_finite = [np.empty_like(p.data) for p in params]
-    best_loss, best_state, since_best = math.inf, None, 0
-
-    def diverged(what: str, epoch: int) -> TrainingDiverged:
-        history.time = time.perf_counter() - start
-        history.stopped = "diverged"
-        return TrainingDiverged(
-            f"training diverged in epoch {epoch + 1}: {what} with learning rate lr={opt.lr:g}. The network "
-            f"keeps its last finite weights. Try a smaller learning rate, e.g. lr={opt.lr / 10:g}.", history)
-
-    bar = _ProgressBar(epochs, console=None if progress is True else progress) if progress else None
-    start = time.perf_counter()
-    history.stopped = "epochs"
-    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained below
+    run = _Run(net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val)
+    y_fused = fastpath.labels_for(loss_name, y_train, n_train, net.outputs) if loss_name in FUSED else None
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
-            for epoch in range(epochs):
-                order = rng.permutation(n_train) if batch < n_train else None
-                scores.reset()
-                epoch_loss = 0.0
-                for first in range(0, n_train, batch):
-                    if order is None:
-                        xb, yb = x_train, y_train
-                    else:
-                        idx = order[first:first + batch]
-                        xb, yb = x_train[idx], y_train[idx]
-                    out = net(xb)
-                    data_loss = loss_fn(out, yb)
-                    total = data_loss
-                    if l2:
-                        total = total + l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=net.dtype))
-                    if l1:
-                        total = total + l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=net.dtype))
-                    value = float(total.data)
-                    if not math.isfinite(value):
-                        raise diverged(f"the loss became {value}", epoch)
-                    opt.zero_grad()
-                    total.backward()
-                    for keep, p in zip(last_finite, params):
-                        np.copyto(keep, p.data)
-                    opt.step()
-                    history.steps += 1
-                    if not all(np.isfinite(p.data).all() for p in params):
-                        for keep, p in zip(last_finite, params):
-                            np.copyto(p.data, keep)
-                        raise diverged("a weight became NaN or infinite", epoch)
-                    epoch_loss += float(data_loss.data) * len(yb)
-                    scores.add(out.data, yb)
-
-                history.epochs = epoch + 1
-                history.loss.append(epoch_loss / n_train)
-                for key, value in scores.values(net.outputs).items():
-                    history.metrics.setdefault(key, []).append(value)
-                if n_val:
-                    val_out = net.predict(x_val)
-                    val_loss = float(loss_fn(Tensor(val_out), y_val).data)
-                    history.val_loss.append(val_loss)
-                    val_scores.reset()
-                    val_scores.add(val_out, y_val)
-                    for key, value in val_scores.values(net.outputs).items():
-                        history.metrics.setdefault("val_" + key, []).append(value)
-                    if val_loss < best_loss:
-                        best_loss, best_state, since_best = val_loss, net.state_dict(), 0
-                        history.best_epoch = epoch + 1
-                    else:
-                        since_best += 1
-                if bar:
-                    bar.update(epoch + 1, history.loss[-1], history.steps, time.perf_counter() - start)
-                if tol is not None and history.loss[-1] <= tol:
-                    history.stopped = "tol"
-                    break
-                if n_val and since_best >= patience:
-                    history.stopped = "early_stop"
-                    break
-                if callback is not None and callback(epoch, history) is False:
-                    history.stopped = "callback"
-                    break
+            if solver == "levenberg-marquardt":
+                _train_lm(net, x_train, y_train, epochs, run)
+            elif solver == "lbfgs":
+                _train_lbfgs(net, x_train, y_fused, epochs, l1, l2, loss_name, run)
+            else:
+                fused = fastpath.FusedMLP(net, loss_name) if engine == "fast" and y_fused is not None else None
+                _train_first_order(net, solver, x_train, y_train, y_fused, epochs, batch, l1, l2, loss_fn, fused,
+                                   rng, run)
         except KeyboardInterrupt:
             history.stopped = "interrupted"
         finally:
-            if bar:
-                bar.close()
-    if best_state is not None:
-        net.load_state_dict(best_state)
-    history.time = time.perf_counter() - start
+            run.close()
     return history
+
+
+FUSED = set(fastpath.FUSED_LOSSES)
+LM_MAX_PARAMETERS = 1500  # LM solves a (parameters x parameters) system each step
+LM_MAX_JACOBIAN = 4_000_000  # entries of J (rows = points x outputs): 32 MB in float64
+LBFGS_MAX_PARAMETERS = 20_000
+LBFGS_MAX_POINTS = 20_000
+SECOND_ORDER_ITERATIONS = 1000  # epochs=None for Levenberg–Marquardt and L-BFGS
+
+
+def plan(net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0,
+         l2=0.0) -> tuple[str, int, int]:
+    """(solver name, batch size, epochs) that ``fit`` would use, without training."""
+    loss_name = loss if isinstance(loss, str) else "custom"
+    solver, _ = _choose_solver(net, loss_name, n_train, optimizer, None, l1, l2)
+    batch, planned = schedule(n_train, batch_size, epochs)
+    if solver in ("levenberg-marquardt", "lbfgs"):
+        return solver, n_train, SECOND_ORDER_ITERATIONS if epochs is None else planned
+    return solver.name, batch, planned
+
+
+def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2):
+    """The optimizer (or the name of a second-order solver) and why it was chosen."""
+    if isinstance(optimizer, _optim.Optimizer):
+        if lr is not None:
+            optimizer.lr = float(lr)
+        return optimizer, f"{optimizer.name} (given)"
+    name = str(optimizer).lower().replace("_", "-")
+    parameters, jacobian = net.n_parameters(), n_train * net.outputs * net.n_parameters()
+    if name == "auto":
+        if loss_name == "mse" and not (l1 or l2) and parameters <= LM_MAX_PARAMETERS and jacobian <= LM_MAX_JACOBIAN:
+            return "levenberg-marquardt", (
+                f"auto: Levenberg–Marquardt, since the loss is squared error and the Jacobian is small "
+                f"({n_train * net.outputs} x {parameters} <= {LM_MAX_JACOBIAN:,} entries, "
+                f"{parameters} <= {LM_MAX_PARAMETERS} parameters)")
+        if loss_name in FUSED and parameters <= LBFGS_MAX_PARAMETERS and n_train <= LBFGS_MAX_POINTS:
+            return "lbfgs", (f"auto: L-BFGS on the whole set, since {parameters} parameters and {n_train} points are "
+                             f"few (<= {LBFGS_MAX_PARAMETERS:,} and {LBFGS_MAX_POINTS:,})"
+                             + ("" if loss_name != "mse" else "; Levenberg–Marquardt does not take l1/l2"))
+        lr = DEFAULT_LR["adam"] if lr is None else lr
+        return _optim.Adam(net.parameters(), lr=lr), f"auto: Adam (lr={lr:g}), for a large network or data set"
+    if name in ("lm", "levenberg-marquardt"):
+        if loss_name != "mse" or l1 or l2:
+            raise DataError("Levenberg–Marquardt fits squared error: use loss='mse' without l1/l2, or another optimizer")
+        if jacobian > 50 * LM_MAX_JACOBIAN:
+            raise DataError(f"Levenberg–Marquardt would need a {n_train * net.outputs} x {parameters} Jacobian; "
+                            "use adam for a problem this size")
+        return "levenberg-marquardt", "Levenberg–Marquardt, as asked"
+    if name in ("lbfgs", "l-bfgs"):
+        if loss_name not in FUSED:
+            raise DataError(f"L-BFGS works with the losses {', '.join(FUSED)}")
+        return "lbfgs", "L-BFGS on the whole set, as asked"
+    cls = _optim.get(name)
+    lr = DEFAULT_LR[name] if lr is None else lr
+    if cls is _optim.SGD:
+        return cls(net.parameters(), lr=lr, momentum=0.9), f"SGD with momentum 0.9 (lr={lr:g}), as asked"
+    return cls(net.parameters(), lr=lr), f"{name} (lr={lr:g}), as asked"
+
+
+class _Run:
+    """End-of-epoch bookkeeping shared by every solver: metrics, validation, best weights, stopping, progress."""
+
+    def __init__(self, net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train,
+                 x_val, y_val):
+        self.net, self.history, self.loss_fn, self.tol, self.patience = net, history, loss_fn, tol, patience
+        self.callback, self.x_val, self.y_val = callback, x_val, y_val
+        self.scores = _Scores(history.task, loss_name, y_train)
+        self.val_scores = _Scores(history.task, loss_name, y_val) if x_val is not None else None
+        self.best_loss, self.best_state, self.since_best = math.inf, None, 0
+        self.bar = _ProgressBar(epochs, console=None if progress is True else progress) if progress else None
+        self.start = time.perf_counter()
+        history.stopped = "epochs"
+
+    def end_epoch(self, epoch: int, loss: float) -> bool:
+        """Record epoch ``epoch`` (0-based) with training loss ``loss``; True means stop."""
+        history, net = self.history, self.net
+        history.epochs = epoch + 1
+        history.loss.append(loss)
+        for key, value in self.scores.values(net.outputs).items():
+            history.metrics.setdefault(key, []).append(value)
+        if self.x_val is not None:
+            val_out = net.predict(self.x_val)
+            val_loss = float(self.loss_fn(Tensor(val_out), self.y_val).data)
+            history.val_loss.append(val_loss)
+            self.val_scores.reset()
+            self.val_scores.add(val_out, self.y_val)
+            for key, value in self.val_scores.values(net.outputs).items():
+                history.metrics.setdefault("val_" + key, []).append(value)
+            if val_loss < self.best_loss:
+                self.best_loss, self.best_state, self.since_best = val_loss, net.state_dict(), 0
+                history.best_epoch = epoch + 1
+            else:
+                self.since_best += 1
+        if self.bar:
+            self.bar.update(epoch + 1, loss, history.steps, time.perf_counter() - self.start)
+        if self.tol is not None and loss <= self.tol:
+            history.stopped = "tol"
+        elif self.x_val is not None and self.since_best >= self.patience:
+            history.stopped = "early_stop"
+        elif self.callback is not None and self.callback(epoch, history) is False:
+            history.stopped = "callback"
+        else:
+            return False
+        return True
+
+    def diverged(self, what: str, epoch: int) -> "TrainingDiverged":
+        self.history.stopped = "diverged"
+        self.history.time = time.perf_counter() - self.start
+        lr = self.history.lr
+        advice = (f"with learning rate lr={lr:g}. The network keeps its last finite weights. Try a smaller "
+                  f"learning rate, e.g. lr={lr / 10:g}.") if lr > 0 else \
+            f"with {self.history.optimizer}. The network keeps its last finite weights."
+        return TrainingDiverged(f"training diverged in epoch {epoch + 1}: {what} {advice}", self.history)
+
+    def close(self) -> None:
+        if self.bar:
+            self.bar.close()
+        if self.best_state is not None and self.history.stopped != "diverged":
+            self.net.load_state_dict(self.best_state)
+        self.history.time = time.perf_counter() - self.start
+
+
+def _penalty(weights, l1, l2, dtype) -> Tensor | None:
+    total = None
+    if l2:
+        total = l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=dtype))
+    if l1:
+        term = l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=dtype))
+        total = term if total is None else total + term
+    return total
+
+
+def _add_penalty_gradients(weights, l1, l2) -> float:
+    """Add d/dw of l1·sum|w| + l2·sum w^2 to each weight's grad; returns the penalty."""
+    value = 0.0
+    for w in weights:
+        if l2:
+            w.grad = w.grad + 2.0 * l2 * w.data
+            value += l2 * float(np.vdot(w.data, w.data))
+        if l1:
+            w.grad = w.grad + l1 * np.sign(w.data)
+            value += l1 * float(np.abs(w.data).sum())
+    return value
+
+
+def _train_first_order(net, opt, x_train, y_train, y_fused, epochs, batch, l1, l2, loss_fn, fused, rng, run):
+    history, n_train = run.history, len(x_train)
+    history.lr = opt.lr
+    params = net.parameters()
+    weights = [layer.W for layer in net.layers]
+    last_finite = [np.empty_like(p.data) for p in params]
+    for epoch in range(epochs):
+        order = rng.permutation(n_train) if batch < n_train else None
+        run.scores.reset()
+        epoch_loss = 0.0
+        for first in range(0, n_train, batch):
+            if order is None:
+                xb, yb, fb = x_train, y_train, y_fused
+            else:
+                idx = order[first:first + batch]
+                xb, yb = x_train[idx], y_train[idx]
+                fb = None if y_fused is None else y_fused[idx]
+            opt.zero_grad()
+            if fused is not None:  # the fast path: the same numbers, computed in place
+                data_loss, out = fused.loss_and_gradients(xb, fb)
+                total = data_loss + (_add_penalty_gradients(weights, l1, l2) if (l1 or l2) else 0.0)
+            else:  # the reference path through the Tensor engine
+                prediction = net(xb)
+                loss_tensor = loss_fn(prediction, yb)
+                penalty = _penalty(weights, l1, l2, net.dtype)
+                total_tensor = loss_tensor if penalty is None else loss_tensor + penalty
+                data_loss, total, out = float(loss_tensor.data), float(total_tensor.data), prediction.data
+            if not math.isfinite(total):
+                raise run.diverged(f"the loss became {total}", epoch)
+            if fused is None:
+                total_tensor.backward()
+            run.scores.add(out, yb)  # before the step changes the weights (out may be a reused buffer)
+            for keep, p in zip(last_finite, params):
+                np.copyto(keep, p.data)
+            opt.step()
+            history.steps += 1
+            if not all(np.isfinite(p.data).all() for p in params):
+                for keep, p in zip(last_finite, params):
+                    np.copyto(p.data, keep)
+                raise run.diverged("a weight became NaN or infinite", epoch)
+            epoch_loss += data_loss * len(yb)
+        if run.end_epoch(epoch, epoch_loss / n_train):
+            return
+
+
+def _train_lm(net, x_train, y_train, epochs, run):
+    solver = _optim.LevenbergMarquardt(net)
+    for epoch in range(epochs):
+        loss, out = solver.step(x_train, y_train)
+        run.history.steps += 1
+        if not math.isfinite(loss):
+            raise run.diverged(f"the loss became {loss}", epoch)
+        run.scores.reset()
+        run.scores.add(out, y_train)
+        if run.end_epoch(epoch, loss):
+            return
+        if solver.stuck:  # no damped step lowers the loss: a minimum, as far as LM can tell
+            run.history.stopped = "converged"
+            return
+
+
+def _train_lbfgs(net, x_train, y_fused, epochs, l1, l2, loss_name, run):
+    from scipy.optimize import minimize
+
+    fused = fastpath.FusedMLP(net, loss_name)
+    weights = [layer.W for layer in net.layers]
+    evaluations = []
+
+    def loss_and_gradient(vector):
+        fastpath.unpack(net, vector)
+        data_loss, _ = fused.loss_and_gradients(x_train, y_fused)
+        total = data_loss + (_add_penalty_gradients(weights, l1, l2) if (l1 or l2) else 0.0)
+        evaluations.append(data_loss)
+        if not math.isfinite(total):
+            return np.inf, np.zeros(len(vector))
+        return total, fastpath.packed_gradient(net).astype(np.float64)
+
+    state = {"epoch": 0}
+
+    def after_iteration(intermediate_result):
+        fastpath.unpack(net, intermediate_result.x)
+        out = net.predict(x_train)
+        run.history.steps = len(evaluations)
+        run.scores.reset()
+        run.scores.add(out, y_fused)
+        stop = run.end_epoch(state["epoch"], float(evaluations[-1]) if evaluations else math.nan)
+        state["epoch"] += 1
+        if stop:
+            raise StopIteration
+
+    result = minimize(loss_and_gradient, fastpath.pack(net).astype(np.float64), jac=True, method="L-BFGS-B",
+                      callback=after_iteration,
+                      options={"maxiter": epochs, "maxfun": 4 * epochs + 20, "gtol": 1e-12, "ftol": 1e-16})
+    fastpath.unpack(net, result.x)
+    if run.history.stopped == "epochs" and state["epoch"] < epochs:
+        run.history.stopped = "converged"
+    if not all(np.isfinite(p.data).all() for p in net.parameters()):
+        raise run.diverged("a weight became NaN or infinite", state["epoch"])
 
 
 class _ProgressBar:

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+
+import neuronlab as nl
+from neuronlab import fastpath
+
+from conftest import numerical_gradient
+
+rng = np.random.default_rng(0)
+CASES = [
+    ("mse", [3, 7, 5, 2], "tanh", "linear", rng.normal(size=(11, 2))),
+    ("mae", [2, 6, 1], "sigmoid", "linear", rng.normal(size=(9, 1))),
+    ("cross_entropy", [4, 8, 3], "relu", "linear", rng.integers(0, 3, 13)),
+    ("binary_cross_entropy", [2, 5, 1], "gelu", "linear", rng.integers(0, 2, (10, 1)).astype(float)),
+    ("mse", [1, 1, 4, 1], "silu", "sigmoid", rng.normal(size=(8, 1))),
+    ("mse", [2, 3, 2], "softplus", "tanh", rng.normal(size=(6, 2))),
+]
+
+
+@pytest.mark.parametrize("loss, sizes, activation, output, y", CASES)
+def test_fast_path_gives_the_tensor_engines_gradients(loss, sizes, activation, output, y):
+    net = nl.mlp(sizes, activation=activation, output_activation=output, seed=1)
+    x = rng.normal(size=(len(y), sizes[0]))
+    net.zero_grad()
+    reference = nl.losses.get(loss)(net(x), y)
+    reference.backward()
+    expected = [p.grad.copy() for p in net.parameters()]
+    net.zero_grad()
+    value, out = fastpath.FusedMLP(net, loss).loss_and_gradients(x, fastpath.labels_for(loss, y, len(y), sizes[-1]))
+    assert value == pytest.approx(reference.item(), rel=1e-12)
+    np.testing.assert_allclose(out, net.predict(x), rtol=1e-12)
+    for p, g in zip(net.parameters(), expected):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-12, atol=1e-15)
+
+
+def test_buffers_are_reused_and_batch_sizes_can_change():
+    net = nl.mlp([2, 4, 1], seed=0)
+    fused = fastpath.FusedMLP(net, "mse")
+    x = rng.normal(size=(8, 2))
+    fused.loss_and_gradients(x, np.zeros((8, 1)))
+    grad = net.layers[0].W.grad
+    fused.loss_and_gradients(x[:3], np.zeros((3, 1)))
+    fused.loss_and_gradients(x, np.ones((8, 1)))
+    assert net.layers[0].W.grad is grad  # the same array, refilled
+    assert set(fused._buffers) == {8, 3}
+
+
+def test_fit_engines_agree():
+    x = np.linspace(-1, 1, 40)
+    runs = []
+    for engine in ("fast", "tensor"):
+        net = nl.mlp([1, 6, 1], seed=0)
+        history = nl.fit(net, x, np.sin(3 * x), optimizer="adam", epochs=50, batch_size=8, engine=engine,
+                         l1=1e-4, l2=1e-3, progress=False)
+        runs.append((history.loss, net.state_dict()))
+    np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-10)
+    for key in runs[0][1]:
+        np.testing.assert_allclose(runs[0][1][key], runs[1][1][key], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes, output", [([1, 5, 1], "linear"), ([2, 3, 4, 2], "sigmoid")])
+def test_jacobian_matches_finite_differences(sizes, output):
+    net = nl.mlp(sizes, activation="tanh", output_activation=output, seed=2)
+    x = rng.normal(size=(5, sizes[0]))
+    out, J = fastpath.jacobian(net, x)
+    assert J.shape == (5 * sizes[-1], net.n_parameters())
+    np.testing.assert_allclose(out, net.predict(x), rtol=1e-14)
+    start = fastpath.pack(net)
+    for row in range(J.shape[0]):
+        def f(v, row=row):
+            fastpath.unpack(net, v)
+            value = net.predict(x).ravel()[row]
+            fastpath.unpack(net, start)
+            return value
+        np.testing.assert_allclose(J[row], numerical_gradient(f, start.copy()), rtol=1e-6, atol=1e-9)
+
+
+def test_levenberg_marquardt_reaches_an_exact_fit():
+    # the target is itself a 1-3-1 tanh network: a perfect fit exists
+    teacher = nl.mlp([1, 3, 1], activation="tanh", seed=5)
+    x = np.linspace(-2, 2, 60)
+    y = teacher.predict(x)
+    student = nl.mlp([1, 3, 1], activation="tanh", seed=6)
+    history = nl.fit(student, x, y, optimizer="lm", progress=False)
+    assert history.optimizer == "levenberg-marquardt" and history.loss[-1] < 1e-8
+    assert np.abs(student.predict(x) - y).max() < 1e-4
+
+
+def test_lbfgs_reaches_an_exact_fit_and_classifies():
+    teacher = nl.mlp([2, 4, 1], activation="tanh", seed=7)
+    x = rng.uniform(-1, 1, (80, 2))
+    student = nl.mlp([2, 4, 1], activation="tanh", seed=8)
+    history = nl.fit(student, x, teacher.predict(x), optimizer="lbfgs", epochs=3000, progress=False)
+    assert history.optimizer == "lbfgs" and min(history.loss) < 1e-8
+    d = nl.data.spiral(300, seed=0)
+    net = nl.mlp([2, 16, 16, 2], activation="tanh", seed=0)
+    history = nl.fit(net, d.x, d.y, loss="cross_entropy", progress=False)
+    assert history.optimizer == "lbfgs" and "auto: L-BFGS" in history.optimizer_reason
+    assert history.metrics["accuracy"][-1] >= 0.97
+
+
+def test_auto_falls_back_to_adam_for_large_problems():
+    net = nl.mlp([10, 200, 200, 1], seed=0)
+    x = rng.normal(size=(100, 10))
+    history = nl.fit(net, x, x[:, :1], epochs=2, progress=False)
+    assert history.optimizer == "adam" and "large" in history.optimizer_reason
