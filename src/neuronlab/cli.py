@@ -227,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train the same architecture by backprop (from random and from the construction)")
     p.set_defaults(run=_approx)
 
+    p = commands.add_parser("bench", help="time neuronlab against PyTorch, side by side",
+                            description="Run the benchmarks: step times from 1-16-1 to 1024-2048-2048-1024, time "
+                                        "to max error 1e-3, digits, peak memory; print both times and the ratio.")
+    p.add_argument("--quick", action="store_true", help="small cases only (seconds)")
+    p.add_argument("--out", metavar="FILE.md", help="also write the results as a Markdown table")
+    p.set_defaults(run=_bench)
+
     p = commands.add_parser("lesson", help="the walk-through: step neurons, superposition, bumps",
                             description="Write the lesson's figures and a Markdown page linking them, in order.")
     p.add_argument("--out", default="neuronlab-lesson", help="output folder (default: neuronlab-lesson)")
@@ -301,6 +308,21 @@ def _approx(args) -> int:
     return 0
 
 
+def _bench(args) -> int:
+    from .bench import print_report, run
+
+    report = run(quick=args.quick)
+    print_report(report)
+    bad = [row.case for row in report.rows() if not (math.isfinite(row.ratio) and row.ratio > 0)]
+    if args.out:
+        atomic_write(args.out, lambda f: f.write(report.markdown().encode("utf-8")))
+        print(f"wrote {args.out}")
+    if bad:
+        print(f"neuronlab bench: error: no finite ratio for {', '.join(bad)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _lesson(args) -> int:
     from .lesson import write
 
@@ -355,7 +377,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print(f"neuronlab {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, OSError) as err:  # our errors are ValueErrors that say what went wrong
+    except (ValueError, OSError, ImportError) as err:  # our errors say what went wrong (and what to install)
         message = " ".join(str(err).split()) or type(err).__name__
         print(f"neuronlab {args.command}: error: {message}", file=sys.stderr)
         return 2

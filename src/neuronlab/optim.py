@@ -39,8 +39,24 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
+    def _scratch_for(self, array: np.ndarray) -> np.ndarray:
+        """A work array shaped like ``array`` (a parameter's data), made once, so steps allocate nothing."""
+        key = (array.shape, array.dtype.str)
+        scratch = self._scratches.get(key) if hasattr(self, "_scratches") else None
+        if scratch is None:
+            self._scratches = getattr(self, "_scratches", {})
+            scratch = self._scratches[key] = np.empty_like(array)
+        return scratch
+
     def step(self) -> None:
         raise NotImplementedError
+
+
+def _subtract_scaled(w: np.ndarray, g: np.ndarray, lr: float, optimizer: "Optimizer") -> None:
+    """w -= lr·g in place, through a scratch array the optimizer keeps (no new array per step)."""
+    scratch = optimizer._scratch_for(w)
+    np.multiply(g, lr, out=scratch)
+    w -= scratch
 
 
 class SGD(Optimizer):
@@ -82,7 +98,7 @@ class SGD(Optimizer):
                     v += g
                 v = state["velocity"]
                 g = g + self.momentum * v if self.nesterov else v
-            p.data -= self.lr * g
+            _subtract_scaled(p.data, g, self.lr, self)
 
 
 class Adam(Optimizer):
@@ -122,13 +138,21 @@ class Adam(Optimizer):
                 state = self.state[p] = {"step": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
             state["step"] += 1
             t, m, v = state["step"], state["m"], state["v"]
+            scratch = state.setdefault("scratch", np.empty_like(p.data))
             m *= b1
-            m += (1.0 - b1) * g
+            np.multiply(g, 1.0 - b1, out=scratch)
+            m += scratch  # m = b1·m + (1 - b1)·g
             v *= b2
-            v += (1.0 - b2) * g * g
+            np.multiply(g, g, out=scratch)
+            scratch *= 1.0 - b2
+            v += scratch  # v = b2·v + (1 - b2)·g²
             step_size = self.lr / (1.0 - b1**t)
-            denom = np.sqrt(v) / np.sqrt(1.0 - b2**t) + self.eps
-            p.data -= step_size * (m / denom)
+            np.sqrt(v, out=scratch)
+            scratch *= 1.0 / np.sqrt(1.0 - b2**t)
+            scratch += self.eps  # sqrt(v̂) + eps
+            np.divide(m, scratch, out=scratch)
+            scratch *= step_size
+            p.data -= scratch
 
 
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam}
