@@ -276,8 +276,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             elif solver == "lbfgs":
                 _train_lbfgs(net, x_train, y_fused, epochs, l1, l2, loss_name, run)
             else:
-                fused = fastpath.FusedMLP(net, loss_name) if engine == "fast" and y_fused is not None else None
-                _train_first_order(net, solver, x_train, y_train, y_fused, epochs, batch, l1, l2, loss_fn, fused,
+                _train_first_order(net, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name, engine,
                                    rng, run)
         except KeyboardInterrupt:
             history.stopped = "interrupted"
@@ -430,48 +429,98 @@ def _add_penalty_gradients(weights, l1, l2) -> float:
     return value
 
 
-def _train_first_order(net, opt, x_train, y_train, y_fused, epochs, batch, l1, l2, loss_fn, fused, rng, run):
-    history, n_train = run.history, len(x_train)
-    history.lr = opt.lr
-    params = net.parameters()
-    weights = [layer.W for layer in net.layers]
-    last_finite = [np.empty_like(p.data) for p in params]
+class Diverged(Exception):
+    """Raised by ``Stepper`` when the loss or a weight stops being finite; the weights were restored."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+class Stepper:
+    """Minibatch steps of a first-order optimizer, with the divergence guard.
+
+    ``fit`` runs it an epoch at a time; the playground runs a few steps per time slice. Each step computes
+    the loss and gradients (fast path, or the Tensor engine with ``engine="tensor"``), keeps a copy of the
+    weights, lets the optimizer move them, and puts the copy back (raising ``Diverged``) if the loss or a
+    weight is no longer finite. ``x`` and ``y`` must already be checked (as ``fit`` checks them).
+    """
+
+    def __init__(self, net, optimizer, x, y, loss_name: str, loss_fn=None, batch: int | None = None, l1=0.0, l2=0.0,
+                 rng=None, engine: str = "fast"):
+        self.net, self.opt, self.x, self.y = net, optimizer, x, y
+        self.loss_fn = loss_fn or _losses.get(loss_name)
+        self.batch = min(batch or len(x), len(x))
+        self.l1, self.l2 = l1, l2
+        self.rng = rng if rng is not None else np.random.default_rng(0)
+        self.y_fused = fastpath.labels_for(loss_name, y, len(y), net.outputs) if loss_name in FUSED else None
+        self.fused = fastpath.FusedMLP(net, loss_name) if engine == "fast" and self.y_fused is not None else None
+        self.params = net.parameters()
+        self.weights = [layer.W for layer in net.layers]
+        self.last_finite = [np.empty_like(p.data) for p in self.params]
+        self.steps, self.order, self.position = 0, None, 0
+
+    def _next_batch(self):
+        n = len(self.x)
+        if self.batch >= n:
+            return self.x, self.y, self.y_fused, True
+        if self.order is None or self.position >= n:
+            self.order, self.position = self.rng.permutation(n), 0
+        idx = self.order[self.position:self.position + self.batch]
+        self.position += self.batch
+        return self.x[idx], self.y[idx], None if self.y_fused is None else self.y_fused[idx], self.position >= n
+
+    def step(self, scores=None) -> tuple[float, int, bool]:
+        """One step: (data loss before it, batch size, whether it ended an epoch)."""
+        xb, yb, fb, last = self._next_batch()
+        net, opt, l1, l2 = self.net, self.opt, self.l1, self.l2
+        opt.zero_grad()
+        if self.fused is not None:  # the fast path: the same numbers, computed in place
+            data_loss, out = self.fused.loss_and_gradients(xb, fb)
+            total = data_loss + (_add_penalty_gradients(self.weights, l1, l2) if (l1 or l2) else 0.0)
+        else:  # the reference path through the Tensor engine
+            prediction = net(xb)
+            loss_tensor = self.loss_fn(prediction, yb)
+            penalty = _penalty(self.weights, l1, l2, net.dtype)
+            total_tensor = loss_tensor if penalty is None else loss_tensor + penalty
+            data_loss, total, out = float(loss_tensor.data), float(total_tensor.data), prediction.data
+        if not math.isfinite(total):
+            raise Diverged(f"the loss became {total}")
+        if self.fused is None:
+            total_tensor.backward()
+        if scores is not None:
+            scores.add(out, yb)  # before the step changes the weights (out may be a reused buffer)
+        for keep, p in zip(self.last_finite, self.params):
+            np.copyto(keep, p.data)
+        opt.step()
+        self.steps += 1
+        if not all(np.isfinite(p.data).all() for p in self.params):
+            for keep, p in zip(self.last_finite, self.params):
+                np.copyto(p.data, keep)
+            raise Diverged("a weight became NaN or infinite")
+        return data_loss, len(yb), last
+
+    def epoch(self, scores=None) -> float:
+        """Steps until every training point was used once; the mean data loss over them."""
+        total, count, last = 0.0, 0, False
+        while not last:
+            loss, size, last = self.step(scores)
+            total, count = total + loss * size, count + size
+        return total / count
+
+
+def _train_first_order(net, opt, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name, engine, rng, run):
+    run.history.lr = opt.lr
+    stepper = Stepper(net, opt, x_train, y_train, loss_name, loss_fn, batch, l1, l2, rng, engine)
     for epoch in range(epochs):
-        order = rng.permutation(n_train) if batch < n_train else None
         run.scores.reset()
-        epoch_loss = 0.0
-        for first in range(0, n_train, batch):
-            if order is None:
-                xb, yb, fb = x_train, y_train, y_fused
-            else:
-                idx = order[first:first + batch]
-                xb, yb = x_train[idx], y_train[idx]
-                fb = None if y_fused is None else y_fused[idx]
-            opt.zero_grad()
-            if fused is not None:  # the fast path: the same numbers, computed in place
-                data_loss, out = fused.loss_and_gradients(xb, fb)
-                total = data_loss + (_add_penalty_gradients(weights, l1, l2) if (l1 or l2) else 0.0)
-            else:  # the reference path through the Tensor engine
-                prediction = net(xb)
-                loss_tensor = loss_fn(prediction, yb)
-                penalty = _penalty(weights, l1, l2, net.dtype)
-                total_tensor = loss_tensor if penalty is None else loss_tensor + penalty
-                data_loss, total, out = float(loss_tensor.data), float(total_tensor.data), prediction.data
-            if not math.isfinite(total):
-                raise run.diverged(f"the loss became {total}", epoch)
-            if fused is None:
-                total_tensor.backward()
-            run.scores.add(out, yb)  # before the step changes the weights (out may be a reused buffer)
-            for keep, p in zip(last_finite, params):
-                np.copyto(keep, p.data)
-            opt.step()
-            history.steps += 1
-            if not all(np.isfinite(p.data).all() for p in params):
-                for keep, p in zip(last_finite, params):
-                    np.copyto(p.data, keep)
-                raise run.diverged("a weight became NaN or infinite", epoch)
-            epoch_loss += data_loss * len(yb)
-        if run.end_epoch(epoch, epoch_loss / n_train):
+        try:
+            loss = stepper.epoch(run.scores)
+        except Diverged as err:
+            raise run.diverged(err.what, epoch) from None
+        finally:
+            run.history.steps = stepper.steps
+        if run.end_epoch(epoch, loss):
             return
 
 
