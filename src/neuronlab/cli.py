@@ -227,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also train the same architecture by backprop (from random and from the construction)")
     p.set_defaults(run=_approx)
 
+    p = commands.add_parser("play", help="open the playground: a local web page where neurons learn live",
+                            description="Serve the playground on this machine and open it in the browser.")
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default: 8765; the next free one if busy)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.set_defaults(run=_play)
+
     p = commands.add_parser("bench", help="time neuronlab against PyTorch, side by side",
                             description="Run the benchmarks: step times from 1-16-1 to 1024-2048-2048-1024, time "
                                         "to max error 1e-3, digits, peak memory; print both times and the ratio.")
@@ -305,6 +312,44 @@ def _approx(args) -> int:
         record["compare"] = [{k: v for k, v in row.items() if k != "network"} for row in comparison.rows]
     atomic_write(out / "certificate.json", lambda fh: fh.write(json.dumps(record, indent=2, default=str).encode()))
     print("wrote " + ", ".join(str(out / name) for name in written))
+    return 0
+
+
+def free_port(host: str, port: int, tries: int = 20) -> int:
+    """``port`` if it can be bound on ``host``, else the next free one (at most ``tries`` further)."""
+    import socket
+
+    if not 1 <= port <= 65535:
+        raise UsageError(f"--port must be between 1 and 65535, got {port}")
+    for candidate in range(port, min(port + tries, 65536)):
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: TIME_WAIT is no obstacle
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    raise UsageError(f"ports {port} to {port + tries - 1} on {host} are all busy; choose another with --port")
+
+
+def _play(args) -> int:
+    import threading
+    import webbrowser
+
+    import uvicorn
+
+    from .playground.server import app
+
+    port = free_port(args.host, args.port)
+    if port != args.port:
+        print(f"port {args.port} is busy; using {port}")
+    url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}/"
+    print(f"neuronlab playground: {url}  (Ctrl-C stops it)")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host} lets other machines on the network use this playground")
+    if not args.no_browser:
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    uvicorn.run(app, host=args.host, port=port, log_level="warning")
     return 0
 
 

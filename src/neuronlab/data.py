@@ -67,6 +67,13 @@ def load_csv(path, target: str | None = None) -> Dataset:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a UTF-8 text file") from None
+    return parse_csv(text, target, source=str(path))
+
+
+def parse_csv(text: str, target: str | None = None, source: str = "the CSV text") -> Dataset:
+    """``load_csv`` for text already in memory (an upload); ``source`` names it in error messages."""
+    path = source
+    text = text.lstrip("\ufeff")
     rows = [row for row in csv.reader(text.splitlines()) if any(cell.strip() for cell in row)]
     if not rows:
         raise DataError(f"{path} is empty")

@@ -1,0 +1,477 @@
+"""One browser tab's state on the server: its data, network, optimizer and training progress.
+
+Everything a message can ask for is checked and capped here; a bad request raises ``RequestError`` with
+a message for the page and the field it concerns, and leaves the session as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import activations, data
+from ..data import DataError
+from ..expr import ExpressionError, expr
+from ..network import Dense, Network, mlp
+from ..optim import SGD, Adam
+from ..train import Diverged, Stepper, _Scores
+
+MAX_LAYERS = 8
+MAX_NEURONS = 64
+MAX_POINTS = 2000
+MAX_EXPRESSION = 200
+MAX_CSV_BYTES = 200_000
+MAX_STEPS_PER_SECOND = 3000
+GRID_1D = 200
+GRID_2D = 40
+MAX_HIDDEN_SHOWN = 32
+MAX_HISTORY = 1500
+FEATURES = {
+    "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
+    "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
+    "sin(x2)": lambda x: np.sin(x[:, 1]),
+}
+DATASETS = {"circle": (data.circle, 2), "xor": (data.xor, 2), "gaussians": (data.gaussians, 2),
+            "spiral": (data.spiral, 2), "three gaussians": (data.gaussians, 3)}
+TRAINABLE = [name for name in activations.names() if activations.get(name).learnable]
+DEFAULTS = {
+    "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
+    "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
+    "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
+    "drawn": [], "csv": "", "speed": 1.0,
+}
+
+
+class RequestError(ValueError):
+    """A request the session cannot carry out; ``field`` names the control it concerns."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def _number(config: dict, key: str, low: float, high: float) -> float:
+    try:
+        value = float(config[key])
+    except (TypeError, ValueError):
+        raise RequestError(f"{key} must be a number", key) from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise RequestError(f"{key} must be between {low:g} and {high:g}, got {value:g}", key)
+    return value
+
+
+def _integer(config: dict, key: str, low: int, high: int) -> int:
+    value = _number(config, key, low, high)
+    if value != int(value):
+        raise RequestError(f"{key} must be a whole number", key)
+    return int(value)
+
+
+def check_config(raw) -> dict:
+    """A complete, checked configuration from a (partial) request; unknown keys are refused."""
+    if not isinstance(raw, dict):
+        raise RequestError("config must be an object")
+    unknown = set(raw) - set(DEFAULTS)
+    if unknown:
+        raise RequestError(f"unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
+    config = {**DEFAULTS, **raw}
+    if config["mode"] not in ("function", "points", "dataset", "csv"):
+        raise RequestError("mode must be function, points, dataset or csv", "mode")
+    if not isinstance(config["expr"], str) or len(config["expr"]) > MAX_EXPRESSION:
+        raise RequestError(f"the expression must be text of at most {MAX_EXPRESSION} characters", "expr")
+    domain = config["domain"]
+    if not (isinstance(domain, list) and len(domain) == 2):
+        raise RequestError("domain must be [a, b]", "domain")
+    a, b = (_number({"domain": v}, "domain", -1e6, 1e6) for v in domain)
+    if not a < b:
+        raise RequestError("the domain needs a < b", "domain")
+    config["domain"] = [a, b]
+    config["points"] = _integer(config, "points", 2, MAX_POINTS)
+    config["noise"] = _number(config, "noise", 0.0, 10.0)
+    if config["dataset"] not in DATASETS:
+        raise RequestError(f"dataset must be one of {', '.join(DATASETS)}", "dataset")
+    config["test_ratio"] = _number(config, "test_ratio", 0.0, 0.9)
+    features = config["features"]
+    if not (isinstance(features, list) and features and all(f in FEATURES for f in features)):
+        raise RequestError(f"features must be a non-empty list from {', '.join(FEATURES)}", "features")
+    config["features"] = [f for f in FEATURES if f in features]
+    layers = config["layers"]
+    if not (isinstance(layers, list) and len(layers) <= MAX_LAYERS):
+        raise RequestError(f"at most {MAX_LAYERS} hidden layers", "layers")
+    config["layers"] = [_integer({"layers": n}, "layers", 1, MAX_NEURONS) for n in layers]
+    if config["activation"] not in TRAINABLE + ["step"]:
+        raise RequestError(f"activation must be one of {', '.join(TRAINABLE + ['step'])}", "activation")
+    if config["optimizer"] not in ("adam", "sgd"):
+        raise RequestError("optimizer must be adam or sgd", "optimizer")
+    config["lr"] = _number(config, "lr", 1e-6, 10.0)
+    config["batch"] = _integer(config, "batch", 1, MAX_POINTS)
+    config["l1"] = _number(config, "l1", 0.0, 1.0)
+    config["l2"] = _number(config, "l2", 0.0, 1.0)
+    config["stop_loss"] = _number(config, "stop_loss", 0.0, 1e6)
+    config["seed"] = _integer(config, "seed", 0, 2**31 - 1)
+    config["speed"] = _number(config, "speed", 0.01, 1.0)
+    drawn = config["drawn"]
+    if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
+        raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
+    try:
+        config["drawn"] = [[float(p[0]), float(p[1])] for p in drawn]
+    except (TypeError, ValueError, IndexError):
+        raise RequestError("drawn points must be [x, y] pairs", "drawn") from None
+    if not all(math.isfinite(v) for p in config["drawn"] for v in p):
+        raise RequestError("drawn points must be finite", "drawn")
+    if not isinstance(config["csv"], str) or len(config["csv"].encode()) > MAX_CSV_BYTES:
+        raise RequestError(f"the CSV must be text of at most {MAX_CSV_BYTES // 1000} kB", "csv")
+    return config
+
+
+class Session:
+    """A tab's training run. ``configure`` rebuilds it; ``train_for`` runs steps for a time budget."""
+
+    def __init__(self):
+        self.status, self.message = "paused", ""
+        self.configure({})
+
+    # ---------------------------------------------------------------- building
+    def configure(self, raw: dict) -> None:
+        config = check_config(raw)
+        x, y, task, classes, dims, target = self._data(config)
+        rng = np.random.default_rng(config["seed"])
+        order = rng.permutation(len(x))
+        n_test = int(round(config["test_ratio"] * len(x))) if config["mode"] != "function" else 0
+        if len(x) - n_test < 1:
+            raise RequestError("the test ratio leaves no training points", "test_ratio")
+        test, train = order[:n_test], order[n_test:]
+        outputs = len(classes) if task == "classification" else 1
+        net = mlp([x.shape[1], *config["layers"], outputs], activation=config["activation"], seed=config["seed"])
+        self._adopt(config, net, x, y, train, test, task, classes, dims, target)
+
+    def _adopt(self, config, net, x, y, train, test, task, classes, dims, target) -> None:
+        self.config, self.net, self.task, self.classes, self.dims, self.target = config, net, task, classes, dims, target
+        self.x, self.y, self.test_index = x, y, test
+        self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
+        self.loss_name = "cross_entropy" if task == "classification" else "mse"
+        self.history, self.steps, self.epoch_losses = [], 0, []
+        self.status, self.message = "paused", ""
+        self._rebuild_optimizer()
+
+    def _rebuild_optimizer(self) -> None:
+        c, params = self.config, self.net.parameters()
+        opt = Adam(params, lr=c["lr"]) if c["optimizer"] == "adam" else SGD(params, lr=c["lr"], momentum=0.9)
+        self.trainable = all(layer.activation.learnable for layer in self.net.layers)
+        self.stepper = Stepper(self.net, opt, self.x_train, self.y_train, self.loss_name, batch=c["batch"],
+                               l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
+        self.stepper.steps = self.steps
+
+    def _data(self, config):
+        mode = config["mode"]
+        rng = np.random.default_rng(config["seed"])
+        if mode == "function":
+            try:
+                f = expr(config["expr"])
+            except ExpressionError as err:
+                raise RequestError(str(err), "expr") from None
+            if "y" in f.variables:
+                raise RequestError("the target is a function of x alone here", "expr")
+            x = np.linspace(*config["domain"], config["points"])
+            y = f(x)
+            if not np.all(np.isfinite(y)):
+                raise RequestError(f"{config['expr']} is not finite at x = {x[~np.isfinite(y)][0]:g}; choose a "
+                                   "domain where it is defined", "expr")
+            y = y + rng.normal(0.0, config["noise"], y.shape) if config["noise"] else y
+            return x.reshape(-1, 1), y.reshape(-1, 1), "regression", [], 1, f
+        if mode == "points":
+            points = np.array(config["drawn"], dtype=float).reshape(-1, 2)
+            if len(points) < 2:
+                raise RequestError("draw at least two points", "drawn")
+            return points[:, :1], points[:, 1:], "regression", [], 1, None
+        if mode == "csv":
+            try:
+                ds = data.parse_csv(config["csv"], source="the uploaded CSV")
+            except DataError as err:
+                raise RequestError(str(err), "csv") from None
+            if len(ds.x) > MAX_POINTS:
+                raise RequestError(f"the CSV has {len(ds.x)} rows; at most {MAX_POINTS}", "csv")
+            y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
+            dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
+            return ds.x, y, ds.task, ds.classes or [], dims, None
+        make, classes = DATASETS[config["dataset"]]
+        kwargs = {"classes": classes} if config["dataset"] in ("three gaussians",) else {}
+        ds = make(config["points"], noise=config["noise"], seed=config["seed"], **kwargs)
+        self.raw_2d = ds.x
+        x = np.column_stack([FEATURES[name](ds.x) for name in config["features"]])
+        return x, ds.y, "classification", [str(k) for k in range(classes)], 2, None
+
+    # ---------------------------------------------------------------- changing
+    def update(self, raw: dict) -> None:
+        """Change lr, batch, l1, l2, stop_loss or speed while training; anything else rebuilds (reset)."""
+        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch"}
+        if set(raw) <= live:
+            config = check_config({**self.config, **raw})
+            self.config = config
+            self.stepper.opt.lr = config["lr"]
+            self.stepper.l1, self.stepper.l2 = config["l1"], config["l2"]
+            self.stepper.batch = min(config["batch"], len(self.x_train))
+            return
+        was = self.status
+        self.configure({**self.config, **raw})
+        self.status = "paused" if was != "training" else "training"
+
+    def edit(self, layer: int, neuron: int, weights, bias) -> None:
+        """Set one neuron's incoming weights and bias (the page's editor)."""
+        if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
+            raise RequestError("no such layer")
+        dense = self.net.layers[layer]
+        if not (isinstance(neuron, int) and 0 <= neuron < dense.neurons):
+            raise RequestError("no such neuron")
+        try:
+            w = np.array(weights, dtype=float).reshape(dense.inputs)
+            b = float(bias)
+        except (TypeError, ValueError):
+            raise RequestError(f"give {dense.inputs} weight(s) and a bias, as numbers") from None
+        if not (np.all(np.isfinite(w)) and math.isfinite(b) and np.all(np.abs(w) <= 1e4) and abs(b) <= 1e4):
+            raise RequestError("weights and bias must be finite numbers within ±10000")
+        dense.W.data[:, neuron] = w
+        dense.b.data[neuron] = b
+
+    def adopt_network(self, net: Network, config: dict) -> None:
+        """Use a ready network (the approximate tab's construction) as the playground's starting point."""
+        self.configure(config)
+        self.net = net
+        self._rebuild_optimizer()
+
+    # ---------------------------------------------------------------- training
+    def train_for(self, seconds: float) -> None:
+        """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
+        if not self.trainable:
+            self.status = "stopped"
+            self.message = ("step neurons cannot be trained by gradient descent (their gradient is zero almost "
+                            "everywhere): choose sigmoid, tanh or relu")
+            return
+        deadline = time.perf_counter() + seconds
+        budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
+        losses = []
+        try:
+            while budget > 0 and time.perf_counter() < deadline:
+                loss, size, _ = self.stepper.step()
+                losses.append(loss)
+                budget -= 1
+        except Diverged as err:
+            self.status = "stopped"
+            self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last good "
+                            "weights are kept; try a smaller learning rate.")
+        self.steps = self.stepper.steps
+        if losses:
+            self._record(float(np.mean(losses)))
+            if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
+                self.status = "paused"
+                self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
+
+    def step_once(self) -> None:
+        previous = self.status
+        self.status = "training"
+        self.train_for_steps(1)
+        if self.status == "training":
+            self.status = previous if previous != "training" else "paused"
+
+    def train_for_steps(self, count: int) -> None:
+        if not self.trainable:
+            self.train_for(0)
+            return
+        try:
+            losses = [self.stepper.step()[0] for _ in range(count)]
+        except Diverged as err:
+            self.status, self.message = "stopped", f"Training stopped: {err.what}; try a smaller learning rate."
+            return
+        self.steps = self.stepper.steps
+        self._record(float(np.mean(losses)))
+
+    def _target_row(self, index: int) -> list:
+        """The target of training point ``index`` as the explain view wants it (one number per output)."""
+        if self.task == "regression":
+            return self.y_train[index].tolist()
+        onehot = [0.0] * len(self.classes)
+        onehot[int(self.y_train[index])] = 1.0
+        return onehot
+
+    def _loss_on(self, x, y) -> float:
+        if len(x) == 0:
+            return float("nan")
+        out = self.net.predict(x)
+        if self.loss_name == "mse":
+            return float(np.mean((out - y) ** 2))
+        shifted = out - out.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(-np.mean(log_p[np.arange(len(y)), y]))
+
+    def _record(self, train_loss: float) -> None:
+        self.history.append((self.steps, train_loss, self._loss_on(self.x_test, self.y_test)))
+        if len(self.history) > MAX_HISTORY:
+            self.history = self.history[::2]
+
+    # ---------------------------------------------------------------- what the page draws
+    def frame(self, full: bool = False) -> dict:
+        net = self.net
+        out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
+               "task": self.task, "dims": self.dims, "classes": self.classes,
+               "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
+               "loss": self.history[-1][1] if self.history else self._loss_on(self.x_train, self.y_train),
+               "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
+               "weights": [layer.W.data.tolist() for layer in net.layers],
+               "biases": [layer.b.data.tolist() for layer in net.layers],
+               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters()}
+        if self.dims == 1:
+            a, b = self._x_range()
+            grid = np.linspace(a, b, GRID_1D)
+            values = net.layer_values(grid.reshape(-1, 1))
+            out["grid"] = grid.tolist()
+            out["output"] = values[-1][1][:, 0].tolist()
+            if len(net.layers) > 1:
+                hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
+                out["hidden"] = hidden.T.tolist()
+                out["contributions"] = (hidden * net.layers[-1].W.data[:MAX_HIDDEN_SHOWN, 0]).T.tolist()
+                out["output_bias"] = float(net.layers[-1].b.data[0])
+            if full:
+                out["points"] = np.column_stack([self.x_train[:, 0], self.y_train[:, 0]]).tolist()
+                out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test[:, 0]]).tolist() \
+                    if len(self.x_test) else []
+                if self.target is not None:
+                    out["target"] = self.target(grid).tolist()
+        elif self.dims == 2 and self.config["mode"] == "dataset":
+            out.update(self._heat_maps(full))
+        return out
+
+    def _x_range(self):
+        if self.config["mode"] == "function":
+            return self.config["domain"]
+        low, high = float(self.x[:, 0].min()), float(self.x[:, 0].max())
+        pad = 0.1 * (high - low or 1.0)
+        return low - pad, high + pad
+
+    def _heat_maps(self, full: bool) -> dict:
+        grid = np.linspace(-1.5, 1.5, GRID_2D)
+        gx, gy = np.meshgrid(grid, grid)
+        raw = np.column_stack([gx.ravel(), gy.ravel()])
+        features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
+        values = self.net.layer_values(features)
+        logits = values[-1][1]
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        probability = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1).tolist(),
+                  "heat_confidence": probability.max(axis=1).round(4).tolist(),
+                  "heat": (probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)).round(4).tolist()}
+        if len(self.net.layers) > 1:
+            result["hidden_heat"] = values[-2][1][:, :MAX_HIDDEN_SHOWN].T.round(4).tolist()
+        if full:
+            result["points"] = np.column_stack([self.raw_2d, self.y]).tolist()
+            result["test_mask"] = np.isin(np.arange(len(self.x)), self.test_index).tolist()
+        return result
+
+    def _metrics(self) -> dict:
+        metrics = {}
+        for name, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            if len(x) == 0:
+                continue
+            out = self.net.predict(x)
+            if self.task == "regression":
+                scores = _Scores("regression", "mse", y)
+                scores.add(out, y)
+                values = scores.values(self.net.outputs)
+                metrics[f"{name}_rmse"], metrics[f"{name}_r2"] = values["rmse"], values["r2"]
+            else:
+                predicted = np.argmax(out, axis=1)
+                metrics[f"{name}_accuracy"] = float(np.mean(predicted == y))
+                if name == "test" or not len(self.x_test):
+                    k = len(self.classes)
+                    confusion = np.zeros((k, k), dtype=int)
+                    np.add.at(confusion, (y, predicted), 1)
+                    metrics["confusion"] = confusion.tolist()
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in metrics.items()}
+
+    # ---------------------------------------------------------------- exports
+    def export(self, what: str) -> dict:
+        from ..diagram import diagram
+
+        if what == "model":
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / "model.npz"
+                self.net.save(path)
+                content = base64.b64encode(path.read_bytes()).decode()
+            return {"type": "export", "what": what, "filename": "neuronlab-model.npz", "base64": content}
+        if what in ("svg", "excalidraw"):
+            return {"type": "export", "what": what, "filename": f"neuronlab-network.{what}",
+                    "text": diagram(self.net, format=what)}
+        if what == "python":
+            return {"type": "export", "what": what, "filename": "neuronlab_run.py", "text": self.python_script()}
+        raise RequestError("export what: model, svg, excalidraw or python")
+
+    def python_script(self) -> str:
+        c = self.config
+        sizes = self.net.sizes
+        lines = ['"""Reproduce a neuronlab playground run."""', "import numpy as np", "import neuronlab as nl", ""]
+        if c["mode"] == "function":
+            lines += [f"f = nl.expr({c['expr']!r})", f"x = np.linspace({c['domain'][0]!r}, {c['domain'][1]!r}, {c['points']})",
+                      "y = f(x)"]
+            if c["noise"]:
+                lines.append(f"y = y + np.random.default_rng({c['seed']}).normal(0, {c['noise']!r}, y.shape)")
+            loss = "mse"
+        elif c["mode"] == "dataset":
+            make = "gaussians" if c["dataset"] == "three gaussians" else c["dataset"]
+            extra = ", classes=3" if c["dataset"] == "three gaussians" else ""
+            lines += [f"d = nl.data.{make}({c['points']}, noise={c['noise']!r}, seed={c['seed']}{extra})",
+                      "features = {" + ", ".join(f"{k!r}: None" for k in c["features"]) + "}  # as in the page",
+                      "x, y = d.x, d.y"]
+            if c["features"] != ["x1", "x2"]:
+                lines.append("# the page used the features " + ", ".join(c["features"]) + ": build them from d.x")
+            loss = "cross_entropy"
+        else:
+            lines += ["# your drawn points or uploaded CSV: load them as x (n, inputs) and y", "x, y = ..."]
+            loss = "mse" if self.task == "regression" else "cross_entropy"
+        lines += [f"net = nl.mlp({sizes!r}, activation={c['activation']!r}, seed={c['seed']})",
+                  f"history = nl.fit(net, x, y, loss={loss!r}, optimizer={c['optimizer']!r}, lr={c['lr']!r}, "
+                  f"batch_size={c['batch']}, l1={c['l1']!r}, l2={c['l2']!r}, seed={c['seed']})",
+                  "print(history)"]
+        return "\n".join(lines) + "\n"
+
+
+def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tuple[dict, Network]:
+    """The approximate tab's data: the construction's per-neuron contributions, left to right."""
+    from ..approximate import ApproximationError, approximate, predict
+
+    try:
+        f = expr(f_text)
+    except ExpressionError as err:
+        raise RequestError(str(err), "expr") from None
+    if len(f_text) > MAX_EXPRESSION or "y" in f.variables:
+        raise RequestError("a function of x, at most 200 characters", "expr")
+    try:
+        a, b = float(domain[0]), float(domain[1])
+        eps = float(eps)
+    except (TypeError, ValueError, IndexError):
+        raise RequestError("domain [a, b] and eps must be numbers") from None
+    if not (math.isfinite(eps) and 1e-4 <= eps <= 10):
+        raise RequestError("eps must be between 0.0001 and 10", "eps")
+    if activation not in ("relu", "step", "sigmoid", "tanh"):
+        raise RequestError("activation must be relu, step, sigmoid or tanh", "activation")
+    try:
+        net = approximate(f, (a, b), eps, activation, max_neurons=2000)
+    except ApproximationError as err:
+        raise RequestError(str(err), "eps") from None
+    grid = np.linspace(a, b, 400)
+    hidden = net.layers[0]
+    where = -hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0])
+    order = np.argsort(where)
+    parts = net.contributions(grid)[:, order]
+    c = net.certificate
+    frame = {"type": "approximation", "grid": grid.tolist(), "target": f(grid).tolist(),
+             "cumulative": (np.cumsum(parts, axis=1) + net.layers[-1].b.data[0]).T[:: max(1, len(order) // 200)].tolist()
+             if len(order) else [],
+             "counts": list(range(1, len(order) + 1))[:: max(1, len(order) // 200)],
+             "bias": float(net.layers[-1].b.data[0]), "output": predict(net, grid.reshape(-1, 1)).tolist(),
+             "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
+             "activation": activation, "thresholds": where[order].tolist()}
+    return frame, net

@@ -1,0 +1,89 @@
+// The approximate tab: the certified construction, built neuron by neuron, then handed to backprop.
+
+import { COLORS, plot } from "./draw.js";
+
+const $ = (id) => document.getElementById(id);
+let send = () => {};
+let onChange = () => {};
+const state = { frame: null, timer: null };
+
+export function readConfig() {
+  return { expr: $("ap-expr").value, domain: [Number($("ap-a").value), Number($("ap-b").value)],
+    activation: $("ap-activation").value, eps: Number((10 ** Number($("ap-eps").value)).toPrecision(2)) };
+}
+
+export function applyConfig(c) {
+  if (c.expr !== undefined) $("ap-expr").value = c.expr;
+  if (c.domain) { $("ap-a").value = c.domain[0]; $("ap-b").value = c.domain[1]; }
+  if (c.activation) $("ap-activation").value = c.activation;
+  if (c.eps) $("ap-eps").value = Math.log10(c.eps);
+  showEps();
+}
+
+function showEps() { $("ap-eps-out").textContent = readConfig().eps; }
+
+export function build() {
+  $("ap-error").hidden = true;
+  send({ type: "approximate", ...readConfig() });
+  onChange();
+}
+
+export function onApproximation(frame) {
+  state.frame = frame;
+  const slider = $("ap-shown");
+  slider.max = frame.counts.length;
+  slider.value = frame.counts.length;
+  $("ap-summary").textContent = frame.summary;
+  $("ap-adopt").disabled = frame.activation === "step";
+  $("ap-adopt").title = frame.activation === "step" ? "step neurons cannot be trained by backprop" : "";
+  draw();
+}
+
+export function onError(message) {
+  const box = $("ap-error");
+  box.textContent = message;
+  box.hidden = false;
+}
+
+function draw() {
+  const f = state.frame;
+  if (!f) return;
+  const k = Number($("ap-shown").value);
+  const shown = k === 0 ? f.grid.map(() => f.bias) : f.cumulative[k - 1];
+  const count = k === 0 ? 0 : f.counts[k - 1];
+  const error = Math.max(...shown.map((v, i) => Math.abs(v - f.target[i])));
+  $("ap-shown-out").textContent = `${count} of ${f.neurons}`;
+  const low = Math.min(...f.target), high = Math.max(...f.target), pad = 0.4 * (high - low || 1);
+  plot($("ap-graph"), [
+    { x: f.grid, y: f.target, band: "rgba(154,165,177,0.25)", spread: f.eps },
+    { x: f.grid, y: f.target, color: COLORS.target, width: 3, label: `target ± eps (${f.eps})` },
+    { x: f.grid, y: shown, color: COLORS.network, width: 1.8,
+      label: `${count} ${f.activation} neurons: max |error| ${error.toPrecision(3)}${count === f.neurons && error <= f.eps ? " ✓ within eps" : ""}` },
+  ], { yRange: [low - pad, high + pad], verticals: count ? [{ x: f.thresholds[Math.min(count, f.thresholds.length) - 1], color: COLORS.test }] : [] });
+  state.shown = { count, error };
+}
+
+function play() {
+  clearInterval(state.timer);
+  const slider = $("ap-shown");
+  slider.value = 0;
+  state.timer = setInterval(() => {
+    slider.value = Number(slider.value) + 1;
+    draw();
+    if (Number(slider.value) >= Number(slider.max)) clearInterval(state.timer);
+  }, 120);
+}
+
+export function init(sender, changed, adopted) {
+  send = sender;
+  onChange = changed;
+  $("ap-eps").addEventListener("input", showEps);
+  $("ap-build").addEventListener("click", build);
+  for (const id of ["ap-expr", "ap-a", "ap-b", "ap-activation", "ap-eps"]) $(id).addEventListener("change", build);
+  $("ap-shown").addEventListener("input", draw);
+  $("ap-play").addEventListener("click", play);
+  $("ap-adopt").addEventListener("click", () => { send({ type: "adopt" }); adopted(); });
+  showEps();
+}
+
+export const data = { get frame() { return state.frame; }, get shown() { return state.shown; } };

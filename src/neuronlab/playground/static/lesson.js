@@ -1,0 +1,157 @@
+// The lesson tab: one neuron, two neurons adding their graphs, the exercise, bumps, and the bump challenge.
+// Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move.
+
+import { COLORS, linspace, plot, sigmoid } from "./draw.js";
+
+const X = linspace(-3, 3, 601);
+const $ = (id) => document.getElementById(id);
+const state = { activation: "step", steepness: 10, output: [], hidden: [[], []] };
+
+function activate(z) {
+  return state.activation === "step" ? (z >= 0 ? 1 : 0) : sigmoid(z);
+}
+
+/** h(x) = g(k·(x - s)) for the step (k = 1 is enough) or a sigmoid of steepness k */
+function neuronGraph(s) {
+  const k = state.activation === "step" ? 1 : state.steepness;
+  return X.map((x) => activate(k * (x - s)));
+}
+
+function bindOutput(id, format = (v) => Number(v).toFixed(1)) {
+  const input = $(id), output = $(`${id}-out`);
+  const show = () => { if (output) output.textContent = format(input.value); };
+  input.addEventListener("input", show);
+  show();
+  return input;
+}
+
+function drawOneNeuron() {
+  const w = Number($("n-w").value), b = Number($("n-b").value);
+  const y = X.map((x) => activate((state.activation === "step" ? 1 : state.steepness / 5) * (w * x + b)));
+  const verticals = w !== 0 ? [{ x: -b / w, label: `s = -b/w = ${(-b / w).toFixed(2)}` }] : [];
+  plot($("n-graph"), [{ x: X, y, color: COLORS.network, width: 2 }], { xRange: [-3, 3], yRange: [-0.1, 1.1], verticals });
+  $("n-formula").textContent = `${state.activation}(${w.toFixed(1)}·x ${b < 0 ? "−" : "+"} ${Math.abs(b).toFixed(1)})` +
+    (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)");
+}
+
+function pairValues(w11, w21) {
+  const s1 = Number($("s1").value), s2 = Number($("s2").value);
+  const h1 = neuronGraph(s1), h2 = neuronGraph(s2);
+  const c1 = h1.map((v) => w11 * v), c2 = h2.map((v) => w21 * v);
+  return { s1, s2, h1, h2, c1, c2, out: c1.map((v, i) => v + c2[i]) };
+}
+
+function drawPair() {
+  const w11 = Number($("w11").value), w21 = Number($("w21").value);
+  const v = pairValues(w11, w21);
+  state.output = v.out;
+  state.hidden = [v.h1, v.h2];
+  const small = { xRange: [-3, 3], yRange: [-0.1, 1.1] };
+  plot($("h1-graph"), [{ x: X, y: v.h1, color: "#1f77b4", width: 2, label: "neuron 1: h1" }],
+    { ...small, verticals: [{ x: v.s1, label: "s1" }] });
+  plot($("h2-graph"), [{ x: X, y: v.h2, color: "#ff7f0e", width: 2, label: "neuron 2: h2" }],
+    { ...small, verticals: [{ x: v.s2, label: "s2" }] });
+  const low = Math.min(-1.1, ...v.out, ...v.c1, ...v.c2) - 0.1, high = Math.max(1.1, ...v.out, ...v.c1, ...v.c2) + 0.1;
+  plot($("out-graph"), [
+    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: `w11·h1 = ${w11.toFixed(1)}·h1` },
+    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: `w21·h2 = ${w21.toFixed(1)}·h2` },
+    { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output = the sum" },
+  ], { xRange: [-3, 3], yRange: [low, high] });
+  $("pair-formula").textContent = `output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`;
+}
+
+function drawAnswer() {
+  const v = pairValues(1.5, -0.5);
+  plot($("answer-graph"), [
+    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: "1.5·h1" },
+    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: "−0.5·h2" },
+    { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output" },
+  ], { xRange: [-3, 3], yRange: [-0.8, 1.8] });
+}
+
+// ---------------------------------------------------------------- the bump challenge
+
+const TARGETS = {
+  sin: (x) => 0.8 * Math.sin(2 * x),
+  bell: (x) => 1.2 * Math.exp(-x * x) - 0.2,
+  wave: (x) => 0.5 * Math.sin(3 * x) + 0.2 * x,
+};
+const SUCCESS = 0.15; // mean deviation under which the challenge is solved (12 perfect bumps reach 0.12)
+const challenge = { heights: [], drawing: false };
+
+function bumpFunction(heights) {
+  // bump i covers [edge_i, edge_(i+1)): a pair of step neurons with weights +h and -h
+  const n = heights.length, edges = linspace(-3, 3, n + 1);
+  return X.map((x) => {
+    const i = Math.min(n - 1, Math.floor(((x + 3) / 6) * n));
+    return x >= edges[0] ? heights[i] : 0;
+  });
+}
+
+function drawChallenge() {
+  const target = TARGETS[$("challenge-target").value];
+  const n = Number($("bump-count").value);
+  if (challenge.heights.length !== n) challenge.heights = new Array(n).fill(0);
+  const out = bumpFunction(challenge.heights);
+  const goal = X.map(target);
+  const deviations = out.map((v, i) => Math.abs(v - goal[i]));
+  const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length, max = Math.max(...deviations);
+  challenge.transform = plot($("challenge"), [
+    { x: X, y: goal, color: COLORS.target, width: 4, label: "target" },
+    { x: X, y: out, color: COLORS.network, width: 2, label: `${n} bumps = ${2 * n} step neurons` },
+  ], { xRange: [-3, 3], yRange: [-1.6, 1.6] });
+  const solved = mean < SUCCESS;
+  const score = $("challenge-score");
+  score.textContent = `mean deviation ${mean.toFixed(3)}, max deviation ${max.toFixed(3)}` +
+    (solved ? `  ✓ traced (mean < ${SUCCESS})` : `  (goal: mean < ${SUCCESS}; more bumps make it easier)`);
+  score.classList.toggle("success", solved);
+  state.challenge = { mean, max, solved, heights: [...challenge.heights] };
+}
+
+function setHeightAt(event) {
+  const canvas = $("challenge"), rect = canvas.getBoundingClientRect();
+  const [x, y] = challenge.transform.invert(event.clientX - rect.left, event.clientY - rect.top);
+  const n = challenge.heights.length;
+  const i = Math.floor(((x + 3) / 6) * n);
+  if (i >= 0 && i < n) {
+    challenge.heights[i] = Math.max(-1.6, Math.min(1.6, y));
+    drawChallenge();
+  }
+}
+
+export function init() {
+  for (const id of ["n-w", "n-b"]) bindOutput(id).addEventListener("input", drawOneNeuron);
+  for (const id of ["w11", "w21", "s1", "s2"]) bindOutput(id).addEventListener("input", drawPair);
+  bindOutput("steepness", (v) => v).addEventListener("input", () => {
+    state.steepness = Number($("steepness").value);
+    drawOneNeuron(); drawPair(); drawAnswer();
+  });
+  document.querySelectorAll("input[name=lesson-act]").forEach((radio) => radio.addEventListener("change", () => {
+    state.activation = document.querySelector("input[name=lesson-act]:checked").value;
+    drawOneNeuron(); drawPair(); drawAnswer();
+  }));
+  $("reveal").addEventListener("click", () => {
+    $("answer").hidden = false;
+    $("reveal").hidden = true;
+    drawAnswer();
+  });
+  bindOutput("bump-count", (v) => v).addEventListener("input", drawChallenge);
+  $("challenge-target").addEventListener("change", drawChallenge);
+  $("bumps-reset").addEventListener("click", () => { challenge.heights = []; drawChallenge(); });
+  const canvas = $("challenge");
+  canvas.addEventListener("pointerdown", (e) => { challenge.drawing = true; canvas.setPointerCapture(e.pointerId); setHeightAt(e); });
+  canvas.addEventListener("pointermove", (e) => { if (challenge.drawing) setHeightAt(e); });
+  canvas.addEventListener("pointerup", () => { challenge.drawing = false; });
+  drawOneNeuron();
+  drawPair();
+  drawChallenge();
+}
+
+/** What the graphs show, for tests and curious readers (window.neuronlab.lesson). */
+export const data = {
+  get output() { return [...state.output]; },
+  get hidden() { return state.hidden.map((h) => [...h]); },
+  get x() { return [...X]; },
+  get challenge() { return state.challenge; },
+  setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
+};
