@@ -33,3 +33,32 @@ def numerical_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
         x[i] = old
         grad[i] = (up - down) / (2 * h)
     return grad
+
+
+@pytest.fixture
+def live_server():
+    """The playground served by uvicorn on a free port of 127.0.0.1, in a thread; yields its base URL."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from neuronlab.playground.server import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline:
+            pytest.fail("the playground server did not start")
+        time.sleep(0.05)
+    server.app_state = app.state
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)

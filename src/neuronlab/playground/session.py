@@ -247,6 +247,10 @@ class Session:
     # ---------------------------------------------------------------- training
     def train_for(self, seconds: float) -> None:
         """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught and explained
+            self._train_for(seconds)
+
+    def _train_for(self, seconds: float) -> None:
         if not self.trainable:
             self.status = "stopped"
             self.message = ("step neurons cannot be trained by gradient descent (their gradient is zero almost "
@@ -283,7 +287,8 @@ class Session:
             self.train_for(0)
             return
         try:
-            losses = [self.stepper.step()[0] for _ in range(count)]
+            with np.errstate(over="ignore", invalid="ignore"):
+                losses = [self.stepper.step()[0] for _ in range(count)]
         except Diverged as err:
             self.status, self.message = "stopped", f"Training stopped: {err.what}; try a smaller learning rate."
             return
@@ -315,6 +320,10 @@ class Session:
 
     # ---------------------------------------------------------------- what the page draws
     def frame(self, full: bool = False) -> dict:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._frame(full)
+
+    def _frame(self, full: bool) -> dict:
         net = self.net
         out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
                "task": self.task, "dims": self.dims, "classes": self.classes,

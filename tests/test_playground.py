@@ -1,0 +1,189 @@
+"""The playground's server: sessions, caps, malformed messages, closed tabs, many clients."""
+
+import asyncio
+import json
+import time
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from neuronlab.playground import session as ps
+from neuronlab.playground.server import MAX_MESSAGE_BYTES, create_app
+
+
+def receive(ws, kind=None, limit=200):
+    for _ in range(limit):
+        message = json.loads(ws.receive_text())
+        if kind is None or message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
+
+
+@pytest.fixture
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def test_first_frame_and_training(client):
+    with client.websocket_connect("/ws") as ws:
+        first = receive(ws, "frame")
+        assert first["step"] == 0 and first["status"] == "paused" and len(first["grid"]) == ps.GRID_1D
+        assert len(first["hidden"]) == 8 and len(first["contributions"]) == 8 and first["target"]
+        # the contributions plus the output bias are the output (linear output layer)
+        total = np.sum(first["contributions"], axis=0) + first["output_bias"]
+        np.testing.assert_allclose(total, first["output"], rtol=1e-12, atol=1e-12)
+        ws.send_text(json.dumps({"type": "train"}))
+        frames = [receive(ws, "frame") for _ in range(5)]
+        assert frames[-1]["step"] > frames[0]["step"] > 0 and frames[-1]["status"] == "training"
+        ws.send_text(json.dumps({"type": "pause"}))
+        for _ in range(50):
+            if receive(ws, "frame")["status"] == "paused":
+                break
+        ws.send_text(json.dumps({"type": "step"}))
+        stepped = receive(ws, "frame")
+        assert stepped["status"] == "paused"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("not json", "not JSON"),
+    ("[1, 2]", "must be a JSON object"),
+    ('{"type": "fly"}', "unknown message type"),
+    ('{"type": "config", "config": {"layers": [8, 8, 8, 8, 8, 8, 8, 8, 8]}}', "at most 8 hidden layers"),
+    ('{"type": "config", "config": {"layers": [1000]}}', "between 1 and 64"),
+    ('{"type": "config", "config": {"points": 1e9}}', "between 2 and 2000"),
+    ('{"type": "config", "config": {"expr": "sin(3*x"}}', "never closed"),
+    ('{"type": "config", "config": {"expr": "__import__(1)"}}', "not a known function"),
+    ('{"type": "config", "config": {"lr": "fast"}}', "lr must be a number"),
+    ('{"type": "config", "config": {"hack": 1}}', "unknown setting"),
+    ('{"type": "config", "config": {"activation": "evil"}}', "activation must be one of"),
+    ('{"type": "edit", "layer": 7, "neuron": 0, "weights": [1], "bias": 0}', "no such layer"),
+    ('{"type": "edit", "layer": 0, "neuron": 0, "weights": [1e300], "bias": 0}', "within"),
+    ('{"type": "approximate", "expr": "step(x)", "domain": [-1, 1], "eps": 0.1}', "continuous"),
+    ('{"type": "export", "what": "pdf"}', "export what"),
+])
+def test_malformed_messages_get_an_error_and_change_nothing(client, text, message):
+    with client.websocket_connect("/ws") as ws:
+        before = receive(ws, "frame")
+        ws.send_text(text)
+        error = receive(ws)
+        assert error["type"] == "error" and message in error["message"]
+        ws.send_text(json.dumps({"type": "step"}))  # the session still works, unchanged
+        after = receive(ws, "frame")
+        assert after["sizes"] == before["sizes"] and after["step"] == 1
+
+
+def test_oversized_message_is_refused(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "config", "config": {"csv": "x" * (MAX_MESSAGE_BYTES + 10)}}))
+        assert "message too large" in receive(ws, "error")["message"]
+        ws.send_text(json.dumps({"type": "config", "config": {"csv": "a,b\n" + "1,2\n" * 50_500}}))
+        assert "at most 200 kB" in receive(ws, "error")["message"]
+
+
+def test_a_diverging_run_stops_with_a_message_and_keeps_finite_weights(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "config", "config": {"optimizer": "sgd", "lr": 10, "activation": "relu",
+                                                              "expr": "100*x", "batch": 200}}))
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "train"}))
+        for _ in range(200):
+            frame = receive(ws, "frame")
+            if frame["status"] == "stopped":
+                break
+        assert frame["status"] == "stopped" and "learning rate" in frame["message"]
+        assert np.all(np.isfinite(np.concatenate([np.ravel(w) for w in frame["weights"]], dtype=float)))
+
+
+def test_datasets_features_and_classification_frames(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "config", "config": {
+            "mode": "dataset", "dataset": "three gaussians", "features": ["x1", "x2", "x1*x2"], "layers": [6]}}))
+        frame = receive(ws, "frame")
+        assert frame["task"] == "classification" and frame["classes"] == ["0", "1", "2"]
+        assert len(frame["heat"]) == ps.GRID_2D**2 and len(frame["hidden_heat"]) == 6
+        assert frame["sizes"] == [3, 6, 3] and "confusion" in frame["metrics"]
+        assert len(frame["test_mask"]) == len(frame["points"])
+
+
+def test_approximate_adopt_explain_and_export(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05,
+                                 "activation": "relu"}))
+        approx = receive(ws, "approximation")
+        assert approx["sup_error"] <= 0.05 and approx["neurons"] == len(approx["thresholds"])
+        np.testing.assert_allclose(approx["cumulative"][-1], approx["output"], rtol=1e-9, atol=1e-9)
+        ws.send_text(json.dumps({"type": "adopt"}))
+        adopted = receive(ws, "frame")
+        assert adopted["sizes"] == [1, approx["neurons"], 1]
+        assert np.max(np.abs(np.array(adopted["output"]) - np.sin(3 * np.array(adopted["grid"])))) <= 0.05
+        ws.send_text(json.dumps({"type": "explain", "x": [0.3], "y": [0.5]}))
+        explanation = receive(ws, "explanation")
+        assert all(abs(c["backprop"] - c["central_difference"]) < 1e-6 for c in explanation["checks"])
+        for what in ("model", "svg", "excalidraw", "python"):
+            ws.send_text(json.dumps({"type": "export", "what": what}))
+            exported = receive(ws, "export")
+            assert exported["filename"]
+        assert "nl.fit(" in exported["text"]
+
+
+def test_python_export_reproduces_the_run():
+    s = ps.Session()
+    script = s.python_script()
+    namespace = {}
+    exec(compile(script.replace("print(history)", ""), "run.py", "exec"), namespace)  # our own generated code
+    assert namespace["net"].sizes == s.net.sizes
+
+
+def test_closing_a_tab_mid_training_frees_its_session(client):
+    app = client.app
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "train"}))
+        receive(ws, "frame")
+        assert len(app.state.connections) == 1
+    for _ in range(100):
+        if not app.state.connections:
+            break
+        time.sleep(0.02)
+    assert not app.state.connections
+    with client.websocket_connect("/ws") as ws:  # the server carries on
+        assert receive(ws, "frame")["step"] == 0
+
+
+def test_twenty_concurrent_clients_stay_responsive(live_server):
+    import httpx2 as httpx
+    import websockets
+
+    url = live_server.replace("http", "ws") + "/ws"
+
+    async def one_client(index):
+        async with websockets.connect(url, max_size=2**24) as ws:
+            json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "config", "config": {"seed": index, "layers": [4 + index % 5]}}))
+            await ws.send(json.dumps({"type": "train"}))
+            steps, started = [], time.perf_counter()
+            while time.perf_counter() - started < 3.0:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+                if message["type"] == "frame":
+                    steps.append(message["step"])
+            return steps
+
+    async def main():
+        tasks = [asyncio.create_task(one_client(i)) for i in range(20)]
+        await asyncio.sleep(1.5)
+        started = time.perf_counter()
+        async with httpx.AsyncClient() as http:
+            page = await http.get(live_server + "/", timeout=10)
+        latency = time.perf_counter() - started
+        return await asyncio.gather(*tasks), page.status_code, latency
+
+    results, status, latency = asyncio.run(main())
+    assert status == 200 and latency < 2.0  # the page still loads while 20 tabs train
+    for steps in results:
+        assert len(steps) >= 5 and steps[-1] > 0 and steps == sorted(steps)
