@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import numpy as np
@@ -7,7 +8,7 @@ import pytest
 def _require(module_name: str, why: str):
     """Import a test-only dependency: skip locally when missing, but fail in CI (CI must run everything)."""
     try:
-        return __import__(module_name)
+        return importlib.import_module(module_name)
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail(f"{module_name} is required in CI ({why}); scripts/test installs it")

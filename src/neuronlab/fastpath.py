@@ -21,14 +21,17 @@ from .network import Network
 FUSED_LOSSES = ("mse", "mae", "cross_entropy", "binary_cross_entropy")
 
 
+IN_PLACE = ("tanh", "relu", "sigmoid", "linear")  # their derivative needs only a = g(z): a overwrites z
+
+
 def _activate(name: str, act, z: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """g(z) written into ``out`` where NumPy allows it."""
+    """g(z) written into ``out`` (which is ``z`` itself for the activations in ``IN_PLACE``)."""
     if name == "tanh":
         return np.tanh(z, out=out)
     if name == "relu":
         return np.maximum(z, 0.0, out=out)
     if name == "linear":
-        return z
+        return out  # out is z
     out[...] = act.value(z)
     return out
 
@@ -46,20 +49,23 @@ def _times_derivative(name: str, act, delta: np.ndarray, z: np.ndarray, a: np.nd
         scratch *= a
         delta *= scratch
     elif name == "relu":
-        delta *= z > 0
+        delta *= a > 0  # relu(z) > 0 exactly where z > 0
     else:
         delta *= act.derivative(z, a)
 
 
 class _Buffers:
-    """Arrays for one batch size: weighted sums, activations, deltas."""
+    """Arrays for one batch size: weighted sums (overwritten by the activations where the derivative needs
+    only those), separate activations for the others, deltas, and one scratch array shared by all layers."""
 
     def __init__(self, net: Network, rows: int):
         dtype = net.dtype
         self.z = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
-        self.a = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
+        self.a = [z if layer.activation.name in IN_PLACE else np.empty_like(z)
+                  for z, layer in zip(self.z, net.layers)]
         self.delta = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
-        self.scratch = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
+        shared = np.empty(rows * max(layer.neurons for layer in net.layers), dtype)
+        self.scratch = [shared[:rows * layer.neurons].reshape(rows, layer.neurons) for layer in net.layers]
 
 
 class FusedMLP:
@@ -95,7 +101,6 @@ class FusedMLP:
             z = np.matmul(a, layer.W.data, out=buffers.z[l])
             z += layer.b.data
             a = _activate(name, act, z, buffers.a[l])
-            buffers.a[l] = a
         return a
 
     def _output_gradient(self, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

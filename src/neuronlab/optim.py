@@ -40,13 +40,14 @@ class Optimizer:
             p.grad = None
 
     def _scratch_for(self, array: np.ndarray) -> np.ndarray:
-        """A work array shaped like ``array`` (a parameter's data), made once, so steps allocate nothing."""
-        key = (array.shape, array.dtype.str)
-        scratch = self._scratches.get(key) if hasattr(self, "_scratches") else None
-        if scratch is None:
-            self._scratches = getattr(self, "_scratches", {})
-            scratch = self._scratches[key] = np.empty_like(array)
-        return scratch
+        """A work array shaped like ``array``: a view into one buffer as large as the largest parameter,
+        made once, so steps allocate nothing and the optimizer holds a single extra copy at most."""
+        buffers = self.__dict__.setdefault("_scratch", {})
+        flat = buffers.get(array.dtype.str)
+        if flat is None:
+            largest = max(p.size for p in self.params if p.dtype == array.dtype)
+            flat = buffers[array.dtype.str] = np.empty(largest, dtype=array.dtype)
+        return flat[:array.size].reshape(array.shape)
 
     def step(self) -> None:
         raise NotImplementedError
@@ -138,7 +139,7 @@ class Adam(Optimizer):
                 state = self.state[p] = {"step": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}
             state["step"] += 1
             t, m, v = state["step"], state["m"], state["v"]
-            scratch = state.setdefault("scratch", np.empty_like(p.data))
+            scratch = self._scratch_for(p.data)
             m *= b1
             np.multiply(g, 1.0 - b1, out=scratch)
             m += scratch  # m = b1·m + (1 - b1)·g
