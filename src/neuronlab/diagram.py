@@ -256,7 +256,7 @@ def computation_graph(output, names: dict | None = None) -> str:
     for single numbers the value and, after ``backward()``, the gradient.
     """
     names = names or {}
-    order = _parents_first(output)
+    order = output._topological_order(only_requiring_grad=False)  # constants too, parents first
     depth, columns = {}, {}
     for node in order:  # a node's column: one right of its deepest parent
         depth[id(node)] = 1 + max((depth[id(p)] for p in node._parents), default=-1)
@@ -291,22 +291,6 @@ def computation_graph(output, names: dict | None = None) -> str:
             f'font-size="10"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
             f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>'
             f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>')
-
-
-def _parents_first(output) -> list:
-    """All tensors behind ``output`` (constants too), each after its parents; iterative."""
-    order, visited, stack = [], set(), [(output, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        stack.extend((p, False) for p in node._parents if id(p) not in visited)
-    return order
 
 
 # Jupyter shows a Network as its diagram and a Neuron as its graph. Attached here, so the engine modules

@@ -52,6 +52,13 @@ class Optimizer:
     def step(self) -> None:
         raise NotImplementedError
 
+    def _gradients(self):
+        """(parameter, gradient) for every parameter that has one, plus weight_decay·w (L2) if set."""
+        decay = getattr(self, "weight_decay", 0.0)
+        for p in self.params:
+            if p.grad is not None:
+                yield p, (p.grad + decay * p.data if decay else p.grad)
+
 
 def _subtract_scaled(w: np.ndarray, g: np.ndarray, lr: float, optimizer: "Optimizer") -> None:
     """w -= lr·g in place, through a scratch array the optimizer keeps (no new array per step)."""
@@ -83,12 +90,7 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay, self.nesterov = float(momentum), float(weight_decay), nesterov
 
     def step(self) -> None:
-        for p in self.params:
-            if p.grad is None:
-                continue
-            g = p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
+        for p, g in self._gradients():
             if self.momentum:
                 state = self.state.setdefault(p, {})
                 if "velocity" not in state:
@@ -128,12 +130,7 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         b1, b2 = self.betas
-        for p in self.params:
-            if p.grad is None:
-                continue
-            g = p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
+        for p, g in self._gradients():
             state = self.state.get(p)
             if state is None:
                 state = self.state[p] = {"step": 0, "m": np.zeros_like(p.data), "v": np.zeros_like(p.data)}

@@ -280,6 +280,28 @@ def png(fig: Figure, dpi: int = 100) -> bytes:
 MAX_FRAMES = 120
 
 
+def _frame_image(fig: Figure):
+    """The figure rendered (Agg) as a 64-colour image, one GIF frame."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    return Image.fromarray(rgba[..., :3]).quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+
+
+def _write_gif(path, images: list, fps: int, last_ms: int) -> None:
+    """Frames at ``fps``, the last held ``last_ms``, looping; written atomically."""
+    durations = [int(1000 / max(1, fps))] * (len(images) - 1) + [last_ms]
+
+    def write(f):
+        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
+                       optimize=True)
+
+    atomic_write(path, write)
+
+
 def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None, view=None, x_view=None,
                 size=(9.0, 4.2), dpi: int = 80, **fit_options):
     """Train ``net`` on (x, y) and write a GIF of its output graph tracing the target as it learns.
@@ -296,9 +318,6 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
         view: ``view(net)`` gives the network to draw on ``x_view`` (e.g. one with data scaling folded in,
             when ``x`` and ``y`` were scaled for training).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
     from .train import fit, plan
 
     if net.inputs != 1 or net.outputs != 1:
@@ -362,18 +381,8 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
         right.set_title(f"loss {losses[-1]:.3g}" if losses else "loss", fontsize="medium")
         right.set_xlabel("epoch")
         right.grid(alpha=0.3)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        rgba = np.asarray(canvas.buffer_rgba())
-        images.append(Image.fromarray(rgba[..., :3]).quantize(colors=64, method=Image.Quantize.MEDIANCUT))
-    duration = int(1000 / max(1, fps))
-    durations = [duration] * (len(images) - 1) + [2000]  # linger on the final fit
-
-    def write(f):
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
-                       optimize=True)
-
-    atomic_write(path, write)
+        images.append(_frame_image(fig))
+    _write_gif(path, images, fps, last_ms=2000)  # linger on the final fit
     return history
 
 
@@ -433,9 +442,6 @@ def animate_construction(net, target, path, domain=None, frames: int = 60, fps: 
     Frame k draws the output bias plus the contributions of the first k neurons, with the target and the
     current max error. With more neurons than frames, several are added per frame. Returns the frame count.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
-
     certificate = getattr(net, "certificate", None)
     a, b = domain if domain is not None else certificate.domain
     x = np.linspace(a, b, 1001)
@@ -466,16 +472,8 @@ def animate_construction(net, target, path, domain=None, frames: int = 60, fps: 
         ax.set_title(f"{k} of {len(order)} neurons: max |error| {error:.3g}" + ("  (within eps)" if done else ""))
         ax.legend(fontsize="small", loc="upper left")
         ax.grid(alpha=0.3)
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).quantize(colors=64))
-    durations = [int(1000 / max(fps, 1))] * (len(images) - 1) + [2500]
-
-    def write(f):
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
-                       optimize=True)
-
-    atomic_write(path, write)
+        images.append(_frame_image(fig))
+    _write_gif(path, images, fps, last_ms=2500)
     return len(images)
 
 

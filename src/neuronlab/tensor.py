@@ -349,8 +349,9 @@ class Tensor:
             if node._backward is not None and node.grad is not None:
                 node._backward(node.grad)
 
-    def _topological_order(self) -> list:
-        """Every tensor this one depends on (needing a gradient), parents before children.
+    def _topological_order(self, only_requiring_grad: bool = True) -> list:
+        """Every tensor this one depends on, parents before children (by default only those needing a
+        gradient; the computation-graph drawing asks for all).
 
         Iterative depth-first search: deep graphs (thousands of operations) do not hit Python's
         recursion limit.
@@ -367,7 +368,7 @@ class Tensor:
             visited.add(id(node))
             stack.append((node, True))
             for parent in node._parents:
-                if parent.requires_grad and id(parent) not in visited:
+                if (parent.requires_grad or not only_requiring_grad) and id(parent) not in visited:
                     stack.append((parent, False))
         return order
 
