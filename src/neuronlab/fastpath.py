@@ -66,6 +66,7 @@ class _Buffers:
         self.delta = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
         shared = np.empty(rows * max(layer.neurons for layer in net.layers), dtype)
         self.scratch = [shared[:rows * layer.neurons].reshape(rows, layer.neurons) for layer in net.layers]
+        self.ones = np.ones((1, rows), dtype)  # column sums as a matrix product: 2-5x faster than sum(axis=0)
 
 
 class FusedMLP:
@@ -98,7 +99,10 @@ class FusedMLP:
         self.current, self.x = buffers, x
         a = x
         for l, (layer, name, act) in enumerate(self.layers):
-            z = np.matmul(a, layer.W.data, out=buffers.z[l])
+            if layer.inputs == 1:  # an outer product: broadcasting beats a k = 1 matrix multiply
+                z = np.multiply(a, layer.W.data, out=buffers.z[l])
+            else:
+                z = np.matmul(a, layer.W.data, out=buffers.z[l])
             z += layer.b.data
             a = _activate(name, act, z, buffers.a[l])
         return a
@@ -143,7 +147,7 @@ class FusedMLP:
             grad_W, grad_b = self._grads[l]
             previous = self.x if l == 0 else buffers.a[l - 1]
             np.matmul(previous.T, delta, out=grad_W)
-            np.sum(delta, axis=0, out=grad_b)
+            np.matmul(buffers.ones, delta, out=grad_b.reshape(1, -1))  # dL/db = sum over rows of delta
             layer.W.grad, layer.b.grad = grad_W, grad_b
             if l > 0:
                 np.matmul(delta, layer.W.data.T, out=buffers.delta[l - 1])
