@@ -104,3 +104,11 @@ def test_auto_falls_back_to_adam_for_large_problems():
     x = rng.normal(size=(100, 10))
     history = nl.fit(net, x, x[:, :1], epochs=2, progress=False)
     assert history.optimizer == "adam" and "large" in history.optimizer_reason
+
+
+def test_fused_cross_entropy_is_stable_for_huge_logits():
+    net = nl.mlp([2, 3, 2], seed=0)
+    net.layers[-1].W.data[:] *= 1e4  # logits in the thousands: the right class's probability underflows to 0
+    x, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    fused, _ = fastpath.FusedMLP(net, "cross_entropy").loss_and_gradients(x, y)
+    assert np.isfinite(fused) and fused == pytest.approx(nl.losses.cross_entropy(net(x), y).item(), rel=1e-12)

@@ -121,14 +121,15 @@ class FusedMLP:
             np.sign(delta, out=delta)
             delta *= 1.0 / delta.size
         elif self.loss == "cross_entropy":
-            # softmax(out) - onehot(y), over n; log-softmax shifted by the row maximum
+            # softmax(out) - onehot(y), over n; log-softmax shifted by the row maximum, so nothing overflows
+            rows = np.arange(n)
             np.subtract(out, out.max(axis=1, keepdims=True), out=delta)
+            picked = delta[rows, y]  # shifted logit of the right class (copied before exp below)
             np.exp(delta, out=delta)
             total = delta.sum(axis=1, keepdims=True)
-            picked = delta[np.arange(n), y] / total[:, 0]
-            loss = -float(np.log(picked).sum()) / n
+            loss = -float((picked - np.log(total[:, 0])).sum()) / n
             delta /= total
-            delta[np.arange(n), y] -= 1.0
+            delta[rows, y] -= 1.0
             delta *= 1.0 / n
         else:  # binary cross-entropy on logits: softplus(z) - z·y, gradient sigmoid(z) - y
             loss = float((np.logaddexp(0.0, out) - out * y).sum()) / out.size
