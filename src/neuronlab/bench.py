@@ -162,7 +162,8 @@ def step_times(report: Report, torch, cases, repeats: int, budget: float) -> Non
         note = ""
         if net.n_parameters() >= LARGE:
             t_matmul = _matmul_time(sizes, batch, repeats, budget)
-            flops = 2 * batch * sum(a * b for a, b in zip(sizes, sizes[1:])) * 3
+            layers = [a * b for a, b in zip(sizes, sizes[1:])]
+            flops = 2 * batch * (3 * sum(layers) - layers[0])  # forward, dL/dW, and dL/da except into the input
             note = (f"NumPy's matmuls alone: {_format(t_matmul, 's')}, so neuronlab reaches "
                     f"{t_matmul / t_ours:.0%} of them; {flops / t_ours / 1e9:.0f} GFLOP/s")
         report.add("Step time (one SGD step, float32, tanh MLP, mse)", Row(name, t_ours, t_theirs, note=note))
