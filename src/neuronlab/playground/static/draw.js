@@ -198,8 +198,9 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
       if (options.onClick && c > 0) circle.addEventListener("click", (e) => options.onClick(e, c, r));
       if (options.label) {
         const text = options.label(c, r);
-        if (text) svgElement("text", { x: columnX(c) + 10, y: rowY(c, r) - 9, "font-size": 9, fill: "#1f2933" }, nodes)
-          .textContent = text;
+        const last = c === sizes.length - 1;  // the output column's labels go to the left, inside the picture
+        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": 9,
+          fill: "#1f2933", "text-anchor": last ? "end" : "start" }, nodes).textContent = text;
       }
     }
     if (sizes[c] > maxDrawn) {
