@@ -113,6 +113,10 @@ def test_callback_and_interrupt_stop_cleanly():
     net = nl.mlp([1, 4, 1], seed=0)
     history = nl.fit(net, X, X, epochs=100, progress=False, callback=lambda epoch, h: epoch < 4)
     assert history.stopped == "callback" and history.epochs == 5
+    history = nl.fit(net, X, X, epochs=100, progress=False, callback=lambda epoch, h: np.bool_(epoch < 2))
+    assert history.stopped == "callback" and history.epochs == 3  # NumPy's False stops too
+    history = nl.fit(net, X, X, epochs=7, progress=False, callback=lambda epoch, h: None)
+    assert history.epochs == 7
 
     def interrupt(epoch, h):
         if epoch == 2:

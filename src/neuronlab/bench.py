@@ -92,8 +92,13 @@ def _format(value: float, unit: str) -> str:
 
 
 def _best_time(function, repeats: int, budget: float) -> float:
-    """The median of ``repeats`` timings (fewer if ``budget`` seconds run out), after one warm-up call."""
-    function()
+    """The median of ``repeats`` timings (fewer if ``budget`` seconds run out), after warming up (at least
+    five calls and 0.2 s: PyTorch's first calls start its thread pool)."""
+    started = time.perf_counter()
+    for warm in range(1000):
+        function()
+        if warm >= 4 and time.perf_counter() - started > 0.2:
+            break
     times, started = [], time.perf_counter()
     for _ in range(repeats):
         t = time.perf_counter()

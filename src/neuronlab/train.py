@@ -199,7 +199,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             to draw it on).
         l1, l2: add ``l1 * sum|w|`` and ``l2 * sum w^2`` over the weights (not the biases) to the loss.
         patience: epochs without validation improvement before stopping; ``None`` means max(10, epochs/10).
-        callback: ``callback(epoch, history)`` after every epoch; returning ``False`` stops training.
+        callback: ``callback(epoch, history)`` after every epoch; returning ``False`` (or any false value
+            but ``None``) stops training.
         engine: ``"fast"`` (fused forward/backward, ``fastpath.py``) or ``"tensor"`` (the Tensor engine,
             the readable reference); both compute the same gradients.
 
@@ -383,7 +384,7 @@ class _Run:
             history.stopped = "tol"
         elif self.x_val is not None and self.since_best >= self.patience:
             history.stopped = "early_stop"
-        elif self.callback is not None and self.callback(epoch, history) is False:
+        elif self.callback is not None and _says_stop(self.callback(epoch, history)):
             history.stopped = "callback"
         else:
             return False
@@ -404,6 +405,11 @@ class _Run:
         if self.best_state is not None and self.history.stopped != "diverged":
             self.net.load_state_dict(self.best_state)
         self.history.time = time.perf_counter() - self.start
+
+
+def _says_stop(answer) -> bool:
+    """A callback stops training by returning False (NumPy's False too); None means carry on."""
+    return answer is not None and not bool(answer)
 
 
 def _penalty(weights, l1, l2, dtype) -> Tensor | None:
