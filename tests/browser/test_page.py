@@ -187,3 +187,23 @@ def test_backprop_tab_steps_through_the_pass(page):
     assert "backward" in page.inner_text("[data-testid=bp-stage]")
     assert page.locator("[data-testid=bp-table] tr.active").count() > 0
     shot(page, "backprop")
+
+
+def test_points_drawn_with_the_mouse_become_the_training_set(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "points")
+    page.click("[data-testid=clear-points]")
+    box = page.locator("[data-testid=output-view]").bounding_box()
+    page.mouse.move(box["x"] + 60, box["y"] + 250)
+    page.mouse.down()
+    for k in range(1, 30):  # a rising stroke from left to right
+        page.mouse.move(box["x"] + 60 + 14 * k, box["y"] + 250 - 6 * k)
+    page.mouse.up()
+    page.wait_for_function("window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 10")
+    frame = page.evaluate("window.neuronlab.playground.frame")
+    xs = [p[0] for p in frame["points"] + frame["test_points"]]
+    ys = [p[1] for p in frame["points"] + frame["test_points"]]
+    assert len(xs) >= 15 and np.corrcoef(xs, ys)[0, 1] > 0.9  # the stroke rises, and so do the points
+    page.click("[data-testid=train]")
+    page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 300")
+    page.click("[data-testid=pause]")

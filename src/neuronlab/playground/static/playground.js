@@ -92,6 +92,7 @@ function hideError() { $("error").hidden = true; }
 // ---------------------------------------------------------------- frames
 
 export function onFrame(frame) {
+  if ($("mode").value !== "points") state.drawTransform = null;
   const full = frame.grid && frame.points !== undefined || frame.heat && frame.points !== undefined;
   if (frame.points !== undefined) {
     state.points = frame.points;
@@ -283,7 +284,14 @@ export function init(sender, changed) {
     `<label><input type="checkbox" id="feature-${f}" data-testid="feature-${f}" ${f === "x1" || f === "x2" ? "checked" : ""}> ${f}</label>`).join("");
   renderLayers();
   showMode();
-  $("mode").addEventListener("change", () => { showMode(); if ($("mode").value !== "csv") configure(); });
+  $("mode").addEventListener("change", () => {
+    showMode();
+    const mode = $("mode").value;
+    if (mode === "points" && state.drawn.length < 2) {  // nothing to train on yet: an empty canvas to draw on
+      hideError();
+      state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+    } else if (mode !== "csv") configure();
+  });
   for (const id of ["target-expr", "domain-a", "domain-b", "points", "noise", "dataset", "test-ratio", "activation",
     "optimizer", "seed"]) {
     $(id).addEventListener("change", configure);
@@ -299,14 +307,36 @@ export function init(sender, changed) {
   $("pause").addEventListener("click", () => send({ type: "pause" }));
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => { state.history = []; send({ type: "reset" }); });
-  $("clear-points").addEventListener("click", () => { state.drawn = []; configure(); });
-  $("output-view").addEventListener("click", (e) => {
-    if ($("mode").value !== "points" || !state.outputTransform) return;
-    const rect = e.target.getBoundingClientRect();
-    const [x, y] = state.outputTransform.invert(e.clientX - rect.left, e.clientY - rect.top);
+  $("clear-points").addEventListener("click", () => {
+    state.drawn = [];
+    state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+  });
+  // points mode: click for one point, or press and drag to draw a stroke of points
+  const view = $("output-view");
+  let stroke = null;
+  const addPoint = (e) => {
+    const rect = view.getBoundingClientRect();
+    const px = e.clientX - rect.left, py = e.clientY - rect.top;
+    if (stroke && stroke.last && Math.hypot(px - stroke.last[0], py - stroke.last[1]) < 6) return;
+    const [x, y] = (state.drawTransform || state.outputTransform).invert(px, py);
     state.drawn.push([Number(x.toFixed(3)), Number(y.toFixed(3))]);
+    if (stroke) stroke.last = [px, py];
+    state.drawTransform = plot(view, [], { points: state.drawn.map(([a, b]) => ({ x: a, y: b })),
+      xRange: [state.drawTransform ? state.drawTransform.x0 : -3, state.drawTransform ? state.drawTransform.x1 : 3],
+      yRange: [state.drawTransform ? state.drawTransform.y0 : -2, state.drawTransform ? state.drawTransform.y1 : 2] });
+  };
+  view.addEventListener("pointerdown", (e) => {
+    if ($("mode").value !== "points") return;
+    if (!state.drawn.length) state.drawTransform = plot(view, [], { xRange: [-3, 3], yRange: [-2, 2] });
+    stroke = { last: null };
+    view.setPointerCapture(e.pointerId);
+    addPoint(e);
+  });
+  view.addEventListener("pointermove", (e) => { if (stroke) addPoint(e); });
+  view.addEventListener("pointerup", () => {
+    if (!stroke) return;
+    stroke = null;
     if (state.drawn.length >= 2) configure();
-    else plot($("output-view"), [], { points: state.drawn.map(([px, py]) => ({ x: px, y: py })), xRange: [-3, 3], yRange: [-2, 2] });
   });
   $("csv-file").addEventListener("change", async (e) => {
     const file = e.target.files[0];
