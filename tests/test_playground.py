@@ -109,6 +109,8 @@ def test_datasets_features_and_classification_frames(client):
         assert len(frame["heat"]) == ps.GRID_2D**2 and len(frame["hidden_heat"]) == 6
         assert frame["sizes"] == [3, 6, 3] and "confusion" in frame["metrics"]
         assert len(frame["test_mask"]) == len(frame["points"])
+        # along x2 = 0 the weighted hidden shares plus the bias are class 0's score (three classes)
+        assert len(frame["slice_contributions"]) == 6 and frame["slice_label"] == "score of class 0"
 
 
 def test_approximate_adopt_explain_and_export(client):

@@ -375,10 +375,25 @@ class Session:
                   "heat": (probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)).round(4).tolist()}
         if len(self.net.layers) > 1:
             result["hidden_heat"] = values[-2][1][:, :MAX_HIDDEN_SHOWN].T.round(4).tolist()
+            result.update(self._slice())
         if full:
             result["points"] = np.column_stack([self.raw_2d, self.y]).tolist()
             result["test_mask"] = np.isin(np.arange(len(self.x)), self.test_index).tolist()
         return result
+
+    def _slice(self) -> dict:
+        """Superposition along the line x2 = 0: each last-hidden neuron's weighted share of the score
+        (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
+        line = np.linspace(-1.5, 1.5, GRID_1D)
+        raw = np.column_stack([line, np.zeros_like(line)])
+        features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
+        values = self.net.layer_values(features)
+        W, b = self.net.layers[-1].W.data, self.net.layers[-1].b.data
+        weights, bias = (W[:, 1] - W[:, 0], b[1] - b[0]) if W.shape[1] == 2 else (W[:, 0], b[0])
+        hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
+        return {"slice_x": line.tolist(), "slice_contributions": (hidden * weights[:MAX_HIDDEN_SHOWN]).T.tolist(),
+                "slice_bias": float(bias), "slice_label": "score of class 1 over class 0" if W.shape[1] == 2
+                else "score of class 0"}
 
     def _metrics(self) -> dict:
         metrics = {}

@@ -1,6 +1,7 @@
 // The playground tab: controls become config messages; frames from the server become pictures.
 
 import { COLORS, diagram, heatmap, paletteColor, plot, setup } from "./draw.js";
+// (setup clears a canvas: the loss view uses it before there is a loss to draw)
 
 const $ = (id) => document.getElementById(id);
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
@@ -144,19 +145,23 @@ function draw1d(frame) {
   const points = state.points.map(([x, y]) => ({ x, y, color: "#52606d", r: 2 }))
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
   state.outputTransform = plot($("output-view"), series, { points });
-  // the contributions, stacked: each neuron's w·h drawn as a band on top of the previous ones
   if (frame.contributions) {
-    const stacked = [];
-    let running = frame.grid.map(() => frame.output_bias);
-    stacked.push({ x: frame.grid, y: running, color: "#9aa5b1", dash: [2, 3], label: `output bias ${frame.output_bias.toFixed(2)}` });
-    frame.contributions.forEach((c, i) => {
-      running = running.map((v, k) => v + c[k]);
-      stacked.push({ x: frame.grid, y: running, color: paletteColor(i), width: 1 });
-    });
-    stacked.push({ x: frame.grid, y: running, color: COLORS.ink, width: 2.2, label: "sum = output's weighted sum" });
-    plot($("contributions-view"), stacked, {});
+    drawStacked(frame.grid, frame.contributions, frame.output_bias, "sum = output's weighted sum");
     drawHiddenSmall(frame.hidden.map((h) => ({ x: frame.grid, y: h })), frame);
   }
+}
+
+/** The contributions, stacked: each neuron's w·h added on top of the ones before, from the bias up. */
+function drawStacked(x, contributions, bias, label) {
+  const stacked = [];
+  let running = x.map(() => bias);
+  stacked.push({ x, y: running, color: "#9aa5b1", dash: [2, 3], label: `bias ${bias.toFixed(2)}` });
+  contributions.forEach((c, i) => {
+    running = running.map((v, k) => v + c[k]);
+    stacked.push({ x, y: running, color: paletteColor(i), width: 1 });
+  });
+  stacked.push({ x, y: running, color: COLORS.ink, width: 2.2, label });
+  plot($("contributions-view"), stacked, {});
 }
 
 function drawHiddenSmall(graphs, frame) {
@@ -187,11 +192,7 @@ function draw2d(frame) {
   });
   if (frame.hidden_heat) {
     drawHiddenSmall(frame.hidden_heat.map((h) => ({ heat: h, n, low: Math.min(...h), high: Math.max(...h) })), frame);
-    const { ctx, width, height } = setup($("contributions-view"));
-    ctx.fillStyle = "#52606d";
-    ctx.font = "13px system-ui";
-    ctx.fillText("For two inputs, each hidden neuron is a heat map (below);", 20, height / 2 - 10);
-    ctx.fillText("the output adds them, weighted, before the softmax.", 20, height / 2 + 10);
+    drawStacked(frame.slice_x, frame.slice_contributions, frame.slice_bias, `${frame.slice_label}, along x2 = 0`);
   }
 }
 
