@@ -104,3 +104,10 @@ def test_fold_scaling_gives_the_same_function_on_raw_data():
     mean, scale = x.mean(0), x.std(0)
     folded = net.fold_scaling(mean, scale, y_mean=4.0, y_scale=2.5)
     np.testing.assert_allclose(folded.predict(x), net.predict((x - mean) / scale) * 2.5 + 4.0, rtol=1e-12)
+
+
+def test_thresholds_of_a_one_input_layer():
+    layer = nl.Dense(1, 3, "step", weights=[[2.0, -1.0, 0.0]], bias=[-1.0, 0.5, 0.25])
+    assert layer.thresholds().tolist() == [0.5, 0.5, -0.25]  # -b/w; w = 0 never crosses, kept at -b
+    with pytest.raises(nl.ShapeError, match="one input"):
+        nl.Dense(2, 3).thresholds()

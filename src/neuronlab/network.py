@@ -80,6 +80,16 @@ class Dense:
     def __call__(self, x: Tensor) -> Tensor:
         return self.weighted_sum(x).activation(self.activation.name)
 
+    def thresholds(self) -> np.ndarray:
+        """For a one-input layer, where each neuron's weighted sum crosses zero: x = -b/w.
+
+        A neuron with w = 0 never crosses; it gets -b, which keeps it in order without a division by zero.
+        """
+        if self.inputs != 1:
+            raise ShapeError(f"thresholds -b/w are defined for one input; this layer has {self.inputs}")
+        w = self.W.data[0]
+        return -self.b.data / np.where(w == 0, 1.0, w)
+
     def forward_array(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(z, a) as plain arrays, without recording a graph."""
         z = x @ self.W.data + self.b.data

@@ -421,9 +421,7 @@ def approximation(net, target, domain=None, points: int = 2001) -> Figure:
     top.legend(fontsize="small")
     top.grid(alpha=0.3)
     parts = net.contributions(x)
-    hidden = net.layers[0]
-    where = -hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0])  # each neuron's threshold
-    order = np.argsort(where)[:MAX_DRAWN_CONTRIBUTIONS]
+    order = np.argsort(net.layers[0].thresholds())[:MAX_DRAWN_CONTRIBUTIONS]
     colors = _palette(len(order))
     for color, i in zip(colors, order):
         bottom.plot(x, parts[:, i], lw=0.9, color=color)
@@ -447,8 +445,8 @@ def animate_construction(net, target, path, domain=None, frames: int = 60, fps: 
     x = np.linspace(a, b, 1001)
     y = np.asarray(target(x), dtype=float)
     parts = net.contributions(x)
-    hidden = net.layers[0]
-    order = np.argsort(-hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0]))
+    thresholds = net.layers[0].thresholds()
+    order = np.argsort(thresholds)
     bias = net.layers[-1].b.data[0]
     counts = np.unique(np.linspace(0, len(order), min(int(frames), MAX_FRAMES)).round().astype(int))
     cumulative = np.cumsum(parts[:, order], axis=1)
@@ -465,8 +463,7 @@ def animate_construction(net, target, path, domain=None, frames: int = 60, fps: 
         ax.plot(x, y, color=TARGET_COLOR, lw=2, label="target")
         ax.plot(x, np.broadcast_to(out, x.shape), color=NETWORK_COLOR, lw=1.5, label=f"first {k} neurons")
         if k:
-            ax.axvline(np.clip(-hidden.b.data[order[k - 1]] / (hidden.W.data[0, order[k - 1]] or 1.0), a, b),
-                       color=VALIDATION_COLOR, ls=":", lw=1)
+            ax.axvline(np.clip(thresholds[order[k - 1]], a, b), color=VALIDATION_COLOR, ls=":", lw=1)
         ax.set_ylim(low - pad, high + pad)
         done = certificate is not None and k == len(order) and error <= certificate.eps
         ax.set_title(f"{k} of {len(order)} neurons: max |error| {error:.3g}" + ("  (within eps)" if done else ""))

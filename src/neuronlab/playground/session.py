@@ -486,8 +486,7 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tup
     except ApproximationError as err:
         raise RequestError(str(err), "eps") from None
     grid = np.linspace(a, b, 400)
-    hidden = net.layers[0]
-    where = -hidden.b.data / np.where(hidden.W.data[0] == 0, 1.0, hidden.W.data[0])
+    where = net.layers[0].thresholds()
     order = np.argsort(where)
     parts = net.contributions(grid)[:, order]
     c = net.certificate
