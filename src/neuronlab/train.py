@@ -256,26 +256,19 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
 
     if engine not in ("fast", "tensor"):
         raise DataError(f"engine must be 'fast' or 'tensor', got {engine!r}")
-    epochs_given = epochs
-    batch, epochs = schedule(n_train, batch_size, epochs)
-
     solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2)
-    if solver in ("levenberg-marquardt", "lbfgs"):
-        batch = n_train  # second-order solvers take the whole training set at every iteration
-        if epochs_given is None:
-            epochs = SECOND_ORDER_ITERATIONS
+    batch, epochs = _solver_schedule(solver, n_train, batch_size, epochs)
     patience = max(10, epochs // 10) if patience is None else _positive_int(patience, "patience")
     history = History(optimizer=solver if isinstance(solver, str) else solver.name, optimizer_reason=reason,
                       batch_size=batch, task=task, n_train=n_train, n_validation=n_val,
                       validation_indices=np.sort(order[:n_val]) if n_val else None)
     run = _Run(net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val)
-    y_fused = fastpath.labels_for(loss_name, y_train, n_train, net.outputs) if loss_name in FUSED else None
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
             if solver == "levenberg-marquardt":
                 _train_lm(net, x_train, y_train, epochs, run)
             elif solver == "lbfgs":
-                _train_lbfgs(net, x_train, y_fused, epochs, l1, l2, loss_name, run)
+                _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run)
             else:
                 _train_first_order(net, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name, engine,
                                    rng, run)
@@ -300,10 +293,17 @@ def plan(net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=No
     """(solver name, batch size, epochs) that ``fit`` would use, without training."""
     loss_name = loss if isinstance(loss, str) else "custom"
     solver, _ = _choose_solver(net, loss_name, n_train, optimizer, None, l1, l2)
+    batch, planned = _solver_schedule(solver, n_train, batch_size, epochs)
+    return (solver if isinstance(solver, str) else solver.name), batch, planned
+
+
+def _solver_schedule(solver, n_train: int, batch_size, epochs) -> tuple[int, int]:
+    """``schedule`` for this solver: LM and L-BFGS take the whole training set at every iteration, and
+    at most ``SECOND_ORDER_ITERATIONS`` of them unless ``epochs`` says otherwise."""
     batch, planned = schedule(n_train, batch_size, epochs)
     if solver in ("levenberg-marquardt", "lbfgs"):
-        return solver, n_train, SECOND_ORDER_ITERATIONS if epochs is None else planned
-    return solver.name, batch, planned
+        return n_train, SECOND_ORDER_ITERATIONS if epochs is None else planned
+    return batch, planned
 
 
 def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2):
@@ -546,9 +546,10 @@ def _train_lm(net, x_train, y_train, epochs, run):
             return
 
 
-def _train_lbfgs(net, x_train, y_fused, epochs, l1, l2, loss_name, run):
+def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run):
     from scipy.optimize import minimize
 
+    y_fused = fastpath.labels_for(loss_name, y_train, len(y_train), net.outputs)
     fused = fastpath.FusedMLP(net, loss_name)
     weights = [layer.W for layer in net.layers]
     evaluations = []
