@@ -112,7 +112,7 @@ class Connection:
         elif kind == "step":
             session.status = "paused"
             async with self.lock:
-                await asyncio.to_thread(session.step_once)
+                await asyncio.to_thread(session.train_for_steps, 1)
             await self.frame()
         elif kind == "reset":
             async with self.lock:

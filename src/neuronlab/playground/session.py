@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import activations, data
+from .. import activations, data, losses
 from ..data import DataError
 from ..expr import ExpressionError, expr
 from ..network import Dense, Network, mlp
 from ..optim import SGD, Adam
+from ..tensor import Tensor
 from ..train import Diverged, Stepper, _Scores
 
 MAX_LAYERS = 8
@@ -155,7 +156,7 @@ class Session:
         self.x, self.y, self.test_index = x, y, test
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
-        self.history, self.steps, self.epoch_losses = [], 0, []
+        self.history, self.steps = [], 0
         self.status, self.message = "paused", ""
         self._rebuild_optimizer()
 
@@ -247,53 +248,36 @@ class Session:
     # ---------------------------------------------------------------- training
     def train_for(self, seconds: float) -> None:
         """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught and explained
-            self._train_for(seconds)
+        budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
+        self._run(budget, deadline=time.perf_counter() + seconds)
 
-    def _train_for(self, seconds: float) -> None:
+    def train_for_steps(self, count: int) -> None:
+        """Exactly ``count`` steps (the page's "step once")."""
+        self._run(count, deadline=None)
+
+    def _run(self, budget: int, deadline: float | None) -> None:
+        """At most ``budget`` steps, until ``deadline``; divergence, stop-at-loss and step layers stop it."""
         if not self.trainable:
             self.status = "stopped"
             self.message = ("step neurons cannot be trained by gradient descent (their gradient is zero almost "
                             "everywhere): choose sigmoid, tanh or relu")
             return
-        deadline = time.perf_counter() + seconds
-        budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
-        losses = []
-        try:
-            while budget > 0 and time.perf_counter() < deadline:
-                loss, size, _ = self.stepper.step()
-                losses.append(loss)
-                budget -= 1
-        except Diverged as err:
-            self.status = "stopped"
-            self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last good "
-                            "weights are kept; try a smaller learning rate.")
-        self.steps = self.stepper.steps
-        if losses:
-            self._record(float(np.mean(losses)))
-            if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
-                self.status = "paused"
-                self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
-
-    def step_once(self) -> None:
-        previous = self.status
-        self.status = "training"
-        self.train_for_steps(1)
-        if self.status == "training":
-            self.status = previous if previous != "training" else "paused"
-
-    def train_for_steps(self, count: int) -> None:
-        if not self.trainable:
-            self.train_for(0)
-            return
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                losses = [self.stepper.step()[0] for _ in range(count)]
-        except Diverged as err:
-            self.status, self.message = "stopped", f"Training stopped: {err.what}; try a smaller learning rate."
-            return
-        self.steps = self.stepper.steps
-        self._record(float(np.mean(losses)))
+        step_losses = []
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught and explained
+            try:
+                while budget > 0 and (deadline is None or time.perf_counter() < deadline):
+                    step_losses.append(self.stepper.step()[0])
+                    budget -= 1
+            except Diverged as err:
+                self.status = "stopped"
+                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last "
+                                "good weights are kept; try a smaller learning rate.")
+            self.steps = self.stepper.steps
+            if step_losses:
+                self._record(float(np.mean(step_losses)))
+                if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
+                    self.status = "paused"
+                    self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
 
     def _target_row(self, index: int) -> list:
         """The target of training point ``index`` as the explain view wants it (one number per output)."""
@@ -306,12 +290,7 @@ class Session:
     def _loss_on(self, x, y) -> float:
         if len(x) == 0:
             return float("nan")
-        out = self.net.predict(x)
-        if self.loss_name == "mse":
-            return float(np.mean((out - y) ** 2))
-        shifted = out - out.max(axis=1, keepdims=True)
-        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        return float(-np.mean(log_p[np.arange(len(y)), y]))
+        return float(losses.get(self.loss_name)(Tensor(self.net.predict(x)), y).data)
 
     def _record(self, train_loss: float) -> None:
         self.history.append((self.steps, train_loss, self._loss_on(self.x_test, self.y_test)))
