@@ -168,9 +168,9 @@ def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES) ->
         y = np.insert(y, bad + 1, _evaluate(f, middle))
 
 
-def _check_grid(x: np.ndarray) -> np.ndarray:
-    """``CHECK_DENSITY`` times as many points: every sampling interval split into equal parts."""
-    steps = np.linspace(0.0, 1.0, CHECK_DENSITY, endpoint=False)
+def _check_grid(x: np.ndarray, density: int = CHECK_DENSITY) -> np.ndarray:
+    """``density`` times as many points: every sampling interval split into that many equal parts."""
+    steps = np.linspace(0.0, 1.0, density, endpoint=False)
     inner = (x[:-1, None] + np.diff(x)[:, None] * steps[None, :]).ravel()
     return np.append(inner, x[-1])
 
@@ -591,7 +591,7 @@ def approximate_2d(f, domain, eps: float, activation: str = "step", max_neurons:
         hidden = net.layers[0].neurons + net.layers[1].neurons
         if hidden > max_neurons:
             raise _too_many("tower", hidden, max_neurons, eps)
-        cx, cy = np.meshgrid(_midpoints(xs), _midpoints(ys))
+        cx, cy = np.meshgrid(_check_grid(xs, 2), _check_grid(ys, 2))  # samples and the midpoints between
         truth = _evaluate(target, cx, cy).ravel()
         points = np.column_stack([cx.ravel(), cy.ravel()])
         errors = np.abs(predict(net, points) - truth)
@@ -611,13 +611,6 @@ def approximate_2d(f, domain, eps: float, activation: str = "step", max_neurons:
                      "bound is each cell's half-range plus that largest change"),
         uniform_neurons=uniform, seconds=time.perf_counter() - started)
     return net
-
-
-def _midpoints(values: np.ndarray) -> np.ndarray:
-    """The samples and the midpoints between them (2n - 1 points)."""
-    out = np.empty(2 * len(values) - 1)
-    out[0::2], out[1::2] = values, (values[:-1] + values[1:]) / 2
-    return out
 
 
 def _quadtree(z: np.ndarray, eps: float) -> list[tuple[int, int, int, int]]:
