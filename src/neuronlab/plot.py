@@ -35,6 +35,15 @@ def loss_curve(ax, history) -> None:
     ax.grid(alpha=0.3)
 
 
+def _beside_loss_curve(history, size: tuple) -> tuple:
+    """A figure with one main panel of ``size``, and the loss curve to its right when there is a history."""
+    fig = Figure(figsize=(11 if history else size[0], size[1]), layout="constrained")
+    axes = fig.subplots(1, 2 if history else 1, squeeze=False)[0]
+    if history:
+        loss_curve(axes[1], history)
+    return fig, axes[0]
+
+
 def function_fit(net, target, domain, history=None, points: int = 400) -> Figure:
     """The network's output over ``domain`` drawn over the target function, with the loss curve."""
     a, b = domain
@@ -42,9 +51,7 @@ def function_fit(net, target, domain, history=None, points: int = 400) -> Figure
     y = np.asarray(target(x), dtype=float)
     out = net.predict(x)[:, 0]
     err = np.abs(out - y)
-    fig = Figure(figsize=(11 if history else 6, 4.2), layout="constrained")
-    axes = fig.subplots(1, 2 if history else 1, squeeze=False)[0]
-    ax = axes[0]
+    fig, ax = _beside_loss_curve(history, (6, 4.2))
     label = getattr(target, "text", "target")
     ax.plot(x, y, color=TARGET_COLOR, lw=2.5, label=f"target: {label}")
     ax.plot(x, out, color=NETWORK_COLOR, lw=1.5, ls="--", label=f"network ({net.describe()})")
@@ -53,17 +60,13 @@ def function_fit(net, target, domain, history=None, points: int = 400) -> Figure
     ax.set_title(f"max |error| {err.max():.3g}, mean |error| {err.mean():.3g}")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    if history:
-        loss_curve(axes[1], history)
     return fig
 
 
 def predicted_vs_actual(actual, predicted, history=None, test_mask=None) -> Figure:
     """Each point's prediction against its true value (the diagonal is perfect), with the loss curve."""
     actual, predicted = np.ravel(actual), np.ravel(predicted)
-    fig = Figure(figsize=(11 if history else 6, 4.2), layout="constrained")
-    axes = fig.subplots(1, 2 if history else 1, squeeze=False)[0]
-    ax = axes[0]
+    fig, ax = _beside_loss_curve(history, (6, 4.2))
     mask = np.zeros(actual.shape, bool) if test_mask is None else np.asarray(test_mask, bool)
     ax.scatter(actual[~mask], predicted[~mask], s=12, color=NETWORK_COLOR, alpha=0.6, label="training points")
     if mask.any():
@@ -75,8 +78,6 @@ def predicted_vs_actual(actual, predicted, history=None, test_mask=None) -> Figu
     ax.set_title("predicted vs actual")
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    if history:
-        loss_curve(axes[1], history)
     return fig
 
 
@@ -85,9 +86,7 @@ def confusion(actual, predicted, classes, history=None) -> Figure:
     k = len(classes)
     matrix = np.zeros((k, k), dtype=int)
     np.add.at(matrix, (np.asarray(actual), np.asarray(predicted)), 1)
-    fig = Figure(figsize=(11 if history else 5.5, 4.6), layout="constrained")
-    axes = fig.subplots(1, 2 if history else 1, squeeze=False)[0]
-    ax = axes[0]
+    fig, ax = _beside_loss_curve(history, (5.5, 4.6))
     ax.imshow(matrix, cmap="Blues")
     for i in range(k):
         for j in range(k):
@@ -99,8 +98,6 @@ def confusion(actual, predicted, classes, history=None) -> Figure:
     ax.set_ylabel("true class")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
     ax.set_title(f"confusion matrix, accuracy {accuracy:.1%}")
-    if history:
-        loss_curve(axes[1], history)
     return fig
 
 
