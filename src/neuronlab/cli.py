@@ -21,7 +21,7 @@ from . import plot
 from .expr import expr
 from .io import atomic_write
 from .network import mlp
-from .train import fit
+from .train import Scores, fit
 
 MAX_POINTS = 1_000_000
 MAX_NEURONS = 4096
@@ -155,9 +155,8 @@ def _fit_data(args) -> int:
         predicted = net.predict(ds.x)[:, 0]
         where = test if n_test else train
         err = np.abs(predicted[where] - ds.y[where])
-        rmse = float(np.sqrt(np.mean(err**2)))
-        variance = float(np.sum((ds.y[where] - ds.y[where].mean()) ** 2))
-        r2 = 1 - float(np.sum(err**2)) / variance if variance > 0 else float("nan")
+        scores = Scores.of("regression", "mse", predicted[where], ds.y[where])
+        rmse, r2 = scores["rmse"], scores["r2"]
         split = "held-out" if n_test else "training"
         print(f"{ds.target_name} from {len(ds.feature_names)} features, {net.describe()}: on {len(where)} {split} "
               f"rows max |error| {err.max():.4g}, mean |error| {err.mean():.4g}, RMSE {rmse:.4g}, R^2 {r2:.4f} "

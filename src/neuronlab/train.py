@@ -140,8 +140,12 @@ def _non_negative(value, name: str) -> float:
     return value
 
 
-class _Scores:
-    """Running metrics over one epoch's predictions (RMSE and R^2, or accuracy)."""
+class Scores:
+    """Running metrics over one epoch's predictions (RMSE and R^2, or accuracy).
+
+    The one place neuronlab computes RMSE, R^2 and accuracy: ``fit``, the command line and the playground
+    all use it. ``Scores.of(task, loss_name, out, y)`` scores one set of predictions at once.
+    """
 
     def __init__(self, task: str, loss_name: str, y_all: np.ndarray):
         self.task, self.loss_name = task, loss_name
@@ -160,6 +164,18 @@ class _Scores:
             self.correct += int(np.sum(np.argmax(out, axis=1) == y))
         else:
             self.correct += int(np.sum((out > 0) == (y > 0.5)))
+
+    @classmethod
+    def of(cls, task: str, loss_name: str, out: np.ndarray, y: np.ndarray) -> dict:
+        """Metrics of predictions ``out`` (n, outputs) against ``y`` in one call."""
+        out = np.asarray(out, dtype=float)
+        out = out.reshape(len(out), -1)
+        y = np.asarray(y)
+        if task == "regression":
+            y = y.reshape(len(y), -1).astype(float)
+        scores = cls(task, loss_name, y)
+        scores.add(out, y)
+        return scores.values(out.shape[1])
 
     def values(self, outputs: int) -> dict:
         if self.task == "regression":
@@ -351,8 +367,8 @@ class _Run:
                  x_val, y_val):
         self.net, self.history, self.loss_fn, self.tol, self.patience = net, history, loss_fn, tol, patience
         self.callback, self.x_val, self.y_val = callback, x_val, y_val
-        self.scores = _Scores(history.task, loss_name, y_train)
-        self.val_scores = _Scores(history.task, loss_name, y_val) if x_val is not None else None
+        self.scores = Scores(history.task, loss_name, y_train)
+        self.val_scores = Scores(history.task, loss_name, y_val) if x_val is not None else None
         self.best_loss, self.best_state, self.since_best = math.inf, None, 0
         self.bar = _ProgressBar(epochs, console=None if progress is True else progress) if progress else None
         self.start = time.perf_counter()

@@ -20,7 +20,7 @@ from ..expr import ExpressionError, expr
 from ..network import Dense, Network, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
-from ..train import Diverged, Stepper, _Scores
+from ..train import Diverged, Scores, Stepper
 
 MAX_LAYERS = 8
 MAX_NEURONS = 64
@@ -381,9 +381,7 @@ class Session:
                 continue
             out = self.net.predict(x)
             if self.task == "regression":
-                scores = _Scores("regression", "mse", y)
-                scores.add(out, y)
-                values = scores.values(self.net.outputs)
+                values = Scores.of("regression", "mse", out, y)
                 metrics[f"{name}_rmse"], metrics[f"{name}_r2"] = values["rmse"], values["r2"]
             else:
                 predicted = np.argmax(out, axis=1)
