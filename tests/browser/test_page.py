@@ -1,6 +1,8 @@
 """The playground in a real browser: lesson, training, errors, tabs, URLs."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 from PIL import Image
@@ -189,7 +191,7 @@ def test_backprop_tab_steps_through_the_pass(page):
     shot(page, "backprop")
 
 
-def test_points_drawn_with_the_mouse_become_the_training_set(page):
+def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
     page.click("[data-testid=tab-playground]")
     page.select_option("[data-testid=mode]", "points")
     page.click("[data-testid=clear-points]")
@@ -204,6 +206,24 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page):
     xs = [p[0] for p in frame["points"] + frame["test_points"]]
     ys = [p[1] for p in frame["points"] + frame["test_points"]]
     assert len(xs) >= 15 and np.corrcoef(xs, ys)[0, 1] > 0.9  # the stroke rises, and so do the points
+    first, held_out = float(page.inner_text("[data-testid=loss]")), len(frame["test_points"])
     page.click("[data-testid=train]")
     page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 300")
     page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    frame = page.evaluate("window.neuronlab.playground.frame")
+    assert float(page.inner_text("[data-testid=loss]")) < first / 2  # what the user sees: the loss fell
+    # the downloaded script replays this very run from the drawn points: same split, weights and metrics
+    with page.expect_download() as download:
+        page.click("[data-testid=export-python]")
+    script = tmp_path / download.value.suggested_filename
+    download.value.save_as(script)
+    runner = ("import runpy, sys, json; ns = runpy.run_path(sys.argv[1]); "
+              "print(json.dumps([p.data.tolist() for p in ns['net'].parameters()]))")
+    result = subprocess.run([sys.executable, "-c", runner, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    weights = json.loads(result.stdout.strip().splitlines()[-1])
+    page_weights = [w for pair in zip(frame["weights"], frame["biases"]) for w in pair]
+    for mine, theirs in zip(weights, page_weights):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-9)
+    assert "test loss" in result.stdout and f"order[:{held_out}]" in script.read_text()

@@ -135,8 +135,10 @@ class Connection:
             config = {**session.config, "mode": "function", "expr": request["expr"],
                       "domain": [float(v) for v in request["domain"]], "layers": [net.layers[0].neurons],
                       "activation": net.layers[0].activation.name}
+            origin = {"expr": request.get("expr", ""), "domain": config["domain"], "eps": float(request.get("eps", 0.05)),
+                      "activation": request.get("activation", "relu")}
             async with self.lock:
-                session.adopt_network(net.copy(), config)
+                session.adopt_network(net.copy(), config, origin)
             await self.frame(full=True)
         elif kind == "explain":
             from ..explain import explain

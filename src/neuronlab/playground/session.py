@@ -21,6 +21,7 @@ from ..network import Dense, Network, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
 from ..train import Diverged, Scores, Stepper
+from .script import script as _script
 
 MAX_LAYERS = 8
 MAX_NEURONS = 64
@@ -37,6 +38,9 @@ FEATURES = {
     "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
     "sin(x2)": lambda x: np.sin(x[:, 1]),
 }
+# The same features as Python text, for the exported script (a test holds the two to the same values)
+FEATURE_CODE = {"x1": "x[:, 0]", "x2": "x[:, 1]", "x1^2": "x[:, 0] ** 2", "x2^2": "x[:, 1] ** 2",
+                "x1*x2": "x[:, 0] * x[:, 1]", "sin(x1)": "np.sin(x[:, 0])", "sin(x2)": "np.sin(x[:, 1])"}
 DATASETS = {"circle": (data.circle, 2), "xor": (data.xor, 2), "gaussians": (data.gaussians, 2),
             "spiral": (data.spiral, 2), "three gaussians": (data.gaussians, 3)}
 TRAINABLE = [name for name in activations.names() if activations.get(name).learnable]
@@ -158,6 +162,9 @@ class Session:
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
         self.history, self.steps = [], 0
         self.status, self.message = "paused", ""
+        # what the exported script needs to replay the run: where the start came from, and every change
+        # made while it trained (live settings, edited neurons), at the step it was made
+        self.origin, self.events, self.diverged_at = None, [], None
         self._rebuild_optimizer()
 
     def _rebuild_optimizer(self) -> None:
@@ -167,6 +174,7 @@ class Session:
         self.stepper = Stepper(self.net, opt, self.x_train, self.y_train, self.loss_name, batch=c["batch"],
                                l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
         self.stepper.steps = self.steps
+        self.start_settings = {k: c[k] for k in ("lr", "batch", "l1", "l2")}  # before any live change
 
     def _data(self, config):
         mode = config["mode"]
@@ -217,6 +225,7 @@ class Session:
             self.stepper.opt.lr = config["lr"]
             self.stepper.l1, self.stepper.l2 = config["l1"], config["l2"]
             self.stepper.batch = min(config["batch"], len(self.x_train))
+            self.events.append((self.steps, "set", {k: config[k] for k in ("lr", "batch", "l1", "l2")}))
             return
         was = self.status
         self.configure({**self.config, **raw})
@@ -238,11 +247,17 @@ class Session:
             raise RequestError("weights and bias must be finite numbers within ±10000")
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
+        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))
 
-    def adopt_network(self, net: Network, config: dict) -> None:
-        """Use a ready network (the approximate tab's construction) as the playground's starting point."""
+    def adopt_network(self, net: Network, config: dict, origin: dict | None = None) -> None:
+        """Use a ready network (the approximate tab's construction) as the playground's starting point.
+
+        ``origin`` holds the ``nl.approximate`` arguments that built it (expr, domain, eps, activation), so
+        the exported script can build it again; without it the script carries the starting weights.
+        """
         self.configure(config)
         self.net = net
+        self.origin = dict(origin) if origin else {"weights": net.state_dict()}
         self._rebuild_optimizer()
 
     # ---------------------------------------------------------------- training
@@ -269,7 +284,7 @@ class Session:
                     step_losses.append(self.stepper.step()[0])
                     budget -= 1
             except Diverged as err:
-                self.status = "stopped"
+                self.status, self.diverged_at = "stopped", self.stepper.steps
                 self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last "
                                 "good weights are kept; try a smaller learning rate.")
             self.steps = self.stepper.steps
@@ -411,32 +426,10 @@ class Session:
         raise RequestError("export what: model, svg, excalidraw or python")
 
     def python_script(self) -> str:
-        c = self.config
-        sizes = self.net.sizes
-        lines = ['"""Reproduce a neuronlab playground run."""', "import numpy as np", "import neuronlab as nl", ""]
-        if c["mode"] == "function":
-            lines += [f"f = nl.expr({c['expr']!r})", f"x = np.linspace({c['domain'][0]!r}, {c['domain'][1]!r}, {c['points']})",
-                      "y = f(x)"]
-            if c["noise"]:
-                lines.append(f"y = y + np.random.default_rng({c['seed']}).normal(0, {c['noise']!r}, y.shape)")
-            loss = "mse"
-        elif c["mode"] == "dataset":
-            make = "gaussians" if c["dataset"] == "three gaussians" else c["dataset"]
-            extra = ", classes=3" if c["dataset"] == "three gaussians" else ""
-            lines += [f"d = nl.data.{make}({c['points']}, noise={c['noise']!r}, seed={c['seed']}{extra})",
-                      "features = {" + ", ".join(f"{k!r}: None" for k in c["features"]) + "}  # as in the page",
-                      "x, y = d.x, d.y"]
-            if c["features"] != ["x1", "x2"]:
-                lines.append("# the page used the features " + ", ".join(c["features"]) + ": build them from d.x")
-            loss = "cross_entropy"
-        else:
-            lines += ["# your drawn points or uploaded CSV: load them as x (n, inputs) and y", "x, y = ..."]
-            loss = "mse" if self.task == "regression" else "cross_entropy"
-        lines += [f"net = nl.mlp({sizes!r}, activation={c['activation']!r}, seed={c['seed']})",
-                  f"history = nl.fit(net, x, y, loss={loss!r}, optimizer={c['optimizer']!r}, lr={c['lr']!r}, "
-                  f"batch_size={c['batch']}, l1={c['l1']!r}, l2={c['l2']!r}, seed={c['seed']})",
-                  "print(history)"]
-        return "\n".join(lines) + "\n"
+        """A script that replays this run from a fresh interpreter: the same data, split, starting network,
+        optimizer, minibatch order and steps (with every change made while training), then prints the
+        same metrics as the page."""
+        return _script(self)
 
 
 def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tuple[dict, Network]:
