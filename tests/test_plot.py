@@ -97,3 +97,30 @@ def test_animate_fit_writes_a_bounded_gif(tmp_path):
     assert np.abs(first - last).mean() > 1  # the picture changes as the network learns
     with pytest.raises(ValueError, match="one-input, one-output"):
         plot.animate_fit(nl.mlp([2, 3, 1]), np.zeros((3, 2)), np.zeros(3), tmp_path / "x.gif")
+
+
+def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
+    """Each frame draws a snapshot, not the live network (which would make every frame the last one)."""
+    x = np.linspace(-1, 1, 60)
+    y = np.sin(3 * x)
+    drawn = []
+    plot.animate_fit(nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "a.gif", frames=11, epochs=300,
+                     optimizer="adam", lr=0.01, progress=False, size=(5, 3), dpi=50,
+                     view=lambda n: drawn.append(n) or n)
+    losses = [float(np.mean((n.predict(x)[:, 0] - y) ** 2)) for n in drawn]
+    assert len(drawn) >= 8 and len({id(n) for n in drawn}) == len(drawn)
+    # learning, frame by frame: Adam may wobble a little between two frames, never back to the start
+    assert all(later < 1.1 * earlier for earlier, later in zip(losses, losses[1:]))
+    assert losses[-1] < losses[0] / 10 and losses[len(losses) // 2] < losses[0]
+    # without a view: the middle frames differ from each other and from the last
+    plot.animate_fit(nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "b.gif", frames=11, epochs=300,
+                     optimizer="adam", lr=0.01, progress=False, size=(5, 3), dpi=50)
+    gif = Image.open(tmp_path / "b.gif")
+    images = []
+    for k in range(gif.n_frames):
+        gif.seek(k)
+        images.append(np.asarray(gif.convert("L"), float))
+    middle, last = images[1:-1], images[-1]
+    assert len(middle) >= 6
+    assert all(np.abs(a - last).mean() > 0.5 for a in middle)
+    assert all(np.abs(a - b).mean() > 0.1 for a, b in zip(middle, middle[1:]))

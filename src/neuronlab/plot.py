@@ -312,8 +312,9 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
         path: the GIF file (written atomically).
         frames: at most 120; with ``fps`` it sets the GIF's length.
         target: a callable drawn as the target curve (default: the training points).
-        view: ``view(net)`` gives the network to draw on ``x_view`` (e.g. one with data scaling folded in,
-            when ``x`` and ``y`` were scaled for training).
+        view: ``view(snapshot)`` gives the network to draw on ``x_view`` (e.g. one with data scaling folded
+            in, when ``x`` and ``y`` were scaled for training); it receives a copy of the network as it was
+            at that frame's epoch.
     """
     from .train import fit, plan
 
@@ -327,8 +328,8 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
     planned = fit_options.get("epochs")
     snapshots = []  # (epoch, network to draw, losses so far)
 
-    def record(epoch_index, history):
-        snapshots.append((epoch_index + 1, view(net), list(history.loss)))
+    def record(epoch_index, history):  # a copy: training goes on changing ``net`` after this epoch
+        snapshots.append((epoch_index + 1, view(net.copy()), list(history.loss)))
 
     def callback(epoch_index, history):
         if (epoch_index + 1) in wanted:
@@ -348,7 +349,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
         record(history.epochs - 1, history)
 
     target_y = None if target is None else np.asarray(target(grid), dtype=float)
-    final = view(net)
+    final = snapshots[-1][1]
     low = min(float(np.min(final.predict(grid))), float(np.min(target_y)) if target_y is not None else np.inf)
     high = max(float(np.max(final.predict(grid))), float(np.max(target_y)) if target_y is not None else -np.inf)
     pad = 0.15 * (high - low or 1.0)
