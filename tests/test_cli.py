@@ -1,4 +1,3 @@
-import contextlib
 import json
 import os
 import subprocess
@@ -25,7 +24,8 @@ def test_fit_expression_writes_model_plot_and_summary(tmp_path, capsys):
     error = np.abs(net.predict(x)[:, 0] - x * np.sin(3 * x))
     summary = json.loads((out / "summary.json").read_text())
     assert summary["max_abs_error"] == pytest.approx(error.max(), rel=1e-9)
-    assert error.max() < 0.3 and error.mean() < 0.05
+    # Levenberg–Marquardt with 16 tanh neurons reaches about 4e-5 on this smooth target; a 100x margin
+    assert error.max() < 5e-3 and error.mean() < 1e-3
     assert (out / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -65,15 +65,29 @@ def test_fit_csv_regression_and_classification(tmp_path, capsys):
     (["fit", "sin(x)", "--activation", "swoosh"], "unknown activation 'swoosh'"),
     (["fit", "sin(x)", "--points", "10000000"], "--points must be between"),
     (["fit", "--data", "missing.csv"], "No such file"),
+    # argparse's own errors: they leave through SystemExit, with the same one line and code 2
     (["fit", "sin(x)", "--optimizer", "rmsprop"], "invalid choice"),
     (["fot"], "invalid choice"),
+    ([], "the following arguments are required: COMMAND"),
+    (["fit", "sin(x)", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
+    (["fit", "sin(x)", "--domain", "1"], "argument --domain: expected 2 arguments"),
+    (["fit", "sin(x)", "--bogus"], "unrecognized arguments: --bogus"),
+    (["approx", "sin(x)"], "the following arguments are required: --eps"),
+    (["approx", "sin(x)", "--eps", "0.1", "--activation", "gelu"], "argument --activation: invalid choice"),
+    (["play", "--port", "eighty"], "argument --port: invalid int value"),
+    (["bench", "--slow"], "unrecognized arguments: --slow"),
+    (["draw"], "the following arguments are required: model"),
 ])
 def test_user_mistakes_print_one_line_and_exit_2(args, message, tmp_path, capsys):
-    with pytest.raises(SystemExit) if "invalid choice" in message else contextlib.nullcontext():
-        code = main(args + ["--out", str(tmp_path / "o"), "--quiet"] if args[0] == "fit" else args)
-        assert code == 2
+    argv = args + ["--out", str(tmp_path / "o"), "--quiet"] if args[:1] == ["fit"] else args
+    try:
+        code = main(argv)
+    except SystemExit as leaving:  # argparse exits by itself
+        code = leaving.code
+    assert code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # a mistake writes nothing
 
 
 def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):

@@ -82,7 +82,6 @@ def _fit_expression(args) -> int:
         raise UsageError(f"{args.expression} is not finite at x = {bad:g}; choose a domain where it is defined")
     sizes = _layers(args)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
 
     # Train on x scaled to [-1, 1] and y to mean 0, std 1, then fold the scaling into the weights.
     x_mid, x_half = (a + b) / 2, (b - a) / 2
@@ -91,12 +90,14 @@ def _fit_expression(args) -> int:
     options = _fit_options(args)
     x_scaled, y_scaled = (x - x_mid) / x_half, (y - y_mean) / y_std
     if args.animate:
+        out.mkdir(parents=True, exist_ok=True)
         history = plot.animate_fit(net, x_scaled, y_scaled, out / "fit.gif", target=f, x_view=x,
                                    view=lambda n: n.fold_scaling(x_mid, x_half, y_mean, y_std), loss="mse",
                                    **options)
     else:
         history = fit(net, x_scaled, y_scaled, loss="mse", **options)
     net = net.fold_scaling(x_mid, x_half, y_mean, y_std)
+    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
 
     err = np.abs(net.predict(x)[:, 0] - y)
     print(f"{args.expression} on [{a:g}, {b:g}] with {net.describe()}: max |error| {err.max():.4g}, "
@@ -124,7 +125,6 @@ def _fit_data(args) -> int:
     x_scaled = (ds.x - x_mean) / x_std
     validation = 0.15 if len(train) >= 50 else 0.0
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     is_test = np.zeros(n, bool)
     is_test[test] = True
     summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
@@ -164,6 +164,7 @@ def _fit_data(args) -> int:
         figure = plot.predicted_vs_actual(ds.y, predicted, history, test_mask=is_test)
         summary.update(max_abs_error=float(err.max()), mean_abs_error=float(err.mean()), rmse=rmse, r2=r2,
                        errors_on=split)
+    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     net.save(out / "model.npz")
     plot.save(figure, out / "fit.png")
     summary.update(network=net.describe(), epochs=history.epochs, seconds=history.time)
