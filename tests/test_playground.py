@@ -155,6 +155,23 @@ def test_approximate_adopt_explain_and_export(client, tmp_path):
     assert result.returncode == 0 and result.stdout.startswith("train loss "), result.stderr
 
 
+def test_an_internal_error_while_training_is_shown_not_swallowed(client, monkeypatch):
+    """A RuntimeError inside training used to pause the tab silently, as if the socket had closed."""
+    def broken(self, seconds):
+        raise RuntimeError("some internal failure")
+
+    monkeypatch.setattr(ps.Session, "train_for", broken)
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "train"}))
+        for _ in range(20):
+            frame = receive(ws, "frame")
+            if frame["status"] != "training":
+                break
+        assert frame["status"] == "stopped"
+        assert "internal error (RuntimeError)" in frame["message"] and "some internal" not in frame["message"]
+
+
 def test_closing_a_tab_mid_training_frees_its_session(client):
     app = client.app
     with client.websocket_connect("/ws") as ws:

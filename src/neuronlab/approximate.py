@@ -4,7 +4,8 @@ The theorem says one hidden layer of enough neurons with a non-linear activation
 continuous function on an interval to any accuracy. ``approximate`` builds such a network for a target
 and an error bound you choose, using as few neurons as its construction allows, and returns it with a
 ``Certificate``: the construction, the neuron count, the sup error measured on a check grid ten times
-denser than the samples the construction used, and the analytic bound with its assumptions.
+denser than the samples the construction used (in 2-D: the samples and the midpoints between them), and
+the analytic bound with its assumptions.
 
     >>> net = approximate("sin(3*x)", domain=(-3, 3), eps=0.01, activation="relu")
     >>> net.certificate.sup_error <= 0.01
@@ -599,7 +600,7 @@ def approximate_2d(f, domain, eps: float, activation: str = "step", max_neurons:
             break
     else:
         raise ApproximationError(f"could not certify eps = {eps:g} for {text} (measured {errors.max():.4g})")
-    uniform, _ = _uniform_towers(z, eps_c * 0.8**attempt, hidden)
+    uniform = _uniform_towers(z, eps_c * 0.8**attempt, hidden)
     net.certificate = Certificate(
         construction=(f"Nielsen towers, two-hidden-layer form: {cuts[0]} x-cuts and {cuts[1]} y-cuts (layer 1, "
                       f"step), {len(cells)} adaptive cells (layer 2, one AND-of-bumps step neuron each), linear "
@@ -674,7 +675,7 @@ def _uniform_towers(z: np.ndarray, eps: float, low: int) -> int | None:
         return np.all(high - low_ <= 2 * eps)
 
     n = _minimal_n(works, 1, max(rows, cols))
-    return (None, False) if n is None else (2 * (n - 1) + n * n, False)
+    return None if n is None else 2 * (n - 1) + n * n
 
 
 # ---------------------------------------------------------------- built vs learned

@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from .session import RequestError, Session, approximation_frame
 
@@ -76,11 +76,16 @@ class Connection:
                     last_frame = now
                 # the slice's step budget may be spent early: wait out the slice, so steps per second stay capped
                 await asyncio.sleep(max(0.0, SLICE_SECONDS - (time.perf_counter() - started)))
-        except (WebSocketDisconnect, RuntimeError, asyncio.CancelledError):
+        except (WebSocketDisconnect, asyncio.CancelledError):  # the tab went away: nobody to tell
             self.session.status = "paused"
-        except Exception as err:  # never leave a tab silently stuck: say what broke
+        except Exception as err:
+            if self.websocket.client_state != WebSocketState.CONNECTED:  # sending to a closed tab fails too
+                self.session.status = "paused"
+                return
+            # never leave a tab silently paused: say that training stopped, and why, in the page
             self.session.status = "stopped"
-            self.session.message = f"training stopped by an internal error: {type(err).__name__}: {err}"
+            self.session.message = (f"Training stopped by an internal error ({type(err).__name__}), not by your "
+                                    "settings; the weights are kept. Press train to carry on, or reset.")
             await self.frame()
 
     def stop(self) -> None:
