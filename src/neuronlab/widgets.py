@@ -240,7 +240,8 @@ class Trainer(_Widget):
             shown = list(range(0, len(self.losses), stride))
             if self.losses and shown[-1] != len(self.losses) - 1:
                 shown.append(len(self.losses) - 1)
-            self.loss = [[i + 1, _numbers([self.losses[i]])[0]] for i in shown]
+            self.loss = [[i + 1, float(f"{self.losses[i]:.6g}") if math.isfinite(self.losses[i]) else None]
+                         for i in shown]  # six significant digits: losses fall to tiny values
             self.epoch = len(self.losses)
         self._sent = time.perf_counter()
 

@@ -28,7 +28,7 @@ function element(tag, attributes = {}, parent = null, text = "") {
 }
 
 function canvas(parent, testid, width, height) {
-  return element("canvas", { width, height, "data-testid": testid, style: "display:block" }, parent);
+  return element("canvas", { width, height, "data-testid": testid }, parent);
 }
 
 /** A labelled range input bound to a model trait (sent on every move; follows the model's changes). */
@@ -138,10 +138,10 @@ function renderTrainer(draw, model, el) {
     draw.plot(fit, series, {
       points: points.x.map((x, i) => ({ x, y: points.y[i], color: draw.COLORS.target, r: 2 })),
     });
-    const history = model.get("loss").filter(([, v]) => v > 0);
+    const history = model.get("loss").filter(([, v]) => v > 0);  // on a log scale; None (NaN) and 0 skipped
     draw.plot(loss, [{ x: history.map(([e]) => e), y: history.map(([, v]) => Math.log10(v)), color: draw.COLORS.network,
       label: "log10 loss" }], { logY: true });
-    const last = history.length ? history[history.length - 1][1].toPrecision(4) : "-";
+    const last = history.length ? +history[history.length - 1][1].toPrecision(4) : "-";
     status.textContent = `${model.get("status")}: epoch ${model.get("epoch")} of ${model.get("epochs")}, loss ${last}`;
   });
   for (const name of ["output", "parts", "loss", "epoch", "status", "points", "grid"]) model.on(`change:${name}`, redraw);
@@ -182,11 +182,12 @@ function renderApproximation(draw, model, el) {
       { x, y: target, color: draw.COLORS.target, width: 3, label: "target" },
       { x, y: model.get("partial"), color: draw.COLORS.network, width: 1.8, label: `bias + first ${k} neurons` },
     ];
-    if (model.get("current").length) {
-      series.push({ x, y: model.get("current"), color: BLUE, dash: [4, 3], label: `neuron ${k}: w·h(x)` });
+    if (model.get("current").length) {  // kept inside the picture: a ReLU's ramp can leave it
+      const y = model.get("current").map((v) => Math.max(low - pad, Math.min(high + pad, v)));
+      series.push({ x, y, color: BLUE, dash: [4, 3], label: `neuron ${k}: w·h(x)` });
     }
     draw.plot(picture, series, { xRange: [x[0], x[x.length - 1]], yRange: [low - pad, high + pad] });
-    caption.textContent = `${k} of ${n} neurons: max |error| ${model.get("max_error").toPrecision(3)}` +
+    caption.textContent = `${k} of ${n} neurons: max |error| ${+model.get("max_error").toPrecision(3)}` +
       (model.get("within") ? ` ≤ eps ${eps} ✓` : ` (eps ${eps})`);
   });
   for (const name of ["shown", "partial", "current", "max_error", "within"]) model.on(`change:${name}`, redraw);
