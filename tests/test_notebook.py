@@ -1,7 +1,10 @@
 """Figures and progress as a learner sees them in a fresh notebook: run by nbclient in a real kernel."""
 
+from pathlib import Path
+
 import pytest
 
+from conftest import _require
 from notebook_runner import mime_types, run
 
 SETUP = """
@@ -57,3 +60,33 @@ def test_fit_progress_is_one_output_updated_in_place(notebook):
 def test_fit_progress_without_ipywidgets():
     notebook = run([WITHOUT_IPYWIDGETS, SETUP, FIT])
     check_one_progress_output(notebook.cells[-1], 3000)
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.mark.parametrize("name", ["neurons_to_approximation", "training"])
+def test_example_notebooks_run_and_show_what_they_promise(name):
+    _require("anywidget", "the example notebooks' widgets")
+    notebook = run(EXAMPLES / f"{name}.ipynb")
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for cell in code:
+        kinds = mime_types(cell)
+        assert not [k for k in kinds if k[0].startswith(("error", "stream:stderr"))], (cell.source, kinds)
+        tags = cell.metadata.get("tags", [])
+        if "image" in tags:
+            assert any({"image/png", "image/svg+xml"} & set(k) for k in kinds), cell.source
+        if "widget" in tags:
+            views = [o for o in cell.outputs if WIDGET in o.get("data", {})]
+            assert len(views) == 1, cell.source
+            model_id = views[0].data[WIDGET]["model_id"]
+            state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"][model_id]
+            assert state["state"]["_view"] in ("lesson", "trainer", "approximation")
+        if "progress" in tags:
+            assert kinds == [["text/html", "text/plain"]]
+            assert cell.outputs[0].data["text/plain"].endswith("(done)")
+    assert sum("image" in c.metadata.get("tags", []) for c in code) >= 4
+    assert sum("widget" in c.metadata.get("tags", []) for c in code) >= 1
+    if name == "training":
+        assert code[-1].outputs[0].data["text/plain"] == "('done', 400, True)"
