@@ -158,3 +158,14 @@ def test_approximation_neuron_by_neuron():
         shown.shown = shown.neurons + 1
     with pytest.raises(nl.ApproximationError):
         widgets.Approximation("sin(3*x)", (-1, 1), eps=-1)
+
+
+def test_trainer_with_a_squashing_output_sends_the_sum_it_squashes():
+    x = np.linspace(-1, 1, 30)
+    net = nl.mlp([1, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    trainer = widgets.Trainer(net, x, (x > 0).astype(float), epochs=5)
+    assert trainer.output_activation == "sigmoid"
+    total = np.sum(trainer.parts, axis=0) + trainer.bias
+    np.testing.assert_allclose(trainer.weighted_sum, total, atol=1e-5)
+    np.testing.assert_allclose(trainer.output, 1 / (1 + np.exp(-total)), atol=1e-5)
+    assert sine_trainer(epochs=1)[1].weighted_sum == []  # a linear output is the sum itself

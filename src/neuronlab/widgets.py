@@ -195,6 +195,8 @@ class Trainer(_Widget):
     epochs = traitlets.Int(0).tag(sync=True)
     status = traitlets.Unicode("ready").tag(sync=True)  # ready, training, paused, done, or an error
     neurons = traitlets.Int(0).tag(sync=True)
+    output_activation = traitlets.Unicode("linear").tag(sync=True)
+    weighted_sum = traitlets.List().tag(sync=True)  # sum of the curves + bias, when the output is not linear
 
     def __init__(self, net: Network, x, y, **fit_options):
         if not isinstance(net, Network):
@@ -230,7 +232,10 @@ class Trainer(_Widget):
         """Send what the network computes now."""
         net, grid = self.net, self._grid
         with self.hold_sync():
-            self.output = _numbers(net.predict(grid)[:, 0])
+            z, out = net.layer_values(grid)[-1]
+            self.output = _numbers(out[:, 0])
+            self.output_activation = net.layers[-1].activation.name
+            self.weighted_sum = [] if self.output_activation == "linear" else _numbers(z[:, 0])
             if len(net.layers) > 1:
                 parts = net.contributions(grid)
                 self.neurons = parts.shape[1]

@@ -132,7 +132,16 @@ function renderTrainer(draw, model, el) {
   const redraw = scheduler(() => {
     const grid = model.get("grid"), parts = model.get("parts"), points = model.get("points");
     const series = parts.map((y, i) => ({ x: grid, y, color: draw.paletteColor(i), width: 0.8 }));
-    series.push({ x: grid, y: model.get("output"), color: draw.COLORS.network, width: 2.5, label: "network output" });
+    const act = model.get("output_activation");
+    if (act === "linear") {
+      series.push({ x: grid, y: model.get("output"), color: draw.COLORS.network, width: 2.5,
+        label: "output = their sum + bias" });
+    } else {
+      series.push({ x: grid, y: model.get("weighted_sum"), color: draw.COLORS.ink, width: 1.5, dash: [6, 3],
+        label: "their sum + bias" });
+      series.push({ x: grid, y: model.get("output"), color: draw.COLORS.network, width: 2.5,
+        label: `output = ${act}(sum + bias)` });
+    }
     const more = model.get("neurons") > parts.length ? ` (first ${parts.length} of ${model.get("neurons")})` : "";
     series[0].label = parts.length ? `w_i·h_i(x), each hidden neuron${more}` : series[0].label;
     draw.plot(fit, series, {
@@ -144,7 +153,9 @@ function renderTrainer(draw, model, el) {
     const last = history.length ? +history[history.length - 1][1].toPrecision(4) : "-";
     status.textContent = `${model.get("status")}: epoch ${model.get("epoch")} of ${model.get("epochs")}, loss ${last}`;
   });
-  for (const name of ["output", "parts", "loss", "epoch", "status", "points", "grid"]) model.on(`change:${name}`, redraw);
+  for (const name of ["output", "parts", "loss", "epoch", "status", "points", "grid", "weighted_sum"]) {
+    model.on(`change:${name}`, redraw);
+  }
   redraw();
 }
 
