@@ -31,7 +31,8 @@ WITHOUT_IPYWIDGETS = "import sys; sys.modules['ipywidgets'] = None  # as if it w
 
 @pytest.fixture(scope="module")
 def notebook():
-    return run([SETUP, *FIGURES, FIT, "h.epochs"])
+    _require("ipywidgets", "fit's progress with ipywidgets installed (anywidget brings it)")
+    return run([SETUP, *FIGURES, FIT, "h.epochs", "import ipywidgets"])
 
 
 def test_every_figure_shows_as_one_image_without_a_magic(notebook):
@@ -53,8 +54,9 @@ def check_one_progress_output(cell, epochs: int):
 
 
 def test_fit_progress_is_one_output_updated_in_place(notebook):
-    check_one_progress_output(notebook.cells[-2], 3000)
-    assert notebook.cells[-1].outputs[0].data["text/plain"] == "3000"
+    check_one_progress_output(notebook.cells[-3], 3000)
+    assert notebook.cells[-2].outputs[0].data["text/plain"] == "3000"
+    assert mime_types(notebook.cells[-1]) == []  # ipywidgets was there: fit did not use it
 
 
 def test_fit_progress_without_ipywidgets():
