@@ -272,15 +272,12 @@ class Trainer(_Widget):
             raise
         record(history)
         self.histories.append(history)
-        done = self.epoch_count() >= self.epochs or history.stopped in ("tol", "early_stop", "converged")
+        done = len(self.losses) >= self.epochs or history.stopped in ("tol", "early_stop", "converged")
         self.status = "done" if done else "paused"
         self._show()
 
-    def epoch_count(self) -> int:
-        return len(self.losses)
-
     def _left(self) -> int:
-        return self.epochs - self.epoch_count()
+        return self.epochs - len(self.losses)
 
     def train(self) -> "Trainer":
         """Train to the end of the run, here (blocking); the widget updates as it goes."""
