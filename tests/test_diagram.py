@@ -99,3 +99,37 @@ def test_computation_graph_shows_every_operation():
     for label in ("w", "b", "x", "@", "+", "tanh", "sum"):
         assert label in texts
     assert f"grad {w.grad.item():.4g}" in texts
+
+
+def test_excalidraw_neurons_carry_their_labels_and_edges_lie_beneath():
+    """Edits well in Excalidraw: a neuron's name is text bound to its ellipse, its bias is grouped with it,
+    each layer is a group, and every arrow comes before (beneath) every neuron and text."""
+    net = nl.mlp([2, 14, 1], activation="tanh", seed=0)
+    elements = json.loads(nl.diagram(net, format="excalidraw"))["elements"]
+    by_id = {e["id"]: e for e in elements}
+    kinds = [e["type"] for e in elements]
+    assert kinds.index("ellipse") > max(i for i, kind in enumerate(kinds) if kind == "arrow")
+    assert min(i for i, kind in enumerate(kinds) if kind == "text") > kinds.index("arrow")
+    ellipses = [e for e in elements if e["type"] == "ellipse"]
+    assert len(ellipses) == 2 + 12 + 1 - 1
+    for ellipse in ellipses:
+        label = by_id[ellipse["id"] + "_label"]
+        assert label["containerId"] == ellipse["id"]
+        assert {"id": label["id"], "type": "text"} in ellipse["boundElements"]
+        assert elements.index(label) == elements.index(ellipse) + 1  # Excalidraw keeps bound text after it
+        # centred in the ellipse, and narrow enough for Excalidraw's box: r·√2 less 5 px padding each side
+        assert abs(label["x"] + label["width"] / 2 - (ellipse["x"] + ellipse["width"] / 2)) < 0.01
+        assert abs(label["y"] + label["height"] / 2 - (ellipse["y"] + ellipse["height"] / 2)) < 0.01
+        assert label["width"] <= ellipse["width"] / 2 * np.sqrt(2) - 10
+        neuron_group, layer_group = ellipse["groupIds"]
+        assert label["groupIds"] == ellipse["groupIds"]
+        layer = int(ellipse["id"][1:].split("_")[0])
+        assert layer_group == f"layer{layer}" and neuron_group == f"{ellipse['id']}_group"
+        bias = by_id.get(ellipse["id"] + "_bias")
+        assert (bias is None) == (layer == 0)
+        if bias:
+            assert bias["groupIds"] == ellipse["groupIds"] and bias["containerId"] is None
+    assert by_id["header1"]["groupIds"] == ["layer1"] and by_id["more0"]["groupIds"] == ["layer1"]
+    members = [e for e in elements if "layer1" in e["groupIds"]]
+    assert len(members) == 1 + 11 * 3 + 1  # header, 11 neurons with name and bias, the "more" mark
+    assert all(not e["groupIds"] for e in elements if e["type"] == "arrow")

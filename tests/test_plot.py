@@ -124,3 +124,55 @@ def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     assert len(middle) >= 6
     assert all(np.abs(a - last).mean() > 0.5 for a in middle)
     assert all(np.abs(a - b).mean() > 0.1 for a, b in zip(middle, middle[1:]))
+
+
+# Every function of nl.plot and nl.lesson that returns a figure, with arguments that draw it.
+FIGURE_SCRIPT = r'''
+import sys, numpy as np, neuronlab as nl
+from neuronlab import plot
+x = np.linspace(-1, 1, 40); net = nl.mlp([1, 4, 1], seed=0)
+history = nl.fit(net, x, np.sin(3 * x), epochs=20, progress=False)
+approx = nl.approximate("sin(3*x)", domain=(-1, 1), eps=0.2, activation="relu")
+approx2d = nl.approximate("x*y", domain=((0, 1), (0, 1)), eps=0.3, activation="step")
+figures = {
+    "neuron": plot.neuron(nl.Neuron(2.0, -1.0, "step")),
+    "network": plot.network(net),
+    "network_2d": plot.network(nl.mlp([2, 3, 1], seed=0)),
+    "function_fit": plot.function_fit(net, nl.expr("sin(3*x)"), (-1, 1), history),
+    "predicted_vs_actual": plot.predicted_vs_actual(np.sin(3 * x), net.predict(x), history),
+    "confusion": plot.confusion([0, 1, 1], [0, 1, 0], ["a", "b"]),
+    "diagnostics": plot.diagnostics(net, x, np.sin(3 * x), history),
+    "approximation": plot.approximation(approx, nl.expr("sin(3*x)")),
+    "approximation_2d": plot.approximation_2d(approx2d, nl.expr("x*y")),
+    "lesson.figure": nl.lesson.figure(1.0, -1.0),
+    "lesson.why_not_step": nl.lesson.why_not_step(),
+    "lesson.steep_sigmoid": nl.lesson.steep_sigmoid(),
+    "lesson.bumps": nl.lesson.bumps(),
+}
+for name, fig in figures.items():
+    image = fig._repr_png_()
+    assert isinstance(fig, plot.Figure), name
+    assert image[:8] == b"\x89PNG\r\n\x1a\n", name
+    fig.savefig(sys.argv[1] + "/" + name + ".svg")
+print(len(figures), "matplotlib.pyplot" in sys.modules)
+'''
+
+
+def test_every_figure_displays_in_a_notebook_and_touches_no_pyplot(tmp_path):
+    """Jupyter shows an object through its _repr_png_; a figure that has one needs no %matplotlib magic.
+    Run in a fresh interpreter: importing pyplot there would start a GUI backend and keep figures alive."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", FIGURE_SCRIPT, str(tmp_path)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["13", "False"]
+    assert len(list(tmp_path.glob("*.svg"))) == 13  # and each still saves as a matplotlib figure
+
+
+def test_repr_png_is_the_figure_at_the_inline_resolution():
+    fig = plot.neuron(nl.Neuron(1.0, 0.0, "sigmoid"))
+    image = non_blank_png(fig._repr_png_())
+    width, height = fig.get_size_inches() * plot.REPR_DPI
+    assert image.shape == (round(height), round(width))

@@ -23,15 +23,15 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # nl.plot on first use: matplotlib is imported only by those who draw
-    if name == "plot":
+    # nl.plot and nl.widgets on first use: matplotlib (and anywidget) are imported only by those who draw
+    if name in ("plot", "widgets"):
         import importlib
 
-        return importlib.import_module(".plot", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'neuronlab' has no attribute {name!r}")
 
 __all__ = [
-    "activations", "losses", "optim", "data", "plot", "lesson", "explain", "Explanation",
+    "activations", "losses", "optim", "data", "plot", "widgets", "lesson", "explain", "Explanation",
     "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
     "expr", "Expression", "diagram", "computation_graph", "load", "save", "from_torch", "load_csv",
     "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",

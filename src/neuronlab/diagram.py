@@ -45,21 +45,22 @@ def _drawn(n: int) -> list:
     return list(range(6)) + [None] + list(range(n - 5, n))
 
 
-def layout(net: Network) -> _Layout:
+def layout(net: Network, row: float = ROW) -> _Layout:
+    """Where each neuron, edge and caption goes; ``row`` is the distance between neurons of a column."""
     sizes = net.sizes
     columns = [_drawn(n) for n in sizes]
     tallest = max(len(c) for c in columns)
-    height = 2 * MARGIN + tallest * ROW
+    height = 2 * MARGIN + tallest * row
     lay = _Layout(width=2 * MARGIN + (len(sizes) - 1) * COLUMN + 60, height=height)
     weights = [np.abs(layer.W.data).max() for layer in net.layers]
     lay.max_weight = float(max(max(weights), 1e-12))
     positions = []
     for c, drawn in enumerate(columns):
         x = MARGIN + 30 + c * COLUMN
-        top = MARGIN + (tallest - len(drawn)) * ROW / 2 + ROW / 2
+        top = MARGIN + (tallest - len(drawn)) * row / 2 + row / 2
         where = {}
         for r, index in enumerate(drawn):
-            y = top + r * ROW
+            y = top + r * row
             if index is None:
                 lay.more.append((x, y, f"⋮ {sizes[c] - MAX_DRAWN + 1} more"))
                 continue
@@ -137,31 +138,37 @@ def _element(kind: str, ident: str, x: float, y: float, width: float, height: fl
     return element
 
 
-def _text(ident: str, x: float, y: float, text: str, size: int = 14, align: str = "center") -> dict:
+def _text(ident: str, x: float, y: float, text: str, size: int = 14, align: str = "center", **extra) -> dict:
     width = 0.6 * size * max(len(line) for line in text.split("\n"))
     left = x - width / 2 if align == "center" else x
-    return _element("text", ident, left, y - size * 0.625, width, size * 1.25, text=text, fontSize=size,
-                    fontFamily=2, textAlign=align, verticalAlign="middle", containerId=None, originalText=text,
-                    lineHeight=1.25, autoResize=True)
+    fields = dict(text=text, fontSize=size, fontFamily=2, textAlign=align, verticalAlign="middle",
+                  containerId=None, originalText=text, lineHeight=1.25, autoResize=True)
+    return _element("text", ident, left, y - size * 0.625, width, size * 1.25, **{**fields, **extra})
+
+
+# In Excalidraw a neuron's name is text inside its ellipse (container text), which Excalidraw fits into the
+# ellipse's inscribed rectangle less 5 px of padding: r·√2 - 10 = 21 px for r = 22, room for "h12" at 11 px.
+EXCALIDRAW_RADIUS, EXCALIDRAW_ROW, EXCALIDRAW_LABEL_SIZE = 22, 56, 11
 
 
 def to_excalidraw(net: Network) -> dict:
-    lay = layout(net)
-    elements, at, bound = [], {}, {}
-    for node, x, y, label, bias in lay.neurons:
-        at[node] = (x, y)
-        bound[node] = []
-        elements.append(_element("ellipse", node, x - RADIUS, y - RADIUS, 2 * RADIUS, 2 * RADIUS,
-                                 backgroundColor="#f7fafc", strokeWidth=2))
-        elements.append(_text(f"{node}_label", x, y, label, 12))
-        if bias:
-            elements.append(_text(f"{node}_bias", x + RADIUS + 3, y - RADIUS, bias, 10, align="left"))
+    """The diagram as an Excalidraw scene that edits well.
+
+    Each neuron is a group: its ellipse, its name (text bound to the ellipse, so it moves and scales with
+    it) and its bias; each layer is a group of its neurons and its header. Edges are arrows bound to the
+    ellipses at both ends and come first in the element list, so they are drawn beneath neurons and labels.
+    """
+    lay = layout(net, row=EXCALIDRAW_ROW)
+    radius = EXCALIDRAW_RADIUS
+    column = {x: c for c, (x, _, _) in enumerate(lay.headers)}
+    at = {node: (x, y) for node, x, y, _, _ in lay.neurons}
+    arrows, bound = [], {node: [] for node in at}
     for k, (a, b, w) in enumerate(lay.edges):
         (x1, y1), (x2, y2) = at[a], at[b]
         color, width, opacity = _edge_style(w, lay.max_weight)
-        start, end = (x1 + RADIUS, y1), (x2 - RADIUS, y2)
+        start, end = (x1 + radius, y1), (x2 - radius, y2)
         ident = f"e{k}_{a}_{b}"
-        elements.append(_element(
+        arrows.append(_element(
             "arrow", ident, start[0], start[1], end[0] - start[0], abs(end[1] - start[1]),
             strokeColor=color, strokeWidth=round(width, 2), opacity=round(100 * opacity),
             roundness={"type": 2}, points=[[0, 0], [round(end[0] - start[0], 2), round(end[1] - start[1], 2)]],
@@ -170,17 +177,26 @@ def to_excalidraw(net: Network) -> dict:
             elbowed=False, customData={"weight": w}))
         bound[a].append({"id": ident, "type": "arrow"})
         bound[b].append({"id": ident, "type": "arrow"})
-    for element in elements:
-        if element["id"] in bound:
-            element["boundElements"] = bound[element["id"]]
-    for k, (x, y, text) in enumerate(lay.headers):
-        elements.append(_text(f"header{k}", x, y, text, 14))
+    shapes = []
+    for c, (x, y, text) in enumerate(lay.headers):
+        shapes.append(_text(f"header{c}", x, y, text, 14, groupIds=[f"layer{c}"]))
+    for node, x, y, label, bias in lay.neurons:
+        groups = [f"{node}_group", f"layer{column[x]}"]  # innermost first, as Excalidraw stores them
+        label_id = f"{node}_label"
+        shapes.append(_element("ellipse", node, x - radius, y - radius, 2 * radius, 2 * radius,
+                               backgroundColor="#f7fafc", strokeWidth=2, groupIds=groups,
+                               boundElements=[{"id": label_id, "type": "text"}] + bound[node]))
+        shapes.append(_text(label_id, x, y, label, EXCALIDRAW_LABEL_SIZE, groupIds=groups, containerId=node))
+        if bias:
+            shapes.append(_text(f"{node}_bias", x + radius + 3, y - radius, bias, 10, align="left",
+                                groupIds=groups))
     for k, (x, y, text) in enumerate(lay.more):
-        elements.append(_text(f"more{k}", x, y, text, 12))
-    elements.append(_text("legend", 10, lay.height - 12, "edge width = |weight|; blue positive, orange negative",
-                          11, align="left"))
+        shapes.append(_text(f"more{k}", x, y, text, 12, groupIds=[f"layer{column[x]}"]))
+    shapes.append(_text("legend", 10, lay.height - 12, "edge width = |weight|; blue positive, orange negative",
+                        11, align="left"))
     return {"type": "excalidraw", "version": 2, "source": "neuronlab",
-            "elements": elements, "appState": {"viewBackgroundColor": "#ffffff", "gridSize": None}, "files": {}}
+            "elements": arrows + shapes, "appState": {"viewBackgroundColor": "#ffffff", "gridSize": None},
+            "files": {}}
 
 
 def diagram(net: Network, format: str = "svg") -> str:

@@ -58,9 +58,7 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
     The data behind the output panel is ``network(w11, w21).predict(x)``; the weighted hidden graphs are
     drawn dashed under it. ``hide_output`` leaves the output panel as a question.
     """
-    from matplotlib.figure import Figure
-
-    from .plot import NETWORK_COLOR, TARGET_COLOR
+    from .plot import NETWORK_COLOR, TARGET_COLOR, Figure
 
     net = network(w11, w21)
     x = _x()
@@ -112,7 +110,7 @@ def why_not_step(target_threshold: float = 0.3):
     step activation the loss is flat between jumps (gradient 0 almost everywhere, undefined at the jumps);
     with a sigmoid it slopes smoothly towards the best b = -0.3.
     """
-    from matplotlib.figure import Figure
+    from .plot import Figure
 
     from . import activations
 
@@ -138,7 +136,7 @@ def why_not_step(target_threshold: float = 0.3):
 
 def steep_sigmoid(steepness=(1, 3, 10, 100)):
     """sigmoid(k·x) for growing k approaches the step: trainable neurons can act like step neurons."""
-    from matplotlib.figure import Figure
+    from .plot import Figure
 
     from . import activations
 
@@ -174,7 +172,7 @@ def bump_network(target, domain, bumps: int) -> Network:
 
 def bumps(target: str = "sin(2*x) + 0.3*x", counts=(3, 6, 12, 24)):
     """Many bumps approximate a curve: the more bumps (pairs of neurons), the smaller the error."""
-    from matplotlib.figure import Figure
+    from .plot import Figure
 
     f = expr(target)
     x = _x()

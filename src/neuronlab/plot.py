@@ -1,7 +1,8 @@
 """Figures (matplotlib): what a fitted network computes, and how its training went.
 
-Every function returns a ``matplotlib.figure.Figure`` (shown inline in Jupyter; ``fig.savefig("a.png")``
-saves it). No pyplot state is touched, so figures can be made from any thread.
+Every function returns a ``Figure``: a ``matplotlib.figure.Figure`` that Jupyter shows inline with no
+``%matplotlib`` magic (it has a ``_repr_png_``), and that scripts save as usual (``fig.savefig("a.png")``).
+No pyplot state is touched, so figures can be made from any thread and are freed when dropped.
 
     fig = nl.plot.function_fit(net, nl.expr("sin(x)"), (-3, 3), history)
     fig.savefig("fit.png")
@@ -9,12 +10,31 @@ saves it). No pyplot state is touched, so figures can be made from any thread.
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
-from matplotlib.figure import Figure
+from matplotlib import figure as _figure
 
 from .io import atomic_write
 
 TARGET_COLOR, NETWORK_COLOR, VALIDATION_COLOR = "#444444", "#d62728", "#1f77b4"
+REPR_DPI = 100  # the inline image's resolution: a 10 x 7 inch figure is 1000 x 700 pixels
+
+
+class Figure(_figure.Figure):
+    """A matplotlib Figure that notebooks display by themselves.
+
+    Figures made without pyplot have no canvas manager, so Jupyter would print ``<Figure size ...>``
+    unless the user knew ``%matplotlib inline``. This subclass gives IPython the PNG directly; everything
+    else (``savefig``, axes, ``isinstance(fig, matplotlib.figure.Figure)``) is matplotlib's own.
+
+        >>> fig = Figure(figsize=(2, 1)); _ = fig.subplots().plot([0, 1])
+        >>> fig._repr_png_()[1:4]
+        b'PNG'
+    """
+
+    def _repr_png_(self) -> bytes:
+        return png(self, dpi=REPR_DPI)
 
 
 def loss_curve(ax, history) -> None:
@@ -265,8 +285,6 @@ def diagnostics(net, x, y, history) -> Figure:
 
 def png(fig: Figure, dpi: int = 100) -> bytes:
     """The figure as PNG bytes (for Jupyter and the web page)."""
-    import io
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

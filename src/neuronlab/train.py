@@ -370,7 +370,7 @@ class _Run:
         self.scores = Scores(history.task, loss_name, y_train)
         self.val_scores = Scores(history.task, loss_name, y_val) if x_val is not None else None
         self.best_loss, self.best_state, self.since_best = math.inf, None, 0
-        self.bar = _ProgressBar(epochs, console=None if progress is True else progress) if progress else None
+        self.bar = _progress_display(epochs, progress) if progress else None
         self.start = time.perf_counter()
         history.stopped = "epochs"
 
@@ -604,6 +604,55 @@ def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run):
         run.history.stopped = "converged"
     if not all(np.isfinite(p.data).all() for p in net.parameters()):
         raise run.diverged("a weight became NaN or infinite", state["epoch"])
+
+
+def _progress_display(epochs: int, progress):
+    """A rich bar on a terminal (or on the Console given); in a Jupyter kernel, one output updated in place."""
+    if progress is True and _in_notebook():
+        return _NotebookProgress(epochs)
+    return _ProgressBar(epochs, console=None if progress is True else progress)
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (IPython's shell there has a ``kernel``; a terminal IPython has none)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return getattr(shell, "kernel", None) is not None
+
+
+class _NotebookProgress:
+    """Progress in a notebook without ipywidgets: one display (a <progress> bar and a line of text) that is
+    updated in place through an IPython display handle, at most 4 times a second and once at the end."""
+
+    def __init__(self, epochs: int):
+        from IPython.display import display
+
+        self.epochs, self.last, self.state = epochs, 0.0, (0, None, "", 0.0)
+        self.handle = display(self._bundle(), raw=True, display_id=True)
+
+    def _bundle(self, done: bool = False) -> dict:
+        import html
+
+        epoch, loss, speed, elapsed = self.state
+        loss_text = "-" if loss is None else f"{loss:.4g}"
+        text = (f"fit epoch {epoch}/{self.epochs}  loss {loss_text}  {speed}  {elapsed:.1f} s"
+                + ("  (done)" if done else ""))
+        return {"text/plain": text,
+                "text/html": f'<progress value="{epoch}" max="{self.epochs}" style="width: 16em"></progress> '
+                             f"<code>{html.escape(text)}</code>"}
+
+    def update(self, epoch: int, loss: float, steps: int, elapsed: float) -> None:
+        speed = f"{steps / elapsed:,.0f} steps/s" if elapsed > 0 else ""
+        self.state = (epoch, loss, speed, elapsed)
+        now = time.perf_counter()
+        if now - self.last >= 0.25:
+            self.last = now
+            self.handle.update(self._bundle(), raw=True)
+
+    def close(self) -> None:
+        self.handle.update(self._bundle(done=True), raw=True)
 
 
 class _ProgressBar:

@@ -1,0 +1,124 @@
+"""The widgets and figures in a real JupyterLab, started by the test on 127.0.0.1 with a token, driven in
+Chromium as a learner would: run the cells, move a slider, reveal, start / pause / step a training run."""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import _require
+
+from .conftest import shot
+
+CELLS = [
+    "import numpy as np, neuronlab as nl\nnl.widgets.Lesson()",
+    "x = np.linspace(-1, 1, 60); net = nl.mlp([1, 8, 1], activation='tanh', seed=1)\n"
+    "t = nl.widgets.Trainer(net, x, np.sin(3 * x), optimizer='adam', epochs=1_000_000)\nt",
+    "nl.plot.neuron(nl.Neuron(2.0, -1.0, 'step'))",
+    "print(t.status, t.epoch == len(t.losses) > 0, t.net is net, np.isfinite(net.predict(x)).all())",
+]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server of this interpreter on a free port of 127.0.0.1; yields its notebook's URL."""
+    _require("jupyterlab", "the widgets in a real JupyterLab")
+    _require("anywidget", "the notebook widgets")
+    nbformat = _require("nbformat", "writing the notebook")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, tmp_path / "check.ipynb")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "run"))
+    log = open(tmp_path / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
+         "--LabApp.news_url=", "--LabApp.extension_manager=readonly"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as answer:
+                    json.load(answer)
+                break
+            except OSError:
+                if server.poll() is not None or time.time() > deadline:
+                    log.flush()
+                    pytest.fail("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
+                time.sleep(0.5)
+        yield f"{base}/lab/tree/check.ipynb?token={token}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def run_cell(page, index: int):
+    page.locator(".jp-Cell .jp-InputArea-editor").nth(index).click()
+    page.keyboard.press("Shift+Enter")
+
+
+def status_starts(page, text: str, timeout: float = 60_000):
+    page.wait_for_function(
+        f"(document.querySelector('[data-testid=widget-status]') || {{}}).textContent?.startsWith({text!r})",
+        timeout=timeout)
+
+
+def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(jupyterlab)
+        page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)  # the kernel is up
+        run_cell(page, 0)
+        page.wait_for_selector("[data-testid=widget-lesson]", timeout=60_000)
+        formula = page.locator("[data-testid=widget-formula]")
+        assert formula.text_content() == "output = 1.0·h1 - 1.0·h2"
+        page.fill("[data-testid=widget-w21]", "0.5")  # through the kernel and back
+        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
+                               " === 'output = 1.0·h1 + 0.5·h2'", timeout=30_000)
+        page.click("[data-testid=widget-reveal]")
+        page.wait_for_selector("[data-testid=widget-answer]:not([hidden])", timeout=30_000)
+        run_cell(page, 1)
+        status_starts(page, "ready: epoch 0 of 1000000")
+        page.click("[data-testid=widget-start]")
+        status_starts(page, "training: epoch ")
+        page.wait_for_function("Number(document.querySelector('[data-testid=widget-status]').textContent"
+                               ".split(' ')[2]) > 100", timeout=60_000)
+        shot(page, "jupyterlab-training")
+        page.click("[data-testid=widget-pause]")
+        status_starts(page, "paused: epoch ")
+        paused = page.locator("[data-testid=widget-status]").text_content()
+        page.click("[data-testid=widget-step]")
+        epoch = int(paused.split(" ")[2])
+        status_starts(page, f"paused: epoch {epoch + 1} of ")
+        run_cell(page, 2)  # a figure: an image, no magic
+        page.wait_for_selector(".jp-OutputArea-output img", timeout=60_000)
+        run_cell(page, 3)  # the trained network is the one in the Python variable
+        page.wait_for_selector("text=paused True True True", timeout=60_000)
+        shot(page, "jupyterlab")
+    except Exception:
+        shot(page, "jupyterlab-failure")  # what the learner would have seen
+        raise
+    finally:
+        context.close()
+    assert not problems, problems

@@ -1,0 +1,160 @@
+"""The notebook widgets' front end (static/widgets.js) in Chromium, given the anywidget model interface
+(get, set, on, save_changes, send) by a fake model; the test plays the kernel with the real widgets'
+state (Python computes, the page draws)."""
+
+import json
+from importlib import resources
+
+import numpy as np
+import pytest
+
+from conftest import _require
+
+from .conftest import shot
+
+_require("anywidget", "the notebook widgets (the notebook extra)")
+import neuronlab as nl  # noqa: E402
+from neuronlab import widgets  # noqa: E402
+
+ORIGIN = "http://widgets.test"
+RED = (214, 39, 40)  # draw.js's COLORS.network, the output curve
+HARNESS = """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
+window.mount = async (state) => {
+  const listeners = {}, sets = [], sent = [];
+  let saves = 0;
+  const model = {
+    get: (key) => state[key],
+    set: (key, value) => { state[key] = value; sets.push([key, value]); (listeners[`change:${key}`] || []).forEach((f) => f()); },
+    on: (event, f) => { (listeners[event] ||= []).push(f); },
+    off: () => {},
+    save_changes: () => { saves += 1; },
+    send: (message) => { sent.push(message); },
+  };
+  window.kernel = {  // what the test reads and does as the kernel
+    sets, sent, saves: () => saves, state,
+    update(changes) { Object.assign(state, changes); for (const key of Object.keys(changes)) (listeners[`change:${key}`] || []).forEach((f) => f()); },
+  };
+  const module = await import("/widgets.js");
+  await module.default.render({ model, el: document.getElementById("host") });
+};
+window.reds = (testid) => {  // pixels of the output curve's colour in a canvas
+  const canvas = document.querySelector(`[data-testid=${testid}]`);
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let n = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (Math.abs(data[i] - %d) < 40 && Math.abs(data[i + 1] - %d) < 40 && Math.abs(data[i + 2] - %d) < 40 && data[i + 3] > 200) n++;
+  }
+  return n;
+};
+window.frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+</script>""" % RED
+
+
+@pytest.fixture
+def widget_page(browser):
+    static = resources.files("neuronlab.playground") / "static"
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    def serve(route):
+        path = route.request.url[len(ORIGIN):]
+        if path == "/":
+            route.fulfill(body=HARNESS, content_type="text/html")
+        elif path == "/widgets.js":
+            route.fulfill(body=(static / "widgets.js").read_text(encoding="utf-8"), content_type="text/javascript")
+        else:
+            route.fulfill(status=404, body="")
+
+    page.route(ORIGIN + "/**", serve)
+    page.goto(ORIGIN + "/")
+    yield page
+    context.close()
+    assert not problems, f"console errors: {problems}"
+
+
+def mount(page, widget, **override):
+    state = {**widget.get_state(), **override}
+    page.evaluate("state => window.mount(state)", json.loads(json.dumps(state)))
+    page.evaluate("window.frame()")
+
+
+def kernel_update(page, widget):
+    """What the kernel sends after Python changed: the widget's whole state."""
+    page.evaluate("state => window.kernel.update(state)", json.loads(json.dumps(widget.get_state())))
+    page.evaluate("window.frame()")
+
+
+def test_lesson_widget_draws_and_its_sliders_talk_to_the_kernel(widget_page):
+    page = widget_page
+    lesson = widgets.Lesson()
+    mount(page, lesson)
+    for testid in ("widget-h1", "widget-h2", "widget-output"):
+        assert page.locator(f"[data-testid={testid}]").is_visible()
+    assert page.evaluate("reds('widget-output')") > 200  # the output curve is drawn
+    assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 - 1.0·h2"
+    assert page.locator("[data-testid=widget-answer]").is_hidden()
+    before = page.locator("[data-testid=widget-output]").screenshot()
+    page.fill("[data-testid=widget-w21]", "0.5")  # a slider move is sent to the kernel
+    assert page.evaluate("window.kernel.sets") == [["w21", 0.5]] and page.evaluate("window.kernel.saves()") == 1
+    lesson.w21 = 0.5  # the kernel recomputes and answers with the new graphs
+    kernel_update(page, lesson)
+    assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 + 0.5·h2"
+    assert page.locator("[data-testid=widget-output]").screenshot() != before
+    page.click("[data-testid=widget-reveal]")
+    assert page.evaluate("window.kernel.sets")[-1] == ["revealed", True]
+    lesson.revealed = True
+    kernel_update(page, lesson)
+    assert page.locator("[data-testid=widget-answer]").is_visible()
+    assert page.locator("[data-testid=widget-reveal]").is_hidden()
+    assert page.evaluate("reds('widget-answer')") > 200
+    assert page.locator("[data-testid=widget-answer-text]").text_content().startswith("Answer: 0 left of s1")
+    shot(page, "widget-lesson")
+
+
+def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
+    page = widget_page
+    x = np.linspace(-1, 1, 40)
+    trainer = widgets.Trainer(nl.mlp([1, 6, 1], seed=0), x,
+                              np.sin(3 * x), epochs=40)
+    mount(page, trainer)
+    assert page.locator("[data-testid=widget-status]").text_content() == "ready: epoch 0 of 40, loss -"
+    for action in ("start", "pause", "step"):
+        page.click(f"[data-testid=widget-{action}]")
+    assert page.evaluate("window.kernel.sent") == [{"action": "start"}, {"action": "pause"}, {"action": "step"}]
+    trainer.train()
+    kernel_update(page, trainer)
+    status = page.locator("[data-testid=widget-status]").text_content()
+    assert status.startswith("done: epoch 40 of 40, loss ")
+    assert float(status.rsplit(" ", 1)[1]) == pytest.approx(trainer.loss[-1][1], rel=1e-3)
+    assert page.evaluate("reds('widget-fit')") > 200 and page.evaluate("reds('widget-loss')") > 50
+    shot(page, "widget-trainer")
+
+
+def test_approximation_widget_steps_through_the_neurons(widget_page):
+    page = widget_page
+    shown = widgets.Approximation("sin(3*x)", (-1, 1), eps=0.05, activation="relu")
+    n = shown.neurons
+    mount(page, shown)
+    caption = page.locator("[data-testid=widget-caption]")
+    assert caption.text_content() == f"{n} of {n} neurons: max |error| {shown.max_error:.3g} ≤ eps 0.05 ✓"
+    page.fill("[data-testid=widget-shown]", "2")
+    assert page.evaluate("window.kernel.sets") == [["shown", 2]]
+    shown.shown = 2
+    kernel_update(page, shown)
+    assert caption.text_content().startswith(f"2 of {n} neurons: max |error| ")
+    assert caption.text_content().endswith("(eps 0.05)")
+    assert page.evaluate("reds('widget-construction')") > 100
+    shot(page, "widget-approximation")
+
+
+def test_drawing_modules_that_import_each_other_load_from_the_kernels_text(widget_page):
+    lesson = widgets.Lesson()
+    modules = dict(lesson.get_state()["_modules"])
+    modules["draw.js"] += '\nexport { marker } from "./marker.js";\n'
+    modules["marker.js"] = 'import { COLORS } from "./colors.js";\nexport const marker = COLORS.red;\n'
+    modules["colors.js"] = 'export const COLORS = { red: "#f00" };\n'
+    mount(widget_page, lesson, _modules=modules)
+    assert widget_page.evaluate("reds('widget-output')") > 200

@@ -1,0 +1,171 @@
+"""The notebook widgets' Python side, through their traits: state in, state out."""
+
+import numpy as np
+import pytest
+
+from conftest import _require
+
+import neuronlab as nl
+
+_require("anywidget", "the notebook widgets (the notebook extra)")
+from neuronlab import widgets  # noqa: E402
+
+
+def at(lesson, x: float) -> int:
+    """Index of x on the lesson's grid (301 points on [-3, 3], 0.02 apart)."""
+    return int(round((x + 3) / 0.02))
+
+
+def test_lesson_exercise_by_hand():
+    # step(x + 1) and step(x - 1), weighted 1.5 and -0.5: 0, then 1.5 between the thresholds, then 1.0
+    lesson = widgets.Lesson(w11=1.5, w21=-0.5)
+    assert len(lesson.x) == 301 and lesson.x[at(lesson, 0.0)] == 0.0
+    for x, h1, h2, out in ((-2.0, 0, 0, 0.0), (0.0, 1, 0, 1.5), (2.0, 1, 1, 1.0)):
+        i = at(lesson, x)
+        assert (lesson.h1[i], lesson.h2[i], lesson.output[i]) == (h1, h2, out)
+        assert lesson.c1[i] + lesson.c2[i] == out
+    assert lesson.formula == "output = 1.5·h1 - 0.5·h2"
+    assert lesson.answer == {}  # not revealed yet
+
+
+def test_lesson_sliders_recompute_the_graphs():
+    lesson = widgets.Lesson()
+    assert lesson.output[at(lesson, 0.0)] == 1.0  # the default bump: w11 = 1, w21 = -1
+    lesson.s1 = 0.5  # neuron 1 now switches on at 0.5: nothing at 0
+    assert lesson.h1[at(lesson, 0.0)] == 0 and lesson.output[at(lesson, 0.0)] == 0.0
+    assert lesson.output[at(lesson, 0.6)] == 1.0
+    lesson.w21 = 0.5  # right of s2 = 1 both add: 1 + 0.5
+    assert lesson.output[at(lesson, 2.0)] == 1.5
+    lesson.activation, lesson.steepness = "sigmoid", 20.0
+    assert lesson.h1[at(lesson, 0.5)] == 0.5  # a sigmoid is 1/2 at its threshold
+    np.testing.assert_allclose(lesson.h2[at(lesson, 2.0)], 1 / (1 + np.exp(-20.0)), atol=1e-6)
+
+
+def test_lesson_reveal_gives_the_exercise_answer_from_the_network():
+    lesson = widgets.Lesson(w11=0.3, w21=0.3)
+    lesson.revealed = True
+    answer = lesson.answer
+    x = np.asarray(lesson.x)
+    np.testing.assert_allclose(answer["output"], nl.lesson.network(1.5, -0.5).predict(x)[:, 0], atol=1e-6)
+    assert answer["text"] == nl.lesson.EXERCISE_ANSWER
+    assert lesson.output[at(lesson, 0.0)] == 0.3  # the sliders' own graph is unchanged by the reveal
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("w11", 2.5, "w11 must be between -2 and 2"), ("s2", float("nan"), "s2 must be between -3 and 3"),
+    ("steepness", 0.0, "steepness must be between 1 and 50"), ("activation", "relu", "'step' or 'sigmoid'"),
+])
+def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
+    lesson = widgets.Lesson()
+    before = lesson.get_state()
+    with pytest.raises(widgets.WidgetError, match=message):
+        setattr(lesson, name, value)
+    assert issubclass(widgets.WidgetError, ValueError)
+    assert lesson.get_state() == before
+
+
+def test_widgets_send_the_pages_own_drawing_code():
+    from importlib import resources
+
+    static_dir = resources.files("neuronlab.playground") / "static"
+    state = widgets.Lesson().get_state()
+    assert state["_modules"]["draw.js"] == (static_dir / "draw.js").read_text(encoding="utf-8")
+    assert widgets.Lesson._esm == (static_dir / "widgets.js").read_text(encoding="utf-8")
+    assert state["_view"] == "lesson"
+
+
+def sine_trainer(sizes=(1, 8, 1), **options):
+    x = np.linspace(-1, 1, 50)
+    net = nl.mlp(list(sizes), seed=0)
+    return net, widgets.Trainer(net, x, np.sin(3 * x), **options)
+
+
+def test_trainer_trains_the_network_in_the_users_variable():
+    net, trainer = sine_trainer(epochs=60)
+    before = net.predict(np.linspace(-1, 1, 5)).copy()
+    assert (trainer.status, trainer.epoch, trainer.epochs) == ("ready", 0, 60)
+    trainer.train()
+    assert trainer.net is net and not np.allclose(net.predict(np.linspace(-1, 1, 5)), before)
+    assert (trainer.status, trainer.epoch) == ("done", 60)
+    assert [e for e, _ in trainer.loss] == list(range(1, 61))
+    assert trainer.loss[-1][1] < trainer.loss[0][1]
+    grid = np.asarray(trainer.grid)
+    np.testing.assert_allclose(trainer.output, net.predict(grid)[:, 0], atol=1e-5)
+    # the hidden neurons' weighted curves add up, with the bias, to the (linear) output
+    np.testing.assert_allclose(np.sum(trainer.parts, axis=0) + trainer.bias, trainer.output, atol=1e-4)
+    assert len(trainer.parts) == trainer.neurons == 8
+
+
+def test_trainer_steps_and_buttons():
+    net, trainer = sine_trainer(optimizer="adam", epochs=50)
+    trainer.step()
+    assert trainer.epoch == 1 and trainer.status == "paused"
+    trainer._message(trainer, {"action": "step"}, [])  # the step button
+    trainer.step(3)
+    assert trainer.epoch == 5
+    trainer._message(trainer, {"action": "bogus"}, [])  # unknown actions are ignored
+    trainer._message(trainer, "not a dict", [])
+    assert trainer.epoch == 5
+
+
+def test_trainer_start_runs_in_the_background_and_pause_stops_it():
+    net, trainer = sine_trainer(optimizer="adam", epochs=200_000)
+    trainer.start()
+    trainer.pause()
+    assert trainer.status == "paused" and 1 <= trainer.epoch < 200_000
+    paused_at = trainer.epoch
+    assert trainer.epoch == len(trainer.losses)
+    trainer._message(trainer, {"action": "start"}, [])
+    trainer._message(trainer, {"action": "pause"}, [])
+    trainer.wait()
+    assert trainer.status == "paused" and trainer.epoch > paused_at
+
+
+def test_trainer_caps_the_curves_it_sends_and_refuses_what_it_cannot_draw():
+    net, trainer = sine_trainer((1, widgets.MAX_CURVES + 6, 1), epochs=2, optimizer="adam")
+    assert len(trainer.parts) == widgets.MAX_CURVES and trainer.neurons == widgets.MAX_CURVES + 6
+    with pytest.raises(widgets.WidgetError, match="one-input, one-output"):
+        widgets.Trainer(nl.mlp([2, 3, 1]), np.zeros((4, 2)), np.zeros(4))
+    with pytest.raises(widgets.WidgetError, match="sets fit's callback itself"):
+        widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(4), np.zeros(4), callback=print)
+    with pytest.raises(nl.DataError, match="must match"):
+        widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(4), np.zeros(3))
+
+
+def test_trainer_shows_a_diverged_run_as_its_status():
+    net, trainer = sine_trainer(optimizer="sgd", lr=1e6, epochs=50)
+    with pytest.raises(nl.TrainingDiverged):
+        trainer.train()
+    assert trainer.status.startswith("error: training diverged")
+    assert all(np.isfinite(p.data).all() for p in net.parameters())
+
+
+def test_approximation_neuron_by_neuron():
+    shown = widgets.Approximation("sin(3*x)", (-1, 1), eps=0.05, activation="relu")
+    net = shown.net
+    assert shown.neurons == net.certificate.neurons and shown.shown == shown.neurons
+    assert shown.within and shown.max_error <= 0.05
+    x = np.asarray(shown.x)
+    np.testing.assert_allclose(shown.partial, net.predict(x)[:, 0], atol=1e-5)
+    shown.shown = 0
+    assert set(shown.partial) == {round(float(net.layers[-1].b.data[0]), 6)} and shown.current == []
+    assert not shown.within
+    shown.shown = 2
+    two = np.asarray(shown.partial)
+    shown.shown = 3
+    np.testing.assert_allclose(np.asarray(shown.partial) - two, shown.current, atol=1e-5)
+    with pytest.raises(widgets.WidgetError, match="from 0 to"):
+        shown.shown = shown.neurons + 1
+    with pytest.raises(nl.ApproximationError):
+        widgets.Approximation("sin(3*x)", (-1, 1), eps=-1)
+
+
+def test_trainer_with_a_squashing_output_sends_the_sum_it_squashes():
+    x = np.linspace(-1, 1, 30)
+    net = nl.mlp([1, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    trainer = widgets.Trainer(net, x, (x > 0).astype(float), epochs=5)
+    assert trainer.output_activation == "sigmoid"
+    total = np.sum(trainer.parts, axis=0) + trainer.bias
+    np.testing.assert_allclose(trainer.weighted_sum, total, atol=1e-5)
+    np.testing.assert_allclose(trainer.output, 1 / (1 + np.exp(-total)), atol=1e-5)
+    assert sine_trainer(epochs=1)[1].weighted_sum == []  # a linear output is the sum itself
