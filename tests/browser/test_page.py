@@ -207,3 +207,24 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page):
     page.click("[data-testid=train]")
     page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 300")
     page.click("[data-testid=pause]")
+
+
+def test_backprop_takes_the_current_data_and_its_default_step_lowers_the_loss(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.select_option("[data-testid=dataset]", "xor")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    page.click("[data-testid=tab-backprop]")
+    page.wait_for_function("window.neuronlab.backprop.explanation && window.neuronlab.backprop.explanation.x.length === 2")
+    assert page.locator("[data-testid=bp-error]").is_hidden()
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    assert e["lr_auto"] and e["new_loss"] < e["loss"]
+    assert len(page.input_value("[data-testid=bp-x]").split(",")) == 2
+    page.fill("[data-testid=bp-lr]", "100")  # too large: the page says the loss rose, and why
+    page.click("[data-testid=bp-explain]")
+    page.wait_for_function("window.neuronlab.backprop.explanation.lr === 100")
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    assert e["new_loss"] > e["loss"]
+    while "one step" not in page.inner_text("[data-testid=bp-stage]"):
+        page.click("[data-testid=bp-next]")
+    assert "the loss rose" in page.inner_text("[data-testid=bp-stage]")

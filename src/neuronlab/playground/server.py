@@ -148,8 +148,9 @@ class Connection:
             x = message.get("x", session.x_train[0].tolist())
             y = message.get("y", session._target_row(0))
             try:
-                result = await asyncio.to_thread(explain, net, x, y, float(message.get("lr", 0.1)))
-            except ValueError as err:
+                lr = message.get("lr")  # None: explain picks a learning rate that lowers the loss
+                result = await asyncio.to_thread(explain, net, x, y, None if lr is None else float(lr))
+            except (TypeError, ValueError) as err:
                 raise RequestError(str(err)) from None
             await self.send({"type": "explanation", **result.to_dict(), "sizes": net.sizes,
                              "activations": [l.activation.name for l in net.layers],

@@ -5,14 +5,21 @@ import { diagram } from "./draw.js";
 const $ = (id) => document.getElementById(id);
 let send = () => {};
 const state = { explanation: null, stage: 0 };
+// x and y are the current data's first training point until the learner types their own (then "edited")
+const edited = { "bp-x": false, "bp-y": false };
 
 function numbers(text) {
   return text.split(",").map((v) => Number(v.trim()));
 }
 
+/** Ask for the explanation: typed x, y and learning rate, else the first training point and an automatic rate. */
 export function request() {
   $("bp-error").hidden = true;
-  send({ type: "explain", x: numbers($("bp-x").value), y: numbers($("bp-y").value), lr: Number($("bp-lr").value) });
+  const message = { type: "explain" };
+  if (edited["bp-x"] && $("bp-x").value.trim()) message.x = numbers($("bp-x").value);
+  if (edited["bp-y"] && $("bp-y").value.trim()) message.y = numbers($("bp-y").value);
+  if ($("bp-lr").value.trim()) message.lr = Number($("bp-lr").value);
+  send(message);
 }
 
 export function onError(message) {
@@ -34,6 +41,9 @@ function stages(e) {
 export function onExplanation(e) {
   state.explanation = e;
   state.stage = 0;
+  const show = (values) => values.map((v) => +Number(v).toPrecision(6)).join(", ");
+  if (!edited["bp-x"]) $("bp-x").value = show(e.x);
+  if (!edited["bp-y"]) $("bp-y").value = show(e.y);
   render();
 }
 
@@ -62,7 +72,8 @@ function render() {
     forward: `forward, layer ${stage.layer + 1}: z = W·a + b, a = g(z)`,
     loss: `loss L = mean (a − y)² = ${f(e.loss)}`,
     backward: `backward, layer ${stage.layer + 1}: dL/dz = dL/da · g'(z), dL/dW = a_prev · dL/dz`,
-    step: `one step, w ← w − lr·dL/dw (lr = ${e.lr}): loss ${f(e.loss)} → ${f(e.new_loss)}`,
+    step: `one step, w ← w − lr·dL/dw (lr = ${e.lr}${e.lr_auto ? ", the largest tried that lowers the loss" : ""}): ` +
+      `loss ${f(e.loss)} → ${f(e.new_loss)}${e.step_note ? ` — ${e.step_note}` : ""}`,
   }[stage.kind];
   $("bp-stage").textContent = `stage ${Math.min(state.stage, all.length - 1) + 1} of ${all.length}: ${text}`;
   const rows = [];
@@ -80,6 +91,9 @@ function render() {
 
 export function init(sender) {
   send = sender;
+  for (const id of Object.keys(edited)) {
+    $(id).addEventListener("input", () => { edited[id] = $(id).value.trim() !== ""; });
+  }
   $("bp-explain").addEventListener("click", request);
   $("bp-next").addEventListener("click", () => {
     if (!state.explanation) return request();
