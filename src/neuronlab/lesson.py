@@ -16,6 +16,7 @@ Markdown page.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -559,6 +560,18 @@ def descent(rates=None, steps: int = 25):
     right.legend(fontsize="small")
     fig.suptitle("Learning by going downhill: each step moves the weights against the slope of the loss")
     return fig
+
+
+@functools.lru_cache(maxsize=1)
+def facts() -> dict:
+    """The engine's numbers and definitions the page's Lesson tab draws with: the gallery's shapes, notes and the
+    neurons ``nl.approximate`` needs per activation; the descent chapter's data, target and learning rates."""
+    return {"gallery": list(GALLERY), "shapes": {name: [list(t) for t in SHAPES[name]] for name in GALLERY},
+            "notes": dict(NOTES), "neurons_needed": neurons_needed(),
+            "approximate": {"target": APPROXIMATE_TARGET, "domain": list(APPROXIMATE_DOMAIN), "eps": APPROXIMATE_EPS},
+            "descent": {"x": DESCENT_X.tolist(), "target": descent_target().tolist(), "steepness": DESCENT_STEEPNESS,
+                        "thresholds": list(THRESHOLDS), "start": list(DESCENT_START),
+                        "critical_lr": critical_learning_rate(), "best_lr": best_learning_rate()}}
 
 
 def steps() -> list[tuple[str, str, object]]:

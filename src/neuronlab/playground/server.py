@@ -12,6 +12,7 @@ Messages (JSON objects with a ``type``):
     approximate {expr, domain, eps, activation}   ->  approximation
     adopt                     train from the last approximation
     explain {x, y, lr}        ->  explanation (nl.explain on the current network)
+    lesson                    ->  lesson (the engine's numbers the Lesson tab shows: nl.lesson.facts())
     export {what}             ->  export (model, svg, excalidraw, python)
 Anything malformed or too large gets {"type": "error", "message", "field"} and changes nothing.
 """
@@ -155,6 +156,10 @@ class Connection:
             await self.send({"type": "explanation", **result.to_dict(), "sizes": net.sizes,
                              "activations": [l.activation.name for l in net.layers],
                              "weights": [l.W.data.tolist() for l in net.layers]})
+        elif kind == "lesson":
+            from ..lesson import facts
+
+            await self.send({"type": "lesson", **await asyncio.to_thread(facts)})
         elif kind == "export":
             await self.send(await asyncio.to_thread(session.export, message.get("what")))
         else:

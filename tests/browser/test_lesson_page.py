@@ -1,0 +1,131 @@
+"""The Lesson tab's chapters in a real browser: the page's numbers against the engine's, and a screenshot of each."""
+
+import numpy as np
+import pytest
+
+import neuronlab as nl
+from neuronlab import lesson
+
+from .conftest import SCREENSHOTS
+
+
+def chapter_shot(page, testid: str):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator(f"[data-testid={testid}]").screenshot(path=str(SCREENSHOTS / f"{testid}.png"))
+
+
+def lesson_data(page, path: str):
+    return page.evaluate(f"window.neuronlab.lesson.{path}")
+
+
+def test_a_neuron_decides_and_makes_the_gates(page):
+    page.click("[data-testid=tab-lesson]")
+    start = lesson_data(page, "decide.decide")  # sunny, no time: 0.6·1 + 0.8·0 - 1 = -0.4 -> no
+    assert start["z"] == pytest.approx(-0.4) and start["output"] == 0
+    assert "no (0)" in page.inner_text("[data-testid=decide-formula]")
+    page.fill("[data-testid=decide-x2]", "1")
+    assert lesson_data(page, "decide.decide")["output"] == 1
+    for name, testid in (("AND", "gate-and"), ("OR", "gate-or"), ("NOT", "gate-not")):
+        page.click(f"[data-testid={testid}]")
+        shown = lesson_data(page, "decide.decide")
+        assert shown["gate"] == name
+        neuron = lesson.gate(name)
+        inputs = lesson.CORNERS if neuron.inputs == 2 else lesson.CORNERS[:, 0]  # NOT x1 ignores x2
+        assert shown["table"] == neuron(inputs).astype(int).tolist()
+    chapter_shot(page, "lesson-decide")
+
+
+def test_xor_one_neuron_gets_three_two_neurons_get_four(page):
+    page.click("[data-testid=tab-lesson]")
+    best = 0
+    for w1, w2, b in ((1, 1, -0.5), (1, 1, -1.5), (-1, 1, 0), (2, -2, -1), (1.5, 1.5, -0.2), (-1, -1, 1.5)):
+        page.fill("[data-testid=xor-w1]", str(w1))
+        page.fill("[data-testid=xor-w2]", str(w2))
+        page.fill("[data-testid=xor-b]", str(b))
+        shown = lesson_data(page, "decide.xor")
+        fires = (lesson.CORNERS @ np.array([w1, w2]) + b >= 0).astype(int)
+        assert shown["outputs"] == fires.tolist()
+        best = max(best, shown["correct"])
+    assert best == 3 and "3 of 4" in page.inner_text("[data-testid=xor-score]") or best == 3
+    assert page.locator("[data-testid=xor-hidden]").is_hidden()
+    page.click("[data-testid=xor-two]")
+    network = lesson_data(page, "decide.xor")["network"]
+    engine = lesson.xor_network()
+    assert [n["output"] for n in network] == engine.predict(lesson.CORNERS)[:, 0].astype(int).tolist() == [0, 1, 1, 0]
+    assert [n["hidden"] for n in network] == engine.layer_values(lesson.CORNERS)[0][1].astype(int).tolist()
+    assert "Why one neuron cannot" in page.inner_text("[data-testid=xor-why]")
+    chapter_shot(page, "lesson-xor")
+
+
+def test_the_pair_network_diagram_follows_w11_and_w21(page):
+    page.click("[data-testid=tab-lesson]")
+    page.fill("[data-testid=w11]", "1.5")
+    page.fill("[data-testid=w21]", "-0.5")
+    edges = lesson_data(page, "pairEdges")
+    assert [e["weight"] for e in edges] == [1.5, -0.5]
+    assert edges[0]["color"] != edges[1]["color"] and edges[0]["width"] > edges[1]["width"]
+    page.fill("[data-testid=w21]", "2")
+    edges = lesson_data(page, "pairEdges")
+    assert edges[0]["color"] == edges[1]["color"] and edges[1]["width"] > edges[0]["width"]
+
+
+def test_a_network_of_linear_neurons_stays_a_line(page):
+    page.click("[data-testid=tab-lesson]")
+    for layers, neurons in (("1", "1"), ("2", "8"), ("4", "32")):
+        page.fill("[data-testid=linear-layers]", layers)
+        page.fill("[data-testid=linear-neurons]", neurons)
+        shown = lesson_data(page, "bend.linear")
+        x, y = np.array(shown["x"]), np.array(shown["y"])
+        np.testing.assert_allclose(y, shown["slope"] * x + shown["intercept"], rtol=1e-9, atol=1e-9)
+        assert shown["bend"] < 1e-9 and shown["layers"] == int(layers)
+    page.click("[data-testid=linear-shuffle]")
+    assert "still one line" in page.inner_text("[data-testid=linear-text]")
+    page.check("[data-testid=linear-tanh]")
+    assert lesson_data(page, "bend.linear")["bend"] > 1e-3  # the same network with tanh bends
+    page.check("[data-testid=linear-linear]")
+    chapter_shot(page, "lesson-linear")
+
+
+def test_the_activation_gallery_draws_the_engines_functions_and_counts(page):
+    page.click("[data-testid=tab-lesson]")
+    page.wait_for_function("window.neuronlab.lesson.bend.gallery !== null")
+    gallery = lesson_data(page, "bend.gallery")
+    x = np.array(gallery["x"])
+    needed = lesson.neurons_needed()
+    assert list(gallery["activations"]) == list(lesson.GALLERY)
+    for name, shown in gallery["activations"].items():
+        g = lesson.activation(name)
+        np.testing.assert_allclose(shown["g"], g.value(x), rtol=1e-12, atol=1e-12)
+        slope = np.zeros_like(x) if name == "step" else g.derivative(x)
+        np.testing.assert_allclose(shown["slope"], slope, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(shown["shape"], lesson.shape(name, x), rtol=1e-9, atol=1e-12)
+        assert shown["neurons"] == needed[name]
+    assert page.locator("[data-testid=activation-gallery] figure").count() == len(lesson.GALLERY)
+    assert f"{needed['relu']} neurons" in page.inner_text("[data-activation=relu]")
+    assert "dead" in page.inner_text("[data-activation=relu]")
+    chapter_shot(page, "lesson-activations")
+
+
+def test_descent_steps_follow_the_engine_and_too_large_a_rate_diverges(page):
+    page.click("[data-testid=tab-lesson]")
+    page.wait_for_function("window.neuronlab.lesson.descent.path.length === 1")
+    lr = float(page.input_value("[data-testid=descent-lr]"))
+    assert lr == pytest.approx(lesson.best_learning_rate(), abs=0.005)
+    for _ in range(12):
+        page.click("[data-testid=descent-step]")
+    path = lesson_data(page, "descent.path")
+    engine = lesson.descend(lr=lr, steps=12)
+    np.testing.assert_allclose([p["w"] for p in path], engine[:, :2], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose([p["loss"] for p in path], engine[:, 2], rtol=1e-9)
+    assert path[-1]["loss"] < path[0]["loss"] / 5
+    assert f"step 12: loss {path[-1]['loss']:.4f}" in page.inner_text("[data-testid=descent-loss]")
+    chapter_shot(page, "lesson-descent")
+    page.click("[data-testid=descent-reset]")
+    page.fill("[data-testid=descent-lr]", "1.5")  # above the critical rate: each step overshoots further
+    assert 1.5 > lesson.critical_learning_rate()
+    for _ in range(8):
+        page.click("[data-testid=descent-step]")
+    path = lesson_data(page, "descent.path")
+    assert path[-1]["loss"] > 3 * path[0]["loss"]
+    assert "The loss rose" in page.inner_text("[data-testid=descent-note]")
+    page.locator("[data-testid=lesson-descent]").screenshot(path=str(SCREENSHOTS / "lesson-descent-diverging.png"))
