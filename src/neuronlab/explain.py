@@ -64,10 +64,11 @@ class Explanation:
     loss: float = 0.0
     checks: list = field(default_factory=list)  # per weight: name, backprop, autograd, central_difference
     lr: float = 0.0
-    lr_auto: bool = False  # True when ``lr`` was chosen as the largest of LEARNING_RATES that lowers the loss
+    lr_auto: bool = False  # True when ``lr`` was chosen: the one of LEARNING_RATES that lowers the loss most
     new_loss: float = 0.0
     new_parameters: dict = field(default_factory=dict)
     step_note: str = ""  # why the step did not lower the loss, when it did not
+    curve: dict = field(default_factory=dict)  # with ``grid``: x, the first output before and after the step
 
     def to_dict(self) -> dict:
         def plain(v):
@@ -127,16 +128,18 @@ def _names(net: Network, layer_index: int) -> list[str]:
     return [f"{prefix}{j + 1}" for j in range(count)]
 
 
-def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float = 1e-6) -> Explanation:
+def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h: float = 1e-6,
+            grid=None) -> Explanation:
     """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
 
     Args:
         net: a small network (it is not changed; the step is taken on a copy).
         x: one input sample (a number, or one number per input).
         y: its target (one number per output).
-        lr: the learning rate of the gradient-descent step shown at the end; ``None`` picks the largest of
-            ``LEARNING_RATES`` whose step lowers the loss (``lr_auto`` is then True).
+        lr: the learning rate of the gradient-descent step shown at the end; ``None`` picks the one of
+            ``LEARNING_RATES`` whose step lowers the loss most (``lr_auto`` is then True).
         h: the central-difference step.
+        grid: inputs (one-input networks) at which to record the first output before and after the step.
     """
     net = default_network() if net is None else net
     if net.n_parameters() > 200:
@@ -230,7 +233,10 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float 
 
     if lr is None:
         result.lr_auto = True
-        result.lr = next((rate for rate in LEARNING_RATES if loss_of(stepped(rate)) < result.loss), LEARNING_RATES[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            tried = {rate: loss_of(stepped(rate)) for rate in LEARNING_RATES}
+        best = min(LEARNING_RATES, key=lambda rate: tried[rate] if np.isfinite(tried[rate]) else np.inf)
+        result.lr = best if tried[best] < result.loss else LEARNING_RATES[1]
     moved = stepped(result.lr)
     for l, layer in enumerate(moved.layers):
         result.new_parameters[f"W{l + 1}"] = layer.W.data.copy()
@@ -238,6 +244,10 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float 
     with np.errstate(over="ignore", invalid="ignore"):
         result.new_loss = loss_of(moved)
     result.step_note = _step_note(result)
+    if grid is not None and net.inputs == 1:
+        grid = np.asarray(grid, dtype=np.float64).reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.curve = {"x": grid, "before": net.predict(grid)[:, 0], "after": moved.predict(grid)[:, 0]}
     return result
 
 

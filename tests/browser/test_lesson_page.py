@@ -129,3 +129,51 @@ def test_descent_steps_follow_the_engine_and_too_large_a_rate_diverges(page):
     assert path[-1]["loss"] > 3 * path[0]["loss"]
     assert "The loss rose" in page.inner_text("[data-testid=descent-note]")
     page.locator("[data-testid=lesson-descent]").screenshot(path=str(SCREENSHOTS / "lesson-descent-diverging.png"))
+
+
+def test_backprop_animation_lights_each_stage_with_nl_explains_gradients(page):
+    page.click("[data-testid=tab-backprop]")
+    page.wait_for_function("window.neuronlab.backprop.explanation !== null")
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    # the same network and point, explained by the engine here
+    layers = []
+    for l, name in enumerate(e["activations"]):
+        W = np.array(e["weights"][l])
+        b = np.array(e["new_parameters"][f"b{l + 1}"]) + e["lr"] * np.array(e["layers"][l]["dL_db"])
+        layers.append(nl.Dense(W.shape[0], W.shape[1], name, weights=W, bias=b))
+    engine = nl.explain(nl.Network(layers), e["x"], e["y"], lr=e["lr"])
+    count = 2 * len(e["layers"]) + 2
+    assert f"stage 1 of {count}" in page.inner_text("[data-testid=bp-stage]")
+    for index in range(count):
+        view = page.evaluate("window.neuronlab.backprop.view")
+        if view["kind"] == "backward":
+            for edge in view["edges"]:  # computed: this layer and the ones after it; the rest not yet
+                expected = engine.layers[edge["layer"]]["dL_dW"][edge["from"], edge["to"]]
+                if edge["layer"] >= view["layer"]:
+                    assert edge["gradient"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+                else:
+                    assert edge["gradient"] is None
+                assert edge["lit"] == (edge["layer"] == view["layer"])
+            for node in view["nodes"]:
+                if node["layer"] > view["layer"]:
+                    expected = engine.layers[node["layer"] - 1]["dL_da"][node["neuron"]]
+                    assert node["dL_da"] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+            assert "dL/dz(" in page.inner_text("[data-testid=bp-product]")
+            if view["layer"] == 0:
+                page.locator("[data-testid=bp-diagram]").screenshot(path=str(SCREENSHOTS / "backprop-backward.png"))
+        if view["kind"] == "step":
+            for edge in view["edges"]:
+                new = engine.new_parameters[f"W{edge['layer'] + 1}"][edge["from"], edge["to"]]
+                assert edge["weight"] == pytest.approx(new, rel=1e-9, abs=1e-12)
+            assert "loss" in page.inner_text("[data-testid=bp-product]") and engine.new_loss < engine.loss
+            curve = e["curve"]
+            assert np.abs(np.array(curve["after"]) - np.array(curve["before"])).max() > 1e-6  # the graph moved
+        if index < count - 1:
+            page.click("[data-testid=bp-next]")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.locator("#backprop").screenshot(path=str(SCREENSHOTS / "backprop-step.png"))
+    assert page.locator("[data-testid=bp-table]").is_hidden()  # the full table is folded
+    page.click("[data-testid=bp-details] summary")
+    assert page.locator("[data-testid=bp-table]").is_visible()
+    page.locator("[data-testid=bp-diagram] circle[data-layer='1'][data-neuron='0']").hover()
+    assert page.inner_text("[data-testid=bp-product]").startswith("dL/dz(h1) = dL/dh1")

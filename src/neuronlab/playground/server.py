@@ -24,6 +24,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -150,7 +151,8 @@ class Connection:
             y = message.get("y", session._target_row(0))
             try:
                 lr = message.get("lr")  # None: explain picks a learning rate that lowers the loss
-                result = await asyncio.to_thread(explain, net, x, y, None if lr is None else float(lr))
+                grid = np.linspace(*session._x_range(), 200) if session.dims == 1 else None  # the output graph
+                result = await asyncio.to_thread(explain, net, x, y, None if lr is None else float(lr), 1e-6, grid)
             except (TypeError, ValueError) as err:
                 raise RequestError(str(err)) from None
             await self.send({"type": "explanation", **result.to_dict(), "sizes": net.sizes,
