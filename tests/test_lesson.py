@@ -59,8 +59,8 @@ def test_write_produces_the_page_and_its_figures_in_order(tmp_path):
     page = lesson.write(tmp_path / "lesson")
     text = page.read_text()
     linked = [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]
-    assert linked == sorted(linked) and len(linked) == 13
-    assert linked[:2] == ["00a-decide.png", "00b-xor.png"] and linked[-1] == "11-descent.png"
+    assert linked == sorted(linked) and len(linked) == 14
+    assert linked[:2] == ["00a-decide.png", "00b-xor.png"] and linked[-1] == "12-backprop.png"
     assert "05b-answer.png" not in linked and "--reveal" in text
     for name in linked:
         non_blank_png(tmp_path / "lesson" / name)
@@ -171,3 +171,13 @@ def test_gradient_descent_goes_down_the_landscape_and_too_large_a_step_diverges(
     numeric = [(lesson.descent_loss(w11 + h, w21) - lesson.descent_loss(w11 - h, w21)) / (2 * h),
                (lesson.descent_loss(w11, w21 + h) - lesson.descent_loss(w11, w21 - h)) / (2 * h)]
     np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
+
+
+def test_backprop_figure_draws_nl_explains_gradients():
+    fig = lesson.backprop()
+    e = nl.explain(lesson.network(1.0, -1.0, activation="sigmoid"), 0.5, 1.0, lr=None)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for layer in e.layers:
+        for g in layer["dL_dW"].ravel():
+            assert any(f"= {g:.4g}" in t for t in texts)
+    assert f"loss {e.loss:.4g} -> {e.new_loss:.4g}" in fig.axes[1].get_title() and e.new_loss < e.loss

@@ -562,6 +562,57 @@ def descent(rates=None, steps: int = 25):
     return fig
 
 
+# ---------------------------------------------------------------- chapter 6: backprop you can watch
+
+BACKPROP_POINT = (0.5, 1.0)
+
+
+def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: float | None = None):
+    """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
+    by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
+    ``nl.explain``'s."""
+    from matplotlib.figure import Figure
+
+    from .explain import default_network, explain
+    from .plot import NETWORK_COLOR, TARGET_COLOR
+
+    grid = _x()
+    e = explain(default_network(), x, y, lr=lr, grid=grid)
+    fig = Figure(figsize=(13, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
+    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, y
+    largest = max(abs(c["backprop"]) for c in e.checks if c["name"].startswith("W"))
+    for l, layer in enumerate(e.layers):
+        for i, source in enumerate(layer["input_names"]):
+            for j, name in enumerate(layer["names"]):
+                g = layer["dL_dW"][i, j]
+                left.plot([l, l + 1], [columns[l][i], columns[l + 1][j]], color="#2b6cb0" if g >= 0 else "#dd6b20",
+                          lw=1 + 8 * abs(g) / largest, alpha=0.85, zorder=1)
+                left.annotate(f"dL/dW{l + 1}[{source}->{name}]\n= {g:.4g}", ((2 * l + 1) / 2,
+                              (columns[l][i] + columns[l + 1][j]) / 2), ha="center", fontsize=8,
+                              bbox=dict(boxstyle="round", fc="white", alpha=0.8))
+    labels = [[f"x = {e.x[0]:g}"]] + [[f"{name}: a = {a:.3g}\ndL/da = {d:.3g}" for name, a, d in
+                                        zip(layer["names"], layer["a"], layer["dL_da"])] for layer in e.layers]
+    for c, (rows, texts) in enumerate(zip(columns, labels)):
+        for r, text in zip(rows, texts):
+            left.scatter([c], [r], s=500, color="#f7fafc", edgecolor="#2d3748", zorder=2)
+            left.annotate(text, (c, r), xytext=(0, 22), textcoords="offset points", ha="center", fontsize=9)
+    left.set_xlim(-0.3, 2.3)
+    left.set_ylim(-1.1, 1.2)
+    left.axis("off")
+    left.set_title(f"backward from L = (a - y)^2 = {e.loss:.4g}: edges by dL/dw (blue +, orange -), thickness = size",
+                   fontsize="medium")
+    right.plot(grid, e.curve["before"], color=TARGET_COLOR, ls="--", lw=2, label="before the step")
+    right.plot(grid, e.curve["after"], color=NETWORK_COLOR, lw=2.5, label=f"after one step, lr = {e.lr:g}")
+    right.scatter([x], [y], color="black", zorder=3, label=f"the training point ({x:g}, {y:g})")
+    right.set_title(f"w <- w - lr·dL/dw: loss {e.loss:.4g} -> {e.new_loss:.4g}", fontsize="medium")
+    right.set_xlabel("x")
+    right.grid(alpha=0.3)
+    right.legend(fontsize="small")
+    fig.suptitle("Backpropagation: the chain rule runs from the loss back to every weight; one step moves them all")
+    return fig
+
+
 @functools.lru_cache(maxsize=1)
 def facts() -> dict:
     """The engine's numbers and definitions the page's Lesson tab draws with: the gallery's shapes, notes and the
@@ -639,6 +690,13 @@ def steps() -> list[tuple[str, str, object]]:
                   "With step neurons the landscape over their weights is flat (section 6): there is no downhill. "
                   "Backpropagation is how the slope dL/dw is computed, for every weight at once: "
                   "`neuronlab explain` shows every number of one step.", descent()))
+    parts.append(("12-backprop.png",
+                  "## 12. Backprop you can watch\n\nFor one training point, the forward pass computes every neuron; the "
+                  "loss compares the output with the target; then the chain rule runs backwards: dL/da at the output, "
+                  "dL/dz = dL/da · g'(z) at each neuron, dL/dw = (the input on that edge) · dL/dz for each weight, and "
+                  "dL/da = sum of w · dL/dz for the layer before. Every weight gets its slope in one sweep; one step "
+                  "w <- w - lr·dL/dw moves them all and the output graph moves towards the point. The Backprop tab of "
+                  "`neuronlab play` animates it; `neuronlab explain` prints every product.", backprop()))
     return parts
 
 
