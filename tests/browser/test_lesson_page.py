@@ -177,3 +177,15 @@ def test_backprop_animation_lights_each_stage_with_nl_explains_gradients(page):
     assert page.locator("[data-testid=bp-table]").is_visible()
     page.locator("[data-testid=bp-diagram] circle[data-layer='1'][data-neuron='0']").hover()
     assert page.inner_text("[data-testid=bp-product]").startswith("dL/dz(h1) = dL/dh1")
+
+
+def test_why_not_step_in_the_descent_chapter_is_the_engines_curve(page):
+    page.click("[data-testid=tab-lesson]")
+    shown = lesson_data(page, "descent.whyNotStep")
+    fig = lesson.why_not_step()
+    for ax, name in zip(fig.axes, ("step", "sigmoid")):
+        line = ax.lines[0]
+        np.testing.assert_allclose(shown["biases"], line.get_xdata(), atol=1e-12)
+        np.testing.assert_allclose(shown[name], line.get_ydata(), rtol=1e-9, atol=1e-12)
+    step = np.array(shown["step"])
+    assert np.mean(np.diff(step) == 0) > 0.9  # flat almost everywhere: no direction to go

@@ -146,7 +146,21 @@ export function onFacts(facts) {
   restart();
 }
 
+/** nl.lesson.why_not_step's data: one neuron g(k·(x + b)) fitted to a step at 0.3, the loss against b */
+function drawWhyNotStep() {
+  // numpy's linspace, a + i·step: the point next to 0.3 lands on the same side of the step as in the engine
+  const numpyLinspace = (a, b, n) => Array.from({ length: n }, (_, i) => a + i * ((b - a) / (n - 1)));
+  const xs = numpyLinspace(-2, 2, 41), ys = xs.map((x) => (x >= 0.3 ? 1 : 0)), biases = numpyLinspace(-2, 2, 801);
+  const loss = (g, k) => biases.map((b) => xs.reduce((sum, x, i) => sum + (g(k * (x + b)) - ys[i]) ** 2, 0) / xs.length);
+  state.whyNotStep = { biases, step: loss((z) => (z >= 0 ? 1 : 0), 1), sigmoid: loss(sigmoid, 4) };
+  plot($("desc-why"), [
+    { x: biases, y: state.whyNotStep.step, color: COLORS.ink, width: 2, label: "step neuron: flat steps, slope 0" },
+    { x: biases, y: state.whyNotStep.sigmoid, color: COLORS.network, width: 2, label: "sigmoid(4·(x + b)): a slope to follow" },
+  ], { xRange: [-2, 2], verticals: [{ x: -0.3, label: "best b" }] });
+}
+
 export function init() {
+  drawWhyNotStep();
   const lr = $("desc-lr"), out = $("desc-lr-out");
   const show = () => { out.textContent = Number(lr.value).toFixed(2); };
   lr.addEventListener("input", () => { show(); state.lrTouched = true; if (state.path.length) describe(); });
@@ -166,4 +180,5 @@ export function init() {
 export const data = {
   get path() { return state.path.map((p) => ({ w: [...p.w], loss: p.loss, gradient: [...p.gradient] })); },
   get facts() { return state.facts; },
+  get whyNotStep() { return state.whyNotStep; },
 };

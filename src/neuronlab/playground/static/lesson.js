@@ -3,7 +3,7 @@
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, diagram, linspace, plot, sigmoid } from "./draw.js";
+import { COLORS, diagram, linspace, plot, sigmoid, svgElement } from "./draw.js";
 import * as decide from "./decide.js";
 import * as bend from "./bend.js";
 import * as descent from "./descent.js";
@@ -80,6 +80,10 @@ function drawPairNetwork(w11, w21, s1, s2) {
     if (i < 2) { line.setAttribute("stroke", COLORS.target); line.setAttribute("stroke-width", "1.5"); return; }
     line.setAttribute("stroke-width", (0.5 + 3 * Math.abs(w)).toFixed(2));
     line.setAttribute("stroke-opacity", w === 0 ? "0.15" : "0.9");
+    const x = (Number(line.getAttribute("x1")) + Number(line.getAttribute("x2"))) / 2;
+    const y = (Number(line.getAttribute("y1")) + Number(line.getAttribute("y2"))) / 2 + (i === 2 ? -8 : 16);
+    svgElement("text", { x, y, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
+      `${i === 2 ? "w11" : "w21"} = ${w.toFixed(1)}`;
   });
   state.pairEdges = [...svg.querySelectorAll("line")].slice(2).map((line) => ({
     weight: Number(line.getAttribute("data-weight")), width: Number(line.getAttribute("stroke-width")),
