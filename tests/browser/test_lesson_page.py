@@ -171,6 +171,7 @@ def test_backprop_animation_lights_each_stage_with_nl_explains_gradients(page):
         if index < count - 1:
             page.click("[data-testid=bp-next]")
     SCREENSHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(900)  # the weights slide to their new values in 0.8 s
     page.locator("#backprop").screenshot(path=str(SCREENSHOTS / "backprop-step.png"))
     assert page.locator("[data-testid=bp-table]").is_hidden()  # the full table is folded
     page.click("[data-testid=bp-details] summary")

@@ -8,7 +8,7 @@ import { COLORS, diverging, plot, svgElement } from "./draw.js";
 const $ = (id) => document.getElementById(id);
 const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
 let send = () => {};
-const state = { explanation: null, stage: 0, timer: null, view: null };
+const state = { explanation: null, stage: 0, timer: null, view: null, frame: 0 };
 // x and y are the current data's first training point until the learner types their own (then "edited")
 const edited = { "bp-x": false, "bp-y": false };
 const f = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
@@ -151,6 +151,19 @@ function drawDiagram(e, shown) {
   });
 }
 
+/** The step, animated: every edge slides from its old weight to its new one (w - lr·dL/dw) in 0.8 s. */
+function moveWeights(e, final) {
+  const start = performance.now();
+  const frame = (now) => {
+    const t = Math.min(1, (now - start) / 800), ease = t * (2 - t);
+    const edges = final.edges.map((edge) => ({ ...edge, weight: edge.old + (edge.weight - edge.old) * ease }));
+    drawDiagram(e, { ...final, edges });
+    if (t < 1) state.frame = requestAnimationFrame(frame);
+  };
+  drawDiagram(e, { ...final, edges: final.edges.map((edge) => ({ ...edge, weight: edge.old })) });
+  state.frame = requestAnimationFrame(frame);
+}
+
 /** The chain-rule product of one quantity, written large (hovering an edge or neuron shows its own). */
 function showProduct(quantity, fallback) {
   const e = state.explanation;
@@ -203,7 +216,9 @@ function render() {
   const all = stages(e);
   const index = Math.min(state.stage, all.length - 1), stage = all[index];
   state.view = view(e, stage);
-  drawDiagram(e, state.view);
+  cancelAnimationFrame(state.frame);
+  if (stage.kind === "step") moveWeights(e, state.view);
+  else drawDiagram(e, state.view);
   drawOutput(e, stage);
   $("bp-product").textContent = stageProduct(e, stage);
   const text = {
