@@ -358,13 +358,13 @@ def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
     """Adding linear neurons changes nothing but the slope: the output stays a line; tanh neurons bend it."""
     from matplotlib.figure import Figure
 
+    from .network import mlp
+
     x = _x(601)
     fig = Figure(figsize=(12, 4), layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     for ax, activation in zip(axes, ("linear", "tanh")):
         for n in widths:
-            from .network import mlp
-
             net = mlp([1, n, n, 1], activation=activation, seed=seed, dtype="float64")
             ax.plot(x, net.predict(x)[:, 0], lw=1.8, label=f"1-{n}-{n}-1")
         ax.set_title("linear neurons: every network is a straight line" if activation == "linear"
