@@ -117,7 +117,7 @@ function draw() {
   describe();
 }
 
-function restart(w = state.facts.descent_start) {
+function restart(w = state.facts.start) {
   const { loss, gradient } = lossAndGradient(w[0], w[1]);
   state.path = [{ w: [...w], loss, gradient }];
   draw();
@@ -135,7 +135,7 @@ export function step() {
 }
 
 export function onFacts(facts) {
-  state.facts = { ...facts.descent, descent_start: facts.descent.start };
+  state.facts = facts.descent;
   state.hidden = hiddenOutputs(state.facts, state.facts.x);
   state.landscape = null;
   if (!state.lrTouched) {
