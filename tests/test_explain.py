@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.explain import explain
+from neuronlab.explain import LEARNING_RATES, explain
 
 
 def test_default_lesson_network_by_hand():
@@ -84,3 +84,18 @@ def test_bad_input():
         explain(nl.mlp([10, 20, 1]), np.zeros(10), 0.0)
     with pytest.raises(ValueError, match="finite"):
         explain(x=np.nan)
+
+
+def test_automatic_learning_rate_lowers_the_loss_and_a_too_large_one_says_why():
+    net = nl.mlp([1, 8, 1], activation="tanh", seed=0)
+    auto = explain(net, [2.5], [3.0], lr=None)
+    assert auto.lr_auto and auto.lr in LEARNING_RATES and auto.new_loss < auto.loss
+    assert auto.step_note == ""
+    others = [explain(net, [2.5], [3.0], lr=r).new_loss for r in LEARNING_RATES if r != auto.lr]
+    assert all(loss >= auto.new_loss for loss in others)  # no other rate tried lowers it more
+    big = explain(net, [2.5], [3.0], lr=50.0)
+    assert big.new_loss > big.loss and "the loss rose" in big.step_note and "smaller learning rate" in big.step_note
+    flat = explain(nl.Network([nl.Dense(1, 1, "step", weights=[[1.0]], bias=[0.0])]), [0.5], [0.0], lr=None)
+    assert "every gradient is 0" in flat.step_note and flat.new_loss == flat.loss
+    with pytest.raises(ValueError, match="learning rate"):
+        explain(net, [0.5], [1.0], lr=-1.0)

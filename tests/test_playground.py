@@ -224,3 +224,23 @@ def test_twenty_concurrent_clients_stay_responsive(live_server):
     assert status == 200 and latency < 2.0  # the page still loads while 20 tabs train
     for steps in results:
         assert len(steps) >= 5 and steps[-1] > 0 and steps == sorted(steps)
+
+
+def test_lesson_facts_and_explain_on_the_current_data(client):
+    from neuronlab import lesson
+
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "lesson"}))
+        facts = receive(ws, "lesson")
+        assert facts["neurons_needed"] == lesson.neurons_needed()
+        assert facts["descent"]["critical_lr"] == pytest.approx(lesson.critical_learning_rate())
+        assert facts["descent"]["target"] == lesson.descent_target().tolist()
+        # after a 2-D set, explain without x and y takes the first training point; no lr: one that lowers the loss
+        ws.send_text(json.dumps({"type": "config", "config": {"mode": "dataset", "dataset": "xor"}}))
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "explain"}))
+        explanation = receive(ws, "explanation")
+        assert len(explanation["x"]) == 2 and explanation["lr_auto"] and explanation["new_loss"] < explanation["loss"]
+        ws.send_text(json.dumps({"type": "explain", "lr": "fast"}))
+        assert "could not convert" in receive(ws, "error")["message"]  # a bad rate: an error, the session goes on

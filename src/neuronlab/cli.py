@@ -241,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE.md", help="also write the results as a Markdown table")
     p.set_defaults(run=_bench)
 
-    p = commands.add_parser("lesson", help="the walk-through: step neurons, superposition, bumps",
+    p = commands.add_parser("lesson", help="the walk-through: a neuron decides, XOR, superposition, bumps, "
+                                      "activations, gradient descent",
                             description="Write the lesson's figures and a Markdown page linking them, in order.")
     p.add_argument("--out", default="neuronlab-lesson", help="output folder (default: neuronlab-lesson)")
     p.add_argument("--reveal", action="store_true", help="include the answer to the exercise")

@@ -41,6 +41,9 @@ def default_network() -> Network:
     return network(1.0, -1.0, activation="sigmoid")
 
 
+LEARNING_RATES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 1e-4, 1e-5, 1e-6)
+
+
 def _n(value: float) -> str:
     return f"{value:.4g}"
 
@@ -61,8 +64,11 @@ class Explanation:
     loss: float = 0.0
     checks: list = field(default_factory=list)  # per weight: name, backprop, autograd, central_difference
     lr: float = 0.0
+    lr_auto: bool = False  # True when ``lr`` was chosen: the one of LEARNING_RATES that lowers the loss most
     new_loss: float = 0.0
     new_parameters: dict = field(default_factory=dict)
+    step_note: str = ""  # why the step did not lower the loss, when it did not
+    curve: dict = field(default_factory=dict)  # with ``grid``: x, the first output before and after the step
 
     def to_dict(self) -> dict:
         def plain(v):
@@ -110,6 +116,8 @@ class Explanation:
         console.print(checks)
         console.print(f"[bold]One gradient-descent step[/bold] (w <- w - lr·dL/dw, lr = {self.lr:g}): "
                       f"loss {_n(self.loss)} -> [bold]{_n(self.new_loss)}[/bold]")
+        if self.step_note:
+            console.print(escape(self.step_note))
 
 
 def _names(net: Network, layer_index: int) -> list[str]:
@@ -120,15 +128,18 @@ def _names(net: Network, layer_index: int) -> list[str]:
     return [f"{prefix}{j + 1}" for j in range(count)]
 
 
-def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float = 1e-6) -> Explanation:
+def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h: float = 1e-6,
+            grid=None) -> Explanation:
     """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
 
     Args:
         net: a small network (it is not changed; the step is taken on a copy).
         x: one input sample (a number, or one number per input).
         y: its target (one number per output).
-        lr: the learning rate of the gradient-descent step shown at the end.
+        lr: the learning rate of the gradient-descent step shown at the end; ``None`` picks the one of
+            ``LEARNING_RATES`` whose step lowers the loss most (``lr_auto`` is then True).
         h: the central-difference step.
+        grid: inputs (one-input networks) at which to record the first output before and after the step.
     """
     net = default_network() if net is None else net
     if net.n_parameters() > 200:
@@ -140,9 +151,11 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float 
         raise ShapeError(f"y needs {net.outputs} number(s), one per output; got {y.size}")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("x and y must be finite numbers")
+    if lr is not None and not (np.isfinite(lr) and 0 < lr <= 100):
+        raise ValueError(f"the learning rate must be a number in (0, 100], got {lr}")
     values = net.layer_values(x)
     k = net.outputs
-    result = Explanation(x=x[0].tolist(), y=y[0].tolist(), lr=lr)
+    result = Explanation(x=x[0].tolist(), y=y[0].tolist(), lr=0.0 if lr is None else float(lr))
     result.loss = float(np.mean((values[-1][1] - y) ** 2))
 
     previous_names = ["x"] if net.inputs == 1 else [f"x{i + 1}" for i in range(net.inputs)]
@@ -210,11 +223,43 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float = 0.5, h: float 
                                       "autograd": float(param.grad[index]),
                                       "central_difference": (up - down) / (2 * h)})
 
-    # one gradient-descent step
-    for l, layer in enumerate(work.layers):
-        layer.W.data -= lr * result.layers[l]["dL_dW"]
-        layer.b.data -= lr * result.layers[l]["dL_db"]
+    # one gradient-descent step: w <- w - lr·dL/dw
+    def stepped(rate: float) -> Network:
+        moved = work.copy()
+        for l, layer in enumerate(moved.layers):
+            layer.W.data -= rate * result.layers[l]["dL_dW"]
+            layer.b.data -= rate * result.layers[l]["dL_db"]
+        return moved
+
+    if lr is None:
+        result.lr_auto = True
+        with np.errstate(over="ignore", invalid="ignore"):
+            tried = {rate: loss_of(stepped(rate)) for rate in LEARNING_RATES}
+        best = min(LEARNING_RATES, key=lambda rate: tried[rate] if np.isfinite(tried[rate]) else np.inf)
+        result.lr = best if tried[best] < result.loss else LEARNING_RATES[1]
+    moved = stepped(result.lr)
+    for l, layer in enumerate(moved.layers):
         result.new_parameters[f"W{l + 1}"] = layer.W.data.copy()
         result.new_parameters[f"b{l + 1}"] = layer.b.data.copy()
-    result.new_loss = loss_of(work)
+    with np.errstate(over="ignore", invalid="ignore"):
+        result.new_loss = loss_of(moved)
+    result.step_note = _step_note(result)
+    if grid is not None and net.inputs == 1:
+        grid = np.asarray(grid, dtype=np.float64).reshape(-1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result.curve = {"x": grid, "before": net.predict(grid)[:, 0], "after": moved.predict(grid)[:, 0]}
     return result
+
+
+def _step_note(result: Explanation) -> str:
+    """Why the step did not lower the loss (empty when it did)."""
+    gradient = max(abs(c["backprop"]) for c in result.checks) if result.checks else 0.0
+    if gradient == 0.0:
+        return ("every gradient is 0 (the loss is already 0, or the neurons are flat here, like step neurons): "
+                "the step changes nothing")
+    if not np.isfinite(result.new_loss) or result.new_loss > result.loss:
+        return (f"the loss rose: the learning rate {result.lr:g} is too large for this point, so the step "
+                "lr·dL/dw jumps past the minimum along the gradient; a smaller learning rate lowers it")
+    if result.new_loss == result.loss:
+        return "the loss did not change: the step is too small to show in these digits"
+    return ""

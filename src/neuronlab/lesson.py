@@ -1,4 +1,5 @@
-"""The lesson: how two step neurons and an output neuron draw new graphs, and why that is enough.
+"""The lesson: how a neuron decides, how two step neurons and an output neuron draw new graphs, why that is
+enough, why the activation must bend, and how the network goes downhill to find its weights.
 
 Two hidden neurons with the step activation switch on at thresholds s1 = -1 and s2 = 1. The output neuron
 (bias 0) adds their graphs, scaled by its weights w11 and w21:
@@ -15,6 +16,7 @@ Markdown page.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -191,9 +193,453 @@ def bumps(target: str = "sin(2*x) + 0.3*x", counts=(3, 6, 12, 24)):
     return fig
 
 
+# ---------------------------------------------------------------- chapter 0: a neuron decides
+
+DECIDE_INPUTS = ("it is sunny", "I have time")
+DECIDE_NEURON = ((0.6, 0.8), -1.0)  # go out only when both are (mostly) true: 0.6 + 0.8 - 1 >= 0
+GATES = {"AND": ((1.0, 1.0), -1.5), "OR": ((1.0, 1.0), -0.5), "NOT": ((-1.0,), 0.5)}
+CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_TARGET = np.array([0.0, 1.0, 1.0, 0.0])
+PLANE = (-0.5, 1.5)
+
+
+def gate(name: str):
+    """The step neuron that computes the logic gate ``name`` ("AND", "OR" or "NOT") on inputs 0 and 1.
+
+    AND fires when x1 + x2 - 1.5 >= 0 (both inputs on), OR when x1 + x2 - 0.5 >= 0, NOT when 0.5 - x >= 0.
+
+        >>> gate("AND")(CORNERS).tolist()
+        [0.0, 0.0, 0.0, 1.0]
+    """
+    from .neuron import Neuron
+
+    if name not in GATES:
+        raise ValueError(f"unknown gate {name!r}; the lesson builds {', '.join(GATES)}")
+    weights, bias = GATES[name]
+    return Neuron(weights=list(weights), bias=bias, activation="step")
+
+
+def truth_table(neuron) -> list[tuple[tuple[int, ...], int]]:
+    """Every 0/1 input of a step neuron with its output: [((x1, x2), output), ...]."""
+    inputs = CORNERS if neuron.inputs == 2 else np.array([[0.0], [1.0]])
+    outputs = neuron(inputs if neuron.inputs == 2 else inputs[:, 0])
+    return [(tuple(int(v) for v in row), int(out)) for row, out in zip(inputs, outputs)]
+
+
+def xor_network() -> Network:
+    """Two hidden step neurons (OR and AND) and an output step neuron OR - AND - 0.5 >= 0: XOR.
+
+        >>> xor_network().predict(CORNERS)[:, 0].tolist()
+        [0.0, 1.0, 1.0, 0.0]
+    """
+    (w_or, b_or), (w_and, b_and) = GATES["OR"], GATES["AND"]
+    hidden = Dense(2, 2, "step", weights=np.column_stack([w_or, w_and]), bias=[b_or, b_and])
+    return Network([hidden, Dense(2, 1, "step", weights=[[1.0], [-1.0]], bias=[-0.5])])
+
+
+def best_single_neuron_on_xor(grid=np.linspace(2, -2, 21)) -> tuple[tuple[float, float], float, int]:
+    """The step neuron (w1, w2, b) on ``grid`` that gets most XOR corners right: (weights, bias, correct).
+
+    It never gets all four: XOR needs b < 0 (0,0 -> 0), w1 + b >= 0 and w2 + b >= 0 (one input on -> 1), so
+    w1 + w2 + b >= -b > 0, and (1,1) -> 1 too. One line cannot put (0,1) and (1,0) on one side and (0,0), (1,1)
+    on the other.
+    """
+    w1, w2, b = np.meshgrid(grid, grid, grid, indexing="ij")
+    z = CORNERS[:, 0, None, None, None] * w1 + CORNERS[:, 1, None, None, None] * w2 + b
+    correct = ((z >= 0) == (XOR_TARGET[:, None, None, None] == 1)).sum(axis=0)
+    i = np.unravel_index(np.argmax(correct), correct.shape)
+    return (float(w1[i]), float(w2[i])), float(b[i]), int(correct[i])
+
+
+def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None):
+    """A step neuron's or network's yes/no over the input plane, its dividing lines and the 0/1 corners."""
+    grid = np.linspace(*PLANE, 201)
+    x1, x2 = np.meshgrid(grid, grid)
+    values = decide(np.column_stack([x1.ravel(), x2.ravel()])).reshape(x1.shape)
+    ax.imshow(values, origin="lower", extent=(*PLANE, *PLANE), cmap="RdBu", vmin=-1.5, vmax=2.5, alpha=0.6,
+              aspect="equal")
+    for (w1, w2), b, color in lines:  # w1·x1 + w2·x2 + b = 0
+        if w2 != 0:
+            ax.plot(grid, -(w1 * grid + b) / w2, color=color, lw=2)
+        else:
+            ax.axvline(-b / w1, color=color, lw=2)
+    points = CORNERS if points is None else points
+    outputs = decide(points)
+    for (p1, p2), out, want in zip(points, outputs, outputs if targets is None else targets):
+        wrong = out != want
+        ax.scatter([p1], [p2], s=140, color="#2b6cb0" if out else "#dd6b20", edgecolor="red" if wrong else "black",
+                   linewidth=2.5 if wrong else 1, zorder=3)
+        ax.annotate(f"{out:g}" + (" ✗" if wrong else ""), (p1, p2), xytext=(8, 6), textcoords="offset points",
+                    fontsize=11, weight="bold")
+    ax.set_xlim(*PLANE)
+    ax.set_ylim(*PLANE)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    ax.set_title(title, fontsize="medium")
+
+
+def decide():
+    """A neuron decides: AND, OR (their yes/no over the input plane, divided by one line) and NOT."""
+    from matplotlib.figure import Figure
+
+    from .plot import NETWORK_COLOR
+
+    fig = Figure(figsize=(13, 4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, name in zip(axes[:2], ("AND", "OR")):
+        neuron = gate(name)
+        _decision_panel(ax, neuron, f"{name}: {neuron.formula()}\n(1 = yes, 0 = no)",
+                        lines=[(tuple(neuron.weights), neuron.bias, "black")])
+    neuron = gate("NOT")
+    x = np.linspace(*PLANE, 401)
+    ax = axes[2]
+    ax.plot(x, neuron(x), color=NETWORK_COLOR, lw=2)
+    for x0, out in truth_table(neuron):
+        ax.scatter([x0[0]], [out], s=140, color="#2b6cb0" if out else "#dd6b20", edgecolor="black", zorder=3)
+    ax.set_title(f"NOT: {neuron.formula()}", fontsize="medium")
+    ax.set_xlabel("x")
+    ax.grid(alpha=0.3)
+    fig.suptitle("A step neuron answers yes (1) or no (0): the weights say how much each input counts, "
+                 "the bias w0 where the line falls")
+    return fig
+
+
+def xor():
+    """XOR: one neuron's best line gets 3 of 4 corners; two hidden neurons (two lines) and an output get all."""
+    from matplotlib.figure import Figure
+
+    from .neuron import Neuron
+
+    fig = Figure(figsize=(13, 4.2), layout="constrained")
+    axes = fig.subplots(1, 3)
+    weights, bias, correct = best_single_neuron_on_xor()
+    best = Neuron(weights=list(weights), bias=bias, activation="step")
+    _decision_panel(axes[0], best, f"one neuron's best try:\n{best.formula()}: {correct} of 4 right",
+                    lines=[(weights, bias, "black")], targets=XOR_TARGET)
+    net = xor_network()
+    hidden = net.layers[0]
+    lines = [(tuple(hidden.W.data[:, j]), hidden.b.data[j], color) for j, color in enumerate(("#1f77b4", "#ff7f0e"))]
+    _decision_panel(axes[1], lambda p: net.layer_values(p)[0][1].sum(axis=1),
+                    "two hidden neurons, two lines:\nh1 = OR (blue), h2 = AND (orange); shade and number = h1 + h2",
+                    lines=lines)
+    _decision_panel(axes[2], lambda p: net.predict(p)[:, 0], f"the output neuron step(h1 - h2 - 0.5):\nXOR, {int((net.predict(CORNERS)[:, 0] == XOR_TARGET).sum())} of 4 right",
+                    lines=lines, targets=XOR_TARGET)
+    fig.suptitle("XOR: no single line separates the 1s from the 0s; two neurons draw two lines and the output "
+                 "neuron combines them")
+    return fig
+
+
+# ---------------------------------------------------------------- chapter 4: why non-linear, which activation
+
+def linear_network(hidden=(8, 8), seed: int = 0) -> Network:
+    """A network whose every neuron is linear (identity activation): ``mlp([1, *hidden, 1], "linear")``."""
+    from .network import mlp
+
+    return mlp([1, *hidden, 1], activation="linear", seed=seed, dtype="float64")
+
+
+def collapse(net: Network) -> tuple[np.ndarray, np.ndarray]:
+    """The single layer (W, b) equal to a network of linear layers: W = W1·W2·…, b = (b1·W2 + b2)·W3 + …
+
+    However many layers and neurons, ``net.predict(x) == x @ W + b``: a straight line (a plane, with more inputs).
+    """
+    if any(layer.activation.name != "linear" for layer in net.layers):
+        raise ValueError("only a network of linear layers collapses to one layer; this one has "
+                         + ", ".join(layer.activation.name for layer in net.layers))
+    W, b = np.eye(net.inputs), np.zeros(net.inputs)
+    for layer in net.layers:
+        W, b = W @ layer.W.data, b @ layer.W.data + layer.b.data
+    return W, b
+
+
+def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
+    """Adding linear neurons changes nothing but the slope: the output stays a line; tanh neurons bend it."""
+    from matplotlib.figure import Figure
+
+    from .network import mlp
+
+    x = _x(601)
+    fig = Figure(figsize=(12, 4), layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    for ax, activation in zip(axes, ("linear", "tanh")):
+        for n in widths:
+            net = mlp([1, n, n, 1], activation=activation, seed=seed, dtype="float64")
+            ax.plot(x, net.predict(x)[:, 0], lw=1.8, label=f"1-{n}-{n}-1")
+        ax.set_title("linear neurons: every network is a straight line" if activation == "linear"
+                     else "the same networks with tanh neurons: the output bends", fontsize="medium")
+        ax.set_xlabel("x")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="small")
+    fig.suptitle("Why the activation must be non-linear: a line of a line is a line")
+    return fig
+
+
+def _gaussian():
+    from .activations import Activation
+
+    # d/dz e^(-z^2) = -2z·e^(-z^2)
+    return Activation("gaussian", lambda z: np.exp(-z * z), lambda z, a: -2.0 * z * a,
+                      "gaussian e^(-z^2): a bump by itself (radial basis function)", True)
+
+
+GALLERY = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gaussian", "sin")
+# the shape a few neurons of each activation make: output = sum of c·g(k·(x - s)) over (c, k, s)
+_BUMP, _HAT = ((1.0, 1.0, -1.0), (-1.0, 1.0, 1.0)), ((1.0, 1.0, -1.0), (-2.0, 1.0, 0.0), (1.0, 1.0, 1.0))
+SHAPES = {
+    "step": _BUMP, "sigmoid": ((1.0, 4.0, -1.0), (-1.0, 4.0, 1.0)), "tanh": ((0.5, 3.0, -1.0), (-0.5, 3.0, 1.0)),
+    "relu": _HAT, "leaky_relu": _HAT, "softplus": ((0.25, 4.0, -1.0), (-0.5, 4.0, 0.0), (0.25, 4.0, 1.0)),
+    "gaussian": ((1.0, 1.0, 0.0),), "sin": ((1.0, 1.0, 0.0),),
+}
+NOTES = {
+    "step": "a bump from two neurons; but its slope is 0 everywhere (undefined at the jump): "
+            "gradient descent gets no direction, it cannot be trained",
+    "sigmoid": "a smooth bump from two; saturates: far from its threshold its slope vanishes "
+               "(0.0066 at z = 5), so gradients die through many layers",
+    "tanh": "like the sigmoid but from -1 to 1, centred on 0 with slope 1 at 0; saturates too",
+    "relu": "three make a hat; cheap and never saturates for z > 0, but a neuron with z < 0 on all data "
+            "is dead: slope 0, it never learns again",
+    "leaky_relu": "a relu with slope 0.01 for z < 0: dead neurons can still learn",
+    "softplus": "a smooth relu, ln(1 + e^z); its slope is the sigmoid, never exactly 0",
+    "gaussian": "a bump by itself: each neuron covers one place (radial basis functions); flat far away",
+    "sin": "a wave: good for periodic targets (sums of sines are Fourier series); many equally good weights",
+}
+APPROXIMATE_TARGET, APPROXIMATE_DOMAIN, APPROXIMATE_EPS = "sin(2*x)", (-3.0, 3.0), 0.05
+
+
+def activation(name: str):
+    """The gallery's activation ``name``: the engine's, or the lesson's gaussian e^(-z^2)."""
+    from . import activations
+
+    return _gaussian() if name == "gaussian" else activations.get(name)
+
+
+def shape(name: str, x) -> np.ndarray:
+    """The bump or hat a few ``name`` neurons make, ``sum c·g(k·(x - s))`` over ``SHAPES[name]``."""
+    g = activation(name)
+    x = np.asarray(x, dtype=float)
+    return sum(c * g.value(k * (x - s)) for c, k, s in SHAPES[name])
+
+
+def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS) -> dict:
+    """Hidden neurons ``nl.approximate`` needs to stay within ``eps`` of ``target``, per activation it builds
+    with (relu, step, sigmoid, tanh); None for the gallery's others."""
+    from .approximate import approximate
+
+    return {name: approximate(target, domain, eps, name).layers[0].neurons if name in ("relu", "step", "sigmoid", "tanh")
+            else None for name in GALLERY}
+
+
+def activations_gallery(needed: dict | None = None):
+    """Each activation's graph (solid), its derivative (dashed), the shape a few of them make (thick), and
+    the neurons ``nl.approximate`` needs for the same target."""
+    from matplotlib.figure import Figure
+
+    from .plot import NETWORK_COLOR
+
+    needed = neurons_needed() if needed is None else needed
+    x = _x(1201)
+    fig = Figure(figsize=(14, 6.5), layout="constrained")
+    axes = fig.subplots(2, 4, sharex=True).ravel()
+    for ax, name in zip(axes, GALLERY):
+        g = activation(name)
+        slope = g.derivative(x)
+        if name == "step":
+            slope = np.zeros_like(x)  # 0 on both sides; the jump itself has no slope
+        ax.plot(x, g.value(x), color="#1f77b4", lw=1.8, label="g(z)")
+        ax.plot(x, slope, color="#1f77b4", lw=1.2, ls="--", label="g'(z)")
+        ax.plot(x, shape(name, x), color=NETWORK_COLOR, lw=2.5, alpha=0.8,
+                label=f"{len(SHAPES[name])} neuron{'s' if len(SHAPES[name]) > 1 else ''}")
+        count = needed.get(name)
+        ax.set_title(f"{name}: " + (f"{count} neurons for {APPROXIMATE_TARGET}" if count else "not built by approximate"),
+                     fontsize="medium")
+        ax.set_ylim(-2.2, 2.6)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize="x-small", loc="upper left")
+    fig.suptitle(f"Activations: graph, slope, the bump or hat a few of them make, and the neurons nl.approximate needs "
+                 f"to stay within {APPROXIMATE_EPS:g} of {APPROXIMATE_TARGET} on [{APPROXIMATE_DOMAIN[0]:g}, "
+                 f"{APPROXIMATE_DOMAIN[1]:g}]")
+    return fig
+
+
+# ---------------------------------------------------------------- chapter 5: learning by going downhill
+
+DESCENT_STEEPNESS = 2.0
+DESCENT_START = (-1.5, 1.5)
+DESCENT_X = np.linspace(-3.0, 3.0, 61)
+
+
+def descent_target() -> np.ndarray:
+    """The target of the descent chapter: the bump the step neurons drew (w11 = 1, w21 = -1)."""
+    return network(1.0, -1.0).predict(DESCENT_X)[:, 0]
+
+
+def descent_loss(w11: float, w21: float) -> float:
+    """Mean squared error of the sigmoid network (thresholds -1, 1) with output weights w11, w21 on the target."""
+    net = network(w11, w21, activation="sigmoid", steepness=DESCENT_STEEPNESS)
+    return float(np.mean((net.predict(DESCENT_X)[:, 0] - descent_target()) ** 2))
+
+
+def descend(start=DESCENT_START, lr: float = 1.0, steps: int = 20) -> np.ndarray:
+    """Gradient descent on the output weights (w11, w21), the rest held: rows (w11, w21, loss) from the start.
+
+    Each step runs the engine's ``backward()`` on the mean squared error and moves w <- w - lr·dL/dw.
+    """
+    from .losses import mse
+
+    w11, w21 = start
+    y = descent_target().reshape(-1, 1)
+    rows = []
+    for _ in range(steps + 1):
+        net = network(w11, w21, activation="sigmoid", steepness=DESCENT_STEEPNESS)
+        net.zero_grad()
+        loss = mse(net(DESCENT_X), y)
+        loss.backward()
+        rows.append((w11, w21, float(loss.data)))
+        grad = net.layers[1].W.grad[:, 0]
+        w11, w21 = w11 - lr * grad[0], w21 - lr * grad[1]
+    return np.array(rows)
+
+
+def _curvatures() -> np.ndarray:
+    """The eigenvalues of the loss's Hessian over (w11, w21): 2/n·HᵀH, H the hidden neurons' outputs."""
+    hidden = network(1.0, -1.0, activation="sigmoid", steepness=DESCENT_STEEPNESS).layer_values(DESCENT_X)[0][1]
+    return np.linalg.eigvalsh(2.0 / len(DESCENT_X) * hidden.T @ hidden)
+
+
+def critical_learning_rate() -> float:
+    """The learning rate above which descent on (w11, w21) overshoots further each step: 2 / the largest
+    curvature of the loss."""
+    return float(2.0 / _curvatures().max())
+
+
+def best_learning_rate() -> float:
+    """The constant learning rate that shrinks the distance to the minimum fastest: 2 / (largest + smallest
+    curvature)."""
+    return float(2.0 / _curvatures().sum())
+
+
+def descent(rates=None, steps: int = 25):
+    """The loss over (w11, w21) as a contour map with gradient descent's path for a small, a good and a too large
+    learning rate, and the output graph after the good run beside the target."""
+    from matplotlib.figure import Figure
+
+    from .plot import NETWORK_COLOR, TARGET_COLOR
+
+    critical = critical_learning_rate()
+    rates = rates or (0.2 * critical, best_learning_rate(), 1.08 * critical)
+    grid = np.linspace(-3, 3, 61)
+    losses = np.array([[descent_loss(a, b) for a in grid] for b in grid])
+    fig = Figure(figsize=(13, 5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    contour = left.contourf(grid, grid, np.log10(losses + 1e-3), levels=20, cmap="viridis")
+    fig.colorbar(contour, ax=left, label="log10(loss)")
+    for lr, color in zip(rates, ("#ffffff", "#ff7f0e", "#d62728")):
+        path = descend(lr=lr, steps=steps)
+        inside = np.all(np.abs(path[:, :2]) <= 3.5, axis=1)
+        left.plot(path[inside, 0], path[inside, 1], "o-", color=color, ms=3, lw=1.2,
+                  label=f"lr {lr:.2f}: loss {path[0, 2]:.3g} -> {path[-1, 2]:.3g}")
+    left.set_xlim(-3, 3)
+    left.set_ylim(-3, 3)
+    left.set_xlabel("w11")
+    left.set_ylabel("w21")
+    left.legend(fontsize="small", loc="lower left")
+    left.set_title(f"the loss landscape; above lr {critical:.2f} each step overshoots further", fontsize="medium")
+    x = _x()
+    path = descend(lr=rates[1], steps=steps)
+    right.plot(x, network(1.0, -1.0).predict(x)[:, 0], color=TARGET_COLOR, lw=3, alpha=0.5, label="target")
+    for k in (0, 2, steps):
+        w11, w21, loss = path[k]
+        out = network(w11, w21, activation="sigmoid", steepness=DESCENT_STEEPNESS).predict(x)[:, 0]
+        right.plot(x, out, color=NETWORK_COLOR, lw=1 + k / steps * 1.5, alpha=0.4 + 0.6 * k / steps,
+                   label=f"step {k}: w11 = {w11:.2f}, w21 = {w21:.2f}, loss {loss:.3g}")
+    right.set_title(f"the output moves towards the target (lr {rates[1]:.2f})", fontsize="medium")
+    right.set_xlabel("x")
+    right.grid(alpha=0.3)
+    right.legend(fontsize="small")
+    fig.suptitle("Learning by going downhill: each step moves the weights against the slope of the loss")
+    return fig
+
+
+# ---------------------------------------------------------------- chapter 6: backprop you can watch
+
+BACKPROP_POINT = (0.5, 1.0)
+
+
+def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: float | None = None):
+    """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
+    by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
+    ``nl.explain``'s."""
+    from matplotlib.figure import Figure
+
+    from .explain import default_network, explain
+    from .plot import NETWORK_COLOR, TARGET_COLOR
+
+    grid = _x()
+    e = explain(default_network(), x, y, lr=lr, grid=grid)
+    fig = Figure(figsize=(13, 4.6), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
+    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, y
+    largest = max(abs(c["backprop"]) for c in e.checks if c["name"].startswith("W"))
+    for l, layer in enumerate(e.layers):
+        for i, source in enumerate(layer["input_names"]):
+            for j, name in enumerate(layer["names"]):
+                g = layer["dL_dW"][i, j]
+                left.plot([l, l + 1], [columns[l][i], columns[l + 1][j]], color="#2b6cb0" if g >= 0 else "#dd6b20",
+                          lw=1 + 8 * abs(g) / largest, alpha=0.85, zorder=1)
+                left.annotate(f"dL/dW{l + 1}[{source}->{name}]\n= {g:.4g}", ((2 * l + 1) / 2,
+                              (columns[l][i] + columns[l + 1][j]) / 2), ha="center", fontsize=8,
+                              bbox=dict(boxstyle="round", fc="white", alpha=0.8))
+    labels = [[f"x = {e.x[0]:g}"]] + [[f"{name}: a = {a:.3g}\ndL/da = {d:.3g}" for name, a, d in
+                                        zip(layer["names"], layer["a"], layer["dL_da"])] for layer in e.layers]
+    for c, (rows, texts) in enumerate(zip(columns, labels)):
+        for r, text in zip(rows, texts):
+            left.scatter([c], [r], s=500, color="#f7fafc", edgecolor="#2d3748", zorder=2)
+            left.annotate(text, (c, r), xytext=(0, 22), textcoords="offset points", ha="center", fontsize=9)
+    left.set_xlim(-0.3, 2.3)
+    left.set_ylim(-1.1, 1.2)
+    left.axis("off")
+    left.set_title(f"backward from L = (a - y)^2 = {e.loss:.4g}: edges by dL/dw (blue +, orange -), thickness = size",
+                   fontsize="medium")
+    right.plot(grid, e.curve["before"], color=TARGET_COLOR, ls="--", lw=2, label="before the step")
+    right.plot(grid, e.curve["after"], color=NETWORK_COLOR, lw=2.5, label=f"after one step, lr = {e.lr:g}")
+    right.scatter([x], [y], color="black", zorder=3, label=f"the training point ({x:g}, {y:g})")
+    right.set_title(f"w <- w - lr·dL/dw: loss {e.loss:.4g} -> {e.new_loss:.4g}", fontsize="medium")
+    right.set_xlabel("x")
+    right.grid(alpha=0.3)
+    right.legend(fontsize="small")
+    fig.suptitle("Backpropagation: the chain rule runs from the loss back to every weight; one step moves them all")
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def facts() -> dict:
+    """The engine's numbers and definitions the page's Lesson tab draws with: the gallery's shapes, notes and the
+    neurons ``nl.approximate`` needs per activation; the descent chapter's data, target and learning rates."""
+    return {"gallery": list(GALLERY), "shapes": {name: [list(t) for t in SHAPES[name]] for name in GALLERY},
+            "notes": dict(NOTES), "neurons_needed": neurons_needed(),
+            "approximate": {"target": APPROXIMATE_TARGET, "domain": list(APPROXIMATE_DOMAIN), "eps": APPROXIMATE_EPS},
+            "descent": {"x": DESCENT_X.tolist(), "target": descent_target().tolist(), "steepness": DESCENT_STEEPNESS,
+                        "thresholds": list(THRESHOLDS), "start": list(DESCENT_START),
+                        "critical_lr": critical_learning_rate(), "best_lr": best_learning_rate()}}
+
+
 def steps() -> list[tuple[str, str, object]]:
     """The lesson in order: (file name, Markdown text, figure) for each part, the answer not included."""
-    parts = [("01-one-neuron.png",
+    parts = [("00a-decide.png",
+              "## 0. A neuron decides\n\nA neuron takes a few inputs, say x1 = \"" + DECIDE_INPUTS[0] + "\" and x2 = \""
+              + DECIDE_INPUTS[1] + "\" (1 = yes, 0 = no), multiplies each by a **weight** (how much that input "
+              "counts), adds a **bias** and answers yes (1) when the sum reaches 0, else no (0): "
+              "step(w1·x1 + w2·x2 + b). The bias is the weight w0 of an input that is always 1. Over the plane of "
+              "all inputs, w1·x1 + w2·x2 + b = 0 is a **line**: yes on one side, no on the other. Choosing the "
+              "weights makes logic gates: AND = step(x1 + x2 - 1.5), OR = step(x1 + x2 - 0.5), NOT = step(0.5 - x).",
+              decide()),
+             ("00b-xor.png",
+              "### XOR needs two neurons\n\nXOR (yes when exactly one input is on) cannot be one neuron: it would "
+              "need b < 0 for (0,0), w1 + b >= 0 and w2 + b >= 0 for (0,1) and (1,0), and then w1 + w2 + b >= -b > 0 "
+              "says yes to (1,1) too. One line cannot separate the corners; the best gets 3 of 4. Two hidden neurons "
+              "draw two lines (OR and AND) and an output neuron combines them: step(OR - AND - 0.5) is XOR. That is "
+              "why neurons **network**.", xor()),
+             ("01-one-neuron.png",
               "## 1. One neuron\n\nA neuron computes a weighted sum of its input plus a bias, z = w·x + b, and "
               "passes it through an activation. With the **step** activation it outputs 0 until z reaches 0 "
               "and 1 from there on: the graph jumps at the threshold **s = -b/w**.",
@@ -220,6 +666,35 @@ def steps() -> list[tuple[str, str, object]]:
                   "height h. Put bumps side by side, each as high as the target in its interval, and the output "
                   "follows any continuous curve; more bumps, smaller error. That is the universal approximation "
                   "theorem, made concrete.", bumps()))
+    needed = neurons_needed()
+    table = ["| activation | what a few neurons make, and what goes wrong | neurons for "
+             f"{APPROXIMATE_TARGET} within {APPROXIMATE_EPS:g} |", "|---|---|---|"]
+    table += [f"| {name} | {NOTES[name]} | {needed[name] if needed[name] else 'not built by nl.approximate'} |"
+              for name in GALLERY]
+    parts.append(("09-linear-collapses.png",
+                  "## 9. Why the activation must bend\n\nWith the identity activation every neuron is a straight "
+                  "line, and a line of lines is a line: any number of linear layers equals one, W = W1·W2·…, "
+                  "b = (b1·W2 + b2)·W3 + … (`nl.lesson.collapse`). Adding neurons changes only the slope. A "
+                  "non-linear activation is what lets the sum bend.", linear_collapse()))
+    parts.append(("10-activations.png",
+                  "## 10. Which activation\n\nEach activation's graph, its slope (what backprop multiplies by), the "
+                  "bump or hat a few of them make, and the hidden neurons `nl.approximate` needs for the same "
+                  "target.\n\n" + "\n".join(table), activations_gallery(needed)))
+    parts.append(("11-descent.png",
+                  "## 11. Learning by going downhill\n\nThe loss of the two-neuron sigmoid network, over its "
+                  "output weights w11 and w21, is a landscape. Gradient descent rolls a ball downhill: each step "
+                  "w <- w - lr·dL/dw. The learning rate is the step size: too small crawls, too large overshoots "
+                  f"the valley and, above {critical_learning_rate():.2f} here, climbs out of it further each step. "
+                  "With step neurons the landscape over their weights is flat (section 6): there is no downhill. "
+                  "Backpropagation is how the slope dL/dw is computed, for every weight at once: "
+                  "`neuronlab explain` shows every number of one step.", descent()))
+    parts.append(("12-backprop.png",
+                  "## 12. Backprop you can watch\n\nFor one training point, the forward pass computes every neuron; the "
+                  "loss compares the output with the target; then the chain rule runs backwards: dL/da at the output, "
+                  "dL/dz = dL/da · g'(z) at each neuron, dL/dw = (the input on that edge) · dL/dz for each weight, and "
+                  "dL/da = sum of w · dL/dz for the layer before. Every weight gets its slope in one sweep; one step "
+                  "w <- w - lr·dL/dw moves them all and the output graph moves towards the point. The Backprop tab of "
+                  "`neuronlab play` animates it; `neuronlab explain` prints every product.", backprop()))
     return parts
 
 
@@ -242,7 +717,8 @@ def write(out_dir, reveal: bool = False) -> Path:
     lines = ["# How neurons network to learn (almost) anything", ""]
     parts = steps()
     if reveal:
-        parts.insert(5, ("05b-answer.png", f"### Answer\n\n{EXERCISE_ANSWER}.", answer()))
+        after = [name for name, _, _ in parts].index("05-exercise.png") + 1
+        parts.insert(after, ("05b-answer.png", f"### Answer\n\n{EXERCISE_ANSWER}.", answer()))
     for name, text, fig in parts:
         save(fig, out / name)
         lines += [text, "", f"![{name}]({name})", ""]

@@ -201,7 +201,9 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
     for k in range(1, 30):  # a rising stroke from left to right
         page.mouse.move(box["x"] + 60 + 14 * k, box["y"] + 250 - 6 * k)
     page.mouse.up()
-    page.wait_for_function("window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 10")
+    # wait for the drawn points themselves (the 200 points of the function set from before would pass "> 10")
+    page.wait_for_function("(f => f.points && f.test_points && f.points.length > 10 && "
+                           "f.points.length + f.test_points.length < 100)(window.neuronlab.playground.frame)")
     frame = page.evaluate("window.neuronlab.playground.frame")
     xs = [p[0] for p in frame["points"] + frame["test_points"]]
     ys = [p[1] for p in frame["points"] + frame["test_points"]]
@@ -227,3 +229,24 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
     for mine, theirs in zip(weights, page_weights):
         np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-9)
     assert "test loss" in result.stdout and f"order[:{held_out}]" in script.read_text()
+
+
+def test_backprop_takes_the_current_data_and_its_default_step_lowers_the_loss(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.select_option("[data-testid=dataset]", "xor")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    page.click("[data-testid=tab-backprop]")
+    page.wait_for_function("window.neuronlab.backprop.explanation && window.neuronlab.backprop.explanation.x.length === 2")
+    assert page.locator("[data-testid=bp-error]").is_hidden()
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    assert e["lr_auto"] and e["new_loss"] < e["loss"]
+    assert len(page.input_value("[data-testid=bp-x]").split(",")) == 2
+    page.fill("[data-testid=bp-lr]", "100")  # too large: the page says the loss rose, and why
+    page.click("[data-testid=bp-explain]")
+    page.wait_for_function("window.neuronlab.backprop.explanation.lr === 100")
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    assert e["new_loss"] > e["loss"]
+    while "one step" not in page.inner_text("[data-testid=bp-stage]"):
+        page.click("[data-testid=bp-next]")
+    assert "the loss rose" in page.inner_text("[data-testid=bp-stage]")

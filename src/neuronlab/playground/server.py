@@ -12,6 +12,7 @@ Messages (JSON objects with a ``type``):
     approximate {expr, domain, eps, activation}   ->  approximation
     adopt                     train from the last approximation
     explain {x, y, lr}        ->  explanation (nl.explain on the current network)
+    lesson                    ->  lesson (the engine's numbers the Lesson tab shows: nl.lesson.facts())
     export {what}             ->  export (model, svg, excalidraw, python)
 Anything malformed or too large gets {"type": "error", "message", "field"} and changes nothing.
 """
@@ -23,6 +24,7 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
 from starlette.applications import Starlette
 from starlette.responses import FileResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -155,12 +157,18 @@ class Connection:
             x = message.get("x", session.x_train[0].tolist())
             y = message.get("y", session._target_row(0))
             try:
-                result = await asyncio.to_thread(explain, net, x, y, float(message.get("lr", 0.1)))
-            except ValueError as err:
+                lr = message.get("lr")  # None: explain picks a learning rate that lowers the loss
+                grid = np.linspace(*session._x_range(), 200) if session.dims == 1 else None  # the output graph
+                result = await asyncio.to_thread(explain, net, x, y, None if lr is None else float(lr), 1e-6, grid)
+            except (TypeError, ValueError) as err:
                 raise RequestError(str(err)) from None
             await self.send({"type": "explanation", **result.to_dict(), "sizes": net.sizes,
                              "activations": [l.activation.name for l in net.layers],
                              "weights": [l.W.data.tolist() for l in net.layers]})
+        elif kind == "lesson":
+            from ..lesson import facts
+
+            await self.send({"type": "lesson", **await asyncio.to_thread(facts)})
         elif kind == "export":
             await self.send(await asyncio.to_thread(session.export, message.get("what")))
         else:

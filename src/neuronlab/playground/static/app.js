@@ -35,6 +35,7 @@ function connect() {
     if (message.type === "frame") playground.onFrame(message);
     else if (message.type === "approximation") approximate.onApproximation(message);
     else if (message.type === "explanation") backprop.onExplanation(message);
+    else if (message.type === "lesson") lesson.onFacts(message);
     else if (message.type === "export") playground.onExport(message);
     else if (message.type === "error") {
       errors.push(message);
@@ -86,7 +87,7 @@ function applyHidden(hide) {
 window.addEventListener("error", (event) => errors.push({ type: "page", message: event.message }));
 
 document.addEventListener("DOMContentLoaded", () => {
-  lesson.init();
+  lesson.init(send);
   playground.init(send, writeUrl);
   approximate.init(send, writeUrl, () => showTab("playground"));
   backprop.init(send);

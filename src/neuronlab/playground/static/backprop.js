@@ -1,18 +1,30 @@
-// The backprop tab: one backward pass of the current network, stage by stage, with nl.explain's numbers.
+// The backprop tab: one backward pass of the current network, watched on its diagram. Forward stages fill the
+// neurons, the loss, then each backward stage lights the layer the chain rule computes: edges coloured and sized
+// by dL/dw, neurons by dL/da, numbers on hover, the current chain-rule product written large; then the step moves
+// every weight and the output graph changes. All numbers are nl.explain's (the server's explanation message).
 
-import { diagram } from "./draw.js";
+import { COLORS, diverging, plot, svgElement } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
+const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
 let send = () => {};
-const state = { explanation: null, stage: 0 };
+const state = { explanation: null, stage: 0, timer: null, view: null, frame: 0 };
+// x and y are the current data's first training point until the learner types their own (then "edited")
+const edited = { "bp-x": false, "bp-y": false };
+const f = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
 
 function numbers(text) {
   return text.split(",").map((v) => Number(v.trim()));
 }
 
+/** Ask for the explanation: typed x, y and learning rate, else the first training point and an automatic rate. */
 export function request() {
   $("bp-error").hidden = true;
-  send({ type: "explain", x: numbers($("bp-x").value), y: numbers($("bp-y").value), lr: Number($("bp-lr").value) });
+  const message = { type: "explain" };
+  if (edited["bp-x"] && $("bp-x").value.trim()) message.x = numbers($("bp-x").value);
+  if (edited["bp-y"] && $("bp-y").value.trim()) message.y = numbers($("bp-y").value);
+  if ($("bp-lr").value.trim()) message.lr = Number($("bp-lr").value);
+  send(message);
 }
 
 export function onError(message) {
@@ -34,37 +46,190 @@ function stages(e) {
 export function onExplanation(e) {
   state.explanation = e;
   state.stage = 0;
+  const show = (values) => values.map((v) => +Number(v).toPrecision(6)).join(", ");
+  if (!edited["bp-x"]) $("bp-x").value = show(e.x);
+  if (!edited["bp-y"]) $("bp-y").value = show(e.y);
   render();
+}
+
+// ---------------------------------------------------------------- the diagram
+
+function layout(sizes, width, height) {
+  const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
+  const x = (c) => 50 + (c * (width - 100)) / Math.max(sizes.length - 1, 1);
+  const gap = Math.min(40, (height - 60) / Math.max(...drawn));
+  const y = (c, r) => 20 + (height - 20) / 2 + (r - (drawn[c] - 1) / 2) * gap;
+  return { drawn, x, y };
+}
+
+const formula = (layer, quantity) => ((layer.formulas || []).find(([q]) => q === quantity) || [null, ""])[1];
+
+/** What the current stage shows: each edge's weight and (once computed) dL/dw, each neuron's dL/da. */
+function view(e, stage) {
+  const step = stage.kind === "step";
+  const gradientsKnown = (l) => (stage.kind === "backward" && l >= stage.layer) || step;
+  const valuesKnown = (l) => stage.kind !== "forward" || l <= stage.layer;
+  const lit = (l) => (stage.kind === "forward" || stage.kind === "backward") && l === stage.layer;
+  const edges = [], nodes = [];
+  e.layers.forEach((layer, l) => {
+    const W = step ? e.new_parameters[`W${l + 1}`] : e.weights[l];
+    for (let i = 0; i < W.length; i++) {
+      for (let j = 0; j < W[i].length; j++) {
+        edges.push({ layer: l, from: i, to: j, weight: W[i][j], old: e.weights[l][i][j],
+          gradient: gradientsKnown(l) ? layer.dL_dW[i][j] : null, lit: lit(l),
+          quantity: `dL/dW${l + 1}[${layer.input_names[i]}->${layer.names[j]}]` });
+      }
+    }
+    layer.names.forEach((name, r) => nodes.push({ layer: l + 1, neuron: r, name, known: valuesKnown(l),
+      z: layer.z[r], a: layer.a[r], dL_da: gradientsKnown(l) ? layer.dL_da[r] : null,
+      dL_dz: gradientsKnown(l) ? layer.dL_dz[r] : null, lit: lit(l) || (stage.kind === "loss" && l === e.layers.length - 1) }));
+  });
+  e.x.forEach((v, r) => nodes.push({ layer: 0, neuron: r, name: e.layers[0].input_names[r], known: true, a: v, dL_da: null }));
+  return { kind: stage.kind, layer: stage.layer ?? null, edges, nodes };
+}
+
+function drawDiagram(e, shown) {
+  const svg = $("bp-diagram");
+  svg.replaceChildren();
+  const width = Number(svg.getAttribute("width")), height = Number(svg.getAttribute("height"));
+  const { drawn, x, y } = layout(e.sizes, width, height);
+  const backward = shown.edges.some((edge) => edge.gradient !== null) && shown.kind !== "step";
+  const largestGradient = Math.max(1e-12, ...shown.edges.map((edge) => Math.abs(edge.gradient ?? 0)));
+  const largestWeight = Math.max(1e-12, ...shown.edges.map((edge) => Math.abs(edge.weight)));
+  const largestNode = Math.max(1e-12, ...shown.nodes.map((node) => Math.abs(node.dL_da ?? 0)));
+  const edgeGroup = svgElement("g", {}, svg), nodeGroup = svgElement("g", {}, svg);
+  for (const edge of shown.edges) {
+    if (edge.from >= drawn[edge.layer] || edge.to >= drawn[edge.layer + 1]) continue;
+    let stroke, width_, opacity;
+    if (backward) {  // edges by their gradient; not yet computed: faint
+      const known = edge.gradient !== null, share = known ? Math.abs(edge.gradient) / largestGradient : 0;
+      stroke = !known ? COLORS.target : edge.gradient >= 0 ? COLORS.positive : COLORS.negative;
+      width_ = known ? 0.8 + 7 * share : 0.8;
+      opacity = known ? 0.35 + 0.65 * share : 0.25;
+    } else {  // edges by their weight
+      const share = Math.abs(edge.weight) / largestWeight;
+      stroke = edge.weight >= 0 ? COLORS.positive : COLORS.negative;
+      width_ = 0.5 + 4 * share;
+      opacity = 0.25 + 0.75 * share;
+    }
+    const line = svgElement("line", { x1: x(edge.layer), y1: y(edge.layer, edge.from), x2: x(edge.layer + 1),
+      y2: y(edge.layer + 1, edge.to), stroke, "stroke-width": width_.toFixed(2), "stroke-opacity": opacity.toFixed(2),
+      class: edge.lit ? "lit" : "", "data-layer": edge.layer, "data-from": edge.from, "data-to": edge.to }, edgeGroup);
+    const text = `${edge.quantity.replace("dL/d", "")}: w = ${f(edge.weight)}` +
+      (shown.kind === "step" ? ` (was ${f(edge.old)})` : "") + (edge.gradient !== null ? `, dL/dw = ${f(edge.gradient)}` : "");
+    svgElement("title", {}, line).textContent = text;
+    const hit = svgElement("line", { x1: line.getAttribute("x1"), y1: line.getAttribute("y1"), x2: line.getAttribute("x2"),
+      y2: line.getAttribute("y2"), stroke: "transparent", "stroke-width": 10 }, edgeGroup);  // easier to hover
+    svgElement("title", {}, hit).textContent = text;
+    hit.addEventListener("mouseenter", () => showProduct(edge.quantity, text));
+  }
+  for (const node of shown.nodes) {
+    if (node.neuron >= drawn[node.layer]) continue;
+    const fill = node.dL_da !== null && node.dL_da !== undefined ? diverging(0.5 + 0.5 * node.dL_da / largestNode)
+      : node.known && node.layer > 0 ? "#bee3f8" : "#f7fafc";
+    const circle = svgElement("circle", { cx: x(node.layer), cy: y(node.layer, node.neuron), r: 11, fill,
+      stroke: node.lit ? "#dd6b20" : "#2d3748", "stroke-width": node.lit ? 3 : 1.2, class: `neuron${node.lit ? " lit" : ""}`,
+      "data-layer": node.layer, "data-neuron": node.neuron }, nodeGroup);
+    const text = node.layer === 0 ? `${node.name} = ${f(node.a)}` : `${node.name}: z = ${f(node.z)}, a = ${f(node.a)}` +
+      (node.dL_da !== null ? `, dL/da = ${f(node.dL_da)}, dL/dz = ${f(node.dL_dz)}` : "");
+    svgElement("title", {}, circle).textContent = text;
+    circle.addEventListener("mouseenter", () => showProduct(node.layer ? `dL/dz(${node.name})` : null, text));
+    const last = node.layer === e.sizes.length - 1;
+    const label = node.layer === 0 ? `${node.name}=${f(node.a)}` : !node.known ? "" :
+      node.dL_da !== null ? `dL/da=${f(node.dL_da)}` : `a=${f(node.a)}`;
+    if (label) {
+      svgElement("text", { x: x(node.layer) + (last ? -14 : 14), y: y(node.layer, node.neuron) - 12, "font-size": 12,
+        fill: COLORS.ink, "text-anchor": last ? "end" : "start" }, nodeGroup).textContent = label;
+    }
+  }
+  e.sizes.forEach((n, c) => {
+    svgElement("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
+      c === 0 ? `${n} in` : `${n} ${e.activations[c - 1]}`;
+    if (n > MAX_DRAWN) {
+      svgElement("text", { x: x(c), y: height - 4, "text-anchor": "middle", "font-size": 11 }, svg).textContent = `+${n - MAX_DRAWN} more`;
+    }
+  });
+}
+
+/** The step, animated: every edge slides from its old weight to its new one (w - lr·dL/dw) in 0.8 s. */
+function moveWeights(e, final) {
+  const start = performance.now();
+  const frame = (now) => {
+    const t = Math.min(1, (now - start) / 800), ease = t * (2 - t);
+    const edges = final.edges.map((edge) => ({ ...edge, weight: edge.old + (edge.weight - edge.old) * ease }));
+    drawDiagram(e, { ...final, edges });
+    if (t < 1) state.frame = requestAnimationFrame(frame);
+  };
+  drawDiagram(e, { ...final, edges: final.edges.map((edge) => ({ ...edge, weight: edge.old })) });
+  state.frame = requestAnimationFrame(frame);
+}
+
+/** The chain-rule product of one quantity, written large (hovering an edge or neuron shows its own). */
+function showProduct(quantity, fallback) {
+  const e = state.explanation;
+  if (!e) return;
+  const layer = quantity && e.layers.find((l) => (l.formulas || []).some(([q]) => q === quantity));
+  $("bp-product").textContent = layer ? `${quantity} = ${formula(layer, quantity)}` : fallback;
+}
+
+function stageProduct(e, stage) {
+  if (stage.kind === "forward") {
+    const layer = e.layers[stage.layer];
+    return `${layer.names[0]}: z = ${layer.z_text[0]} = ${f(layer.z[0])}, a = ${layer.activation}(z) = ${f(layer.a[0])}`;
+  }
+  if (stage.kind === "loss") {
+    const out = e.layers[e.layers.length - 1];
+    return `L = mean (a − y)² = mean (${out.a.map((a, k) => `(${f(a)} − ${f(e.y[k])})²`).join(", ")}) = ${f(e.loss)}`;
+  }
+  if (stage.kind === "backward") {
+    const layer = e.layers[stage.layer], name = layer.names[0];
+    return `dL/dz(${name}) = ${formula(layer, `dL/dz(${name})`)};  dL/dW${stage.layer + 1}[${layer.input_names[0]}->${name}] = ` +
+      formula(layer, `dL/dW${stage.layer + 1}[${layer.input_names[0]}->${name}]`);
+  }
+  const biggest = e.checks.reduce((a, b) => (Math.abs(b.backprop) > Math.abs(a.backprop) ? b : a));
+  const [kind, l] = [biggest.name[0], Number(biggest.name.slice(1, biggest.name.indexOf("[")))];
+  const index = e.checks.filter((c) => c.name[0] === kind && c.name.startsWith(`${kind}${l}[`)).indexOf(biggest);
+  const after = e.new_parameters[`${kind}${l}`].flat()[index];
+  const gradient = biggest.backprop < 0 ? `(${f(biggest.backprop)})` : f(biggest.backprop);
+  return `${biggest.name} ← ${f(after + e.lr * biggest.backprop)} − ${e.lr}·${gradient} = ${f(after)};  ` +
+    `loss ${f(e.loss)} → ${f(e.new_loss)}`;
+}
+
+function drawOutput(e, stage) {
+  const canvas = $("bp-output");
+  if (!e.curve || !e.curve.x) {
+    canvas.hidden = true;
+    $("bp-output-caption").textContent = "the output graph is drawn for networks with one input";
+    return;
+  }
+  canvas.hidden = false;
+  const series = [{ x: e.curve.x, y: e.curve.before, color: stage.kind === "step" ? COLORS.target : COLORS.network,
+    width: 2.5, dash: stage.kind === "step" ? [5, 4] : [], label: "before the step" }];
+  if (stage.kind === "step") series.push({ x: e.curve.x, y: e.curve.after, color: COLORS.network, width: 2.5, label: "after one step" });
+  plot(canvas, series, { points: [{ x: e.x[0], y: e.y[0], color: COLORS.ink, r: 5 }] });
+  $("bp-output-caption").textContent = `output over x; the dot is the training point (${f(e.x[0])}, ${f(e.y[0])})`;
 }
 
 function render() {
   const e = state.explanation;
   if (!e) return;
   const all = stages(e);
-  const stage = all[Math.min(state.stage, all.length - 1)];
-  const f = (v) => Number(v).toPrecision(3);
-  // the weights drawn: as they are, or after the step in the last stage
-  const weights = e.layers.map((l, i) => (stage.kind === "step" ? e.new_parameters[`W${i + 1}`] : e.weights[i]));
-  const doneForward = (l) => stage.kind !== "forward" || l <= stage.layer;
-  const doneBackward = (l) => (stage.kind === "backward" && l >= stage.layer) || stage.kind === "step";
-  diagram($("bp-diagram"), e.sizes, weights, e.layers.map((l) => l.z), e.activations, {
-      label: (c, r) => {
-        if (c === 0) return `x=${f(e.x[r])}`;
-        const l = e.layers[c - 1];
-        const parts = [];
-        if (doneForward(c - 1)) parts.push(`z=${f(l.z[r])} a=${f(l.a[r])}`);
-        if (doneBackward(c - 1)) parts.push(`dL/dz=${f(l.dL_dz[r])}`);
-        return parts.join(" ");
-      },
-      fill: (c) => (c > 0 && doneBackward(c - 1) ? "#fed7d7" : c > 0 && doneForward(c - 1) ? "#bee3f8" : "#f7fafc"),
-    });
+  const index = Math.min(state.stage, all.length - 1), stage = all[index];
+  state.view = view(e, stage);
+  cancelAnimationFrame(state.frame);
+  if (stage.kind === "step") moveWeights(e, state.view);
+  else drawDiagram(e, state.view);
+  drawOutput(e, stage);
+  $("bp-product").textContent = stageProduct(e, stage);
   const text = {
     forward: `forward, layer ${stage.layer + 1}: z = W·a + b, a = g(z)`,
     loss: `loss L = mean (a − y)² = ${f(e.loss)}`,
-    backward: `backward, layer ${stage.layer + 1}: dL/dz = dL/da · g'(z), dL/dW = a_prev · dL/dz`,
-    step: `one step, w ← w − lr·dL/dw (lr = ${e.lr}): loss ${f(e.loss)} → ${f(e.new_loss)}`,
+    backward: `backward, layer ${stage.layer + 1}: dL/dz = dL/da · g'(z), dL/dW = a_prev · dL/dz, ` +
+      `then dL/da_prev = W·dL/dz for the layer before`,
+    step: `one step, w ← w − lr·dL/dw (lr = ${e.lr}${e.lr_auto ? ", of 1, 0.5, 0.2, … the one that lowers the loss most" : ""}): ` +
+      `loss ${f(e.loss)} → ${f(e.new_loss)}${e.step_note ? ` — ${e.step_note}` : ""}`,
   }[stage.kind];
-  $("bp-stage").textContent = `stage ${Math.min(state.stage, all.length - 1) + 1} of ${all.length}: ${text}`;
+  $("bp-stage").textContent = `stage ${index + 1} of ${all.length}: ${text}`;
   const rows = [];
   [...e.layers.keys()].reverse().forEach((l) => {  // the chain rule runs from the output back
     const active = stage.kind === "backward" && stage.layer === l;
@@ -78,14 +243,45 @@ function render() {
       `<td>${c.central_difference.toPrecision(8)}</td></tr>`).join("");
 }
 
+function stop() {
+  clearInterval(state.timer);
+  state.timer = null;
+  $("bp-play").textContent = "▶ play";
+}
+
 export function init(sender) {
   send = sender;
-  $("bp-explain").addEventListener("click", request);
+  for (const id of Object.keys(edited)) {
+    $(id).addEventListener("input", () => { edited[id] = $(id).value.trim() !== ""; });
+  }
+  $("bp-explain").addEventListener("click", () => { stop(); request(); });
   $("bp-next").addEventListener("click", () => {
     if (!state.explanation) return request();
     state.stage = (state.stage + 1) % stages(state.explanation).length;
     render();
   });
+  $("bp-prev").addEventListener("click", () => {
+    if (!state.explanation) return;
+    const count = stages(state.explanation).length;
+    state.stage = (state.stage + count - 1) % count;
+    render();
+  });
+  $("bp-play").addEventListener("click", () => {
+    if (state.timer) return stop();
+    if (!state.explanation) return;
+    state.stage = 0;
+    render();
+    $("bp-play").textContent = "❚❚ pause";
+    state.timer = setInterval(() => {
+      if (!state.explanation || state.stage >= stages(state.explanation).length - 1) return stop();
+      state.stage += 1;
+      render();
+    }, 1200);
+  });
 }
 
-export const data = { get explanation() { return state.explanation; }, get stage() { return state.stage; } };
+export const data = {
+  get explanation() { return state.explanation; },
+  get stage() { return state.stage; },
+  get view() { return state.view; },
+};

@@ -1,7 +1,12 @@
-// The lesson tab: one neuron, two neurons adding their graphs, the exercise, bumps, and the bump challenge.
-// Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move.
+// The lesson tab: a neuron decides (decide.js), one neuron, two neurons adding their graphs, the exercise, bumps,
+// the bump challenge, why the activation must bend (bend.js), and going downhill (descent.js).
+// Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
+// the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, linspace, plot, sigmoid } from "./draw.js";
+import { COLORS, diagram, linspace, plot, sigmoid, svgElement } from "./draw.js";
+import * as decide from "./decide.js";
+import * as bend from "./bend.js";
+import * as descent from "./descent.js";
 
 const X = linspace(-3, 3, 601);
 const $ = (id) => document.getElementById(id);
@@ -58,6 +63,31 @@ function drawPair() {
     { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output = the sum" },
   ], { xRange: [-3, 3], yRange: [low, high] });
   $("pair-formula").textContent = `output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`;
+  drawPairNetwork(w11, w21, v.s1, v.s2);
+}
+
+/** The 1-2-1 network beside card 2: the output edges' widths and colours follow w11 and w21 as they move. */
+function drawPairNetwork(w11, w21, s1, s2) {
+  const k = state.activation === "step" ? 1 : state.steepness;
+  const svg = $("pair-diagram");
+  diagram(svg, [1, 2, 1], [[[k, k]], [[w11], [w21]]], [[-k * s1, -k * s2], [0]], [state.activation, "linear"], {
+    label: (c, r) => (c === 0 ? "x" : c === 1 ? `h${r + 1}` : "out"),
+  });
+  // diagram() draws the input's two edges first, then w11 and w21; scale those two by |w| itself, not by the
+  // largest weight (the steepness k), so 1 and -1 look equally strong and 0 nearly vanishes
+  [...svg.querySelectorAll("line")].forEach((line, i) => {
+    const w = Number(line.getAttribute("data-weight"));
+    if (i < 2) { line.setAttribute("stroke", COLORS.target); line.setAttribute("stroke-width", "1.5"); return; }
+    line.setAttribute("stroke-width", (0.5 + 3 * Math.abs(w)).toFixed(2));
+    line.setAttribute("stroke-opacity", w === 0 ? "0.15" : "0.9");
+    const x = (Number(line.getAttribute("x1")) + Number(line.getAttribute("x2"))) / 2;
+    const y = (Number(line.getAttribute("y1")) + Number(line.getAttribute("y2"))) / 2 + (i === 2 ? -8 : 16);
+    svgElement("text", { x, y, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
+      `${i === 2 ? "w11" : "w21"} = ${w.toFixed(1)}`;
+  });
+  state.pairEdges = [...svg.querySelectorAll("line")].slice(2).map((line) => ({
+    weight: Number(line.getAttribute("data-weight")), width: Number(line.getAttribute("stroke-width")),
+    color: line.getAttribute("stroke") }));
 }
 
 function drawAnswer() {
@@ -119,7 +149,17 @@ function setHeightAt(event) {
   }
 }
 
-export function init() {
+/** The engine's numbers for the gallery and the descent chapter (nl.lesson.facts), sent once by the server. */
+export function onFacts(facts) {
+  bend.drawGallery(facts);
+  descent.onFacts(facts);
+}
+
+export function init(send = () => {}) {
+  decide.init();
+  bend.init();
+  descent.init();
+  send({ type: "lesson" });
   for (const id of ["n-w", "n-b"]) bindOutput(id).addEventListener("input", drawOneNeuron);
   for (const id of ["w11", "w21", "s1", "s2"]) bindOutput(id).addEventListener("input", drawPair);
   bindOutput("steepness", (v) => v).addEventListener("input", () => {
@@ -154,4 +194,8 @@ export const data = {
   get x() { return [...X]; },
   get challenge() { return state.challenge; },
   setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
+  get pairEdges() { return state.pairEdges; },
+  decide: decide.data,
+  bend: bend.data,
+  descent: descent.data,
 };
