@@ -8,20 +8,80 @@ const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2
   "#7f7f7f", "#d62728"];
 export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
-/** The canvas's 2-D context, scaled for the screen's pixel density; returns {ctx, width, height}. */
-export function setup(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = Number(canvas.getAttribute("width")), height = Number(canvas.getAttribute("height"));
-  if (canvas.width !== Math.round(width * ratio)) {
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.setAttribute("width", width);
-    canvas.setAttribute("height", height);
+// ---------------------------------------------------------------- canvases sized for the screen
+//
+// A canvas's width/height attributes in the HTML give its design size; CSS (style.css) lets it shrink to
+// its box, keeping that aspect. Its backing store is always its CSS size times devicePixelRatio, so it is
+// sharp and whole at any ratio (1, 1.25, 1.5, 2, 3); it is redrawn when its box or the ratio changes.
+
+const redraws = new Map();  // canvas -> the function that draws it again at its new size
+const transforms = new WeakMap();  // canvas -> the transform object plot() returns, kept current
+let resizeObserver = null;
+
+function watchScreen() {
+  if (resizeObserver || typeof ResizeObserver === "undefined") return;
+  resizeObserver = new ResizeObserver((entries) => {
+    for (const entry of entries) if (needsResize(entry.target)) redraw(entry.target);
+  });
+  const watchRatio = () => {  // zoom and moving to another screen change the ratio
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener("change", () => { for (const canvas of redraws.keys()) redraw(canvas); watchRatio(); },
+      { once: true });
+  };
+  watchRatio();
+}
+
+function redraw(canvas) {
+  if (!canvas.isConnected) { redraws.delete(canvas); resizeObserver.unobserve(canvas); return; }
+  const again = redraws.get(canvas);
+  if (again) again(); else setup(canvas);
+}
+
+/** Draw with `draw()` now and again whenever the canvas's size or the screen's pixel ratio changes. */
+export function keepDrawn(canvas, draw) {
+  watchScreen();
+  if (!redraws.has(canvas) && resizeObserver) resizeObserver.observe(canvas);
+  redraws.set(canvas, draw);
+  return draw();
+}
+
+/** The canvas's size in CSS pixels (its design size while it is not displayed). */
+export function cssSize(canvas) {
+  if (!canvas.dataset.width) {
+    const width = Number(canvas.getAttribute("width")) || 300, height = Number(canvas.getAttribute("height")) || 150;
+    canvas.dataset.width = width;
+    canvas.dataset.height = height;
+    canvas.style.setProperty("--canvas-width", `${width}px`);
+    canvas.style.setProperty("--canvas-aspect", `${width} / ${height}`);
   }
+  const box = canvas.getBoundingClientRect();
+  if (box.width > 0 && box.height > 0) {
+    const style = getComputedStyle(canvas);
+    const edges = (a, b) => parseFloat(style[a]) + parseFloat(style[b]);
+    return {
+      width: box.width - edges("borderLeftWidth", "borderRightWidth") - edges("paddingLeft", "paddingRight"),
+      height: box.height - edges("borderTopWidth", "borderBottomWidth") - edges("paddingTop", "paddingBottom"),
+    };
+  }
+  return { width: Number(canvas.dataset.width), height: Number(canvas.dataset.height) };
+}
+
+function needsResize(canvas) {
+  const { width, height } = cssSize(canvas), ratio = window.devicePixelRatio || 1;
+  return canvas.width !== Math.max(1, Math.round(width * ratio)) || canvas.height !== Math.max(1, Math.round(height * ratio));
+}
+
+/**
+ * The canvas's 2-D context, cleared, its backing store = CSS size x devicePixelRatio, and a transform so
+ * drawing is in CSS pixels; returns {ctx, width, height} (CSS pixels).
+ */
+export function setup(canvas) {
+  const { width, height } = cssSize(canvas), ratio = window.devicePixelRatio || 1;
+  const pixelsWide = Math.max(1, Math.round(width * ratio)), pixelsHigh = Math.max(1, Math.round(height * ratio));
+  if (canvas.width !== pixelsWide) canvas.width = pixelsWide;
+  if (canvas.height !== pixelsHigh) canvas.height = pixelsHigh;
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.setTransform(pixelsWide / width, 0, 0, pixelsHigh / height, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return { ctx, width, height };
 }
@@ -38,9 +98,16 @@ function niceTicks(low, high, count = 5) {
 
 /**
  * Line plot. series: [{x, y, color, width, dash, label}], points: [{x, y, color}].
- * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data.
+ * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data: one object per
+ * canvas, kept current when the canvas is redrawn at a new size.
  */
 export function plot(canvas, series, options = {}) {
+  const transform = transforms.get(canvas) || {};
+  transforms.set(canvas, transform);
+  return keepDrawn(canvas, () => Object.assign(transform, drawPlot(canvas, series, options)));
+}
+
+function drawPlot(canvas, series, options) {
   const { ctx, width, height } = setup(canvas);
   const pad = { left: 38, right: 10, top: 14, bottom: 24 };
   const xs = series.flatMap((s) => s.x).concat((options.points || []).map((p) => p.x));
@@ -49,6 +116,7 @@ export function plot(canvas, series, options = {}) {
   let [y0, y1] = options.yRange || [Math.min(...ys), Math.max(...ys)];
   if (!Number.isFinite(x0) || !Number.isFinite(x1)) [x0, x1] = [-1, 1];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [-1, 1];
+  if (x1 - x0 < 1e-9) { x0 -= 0.5; x1 += 0.5; }
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   if (!options.yRange) { const m = 0.08 * (y1 - y0); y0 -= m; y1 += m; }
   const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
@@ -123,6 +191,10 @@ function formatTick(t) {
 
 /** A heat map of n x n values (row 0 at the bottom) in [low, high], with optional points on top. */
 export function heatmap(canvas, values, n, options = {}) {
+  keepDrawn(canvas, () => drawHeatmap(canvas, values, n, options));
+}
+
+function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
   const low = options.low ?? Math.min(...values), high = options.high ?? Math.max(...values);
   const cellW = width / n, cellH = height / n;

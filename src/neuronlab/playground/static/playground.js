@@ -1,7 +1,6 @@
 // The playground tab: controls become config messages; frames from the server become pictures.
 
-import { COLORS, diagram, heatmap, paletteColor, plot, setup } from "./draw.js";
-// (setup clears a canvas: the loss view uses it before there is a loss to draw)
+import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
@@ -247,7 +246,7 @@ function openEditor(frame, layer, neuron) {
 
 function drawLoss() {
   const h = state.history.filter((p) => Number.isFinite(p[1]) && p[1] > 0);
-  if (!h.length) { setup($("loss-view")); return; }
+  if (!h.length) { plot($("loss-view"), [], { xRange: [0, 100], yRange: [-3, 0], logY: true }); return; }
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
