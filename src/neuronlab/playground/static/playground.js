@@ -10,7 +10,8 @@ const MAX_LAYERS = 8, MAX_NEURONS = 64;
 
 let send = () => {};
 let onChange = () => {};
-const state = { config: null, frame: null, history: [], points: [], testPoints: [], target: null, drawn: [] };
+const state = { config: null, frame: null, history: [], points: [], testPoints: [], target: null, drawn: [], highlight: null,
+  hover: null };
 
 // ---------------------------------------------------------------- config from the controls
 
@@ -114,11 +115,15 @@ export function onFrame(frame) {
   message.hidden = !frame.message;
   message.textContent = frame.message || "";
   showMetrics(frame.metrics || {});
-  if (frame.dims === 1) draw1d(frame);
-  else if (frame.heat) draw2d(frame);
+  drawViews(frame);
   drawDiagram(frame);
   drawLoss();
   if (full) hideError();
+}
+
+function drawViews(frame) {
+  if (frame.dims === 1) draw1d(frame);
+  else if (frame.heat) draw2d(frame);
 }
 
 function showMetrics(m) {
@@ -145,40 +150,115 @@ function draw1d(frame) {
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
   state.outputTransform = plot($("output-view"), series, { points });
   if (frame.contributions) {
-    drawStacked(frame.grid, frame.contributions, frame.output_bias, "sum = output's weighted sum");
-    drawHiddenSmall(frame.hidden.map((h) => ({ x: frame.grid, y: h })), frame);
+    const reference = [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])];
+    drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
+      { sum: "sum + bias = the output", target: state.target });
+  } else clearSuperposition();
+}
+
+/** Where a curve switches: the x of its steepest change (the threshold -b/w of a first-layer neuron). */
+function switchPoint(x, y) {
+  let best = 0, at = x[0];
+  for (let k = 1; k < y.length; k++) {
+    const slope = Math.abs(y[k] - y[k - 1]);
+    if (slope > best) { best = slope; at = (x[k] + x[k - 1]) / 2; }
   }
+  return at;
 }
 
-/** The contributions, stacked: each neuron's w·h added on top of the ones before, from the bias up. */
-function drawStacked(x, contributions, bias, label) {
-  const stacked = [];
-  let running = x.map(() => bias);
-  stacked.push({ x, y: running, color: "#9aa5b1", dash: [2, 3], label: `bias ${bias.toFixed(2)}` });
-  contributions.forEach((c, i) => {
-    running = running.map((v, k) => v + c[k]);
-    stacked.push({ x, y: running, color: paletteColor(i), width: 1 });
-  });
-  stacked.push({ x, y: running, color: COLORS.ink, width: 2.2, label });
-  plot($("contributions-view"), stacked, {});
+/**
+ * The lesson's picture, live: each hidden neuron's weighted curve w_i·h_i(x) (thin, its colour), ordered by
+ * where it switches, and their sum plus the output bias (thick) = the output. The scale fits the output (and
+ * the target), not the largest single curve: curves that run off it are clipped, and the caption says so.
+ */
+function drawSuperposition(x, contributions, bias, frame, reference, text) {
+  const weights = outgoingWeights(frame);
+  const order = contributions.map((c, i) => ({ i, at: switchPoint(x, c) })).sort((a, b) => a.at - b.at).map((o) => o.i);
+  const others = frame.contributions_rest || null;  // neurons beyond those sent, added up by the server
+  const sum = x.map((_, k) => bias + contributions.reduce((acc, c) => acc + c[k], 0) + (others ? others[k] : 0));
+  const finite = reference.concat(sum).filter(Number.isFinite);
+  let low = Math.min(...finite), high = Math.max(...finite);
+  const margin = 0.15 * (high - low || 1);
+  low -= margin; high += margin;
+  const runOff = contributions.filter((c) => c.some((v) => v < low || v > high)).length;
+  const highlighted = state.highlight;
+  const series = [];
+  if (text.target) series.push({ x, y: text.target, color: COLORS.target, width: 4, label: "target" });
+  series.push({ x, y: x.map(() => bias), color: "#9aa5b1", dash: [2, 3], width: 1, label: `output bias ${bias.toFixed(2)}` });
+  for (const i of order) {
+    const lit = highlighted === i;
+    series.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.2,
+      alpha: highlighted === null || highlighted === undefined || lit ? 1 : 0.25,
+      label: lit ? `neuron ${i + 1}: ${weights[i].toFixed(2)}·h${i + 1}` : undefined });
+  }
+  if (others) series.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more neurons, added up` });
+  series.push({ x, y: sum, color: COLORS.ink, width: 3, label: text.sum });
+  state.superpositionTransform = plot($("contributions-view"), series, { xRange: [x[0], x[x.length - 1]], yRange: [low, high] });
+  $("superposition-note").textContent = runOff ? `${runOff} of ${contributions.length} curves run off this scale (clipped); the scale fits the output.` : "";
+  state.superposition = { x, order, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
+    others, bias, sum, yRange: [low, high], runOff };
+  drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
 
-function drawHiddenSmall(graphs, frame) {
+function clearSuperposition() {
+  state.superposition = null;
+  plot($("contributions-view"), [], { xRange: [-1, 1], yRange: [-1, 1] });
+  $("superposition-note").textContent = "no hidden layer: add one to see the output as a sum of neurons";
+  $("hidden-views").replaceChildren();
+}
+
+/** w_i: the weight from neuron i of the last hidden layer to the output (class 1 minus class 0 for two classes). */
+function outgoingWeights(frame) {
+  const last = frame.weights[frame.weights.length - 1];
+  return last.map((row) => (row.length === 2 && frame.dims === 2 ? row[1] - row[0] : row[0]));
+}
+
+/** Each neuron's own weighted graph w_i·h_i (or heat map of h_i), all on one scale so a flat one looks flat. */
+function drawHiddenSmall(graphs, weights, frame) {
   const box = $("hidden-views");
   while (box.children.length > graphs.length) box.lastChild.remove();
   while (box.children.length < graphs.length) {
     const canvas = document.createElement("canvas");
     canvas.setAttribute("width", 120);
     canvas.setAttribute("height", 90);
+    canvas.addEventListener("pointerenter", () => setHighlight(Number(canvas.dataset.neuron)));
+    canvas.addEventListener("pointerleave", () => setHighlight(null));
     box.appendChild(canvas);
   }
-  const last = frame.weights[frame.weights.length - 1];
-  graphs.forEach((g, i) => {
-    const canvas = box.children[i];
-    canvas.title = `neuron ${i + 1} of the last hidden layer, outgoing weight ${last[i][0].toFixed(3)}`;
-    if (g.heat) heatmap(canvas, g.heat, g.n, { low: g.low, high: g.high });
-    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5 }], {});
+  const values = graphs.flatMap((g) => g.y || g.heat).filter(Number.isFinite);
+  const low = Math.min(0, ...values), high = Math.max(0, ...values);
+  graphs.forEach((g, k) => {
+    const canvas = box.children[k], i = g.i;
+    canvas.dataset.neuron = i;
+    canvas.title = `neuron ${i + 1} of the last hidden layer, outgoing weight ${weights[i].toFixed(3)}`;
+    canvas.classList.toggle("highlight", state.highlight === i);
+    canvas.style.borderColor = paletteColor(i);
+    if (g.heat) heatmap(canvas, g.heat, g.n, { low, high, extent: frame.extent });
+    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5, label: `w${i + 1} = ${weights[i].toFixed(2)}` }],
+      { yRange: [low - 0.05 * (high - low || 1), high + 0.05 * (high - low || 1)] });
   });
+}
+
+/** The neuron whose curve passes within 8 px of the pointer on the superposition view, or null. */
+function curveAt(event) {
+  const sp = state.superposition, t = state.superpositionTransform;
+  if (!sp || !t) return null;
+  const rect = $("contributions-view").getBoundingClientRect();
+  const [x] = t.invert(event.clientX - rect.left, event.clientY - rect.top);
+  const k = Math.max(0, Math.min(sp.x.length - 1, Math.round(((x - sp.x[0]) / (sp.x[sp.x.length - 1] - sp.x[0])) * (sp.x.length - 1))));
+  let best = null, distance = 8;
+  for (const c of sp.curves) {
+    const d = Math.abs(t.sy(c.y[k]) - (event.clientY - rect.top));
+    if (d < distance) { distance = d; best = c.neuron; }
+  }
+  return best;
+}
+
+/** Point at neuron i of the last hidden layer (or at none): it lights up in the diagram, its graph and the sum. */
+function setHighlight(neuron) {
+  if (state.highlight === neuron) return;
+  state.highlight = neuron;
+  if (state.frame) { drawViews(state.frame); drawDiagram(state.frame); }
 }
 
 function draw2d(frame) {
@@ -190,9 +270,12 @@ function draw2d(frame) {
     colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
   });
   if (frame.hidden_heat) {
-    drawHiddenSmall(frame.hidden_heat.map((h) => ({ heat: h, n, low: Math.min(...h), high: Math.max(...h) })), frame);
-    drawStacked(frame.slice_x, frame.slice_contributions, frame.slice_bias, `${frame.slice_label}, along x2 = 0`);
-  }
+    const sum = frame.slice_contributions[0].map((_, k) => frame.slice_bias + frame.slice_contributions.reduce((a, c) => a + c[k], 0));
+    drawSuperposition(frame.slice_x, frame.slice_contributions, frame.slice_bias, frame, sum,
+      { sum: `${frame.slice_label}, along x2 = 0` });
+    drawHiddenSmall(state.superposition.order.map((i) => ({ i, heat: frame.hidden_heat[i], n })),
+      outgoingWeights(frame), frame);
+  } else clearSuperposition();
 }
 
 function shade(hex, t) {
@@ -202,12 +285,35 @@ function shade(hex, t) {
 }
 
 function drawDiagram(frame) {
-  const svg = $("diagram");
+  const svg = $("diagram"), lastHidden = frame.sizes.length - 2, sp = state.superposition;
+  if (state.hover && state.hover.sizes !== String(frame.sizes)) hideTooltip();  // another network: its formula is gone
+  else if (state.hover) $("tooltip").textContent = formula(frame, state.hover.layer, state.hover.neuron);
+  const small = sp ? { low: Math.min(...sp.curves.flatMap((c) => c.y)), high: Math.max(...sp.curves.flatMap((c) => c.y)) } : null;
+  const weightOf = sp ? Object.fromEntries(sp.curves.map((c) => [c.neuron, c])) : {};
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
-    onHover: (e, layer, neuron) => showTooltip(e, frame, layer, neuron),
-    onLeave: () => { $("tooltip").hidden = true; },
+    onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
+    onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
+    fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
+    picture: (layer, neuron) => {
+      const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
+      if (!curve) return null;
+      const y = curve.y.filter((_, k) => k % 4 === 0);
+      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+    },
+    highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+}
+
+function tint(hex) {  // the neuron's colour, light, for its node
+  const v = parseInt(hex.slice(1), 16);
+  const mix = (c) => Math.round(255 - 0.35 * (255 - c));
+  return `rgb(${mix(v >> 16)},${mix((v >> 8) & 255)},${mix(v & 255)})`;
+}
+
+function hideTooltip() {
+  state.hover = null;
+  $("tooltip").hidden = true;
 }
 
 export function formula(frame, layer, neuron) {
@@ -220,6 +326,7 @@ export function formula(frame, layer, neuron) {
 }
 
 function showTooltip(event, frame, layer, neuron) {
+  state.hover = { layer, neuron, sizes: String(frame.sizes) };
   const tip = $("tooltip");
   tip.textContent = formula(frame, layer, neuron);
   tip.style.left = `${event.clientX + 12}px`;
@@ -311,6 +418,8 @@ export function init(sender, changed) {
     state.drawn = [];
     state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
   });
+  $("contributions-view").addEventListener("pointermove", (e) => setHighlight(curveAt(e)));
+  $("contributions-view").addEventListener("pointerleave", () => setHighlight(null));
   // points mode: click for one point, or press and drag to draw a stroke of points
   const view = $("output-view");
   let stroke = null;
@@ -357,4 +466,7 @@ export const data = {
   get frame() { return state.frame; },
   get history() { return state.history; },
   get lastExport() { return state.lastExport; },
+  get superposition() { return state.superposition; },
+  get highlight() { return state.highlight; },
+  get superpositionTransform() { return state.superpositionTransform; },
 };
