@@ -62,6 +62,8 @@ def test_every_canvas_is_sharp_and_whole(browser, live_server, ratio, width, hei
             elif tab == "backprop":
                 page.wait_for_function("window.neuronlab.backprop.explanation !== null")
             page.wait_for_timeout(100)  # a frame for the resize observer
+            # nothing scrolls sideways
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"{tab} {size}"
             if tab != "backprop":
                 check_canvases(page, ratio, f"{tab} {size}")
             page.screenshot(path=str(SCREENSHOTS / f"{tab}-{width}x{height}-dpr{ratio}.png"), full_page=True)

@@ -311,7 +311,9 @@ class Session:
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
                "weights": [layer.W.data.tolist() for layer in net.layers],
                "biases": [layer.b.data.tolist() for layer in net.layers],
-               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters()}
+               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters(),
+               # the settings in use, so the page's panel and URL show what was accepted (or adopted)
+               "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")}}
         if self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)

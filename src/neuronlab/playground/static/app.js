@@ -4,8 +4,10 @@ import * as lesson from "./lesson.js";
 import * as playground from "./playground.js";
 import * as approximate from "./approximate.js";
 import * as backprop from "./backprop.js";
+import { redrawAll } from "./draw.js";
 
 const TABS = ["lesson", "playground", "approximate", "backprop"];
+const MAX_DRAWN_IN_URL = 300;
 let socket = null;
 let currentTab = "lesson";
 const queue = [];
@@ -47,8 +49,11 @@ function connect() {
 
 // ---------------------------------------------------------------- tabs and the URL
 
-function showTab(tab) {
+function showTab(tab, { fromHistory = false } = {}) {
+  const previous = currentTab;
   currentTab = TABS.includes(tab) ? tab : "lesson";
+  // a new tab is a new history entry, so Back returns to the previous tab
+  if (!fromHistory && previous !== currentTab && readUrl().tab) history.pushState(null, "", location.href);
   for (const name of TABS) {
     document.getElementById(name).hidden = name !== currentTab;
     document.querySelector(`[data-tab=${name}]`).setAttribute("aria-selected", String(name === currentTab));
@@ -61,17 +66,20 @@ function showTab(tab) {
 /** The whole setup in the URL's fragment: #tab=...&p=<playground config>&a=<approximate config>&hide=... */
 function writeUrl() {
   const config = playground.readConfig();
-  delete config.drawn;
-  const params = new URLSearchParams({ tab: currentTab, p: JSON.stringify(config), a: JSON.stringify(approximate.readConfig()) });
+  if (config.drawn.length > MAX_DRAWN_IN_URL) delete config.drawn;  // up to a size, drawn points travel in the link
+  const params = new URLSearchParams({ tab: currentTab, p: JSON.stringify(config), a: JSON.stringify(approximate.readConfig()),
+    l: JSON.stringify(lesson.readConfig()) });
   const hide = new URLSearchParams(location.hash.slice(1)).get("hide");
   if (hide) params.set("hide", hide);
+  if (document.body.classList.contains("presentation")) params.set("present", "1");
   history.replaceState(null, "", `#${params}`);
 }
 
 function readUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
   const parse = (key) => { try { return JSON.parse(params.get(key) || "null"); } catch { return null; } };
-  return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), hide: params.get("hide") };
+  return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), lesson: parse("l"), hide: params.get("hide"),
+    present: params.get("present") === "1" };
 }
 
 function applyHidden(hide) {
@@ -83,23 +91,46 @@ function applyHidden(hide) {
   }
 }
 
+/** Presentation mode (button or key P; kept in the URL): text twice as big, the side panel folded away, only the pictures. */
+function present(on) {
+  document.body.classList.toggle("presentation", on);
+  document.getElementById("presentation").setAttribute("aria-pressed", String(on));
+  redrawAll();  // the graphs' text size changed with the mode
+  writeUrl();
+}
+
 window.addEventListener("error", (event) => errors.push({ type: "page", message: event.message }));
 
 document.addEventListener("DOMContentLoaded", () => {
-  lesson.init();
+  lesson.init(writeUrl);
   playground.init(send, writeUrl);
   approximate.init(send, writeUrl, () => showTab("playground"));
   backprop.init(send);
   const state = readUrl();
   if (state.playground) playground.applyConfig(state.playground);
   if (state.approximate) approximate.applyConfig(state.approximate);
+  if (state.lesson && typeof state.lesson === "object") lesson.applyConfig(state.lesson);
   applyHidden(state.hide);
   document.querySelectorAll("[data-tab]").forEach((button) => button.addEventListener("click", () => showTab(button.dataset.tab)));
   document.getElementById("share").addEventListener("click", async () => {
     writeUrl();
     try { await navigator.clipboard.writeText(location.href); } catch { /* no clipboard: the URL bar has it */ }
   });
-  showTab(state.tab || "lesson");
+  document.getElementById("presentation").addEventListener("click", () => present(!document.body.classList.contains("presentation")));
+  document.addEventListener("keydown", (e) => {
+    const typing = e.target.closest && e.target.closest("input, select, textarea, [contenteditable]");
+    if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && (e.key === "p" || e.key === "P")) {
+      present(!document.body.classList.contains("presentation"));
+    }
+  });
+  window.addEventListener("popstate", () => {
+    const back = readUrl();
+    if (back.tab && back.tab !== currentTab) showTab(back.tab, { fromHistory: true });
+    if (back.present !== document.body.classList.contains("presentation")) present(back.present);
+  });
+  if (state.present) document.body.classList.add("presentation");
+  document.getElementById("presentation").setAttribute("aria-pressed", String(state.present));
+  showTab(state.tab || "lesson", { fromHistory: true });
   connect();
 });
 

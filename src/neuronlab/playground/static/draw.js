@@ -41,6 +41,11 @@ function redraw(canvas) {
   if (again) again(); else setup(canvas);
 }
 
+/** Draw every canvas and diagram again (after a change of style, such as presentation mode's text size). */
+export function redrawAll() {
+  for (const element of [...redraws.keys()]) redraw(element);
+}
+
 /** Draw with `draw()` now and again whenever the canvas's size or the screen's pixel ratio changes. */
 export function keepDrawn(canvas, draw) {
   watchScreen();

@@ -52,6 +52,7 @@ function configure() {
 }
 
 function update(keys) {
+  hideError();
   const config = readConfig();
   send({ type: "update", config: Object.fromEntries(keys.map((k) => [k, config[k]])) });
   onChange();
@@ -62,6 +63,7 @@ function update(keys) {
 function showMode() {
   const mode = $("mode").value;
   document.querySelectorAll("[data-mode]").forEach((el) => { el.hidden = el.dataset.mode !== mode; });
+  $("output-view").classList.toggle("draw", mode === "points");  // a finger draws points there instead of scrolling
   $("output-caption").textContent = mode === "dataset" ? "the network's decision (heat map) over the points"
     : "output (red) over the target (grey) and the training points";
 }
@@ -86,6 +88,11 @@ export function showError(message, field = "") {
   box.textContent = message;
   box.hidden = false;
   box.dataset.field = field;
+  // a rejected setting is put back to the one in use (an expression stays, to be corrected)
+  if (field && field !== "expr" && field !== "csv" && state.config && field in state.config) {
+    applyConfig({ [field]: state.config[field] });
+    onChange();
+  }
 }
 
 function hideError() { $("error").hidden = true; }
@@ -107,6 +114,11 @@ export function onFrame(frame) {
     if (frame.step === 0) state.history = [];
   }
   state.frame = frame;
+  if (frame.config) {
+    state.config = frame.config;
+    // a rebuilt network (a new setup, "train from here", a reload): the panel and the URL show what is in use
+    if (full) { applyConfig(frame.config); onChange(); }
+  }
   $("step-count").textContent = frame.step;
   $("loss").textContent = Number.isFinite(frame.loss) ? frame.loss.toPrecision(4) : "–";
   $("status").textContent = frame.status;
