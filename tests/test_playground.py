@@ -96,7 +96,21 @@ def test_a_diverging_run_stops_with_a_message_and_keeps_finite_weights(client):
             if frame["status"] == "stopped":
                 break
         assert frame["status"] == "stopped" and "learning rate" in frame["message"]
+        assert "best weights seen" in frame["message"]
         assert np.all(np.isfinite(np.concatenate([np.ravel(w) for w in frame["weights"]], dtype=float)))
+        assert np.all(np.abs(frame["output"]) < 1e3)  # the best weights, not the last finite ones (-2e154 before)
+
+
+def test_adam_stuck_at_a_huge_learning_rate_gets_a_hint():
+    session = ps.Session()
+    session.configure({"optimizer": "adam", "lr": 10})
+    for _ in range(ps.STUCK_RECORDS + 5):
+        session.train_for_steps(100)
+    assert session.status != "stopped" and "saturation" in session.message and "0.01" in session.message
+    calm = ps.Session()  # a sensible rate gets no such hint
+    for _ in range(ps.STUCK_RECORDS + 5):
+        calm.train_for_steps(100)
+    assert calm.message == ""
 
 
 def test_datasets_features_and_classification_frames(client):

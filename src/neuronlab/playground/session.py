@@ -32,6 +32,7 @@ GRID_1D = 200
 GRID_2D = 40
 MAX_HIDDEN_SHOWN = 32
 MAX_HISTORY = 1500
+STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
 FEATURES = {
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
     "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
@@ -270,14 +271,25 @@ class Session:
                     budget -= 1
             except Diverged as err:
                 self.status = "stopped"
-                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last "
-                                "good weights are kept; try a smaller learning rate.")
+                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The best "
+                                f"weights seen (loss {self.stepper.best_loss:.3g}) are back; try a smaller learning "
+                                f"rate, e.g. {self.config['lr'] / 10:g}.")
             self.steps = self.stepper.steps
             if step_losses:
                 self._record(float(np.mean(step_losses)))
+                self._hint_if_stuck()
                 if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
                     self.status = "paused"
                     self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
+
+    def _hint_if_stuck(self) -> None:
+        """Adam at a huge learning rate can saturate the neurons: the loss stays far above its best, finite."""
+        c, losses_seen = self.config, [h[1] for h in self.history[-STUCK_RECORDS:]]
+        if (c["optimizer"] == "adam" and c["lr"] >= 0.5 and len(losses_seen) == STUCK_RECORDS and not self.message
+                and min(losses_seen) > 3 * self.stepper.best_loss):
+            self.message = (f"The loss has stayed over 3 times its best for a while: Adam at learning rate {c['lr']:g} "
+                            f"has most likely pushed the {c['activation']} neurons into saturation, where they are flat "
+                            f"and their gradients vanish. Press reset and try a learning rate of 0.01.")
 
     def _target_row(self, index: int) -> list:
         """The target of training point ``index`` as the explain view wants it (one number per output)."""
