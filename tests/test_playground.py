@@ -209,3 +209,44 @@ def test_twenty_concurrent_clients_stay_responsive(live_server):
     assert status == 200 and latency < 2.0  # the page still loads while 20 tabs train
     for steps in results:
         assert len(steps) >= 5 and steps[-1] > 0 and steps == sorted(steps)
+
+
+def test_binary_frames_carry_the_same_numbers_as_json_frames():
+    session = ps.Session()
+    session.configure({"mode": "dataset", "dataset": "xor", "layers": [8, 4], "points": 100})
+    session.train_for_steps(5)
+    plain = session.frame(full=True)
+    message = session.frame_bytes(full=True)
+    decoded = ps.decode_frame(message)
+    assert len(message) < len(json.dumps(plain)) / 2  # float32 numbers instead of decimal text
+    for key in ("heat", "hidden_heat", "slice_contributions", "points", "predicted"):
+        np.testing.assert_allclose(decoded[key], plain[key], rtol=1e-6, atol=1e-6)
+    for got, want in zip(decoded["weights"], plain["weights"]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert decoded["sizes"] == plain["sizes"] and decoded["config"] == plain["config"]
+    assert decoded["test_mask"] == plain["test_mask"] and decoded["history"] == plain["history"]
+
+
+def test_the_page_gets_binary_frames_when_it_asks(client):
+    with client.websocket_connect("/ws?frames=binary") as ws:
+        first = ps.decode_frame(ws.receive_bytes())
+        assert first["type"] == "frame" and first["grid"].dtype == np.float32 and len(first["grid"]) == ps.GRID_1D
+        np.testing.assert_allclose(np.sum(first["contributions"], axis=0) + first["output_bias"], first["output"],
+                                   atol=1e-5)
+        ws.send_text(json.dumps({"type": "nonsense"}))
+        assert json.loads(ws.receive_text())["type"] == "error"  # errors stay JSON
+
+
+def test_metrics_are_measured_a_few_times_a_second_while_training():
+    session = ps.Session()
+    session.status = "training"
+    calls = []
+    original = session._metrics
+    session._metrics = lambda *a: calls.append(1) or original(*a)
+    for _ in range(20):
+        session.frame()
+    assert 1 <= len(calls) <= 2  # not on every frame (20 frames take far less than 2 x 0.25 s)
+    before = len(calls)
+    session.status = "paused"
+    session.frame()
+    assert len(calls) == before + 1  # a paused frame is measured at once

@@ -20,7 +20,8 @@ function send(message) {
 
 function connect() {
   const status = document.getElementById("connection");
-  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?frames=binary`);
+  socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => {
     status.textContent = "connected";
     status.classList.remove("down");
@@ -33,7 +34,7 @@ function connect() {
     status.classList.add("down");
   });
   socket.addEventListener("message", (event) => {
-    const message = JSON.parse(event.data);
+    const message = event.data instanceof ArrayBuffer ? decodeFrame(event.data) : JSON.parse(event.data);
     if (message.type === "frame") playground.onFrame(message);
     else if (message.type === "approximation") approximate.onApproximation(message);
     else if (message.type === "explanation") backprop.onExplanation(message);
@@ -45,6 +46,31 @@ function connect() {
       else playground.showError(message.message, message.field);
     }
   });
+}
+
+/**
+ * A binary frame (session.encode_frame): uint32 n, n bytes of JSON, padding to 4, float32 numbers; each
+ * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers.
+ */
+export function decodeFrame(buffer) {
+  const length = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  const numbers = new Float32Array(buffer, 4 + length + ((4 - ((4 + length) % 4)) % 4));
+  const nested = (at, shape) => {
+    if (shape.length === 0) return numbers[at];
+    if (shape.length === 1) return Array.from(numbers.subarray(at, at + shape[0]));
+    const size = shape.slice(1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: shape[0] }, (_, i) => nested(at + i * size, shape.slice(1)));
+  };
+  const unpack = (value) => {
+    if (Array.isArray(value)) return value.map(unpack);
+    if (value && typeof value === "object") {
+      if (value["@"]) return nested(...value["@"]);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]));
+    }
+    return value;
+  };
+  return unpack(header);
 }
 
 // ---------------------------------------------------------------- tabs and the URL
@@ -135,4 +161,5 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // for tests and the curious: what every view is showing
-window.neuronlab = { lesson: lesson.data, playground: playground.data, approximate: approximate.data, backprop: backprop.data, errors };
+window.neuronlab = { lesson: lesson.data, playground: playground.data, approximate: approximate.data, backprop: backprop.data, errors,
+  frames: playground.frames };

@@ -16,14 +16,16 @@ export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
 const redraws = new Map();  // canvas -> the function that draws it again at its new size
 const transforms = new WeakMap();  // canvas -> the transform object plot() returns, kept current
+const boxes = new WeakMap();  // element -> its content box {width, height} as the ResizeObserver last saw it
 let resizeObserver = null;
 
 function watchScreen() {
   if (resizeObserver || typeof ResizeObserver === "undefined") return;
   resizeObserver = new ResizeObserver((entries) => {
-    for (const { target } of entries) {
+    for (const { target, contentRect } of entries) {
+      boxes.set(target, { width: contentRect.width, height: contentRect.height });
       const stale = target instanceof HTMLCanvasElement ? needsResize(target)
-        : Math.abs(target.getBoundingClientRect().width - Number(target.dataset.drawnWidth)) > 0.5;
+        : Math.abs(contentRect.width + 2 - Number(target.dataset.drawnWidth)) > 0.5;
       if (stale) redraw(target);
     }
   });
@@ -63,6 +65,8 @@ export function cssSize(canvas) {
     canvas.style.setProperty("--canvas-width", `${width}px`);
     canvas.style.setProperty("--canvas-aspect", `${width} / ${height}`);
   }
+  const seen = boxes.get(canvas);  // measuring would force a layout on every frame: the observer's size, if any
+  if (seen) return seen.width > 0 && seen.height > 0 ? seen : { width: Number(canvas.dataset.width), height: Number(canvas.dataset.height) };
   const box = canvas.getBoundingClientRect();
   if (box.width > 0 && box.height > 0) {
     const style = getComputedStyle(canvas);
@@ -259,38 +263,108 @@ function drawPlot(canvas, series, options) {
   };
 }
 
-/** A heat map of n x n values (row 0 at the bottom) in [low, high], with optional points on top. */
+/**
+ * A heat map of n x n values (row 0 at the bottom) in [low, high], drawn smooth (the cells interpolated), with
+ * optional points on top. colorOf(k, t) -> [r, g, b] colours cell k (t = its value scaled to 0..1).
+ * With options.axes: a square data area with ticks over options.extent, and options.legend [{label, color}].
+ * Points: {x, y, color, test, wrong}: filled with their colour, outlined (black for test points), a cross if wrong.
+ */
 export function heatmap(canvas, values, n, options = {}) {
   keepDrawn(canvas, () => drawHeatmap(canvas, values, n, options));
 }
 
+const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
+
 function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
-  const low = options.low ?? Math.min(...values), high = options.high ?? Math.max(...values);
-  const cellW = width / n, cellH = height / n;
+  let low = options.low, high = options.high;
+  if (low === undefined || high === undefined) {
+    low = Infinity; high = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+  }
+  let cells = cellImages.get(canvas);
+  if (!cells || cells.width !== n) { cells = document.createElement("canvas"); cells.width = n; cells.height = n; cellImages.set(canvas, cells); }
+  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(n, n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
-      const v = values[r * n + c];
-      const t = Math.max(0, Math.min(1, (v - low) / (high - low || 1)));
-      ctx.fillStyle = options.colorOf ? options.colorOf(r * n + c, t) : diverging(t);
-      ctx.fillRect(c * cellW, height - (r + 1) * cellH, cellW + 0.5, cellH + 0.5);
+      const k = r * n + c, v = values[k];
+      const t = Number.isFinite(v) ? Math.max(0, Math.min(1, (v - low) / (high - low || 1))) : 0.5;
+      const [red, green, blue] = options.colorOf ? options.colorOf(k, t) : divergingRgb(t);
+      const at = 4 * ((n - 1 - r) * n + c);  // row 0 at the bottom
+      image.data[at] = red; image.data[at + 1] = green; image.data[at + 2] = blue; image.data[at + 3] = 255;
     }
   }
+  cellContext.putImageData(image, 0, 0);
   const [e0, e1] = options.extent || [-1.5, 1.5];
+  const legend = options.legend || [];
+  let area;
+  if (options.axes) {  // the data area square, ticks left and below, the legend on the right
+    const font = textSize(canvas);
+    ctx.font = `${font}px system-ui, sans-serif`;
+    const ticks = niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const left = 8 + Math.max(...labels.map((l) => ctx.measureText(l).width));
+    const legendWidth = legend.length ? 16 + Math.max(...legend.map((l) => ctx.measureText(l.label).width)) + font : 0;
+    const size = Math.max(20, Math.min(width - left - 8 - legendWidth, height - font - 12));
+    area = { left, top: 4, size };
+    ctx.fillStyle = "#52606d";
+    ticks.forEach((t, i) => {
+      const along = ((t - e0) / (e1 - e0)) * size, w = ctx.measureText(labels[i]).width;
+      ctx.fillText(labels[i], Math.min(width - w, Math.max(0, left + along - w / 2)), area.top + size + font + 4);
+      ctx.textAlign = "right";
+      ctx.fillText(labels[i], left - 4, Math.max(font, area.top + size - along + font * 0.35));
+      ctx.textAlign = "left";
+    });
+    legend.forEach((item, i) => {
+      const x = left + size + 12, y = area.top + 4 + i * (font + 6);
+      ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
+      ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      ctx.fillStyle = COLORS.ink; ctx.fillText(item.label, x + font + 5, y + font * 0.85);
+    });
+  } else area = { left: 0, top: 0, width, height };
+  const areaWidth = area.size ?? area.width, areaHeight = area.size ?? area.height;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  const px = (x) => area.left + ((x - e0) / (e1 - e0)) * areaWidth, py = (y) => area.top + areaHeight - ((y - e0) / (e1 - e0)) * areaHeight;
+  const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
+  // one path per colour and outline (thousands of points draw in a few paths, not thousands)
+  const groups = new Map();
   for (const p of options.points || []) {
-    const px = ((p.x - e0) / (e1 - e0)) * width, py = height - ((p.y - e0) / (e1 - e0)) * height;
-    ctx.fillStyle = p.color;
-    ctx.strokeStyle = p.test ? "#000" : "#fff";
-    ctx.beginPath(); ctx.arc(px, py, 3, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+    const key = `${p.color}|${p.test ? "#000" : "#fff"}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(p);
   }
+  ctx.lineWidth = 1;
+  for (const [key, group] of groups) {
+    const [fill, outline] = key.split("|");
+    ctx.beginPath();
+    for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
+    ctx.fillStyle = fill; ctx.fill();
+    ctx.strokeStyle = outline; ctx.stroke();
+  }
+  const wrong = (options.points || []).filter((p) => p.wrong);
+  if (wrong.length) {  // wrongly classified points: a dark cross over each
+    ctx.beginPath();
+    for (const p of wrong) {
+      const x = px(p.x), y = py(p.y), d = radius + 1.5;
+      ctx.moveTo(x - d, y - d); ctx.lineTo(x + d, y + d); ctx.moveTo(x + d, y - d); ctx.lineTo(x - d, y + d);
+    }
+    ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
+  }
+  ctx.lineWidth = 1;
+}
+
+/** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
+export function divergingRgb(t) {
+  const mix = (a, b, u) => Math.round(a + (b - a) * u);
+  if (t < 0.5) { const u = t / 0.5; return [mix(245, 255, u), mix(147, 255, u), mix(34, 255, u)]; }
+  const u = (t - 0.5) / 0.5;
+  return [mix(255, 43, u), mix(255, 108, u), mix(255, 176, u)];
 }
 
 /** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground */
 export function diverging(t) {
-  const mix = (a, b, u) => Math.round(a + (b - a) * u);
-  if (t < 0.5) { const u = t / 0.5; return `rgb(${mix(245, 255, u)},${mix(147, 255, u)},${mix(34, 255, u)})`; }
-  const u = (t - 0.5) / 0.5;
-  return `rgb(${mix(255, 43, u)},${mix(255, 108, u)},${mix(255, 176, u)})`;
+  return `rgb(${divergingRgb(t).join(",")})`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -316,8 +390,9 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     if (resizeObserver) resizeObserver.observe(svg);
   }
   redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
-  const shown = svg.getBoundingClientRect().width;
-  const width = shown > 0 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
+  const seen = boxes.get(svg);  // the observer's size (measuring would force a layout on every frame)
+  const shown = seen ? seen.width + 2 : svg.getBoundingClientRect().width;
+  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
   svg.dataset.drawnWidth = shown;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.replaceChildren();

@@ -114,11 +114,27 @@ export function onFrame(frame) {
     if (frame.step === 0) state.history = [];
   }
   state.frame = frame;
+  frames.received++;
   if (frame.config) {
     state.config = frame.config;
     // a rebuilt network (a new setup, "train from here", a reload): the panel and the URL show what is in use
     if (full) { applyConfig(frame.config); onChange(); }
   }
+  if (full) hideError();
+  // while training, draw at most once per screen refresh, always the newest frame: a slow screen skips
+  // frames instead of queueing them (so a click on pause shows at once); any other frame is drawn now
+  if (frame.status !== "training") { state.pausing = false; frames.confirmed = performance.now(); render(); }
+  else if (state.pausing) return;  // pause was clicked: the picture stays as it was at the click
+  else if (!state.renderPending) { state.renderPending = true; requestAnimationFrame(render); }
+}
+
+function render() {
+  state.renderPending = false;
+  const frame = state.frame;
+  if (!frame || frame === state.rendered) return;
+  state.rendered = frame;
+  frames.drawn++;
+  const started = performance.now();
   $("step-count").textContent = frame.step;
   $("loss").textContent = Number.isFinite(frame.loss) ? frame.loss.toPrecision(4) : "–";
   $("status").textContent = frame.status;
@@ -128,10 +144,14 @@ export function onFrame(frame) {
   message.textContent = frame.message || "";
   showMetrics(frame.metrics || {});
   drawViews(frame);
-  drawDiagram(frame);
+  // the diagram is hundreds of SVG elements: while training it follows ten times a second, the graphs every frame
+  if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
   drawLoss();
-  if (full) hideError();
+  frames.drawingMs += performance.now() - started;
 }
+
+/** Frames received from the server and drawn on screen (the speed test reads them). */
+export const frames = { received: 0, drawn: 0, drawingMs: 0 };
 
 function drawViews(frame) {
   if (frame.dims === 1) draw1d(frame);
@@ -241,10 +261,11 @@ function drawHiddenSmall(graphs, weights, frame) {
   const low = Math.min(0, ...values), high = Math.max(0, ...values);
   graphs.forEach((g, k) => {
     const canvas = box.children[k], i = g.i;
-    canvas.dataset.neuron = i;
-    canvas.title = `neuron ${i + 1} of the last hidden layer, outgoing weight ${weights[i].toFixed(3)}`;
-    canvas.classList.toggle("highlight", state.highlight === i);
-    canvas.style.borderColor = paletteColor(i);
+    if (canvas.dataset.neuron !== String(i)) {  // (touching the DOM only when it changes keeps frames cheap)
+      canvas.dataset.neuron = i;
+      canvas.style.borderColor = paletteColor(i);
+    }
+    if (canvas.classList.contains("highlight") !== (state.highlight === i)) canvas.classList.toggle("highlight");
     if (g.heat) heatmap(canvas, g.heat, g.n, { low, high, extent: frame.extent });
     else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5, label: `w${i + 1} = ${weights[i].toFixed(2)}` }],
       { yRange: [low - 0.05 * (high - low || 1), high + 0.05 * (high - low || 1)] });
@@ -275,12 +296,16 @@ function setHighlight(neuron) {
 
 function draw2d(frame) {
   const n = Math.round(Math.sqrt(frame.heat.length));
-  const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i] }));
+  const predicted = frame.predicted || [];
+  const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i],
+    wrong: predicted.length === state.points.length && predicted[i] !== c }));
   const twoClasses = frame.classes.length === 2;
   heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
-    low: 0, high: 1, extent: frame.extent, points,
+    low: 0, high: 1, extent: frame.extent, points, axes: true,
+    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4] })),
     colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
   });
+  state.wrongPoints = points.filter((p) => p.wrong).length;
   if (frame.hidden_heat) {
     const sum = frame.slice_contributions[0].map((_, k) => frame.slice_bias + frame.slice_contributions.reduce((a, c) => a + c[k], 0));
     drawSuperposition(frame.slice_x, frame.slice_contributions, frame.slice_bias, frame, sum,
@@ -290,10 +315,10 @@ function draw2d(frame) {
   } else clearSuperposition();
 }
 
-function shade(hex, t) {
+function shade(hex, t) {  // the class colour, paler where the network is less sure: [r, g, b]
   const v = parseInt(hex.slice(1), 16);
   const mix = (c) => Math.round(255 - (255 - c) * (0.25 + 0.75 * (t - 0.3) / 0.7));
-  return `rgb(${mix(v >> 16)},${mix((v >> 8) & 255)},${mix(v & 255)})`;
+  return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
 }
 
 function drawDiagram(frame) {
@@ -422,14 +447,25 @@ export function init(sender, changed) {
   }
   $("add-layer").addEventListener("click", () => { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } });
   $("remove-layer").addEventListener("click", () => { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } });
-  $("train").addEventListener("click", () => send({ type: "train" }));
-  $("pause").addEventListener("click", () => send({ type: "pause" }));
+  $("train").addEventListener("click", () => { state.pausing = false; send({ type: "train" }); });
+  $("pause").addEventListener("click", () => {
+    send({ type: "pause" });
+    if (state.frame && state.frame.status === "training") {  // takes effect on screen at once; the server's
+      state.pausing = true;                                   // paused frame follows with the exact step
+      $("status").textContent = "paused";
+      $("train").disabled = false;
+    }
+  });
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => { state.history = []; send({ type: "reset" }); });
   $("clear-points").addEventListener("click", () => {
     state.drawn = [];
     state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
   });
+  // the diagram's circles are redrawn under the pointer (and miss their mouseleave): the svg itself notices
+  const leaveNeurons = () => { hideTooltip(); setHighlight(null); };
+  $("diagram").addEventListener("pointerleave", leaveNeurons);
+  $("diagram").addEventListener("pointermove", (e) => { if (!e.target.closest("circle")) leaveNeurons(); });
   $("contributions-view").addEventListener("pointermove", (e) => setHighlight(curveAt(e)));
   $("contributions-view").addEventListener("pointerleave", () => setHighlight(null));
   // points mode: click for one point, or press and drag to draw a stroke of points
@@ -479,6 +515,7 @@ export const data = {
   get history() { return state.history; },
   get lastExport() { return state.lastExport; },
   get superposition() { return state.superposition; },
+  get wrongPoints() { return state.wrongPoints; },
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
 };
