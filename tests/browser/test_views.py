@@ -113,3 +113,32 @@ def test_the_formula_goes_away_when_the_network_changes(page):
     page.click("[data-testid=neurons-minus-0]")  # neuron 8 of layer 1 no longer exists
     page.wait_for_function("window.neuronlab.playground.frame.sizes[1] === 7")
     assert tooltip.is_hidden()
+
+
+def test_two_inputs_superposition_along_a_line_the_user_moves(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.select_option("[data-testid=dataset]", "xor")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    train_a_little(page, 200)
+    line = page.locator("[data-testid=superposition-line]")
+    assert line.is_visible()
+    line.fill("0.5")
+    line.dispatch_event("input")
+    page.wait_for_function("window.neuronlab.playground.frame.slice_line === 0.5")
+    page.wait_for_function("window.neuronlab.playground.superposition.x.length > 0")
+    frame = page.evaluate("window.neuronlab.playground.frame")
+    sp = page.evaluate("window.neuronlab.playground.superposition")
+    # the network by hand (tanh hidden layer, features x1 and x2): its score along x2 = 0.5
+    x = np.column_stack([sp["x"], np.full(len(sp["x"]), 0.5)])
+    (W1, W2), (b1, b2) = [np.array(w) for w in frame["weights"]], [np.array(b) for b in frame["biases"]]
+    logits = np.tanh(x @ W1 + b1) @ W2 + b2
+    np.testing.assert_allclose(sp["sum"], logits[:, 1] - logits[:, 0], atol=1e-4)
+    assert "x2 = 0.50" in page.evaluate("window.neuronlab.playground.superposition.label")
+    # wrongly classified points are marked: as many as the accuracy says
+    m = frame["metrics"]
+    n_test = sum(page.evaluate("window.neuronlab.playground.testMask"))
+    assert n_test > 0
+    n = len(page.evaluate("window.neuronlab.playground.frame.predicted"))
+    expected = round((1 - m["train_accuracy"]) * (n - n_test) + (1 - m["test_accuracy"]) * n_test)
+    assert page.evaluate("window.neuronlab.playground.wrongPoints") == expected

@@ -51,7 +51,7 @@ DEFAULTS = {
     "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
     "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0,
+    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0,
 }
 
 
@@ -151,6 +151,7 @@ def check_config(raw) -> dict:
     config["stop_loss"] = _number(config, "stop_loss", 0.0, 1e6)
     config["seed"] = _integer(config, "seed", 0, 2**31 - 1)
     config["speed"] = _number(config, "speed", 0.01, 1.0)
+    config["line"] = _number(config, "line", -1.5, 1.5)  # x2 of the line the 2-D superposition is drawn along
     drawn = config["drawn"]
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
@@ -246,7 +247,7 @@ class Session:
     # ---------------------------------------------------------------- changing
     def update(self, raw: dict) -> None:
         """Change lr, batch, l1, l2, stop_loss or speed while training; anything else rebuilds (reset)."""
-        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch"}
+        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch", "line"}
         if set(raw) <= live:
             config = check_config({**self.config, **raw})
             self.config = config
@@ -428,18 +429,22 @@ class Session:
         return result
 
     def _slice(self) -> dict:
-        """Superposition along the line x2 = 0: each last-hidden neuron's weighted share of the score
-        (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
+        """Superposition along the line x2 = config["line"]: each last-hidden neuron's weighted share of the
+        score (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
         line = np.linspace(-1.5, 1.5, GRID_1D if self.net.n_parameters() < BIG_NETWORK else GRID_1D_BIG)
-        raw = np.column_stack([line, np.zeros_like(line)])
+        raw = np.column_stack([line, np.full_like(line, self.config["line"])])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
         values = self.net.layer_values(features)
         W, b = self.net.layers[-1].W.data, self.net.layers[-1].b.data
         weights, bias = (W[:, 1] - W[:, 0], b[1] - b[0]) if W.shape[1] == 2 else (W[:, 0], b[0])
-        hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
-        return {"slice_x": line, "slice_contributions": (hidden * weights[:MAX_HIDDEN_SHOWN]).T,
-                "slice_bias": float(bias), "slice_label": "score of class 1 over class 0" if W.shape[1] == 2
-                else "score of class 0"}
+        contributions = values[-2][1] * weights
+        result = {"slice_x": line, "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
+                  "slice_bias": float(bias), "slice_line": self.config["line"],
+                  "slice_label": "score of class 1 over class 0" if W.shape[1] == 2 else "score of class 0"}
+        if contributions.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up
+            result["slice_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
+            result["hidden_total"] = contributions.shape[1]
+        return result
 
     def _cached_metrics(self, full: bool) -> dict:
         """Metrics cost a pass over every point: while training they are measured a few times a second."""

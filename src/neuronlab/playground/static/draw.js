@@ -326,6 +326,12 @@ function drawHeatmap(canvas, values, n, options) {
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
   const px = (x) => area.left + ((x - e0) / (e1 - e0)) * areaWidth, py = (y) => area.top + areaHeight - ((y - e0) / (e1 - e0)) * areaHeight;
+  if (options.line) {  // a horizontal line across the data area, dashed, with its label
+    ctx.save();
+    ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.5; ctx.setLineDash([6, 4]);
+    ctx.beginPath(); ctx.moveTo(area.left, py(options.line.y)); ctx.lineTo(area.left + areaWidth, py(options.line.y)); ctx.stroke();
+    ctx.restore();
+  }
   const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
   // one path per colour and outline (thousands of points draw in a few paths, not thousands)
   const groups = new Map();

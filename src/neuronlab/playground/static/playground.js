@@ -23,6 +23,7 @@ export function readConfig() {
     features: FEATURES.filter((f) => $(`feature-${f}`).checked), layers: [...state.layers],
     activation: $("activation").value, optimizer: $("optimizer").value, lr: number("lr"), batch: number("batch"),
     l1: number("l1"), l2: number("l2"), stop_loss: number("stop-loss"), seed: number("seed"), speed: number("speed"),
+    line: number("superposition-line"),
     drawn: state.drawn,
   };
 }
@@ -35,6 +36,8 @@ export function applyConfig(config) {
   set("test-ratio", config.test_ratio); set("activation", config.activation); set("optimizer", config.optimizer);
   set("lr", config.lr); set("batch", config.batch); set("l1", config.l1); set("l2", config.l2);
   set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed);
+  set("superposition-line", config.line);
+  if (config.line !== undefined) $("superposition-line-out").textContent = Number(config.line).toFixed(2);
   if (config.features) FEATURES.forEach((f) => { $(`feature-${f}`).checked = config.features.includes(f); });
   if (config.layers) state.layers = [...config.layers];
   if (config.drawn) state.drawn = config.drawn;
@@ -64,6 +67,7 @@ function showMode() {
   const mode = $("mode").value;
   document.querySelectorAll("[data-mode]").forEach((el) => { el.hidden = el.dataset.mode !== mode; });
   $("output-view").classList.toggle("draw", mode === "points");  // a finger draws points there instead of scrolling
+  $("superposition-line-label").hidden = mode !== "dataset";
   $("output-caption").textContent = mode === "dataset" ? "the network's decision (heat map) over the points"
     : "output (red) over the target (grey) and the training points";
 }
@@ -184,7 +188,7 @@ function draw1d(frame) {
   if (frame.contributions) {
     const reference = [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])];
     drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
-      { sum: "sum + bias = the output", target: state.target });
+      { sum: "sum + bias = the output", target: state.target, others: frame.contributions_rest });
   } else clearSuperposition();
 }
 
@@ -206,7 +210,7 @@ function switchPoint(x, y) {
 function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const weights = outgoingWeights(frame);
   const order = contributions.map((c, i) => ({ i, at: switchPoint(x, c) })).sort((a, b) => a.at - b.at).map((o) => o.i);
-  const others = frame.contributions_rest || null;  // neurons beyond those sent, added up by the server
+  const others = text.others || null;  // neurons beyond those sent, added up by the server
   const sum = x.map((_, k) => bias + contributions.reduce((acc, c) => acc + c[k], 0) + (others ? others[k] : 0));
   const finite = reference.concat(sum).filter(Number.isFinite);
   let low = Math.min(...finite), high = Math.max(...finite);
@@ -227,7 +231,7 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   series.push({ x, y: sum, color: COLORS.ink, width: 3, label: text.sum });
   state.superpositionTransform = plot($("contributions-view"), series, { xRange: [x[0], x[x.length - 1]], yRange: [low, high] });
   $("superposition-note").textContent = runOff ? `${runOff} of ${contributions.length} curves run off this scale (clipped); the scale fits the output.` : "";
-  state.superposition = { x, order, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
+  state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
     others, bias, sum, yRange: [low, high], runOff };
   drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
@@ -302,14 +306,17 @@ function draw2d(frame) {
   const twoClasses = frame.classes.length === 2;
   heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
     low: 0, high: 1, extent: frame.extent, points, axes: true,
+    line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
     legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4] })),
     colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
   });
   state.wrongPoints = points.filter((p) => p.wrong).length;
   if (frame.hidden_heat) {
-    const sum = frame.slice_contributions[0].map((_, k) => frame.slice_bias + frame.slice_contributions.reduce((a, c) => a + c[k], 0));
+    const rest = frame.slice_rest;
+    const sum = frame.slice_x.map((_, k) => frame.slice_bias + (rest ? rest[k] : 0) +
+      frame.slice_contributions.reduce((a, c) => a + c[k], 0));
     drawSuperposition(frame.slice_x, frame.slice_contributions, frame.slice_bias, frame, sum,
-      { sum: `${frame.slice_label}, along x2 = 0` });
+      { sum: `${frame.slice_label}, along x2 = ${frame.slice_line.toFixed(2)}`, others: rest });
     drawHiddenSmall(state.superposition.order.map((i) => ({ i, heat: frame.hidden_heat[i], n })),
       outgoingWeights(frame), frame);
   } else clearSuperposition();
@@ -445,6 +452,10 @@ export function init(sender, changed) {
   for (const [id, key] of [["lr", "lr"], ["batch", "batch"], ["l1", "l1"], ["l2", "l2"], ["stop-loss", "stop_loss"], ["speed", "speed"]]) {
     $(id).addEventListener("change", () => update([key]));
   }
+  $("superposition-line").addEventListener("input", () => {  // move the line the 2-D superposition is drawn along
+    $("superposition-line-out").textContent = Number($("superposition-line").value).toFixed(2);
+    update(["line"]);
+  });
   $("add-layer").addEventListener("click", () => { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } });
   $("remove-layer").addEventListener("click", () => { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } });
   $("train").addEventListener("click", () => { state.pausing = false; send({ type: "train" }); });
@@ -516,6 +527,7 @@ export const data = {
   get lastExport() { return state.lastExport; },
   get superposition() { return state.superposition; },
   get wrongPoints() { return state.wrongPoints; },
+  get testMask() { return state.testMask; },
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
 };
