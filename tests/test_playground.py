@@ -250,3 +250,23 @@ def test_metrics_are_measured_a_few_times_a_second_while_training():
     session.status = "paused"
     session.frame()
     assert len(calls) == before + 1  # a paused frame is measured at once
+
+
+def test_restoring_a_layer_checks_its_shape_and_numbers(client):
+    session = ps.Session()
+    W = np.arange(8.0).reshape(1, 8) / 10
+    session.set_layer(0, W.tolist(), [0.5] * 8)
+    np.testing.assert_array_equal(session.net.layers[0].W.data, W)
+    before = session.net.layers[1].W.data.copy()
+    for layer, weights, bias, reason in [(1, [[1.0]], [0.0], "8 x 1 weights"), (5, [[1.0]], [0.0], "no such layer"),
+                                         (1, [[float("nan")]] * 8, [0.0], "finite"), (1, [[1e9]] * 8, [0.0], "10000")]:
+        with pytest.raises(ps.RequestError, match=reason):
+            session.set_layer(layer, weights, bias)
+    np.testing.assert_array_equal(session.net.layers[1].W.data, before)  # a refused restore changes nothing
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "restore", "layer": 0, "weights": W.tolist(), "bias": [0.5] * 8}))
+        frame = receive(ws, "frame")
+        np.testing.assert_allclose(frame["weights"][0], W)
+        ws.send_text(json.dumps({"type": "restore", "layer": 0, "weights": [[1, 2]], "bias": [0]}))
+        assert "weights" in receive(ws, "error")["message"]

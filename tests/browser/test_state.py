@@ -143,3 +143,20 @@ def test_a_finger_dragged_across_the_bump_challenge_sets_every_bump_it_crosses(b
     assert len(heights) == 16 and all(h > 0.3 for h in heights), heights
     assert max(heights) - min(heights) < 0.05  # one level: the finger moved straight across
     context.close()
+
+
+def test_a_reload_keeps_the_trained_weights(page):
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=train]")
+    page.wait_for_function("window.neuronlab.playground.frame.step > 500")
+    page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    trained = page.evaluate("window.neuronlab.playground.frame")
+    page.reload()
+    page.wait_for_function("window.neuronlab && window.neuronlab.playground.restoredStep > 0")
+    page.wait_for_function("""(w) => { const f = window.neuronlab.playground.frame;
+      return f && Math.abs(f.weights[1][0][0] - w) < 1e-5; }""", arg=trained["weights"][1][0][0])
+    again = page.evaluate("window.neuronlab.playground.frame")
+    for got, want in zip(again["weights"] + again["biases"], trained["weights"] + trained["biases"]):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(again["output"], trained["output"], atol=1e-4)

@@ -9,6 +9,7 @@ Messages (JSON objects with a ``type``):
     update {config}          change lr, batch, l1, l2, stop_loss or speed while training
     train / pause / step / reset
     edit {layer, neuron, weights, bias}
+    restore {layer, weights, bias}     set a whole layer (the page restoring its weights after a reload)
     approximate {expr, domain, eps, activation}   ->  approximation
     adopt                     train from the last approximation
     explain {x, y, lr}        ->  explanation (nl.explain on the current network)
@@ -126,6 +127,10 @@ class Connection:
         elif kind == "edit":
             async with self.lock:
                 session.edit(message.get("layer"), message.get("neuron"), message.get("weights"), message.get("bias"))
+            await self.frame()
+        elif kind == "restore":  # a reloaded page gives back its trained weights, a layer a message
+            async with self.lock:
+                session.set_layer(message.get("layer"), message.get("weights"), message.get("bias"))
             await self.frame()
         elif kind == "approximate":
             frame, net = await asyncio.to_thread(approximation_frame, message.get("expr", ""),

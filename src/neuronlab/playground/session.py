@@ -276,6 +276,22 @@ class Session:
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
 
+    def set_layer(self, layer: int, weights, bias) -> None:
+        """Set a whole layer's weights (inputs x neurons) and biases: the page restoring a reloaded tab."""
+        if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
+            raise RequestError("no such layer")
+        dense = self.net.layers[layer]
+        try:
+            W = np.array(weights, dtype=float).reshape(dense.inputs, dense.neurons)
+            b = np.array(bias, dtype=float).reshape(dense.neurons)
+        except (TypeError, ValueError):
+            raise RequestError(f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and "
+                               f"{dense.neurons} biases") from None
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b)) and np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+            raise RequestError("weights and biases must be finite numbers within ±10000")
+        dense.W.data[...] = W
+        dense.b.data[...] = b
+
     def adopt_network(self, net: Network, config: dict) -> None:
         """Use a ready network (the approximate tab's construction) as the playground's starting point."""
         self.configure(config)

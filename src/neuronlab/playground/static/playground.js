@@ -47,6 +47,7 @@ export function applyConfig(config) {
 
 function configure() {
   hideError();
+  state.restore = null;  // a new setup: no saved weights to give back
   const config = readConfig();
   if (config.mode === "csv" && !state.csv) return showError("choose a CSV file first", "csv");
   if (config.mode === "csv") config.csv = state.csv;
@@ -125,6 +126,7 @@ export function onFrame(frame) {
     if (full) { applyConfig(frame.config); onChange(); }
   }
   if (full) hideError();
+  if (full && state.restore) restoreWeights(frame);
   // while training, draw at most once per screen refresh, always the newest frame: a slow screen skips
   // frames instead of queueing them (so a click on pause shows at once); any other frame is drawn now
   if (frame.status !== "training") { state.pausing = false; frames.confirmed = performance.now(); render(); }
@@ -152,6 +154,31 @@ function render() {
   if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
   drawLoss();
   frames.drawingMs += performance.now() - started;
+  if (frame.status !== "training" || started - (state.savedAt || 0) >= 1000) { saveWeights(frame); state.savedAt = started; }
+}
+
+// ---------------------------------------------------------------- a reload keeps the trained weights
+
+const SAVED = "neuronlab-playground";
+
+/** The network in this tab's sessionStorage (it lives as long as the tab), so a reload can give it back. */
+function saveWeights(frame) {
+  if (!frame.config || state.restore) return;  // (not before a pending restore has been tried)
+  const round = (v) => Number(Number(v).toPrecision(7));
+  try {
+    sessionStorage.setItem(SAVED, JSON.stringify({ config: frame.config, sizes: frame.sizes, step: frame.step,
+      weights: frame.weights.map((W) => W.map((row) => row.map(round))), biases: frame.biases.map((b) => b.map(round)) }));
+  } catch { /* storage full or off: a reload starts afresh */ }
+}
+
+/** After a reload, once the server has built the same setup, send the saved weights back, a layer a message. */
+function restoreWeights(frame) {
+  const saved = state.restore;
+  if (JSON.stringify(frame.config) !== JSON.stringify(saved.config) || String(frame.sizes) !== String(saved.sizes)) return;
+  state.restore = null;
+  if (!saved.step) return;  // never trained: nothing to give back
+  saved.weights.forEach((weights, layer) => send({ type: "restore", layer, weights, bias: saved.biases[layer] }));
+  state.restoredStep = saved.step;
 }
 
 /** Frames received from the server and drawn on screen (the speed test reads them). */
@@ -178,13 +205,18 @@ function showMetrics(m) {
   }
 }
 
+/** A transform frozen as it is now (plot's own object follows later redraws of its canvas). */
+function snapshot(transform) {
+  return { ...transform };
+}
+
 function draw1d(frame) {
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
   const points = state.points.map(([x, y]) => ({ x, y, color: "#52606d", r: 2 }))
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
-  state.outputTransform = plot($("output-view"), series, { points });
+  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
   if (frame.contributions) {
     const reference = [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])];
     drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
@@ -429,6 +461,7 @@ export function onExport(message) {
 export function init(sender, changed) {
   send = sender;
   onChange = changed;
+  try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
   $("activation").innerHTML = ACTIVATIONS.map((a) => `<option>${a}</option>`).join("");
   $("features").innerHTML = FEATURES.map((f) =>
@@ -440,7 +473,7 @@ export function init(sender, changed) {
     const mode = $("mode").value;
     if (mode === "points" && state.drawn.length < 2) {  // nothing to train on yet: an empty canvas to draw on
       hideError();
-      state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+      state.drawTransform = snapshot(plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] }));
     } else if (mode !== "csv") configure();
   });
   for (const id of ["target-expr", "domain-a", "domain-b", "points", "noise", "dataset", "test-ratio", "activation",
@@ -458,7 +491,7 @@ export function init(sender, changed) {
   });
   $("add-layer").addEventListener("click", () => { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } });
   $("remove-layer").addEventListener("click", () => { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } });
-  $("train").addEventListener("click", () => { state.pausing = false; send({ type: "train" }); });
+  $("train").addEventListener("click", () => { state.pausing = false; state.restore = null; send({ type: "train" }); });
   $("pause").addEventListener("click", () => {
     send({ type: "pause" });
     if (state.frame && state.frame.status === "training") {  // takes effect on screen at once; the server's
@@ -471,7 +504,7 @@ export function init(sender, changed) {
   $("reset").addEventListener("click", () => { state.history = []; send({ type: "reset" }); });
   $("clear-points").addEventListener("click", () => {
     state.drawn = [];
-    state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+    state.drawTransform = snapshot(plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] }));
   });
   // the diagram's circles are redrawn under the pointer (and miss their mouseleave): the svg itself notices
   const leaveNeurons = () => { hideTooltip(); setHighlight(null); };
@@ -489,21 +522,24 @@ export function init(sender, changed) {
     const [x, y] = (state.drawTransform || state.outputTransform).invert(px, py);
     state.drawn.push([Number(x.toFixed(3)), Number(y.toFixed(3))]);
     if (stroke) stroke.last = [px, py];
-    state.drawTransform = plot(view, [], { points: state.drawn.map(([a, b]) => ({ x: a, y: b })),
+    state.drawTransform = snapshot(plot(view, [], { points: state.drawn.map(([a, b]) => ({ x: a, y: b })),
       xRange: [state.drawTransform ? state.drawTransform.x0 : -3, state.drawTransform ? state.drawTransform.x1 : 3],
-      yRange: [state.drawTransform ? state.drawTransform.y0 : -2, state.drawTransform ? state.drawTransform.y1 : 2] });
+      yRange: [state.drawTransform ? state.drawTransform.y0 : -2, state.drawTransform ? state.drawTransform.y1 : 2] }));
   };
   view.addEventListener("pointerdown", (e) => {
     if ($("mode").value !== "points") return;
-    if (!state.drawn.length) state.drawTransform = plot(view, [], { xRange: [-3, 3], yRange: [-2, 2] });
+    if (!state.drawn.length) state.drawTransform = snapshot(plot(view, [], { xRange: [-3, 3], yRange: [-2, 2] }));
     stroke = { last: null };
+    state.stroking = true;
     view.setPointerCapture(e.pointerId);
     addPoint(e);
   });
   view.addEventListener("pointermove", (e) => { if (stroke) addPoint(e); });
+  view.addEventListener("pointercancel", () => { stroke = null; state.stroking = false; });
   view.addEventListener("pointerup", () => {
     if (!stroke) return;
     stroke = null;
+    state.stroking = false;
     if (state.drawn.length >= 2) configure();
   });
   $("csv-file").addEventListener("change", async (e) => {
@@ -528,6 +564,7 @@ export const data = {
   get superposition() { return state.superposition; },
   get wrongPoints() { return state.wrongPoints; },
   get testMask() { return state.testMask; },
+  get restoredStep() { return state.restoredStep; },
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
 };
