@@ -55,8 +55,11 @@ def test_every_canvas_is_sharp_and_whole(browser, live_server, ratio, width, hei
         for tab in ["lesson", "playground", "approximate", "backprop"]:
             page.click(f"[data-testid=tab-{tab}]")
             if tab == "playground":
-                page.click("[data-testid=step]")
-                page.wait_for_function("window.neuronlab.playground.frame && window.neuronlab.playground.frame.step >= 1")
+                page.click("[data-testid=train]")
+                page.wait_for_function("window.neuronlab.playground.frame && window.neuronlab.playground.frame.step >= 1500",
+                                       timeout=20000)
+                page.click("[data-testid=pause]")
+                page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
             elif tab == "approximate":
                 page.wait_for_function("window.neuronlab.approximate.frame !== null")
             elif tab == "backprop":
@@ -67,6 +70,23 @@ def test_every_canvas_is_sharp_and_whole(browser, live_server, ratio, width, hei
             if tab != "backprop":
                 check_canvases(page, ratio, f"{tab} {size}")
             page.screenshot(path=str(SCREENSHOTS / f"{tab}-{width}x{height}-dpr{ratio}.png"), full_page=True)
+        page.click("[data-testid=tab-playground]")  # presentation mode, and a 2-D set
+        page.click("[data-testid=presentation]")
+        page.wait_for_timeout(150)
+        check_canvases(page, ratio, f"presentation {size}")
+        page.screenshot(path=str(SCREENSHOTS / f"presentation-{width}x{height}-dpr{ratio}.png"), full_page=True)
+        page.click("[data-testid=presentation]")
+        page.select_option("[data-testid=mode]", "dataset")
+        page.select_option("[data-testid=dataset]", "spiral")
+        page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+        page.click("[data-testid=train]")
+        page.wait_for_function("window.neuronlab.playground.frame.step >= 1500", timeout=20000)
+        page.click("[data-testid=pause]")
+        page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+        page.wait_for_timeout(100)
+        check_canvases(page, ratio, f"2-D set {size}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), f"2-D {size}"
+        page.screenshot(path=str(SCREENSHOTS / f"playground-2d-{width}x{height}-dpr{ratio}.png"), full_page=True)
         page.set_viewport_size({"width": width + 200, "height": height})  # a resize redraws at the new size
         page.click("[data-testid=tab-lesson]")
         page.wait_for_timeout(100)

@@ -315,7 +315,7 @@ function drawHeatmap(canvas, values, n, options) {
       ctx.textAlign = "left";
     });
     legend.forEach((item, i) => {
-      const x = left + size + 12, y = area.top + 4 + i * (font + 6);
+      const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
       ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
       ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
       ctx.fillStyle = COLORS.ink; ctx.fillText(item.label, x + font + 5, y + font * 0.85);
@@ -402,10 +402,11 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   svg.dataset.drawnWidth = shown;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.replaceChildren();
+  const font = textSize(svg);
   const maxDrawn = 10;
   const drawn = sizes.map((n) => Math.min(n, maxDrawn));
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowY = (c, r) => height / 2 + 6 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 44) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 2 * font - 20) / Math.max(...drawn));
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
   const lit = options.highlight;
   const edges = svgElement("g", {}, svg), pictures = svgElement("g", {}, svg), nodes = svgElement("g", {}, svg);
@@ -425,12 +426,12 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   }
   const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
   sizes.forEach((n, c) => {
-    svgElement("text", { x: columnX(c), y: 13, "text-anchor": "middle", "font-size": 12 }, svg).textContent =
+    svgElement("text", { x: columnX(c), y: font + 1, "text-anchor": "middle", "font-size": font }, svg).textContent =
       c === 0 ? `${n} in` : `${n} ${activations[c - 1]}`;
     for (let r = 0; r < drawn[c]; r++) {
       const isLit = lit && lit.layer === c && lit.neuron === r;
       const picture = options.picture && options.picture(c, r);
-      if (picture) drawPicture(pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit);
+      if (picture) drawPicture(pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
       const circle = svgElement("circle", {
         cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
         stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, "data-layer": c, "data-neuron": r,
@@ -442,19 +443,19 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
       if (options.label) {
         const text = options.label(c, r);
         const last = c === sizes.length - 1;  // the output column's labels go to the left, inside the picture
-        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": 12,
+        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
           fill: "#1f2933", "text-anchor": last ? "end" : "start" }, nodes).textContent = text;
       }
     }
     if (sizes[c] > maxDrawn) {
-      svgElement("text", { x: columnX(c), y: height - 4, "text-anchor": "middle", "font-size": 12 }, svg).textContent =
+      svgElement("text", { x: columnX(c), y: height - 4, "text-anchor": "middle", "font-size": font }, svg).textContent =
         `+${sizes[c] - maxDrawn} more`;
     }
   });
 }
 
 /** A small graph of p.y (on the scale p.low..p.high) in a box beside a node, with p.text after it if it fits. */
-function drawPicture(parent, p, x, y, boxWidth, lit) {
+function drawPicture(parent, p, x, y, boxWidth, lit, font) {
   if (boxWidth < 16) return;
   const h = 20, top = y - h / 2, group = svgElement("g", { class: "picture" }, parent);
   svgElement("rect", { x, y: top, width: boxWidth, height: h, fill: "#fff", stroke: p.color, "stroke-width": lit ? 2.5 : 1,
@@ -463,7 +464,7 @@ function drawPicture(parent, p, x, y, boxWidth, lit) {
   const points = p.y.map((v, k) => `${(x + 1 + (k * (boxWidth - 2)) / (n - 1)).toFixed(1)},${(top + h - 1 -
     ((Math.max(p.low, Math.min(p.high, v)) - p.low) / span) * (h - 2)).toFixed(1)}`).join(" ");
   svgElement("polyline", { points, fill: "none", stroke: p.color, "stroke-width": lit ? 2 : 1.2 }, group);
-  if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + 4, "font-size": 12, fill: COLORS.ink }, group).textContent = p.text;
+  if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
 }
 
 /** sigmoid that does not overflow */
