@@ -270,3 +270,17 @@ def test_restoring_a_layer_checks_its_shape_and_numbers(client):
         np.testing.assert_allclose(frame["weights"][0], W)
         ws.send_text(json.dumps({"type": "restore", "layer": 0, "weights": [[1, 2]], "bias": [0]}))
         assert "weights" in receive(ws, "error")["message"]
+
+
+def test_training_frames_send_the_drawn_neurons_and_the_whole_network_once_a_second():
+    session = ps.Session()
+    session.configure({"layers": [64, 64]})
+    session.status = "training"
+    first, second = session.frame(), session.frame()
+    assert first["weights_complete"] and np.shape(first["weights"][1]) == (64, 64)
+    assert not second["weights_complete"]
+    assert np.shape(second["weights"][0]) == (1, ps.DRAWN_NEURONS) and np.shape(second["weights"][1]) == (64, ps.DRAWN_NEURONS)
+    assert np.shape(second["weights"][2]) == (64, 1)  # the output layer whole: the superposition's weights
+    np.testing.assert_array_equal(second["weights"][1], np.array(first["weights"][1])[:, :ps.DRAWN_NEURONS])
+    session.status = "paused"
+    assert session.frame()["weights_complete"]  # a paused frame is whole

@@ -35,6 +35,7 @@ GRID_2D = 40
 BIG_NETWORK = 10_000  # parameters from which the heat maps use a coarser grid (the page draws them interpolated)
 GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
+DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, metrics and the test loss are measured at most this often,
 REFRESH_SHARE = 0.1     # and less often when they are slow: they may take at most this share of the time
@@ -191,6 +192,7 @@ class Session:
         self.config, self.net, self.task, self.classes, self.dims, self.target = config, net, task, classes, dims, target
         self.x, self.y, self.test_index, self.train_index = x, y, test, train
         self._test_loss_at, self._test_loss_cost, self._metrics_cache = -math.inf, 0.0, None
+        self._complete_at = -math.inf
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
         self.history, self.steps = [], 0
@@ -380,13 +382,23 @@ class Session:
 
     def _frame(self, full: bool) -> dict:
         net = self.net
+        # while training, the diagram's first neurons of each layer are enough (it draws 10 a column); the
+        # whole network (for the editor's other neurons and the page's copy for a reload) once a second
+        now = time.perf_counter()
+        complete = full or self.status != "training" or now - self._complete_at >= 1.0
+        if complete:
+            self._complete_at = now
+        last = len(net.layers) - 1
         out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
                "task": self.task, "dims": self.dims, "classes": self.classes,
                "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
                "loss": self.history[-1][1] if self.history else self._loss_on(self.x_train, self.y_train),
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
-               "weights": [layer.W.data for layer in net.layers],
-               "biases": [layer.b.data for layer in net.layers],
+               "weights": [layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
+                           for i, layer in enumerate(net.layers)],
+               "biases": [layer.b.data if complete or i == last else layer.b.data[:DRAWN_NEURONS]
+                          for i, layer in enumerate(net.layers)],
+               "weights_complete": complete,
                "metrics": self._cached_metrics(full), "trainable": self.trainable, "parameters": net.n_parameters(),
                # the settings in use, so the page's panel and URL show what was accepted (or adopted)
                "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")}}

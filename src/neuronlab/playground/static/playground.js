@@ -154,7 +154,7 @@ function render() {
   if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
   drawLoss();
   frames.drawingMs += performance.now() - started;
-  if (frame.status !== "training" || started - (state.savedAt || 0) >= 1000) { saveWeights(frame); state.savedAt = started; }
+  if (frame.weights_complete) saveWeights(frame);
 }
 
 // ---------------------------------------------------------------- a reload keeps the trained weights
@@ -163,7 +163,7 @@ const SAVED = "neuronlab-playground";
 
 /** The network in this tab's sessionStorage (it lives as long as the tab), so a reload can give it back. */
 function saveWeights(frame) {
-  if (!frame.config || state.restore) return;  // (not before a pending restore has been tried)
+  if (!frame.config || state.restore || frame.weights_complete === false) return;  // (whole networks only)
   const round = (v) => Number(Number(v).toPrecision(7));
   try {
     sessionStorage.setItem(SAVED, JSON.stringify({ config: frame.config, sizes: frame.sizes, step: frame.step,
@@ -293,8 +293,8 @@ function drawHiddenSmall(graphs, weights, frame) {
     canvas.addEventListener("pointerleave", () => setHighlight(null));
     box.appendChild(canvas);
   }
-  const values = graphs.flatMap((g) => g.y || g.heat).filter(Number.isFinite);
-  const low = Math.min(0, ...values), high = Math.max(0, ...values);
+  let low = 0, high = 0;  // one scale for all (a loop: tens of thousands of heat-map values)
+  for (const g of graphs) for (const v of g.y || g.heat) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
   graphs.forEach((g, k) => {
     const canvas = box.children[k], i = g.i;
     if (canvas.dataset.neuron !== String(i)) {  // (touching the DOM only when it changes keeps frames cheap)
