@@ -454,10 +454,32 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   });
 }
 
-/** A small graph of p.y (on the scale p.low..p.high) in a box beside a node, with p.text after it if it fits. */
+/**
+ * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
+ * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
+ */
 function drawPicture(parent, p, x, y, boxWidth, lit, font) {
   if (boxWidth < 16) return;
   const h = 20, top = y - h / 2, group = svgElement("g", { class: "picture" }, parent);
+  if (p.heat) {
+    const size = Math.min(boxWidth, 24), cells = document.createElement("canvas");
+    cells.width = cells.height = p.n;
+    const context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
+    for (let r = 0; r < p.n; r++) {
+      for (let c = 0; c < p.n; c++) {
+        const t = Math.max(0, Math.min(1, (p.heat[r * p.n + c] - p.low) / (p.high - p.low || 1)));
+        const [red, green, blue] = divergingRgb(t), at = 4 * ((p.n - 1 - r) * p.n + c);
+        image.data.set([red, green, blue, 255], at);
+      }
+    }
+    context.putImageData(image, 0, 0);
+    svgElement("image", { href: cells.toDataURL(), x, y: y - size / 2, width: size, height: size,
+      preserveAspectRatio: "none" }, group);
+    svgElement("rect", { x, y: y - size / 2, width: size, height: size, fill: "none", stroke: p.color,
+      "stroke-width": lit ? 2.5 : 1 }, group);
+    if (p.text) svgElement("text", { x: x + size + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
+    return;
+  }
   svgElement("rect", { x, y: top, width: boxWidth, height: h, fill: "#fff", stroke: p.color, "stroke-width": lit ? 2.5 : 1,
     rx: 2 }, group);
   const span = p.high - p.low || 1, n = p.y.length;

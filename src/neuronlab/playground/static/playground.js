@@ -366,6 +366,8 @@ function drawDiagram(frame) {
   else if (state.hover) $("tooltip").textContent = formula(frame, state.hover.layer, state.hover.neuron);
   const small = sp ? { low: Math.min(...sp.curves.flatMap((c) => c.y)), high: Math.max(...sp.curves.flatMap((c) => c.y)) } : null;
   const weightOf = sp ? Object.fromEntries(sp.curves.map((c) => [c.neuron, c])) : {};
+  const heatScale = { low: 0, high: 0 };  // one scale for the heat maps at the nodes, as for the small graphs
+  for (const h of frame.hidden_heat || []) for (const v of h) { heatScale.low = Math.min(heatScale.low, v); heatScale.high = Math.max(heatScale.high, v); }
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
     onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
     onLeave: () => { hideTooltip(); setHighlight(null); },
@@ -374,6 +376,10 @@ function drawDiagram(frame) {
     picture: (layer, neuron) => {
       const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
       if (!curve) return null;
+      if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
+        return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
+          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+      }
       const y = curve.y.filter((_, k) => k % 4 === 0);
       return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
     },
