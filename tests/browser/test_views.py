@@ -1,5 +1,8 @@
 """What the playground's pictures show: nice ticks, the live superposition, highlighting, the neuron editor."""
 
+import json
+from urllib.parse import parse_qs, urlparse
+
 import numpy as np
 
 
@@ -142,3 +145,30 @@ def test_two_inputs_superposition_along_a_line_the_user_moves(page):
     n = len(page.evaluate("window.neuronlab.playground.frame.predicted"))
     expected = round((1 - m["train_accuracy"]) * (n - n_test) + (1 - m["test_accuracy"]) * n_test)
     assert page.evaluate("window.neuronlab.playground.wrongPoints") == expected
+    assert page.locator("[data-testid=diagram] image").count() == 8  # each neuron's heat map at its node
+
+
+def test_a_deeper_network_shows_the_superposition_of_the_hidden_layer_chosen(page):
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=add-layer]")  # 1-8-4-1
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 4")
+    train_a_little(page, 300)
+    choice = page.locator("[data-testid=superposition-layer]")
+    assert choice.is_visible() and choice.input_value() == "0"
+    sp = page.evaluate("window.neuronlab.playground.superposition")
+    assert len(sp["curves"]) == 4  # the last hidden layer, into the output
+    choice.select_option("1")
+    page.wait_for_function("window.neuronlab.playground.frame.shown_layer === 1")
+    page.wait_for_function("window.neuronlab.playground.superposition.curves.length === 8")
+    frame = page.evaluate("window.neuronlab.playground.frame")
+    sp = page.evaluate("window.neuronlab.playground.superposition")
+    W1, W2 = (np.array(w) for w in frame["weights"][:2])
+    b1, b2 = (np.array(b) for b in frame["biases"][:2])
+    x = np.array(sp["x"]).reshape(-1, 1)
+    z = np.tanh(x @ W1 + b1) @ W2[:, 0] + b2[0]  # neuron 1 of layer 2, before its activation
+    np.testing.assert_allclose(sp["sum"], z, atol=1e-4)
+    assert "layer 2" in sp["label"]
+    # the diagram pictures and highlights follow the chosen layer
+    page.hover("[data-testid=diagram] circle[data-layer='1'][data-neuron='2']")
+    page.wait_for_function("window.neuronlab.playground.highlight === 2")
+    assert "layer_shown" in page.url and json.loads(parse_qs(urlparse(page.url).fragment)["p"][0])["layer_shown"] == 1

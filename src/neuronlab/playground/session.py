@@ -52,7 +52,7 @@ DEFAULTS = {
     "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
     "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0,
+    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0, "layer_shown": 0,
 }
 
 
@@ -153,6 +153,7 @@ def check_config(raw) -> dict:
     config["seed"] = _integer(config, "seed", 0, 2**31 - 1)
     config["speed"] = _number(config, "speed", 0.01, 1.0)
     config["line"] = _number(config, "line", -1.5, 1.5)  # x2 of the line the 2-D superposition is drawn along
+    config["layer_shown"] = _integer(config, "layer_shown", 0, MAX_LAYERS)  # its hidden layer; 0: the last
     drawn = config["drawn"]
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
@@ -249,7 +250,7 @@ class Session:
     # ---------------------------------------------------------------- changing
     def update(self, raw: dict) -> None:
         """Change lr, batch, l1, l2, stop_loss or speed while training; anything else rebuilds (reset)."""
-        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch", "line"}
+        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch", "line", "layer_shown"}
         if set(raw) <= live:
             config = check_config({**self.config, **raw})
             self.config = config
@@ -409,11 +410,13 @@ class Session:
             out["grid"] = grid
             out["output"] = values[-1][1][:, 0]
             if len(net.layers) > 1:
-                hidden = values[-2][1]
-                contributions = hidden * net.layers[-1].W.data[:, 0]
+                shown, weights, bias, label = self._shown()
+                out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
+                hidden = values[shown][1]
+                contributions = hidden * weights
                 out["hidden"] = hidden[:, :MAX_HIDDEN_SHOWN].T
                 out["contributions"] = contributions[:, :MAX_HIDDEN_SHOWN].T
-                out["output_bias"] = float(net.layers[-1].b.data[0])
+                out["output_bias"] = bias
                 if hidden.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up, so the sum holds
                     out["contributions_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
                     out["hidden_total"] = hidden.shape[1]
@@ -447,7 +450,9 @@ class Session:
                   "heat_confidence": probability.max(axis=1),
                   "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
         if len(self.net.layers) > 1:
-            result["hidden_heat"] = values[-2][1][:, :MAX_HIDDEN_SHOWN].T
+            shown, weights, _, label = self._shown()
+            result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
+            result["hidden_heat"] = values[shown][1][:, :MAX_HIDDEN_SHOWN].T
             result.update(self._slice())
         if self._metrics_cache is not None:  # each point's predicted class, so the page can mark the wrong ones
             result["predicted"] = self._metrics_cache[2]
@@ -456,6 +461,21 @@ class Session:
             result["test_mask"] = np.isin(np.arange(len(self.x)), self.test_index).tolist()
         return result
 
+    def _shown(self) -> tuple[int, np.ndarray, float, str]:
+        """The hidden layer the superposition shows (its index in net.layers; config layer_shown, 0 or too
+        deep: the last), the weights w_i from its neurons to what they add up to, that sum's bias and name:
+        the output (for two classes, the score of class 1 over class 0), or for an earlier layer the weighted
+        sum z of the next layer's first neuron, before its activation."""
+        last = len(self.net.layers) - 2
+        chosen = self.config["layer_shown"]
+        shown = last if chosen == 0 or chosen - 1 > last else chosen - 1
+        W, b = self.net.layers[shown + 1].W.data, self.net.layers[shown + 1].b.data
+        if shown < last:
+            return shown, W[:, 0], float(b[0]), f"z of neuron 1 of layer {shown + 2}"
+        if self.dims == 2 and W.shape[1] == 2:
+            return shown, W[:, 1] - W[:, 0], float(b[1] - b[0]), "score of class 1 over class 0"
+        return shown, W[:, 0], float(b[0]), "score of class 0" if self.task == "classification" else "the output"
+
     def _slice(self) -> dict:
         """Superposition along the line x2 = config["line"]: each last-hidden neuron's weighted share of the
         score (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
@@ -463,12 +483,10 @@ class Session:
         raw = np.column_stack([line, np.full_like(line, self.config["line"])])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
         values = self.net.layer_values(features)
-        W, b = self.net.layers[-1].W.data, self.net.layers[-1].b.data
-        weights, bias = (W[:, 1] - W[:, 0], b[1] - b[0]) if W.shape[1] == 2 else (W[:, 0], b[0])
-        contributions = values[-2][1] * weights
+        shown, weights, bias, label = self._shown()
+        contributions = values[shown][1] * weights
         result = {"slice_x": line, "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
-                  "slice_bias": float(bias), "slice_line": self.config["line"],
-                  "slice_label": "score of class 1 over class 0" if W.shape[1] == 2 else "score of class 0"}
+                  "slice_bias": bias, "slice_line": self.config["line"], "slice_label": label}
         if contributions.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up
             result["slice_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
             result["hidden_total"] = contributions.shape[1]

@@ -23,7 +23,7 @@ export function readConfig() {
     features: FEATURES.filter((f) => $(`feature-${f}`).checked), layers: [...state.layers],
     activation: $("activation").value, optimizer: $("optimizer").value, lr: number("lr"), batch: number("batch"),
     l1: number("l1"), l2: number("l2"), stop_loss: number("stop-loss"), seed: number("seed"), speed: number("speed"),
-    line: number("superposition-line"),
+    line: number("superposition-line"), layer_shown: state.layerShown || 0,
     drawn: state.drawn,
   };
 }
@@ -37,6 +37,7 @@ export function applyConfig(config) {
   set("lr", config.lr); set("batch", config.batch); set("l1", config.l1); set("l2", config.l2);
   set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed);
   set("superposition-line", config.line);
+  if (Number.isInteger(config.layer_shown)) state.layerShown = config.layer_shown;
   if (config.line !== undefined) $("superposition-line-out").textContent = Number(config.line).toFixed(2);
   if (config.features) FEATURES.forEach((f) => { $(`feature-${f}`).checked = config.features.includes(f); });
   if (config.layers) state.layers = [...config.layers];
@@ -184,7 +185,20 @@ function restoreWeights(frame) {
 /** Frames received from the server and drawn on screen (the speed test reads them). */
 export const frames = { received: 0, drawn: 0, drawingMs: 0 };
 
+/** The choice of hidden layer for the superposition, for networks with more than one. */
+function showLayerChoice(frame) {
+  const hidden = frame.sizes.length - 2, select = $("superposition-layer");
+  $("superposition-layer-label").hidden = hidden < 2;
+  if (select.dataset.hidden !== String(hidden)) {
+    select.dataset.hidden = hidden;
+    select.innerHTML = `<option value="0">the last, into the output</option>` + Array.from({ length: Math.max(0, hidden - 1) },
+      (_, k) => `<option value="${k + 1}">layer ${k + 1}, into neuron 1 of layer ${k + 2}</option>`).join("");
+  }
+  select.value = String(state.layerShown && state.layerShown < hidden ? state.layerShown : 0);
+}
+
 function drawViews(frame) {
+  showLayerChoice(frame);
   if (frame.dims === 1) draw1d(frame);
   else if (frame.heat) draw2d(frame);
 }
@@ -218,9 +232,11 @@ function draw1d(frame) {
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
   if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
   if (frame.contributions) {
-    const reference = [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])];
+    const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
+    const reference = intoOutput ? [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])] : [];
     drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
-      { sum: "sum + bias = the output", target: state.target, others: frame.contributions_rest });
+      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`, target: intoOutput ? state.target : null,
+        others: frame.contributions_rest });
   } else clearSuperposition();
 }
 
@@ -277,6 +293,7 @@ function clearSuperposition() {
 
 /** w_i: the weight from neuron i of the last hidden layer to the output (class 1 minus class 0 for two classes). */
 function outgoingWeights(frame) {
+  if (frame.shown_weights) return frame.shown_weights;  // the server's: for the layer the superposition shows
   const last = frame.weights[frame.weights.length - 1];
   return last.map((row) => (row.length === 2 && frame.dims === 2 ? row[1] - row[0] : row[0]));
 }
@@ -361,7 +378,7 @@ function shade(hex, t) {  // the class colour, paler where the network is less s
 }
 
 function drawDiagram(frame) {
-  const svg = $("diagram"), lastHidden = frame.sizes.length - 2, sp = state.superposition;
+  const svg = $("diagram"), lastHidden = frame.shown_layer ?? frame.sizes.length - 2, sp = state.superposition;
   if (state.hover && state.hover.sizes !== String(frame.sizes)) hideTooltip();  // another network: its formula is gone
   else if (state.hover) $("tooltip").textContent = formula(frame, state.hover.layer, state.hover.neuron);
   const small = sp ? { low: Math.min(...sp.curves.flatMap((c) => c.y)), high: Math.max(...sp.curves.flatMap((c) => c.y)) } : null;
@@ -491,6 +508,11 @@ export function init(sender, changed) {
   for (const [id, key] of [["lr", "lr"], ["batch", "batch"], ["l1", "l1"], ["l2", "l2"], ["stop-loss", "stop_loss"], ["speed", "speed"]]) {
     $(id).addEventListener("change", () => update([key]));
   }
+  $("superposition-layer").addEventListener("change", () => {
+    state.layerShown = Number($("superposition-layer").value);
+    state.highlight = null;
+    update(["layer_shown"]);
+  });
   $("superposition-line").addEventListener("input", () => {  // move the line the 2-D superposition is drawn along
     $("superposition-line-out").textContent = Number($("superposition-line").value).toFixed(2);
     update(["line"]);
