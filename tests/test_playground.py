@@ -101,7 +101,21 @@ def test_a_diverging_run_stops_with_a_message_and_keeps_finite_weights(client):
             if frame["status"] == "stopped":
                 break
         assert frame["status"] == "stopped" and "learning rate" in frame["message"]
+        assert "best weights seen" in frame["message"]
         assert np.all(np.isfinite(np.concatenate([np.ravel(w) for w in frame["weights"]], dtype=float)))
+        assert np.all(np.abs(frame["output"]) < 1e3)  # the best weights, not the last finite ones (-2e154 before)
+
+
+def test_adam_stuck_at_a_huge_learning_rate_gets_a_hint():
+    session = ps.Session()
+    session.configure({"optimizer": "adam", "lr": 10})
+    for _ in range(ps.STUCK_RECORDS + 5):
+        session.train_for_steps(100)
+    assert session.status != "stopped" and "saturation" in session.message and "0.01" in session.message
+    calm = ps.Session()  # a sensible rate gets no such hint
+    for _ in range(ps.STUCK_RECORDS + 5):
+        calm.train_for_steps(100)
+    assert calm.message == ""
 
 
 def test_datasets_features_and_classification_frames(client):
@@ -244,3 +258,78 @@ def test_lesson_facts_and_explain_on_the_current_data(client):
         assert len(explanation["x"]) == 2 and explanation["lr_auto"] and explanation["new_loss"] < explanation["loss"]
         ws.send_text(json.dumps({"type": "explain", "lr": "fast"}))
         assert "could not convert" in receive(ws, "error")["message"]  # a bad rate: an error, the session goes on
+
+
+def test_binary_frames_carry_the_same_numbers_as_json_frames():
+    session = ps.Session()
+    session.configure({"mode": "dataset", "dataset": "xor", "layers": [8, 4], "points": 100})
+    session.train_for_steps(5)
+    plain = session.frame(full=True)
+    message = session.frame_bytes(full=True)
+    decoded = ps.decode_frame(message)
+    assert len(message) < len(json.dumps(plain)) / 2  # float32 numbers instead of decimal text
+    for key in ("heat", "hidden_heat", "slice_contributions", "points", "predicted"):
+        np.testing.assert_allclose(decoded[key], plain[key], rtol=1e-6, atol=1e-6)
+    for got, want in zip(decoded["weights"], plain["weights"]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert decoded["sizes"] == plain["sizes"] and decoded["config"] == plain["config"]
+    assert decoded["test_mask"] == plain["test_mask"] and decoded["history"] == plain["history"]
+
+
+def test_the_page_gets_binary_frames_when_it_asks(client):
+    with client.websocket_connect("/ws?frames=binary") as ws:
+        first = ps.decode_frame(ws.receive_bytes())
+        assert first["type"] == "frame" and first["grid"].dtype == np.float32 and len(first["grid"]) == ps.GRID_1D
+        np.testing.assert_allclose(np.sum(first["contributions"], axis=0) + first["output_bias"], first["output"],
+                                   atol=1e-5)
+        ws.send_text(json.dumps({"type": "nonsense"}))
+        assert json.loads(ws.receive_text())["type"] == "error"  # errors stay JSON
+
+
+def test_metrics_are_measured_a_few_times_a_second_while_training():
+    session = ps.Session()
+    session.status = "training"
+    calls = []
+    original = session._metrics
+    session._metrics = lambda *a: calls.append(1) or original(*a)
+    for _ in range(20):
+        session.frame()
+    assert 1 <= len(calls) <= 2  # not on every frame (20 frames take far less than 2 x 0.25 s)
+    before = len(calls)
+    session.status = "paused"
+    session.frame()
+    assert len(calls) == before + 1  # a paused frame is measured at once
+
+
+def test_restoring_a_layer_checks_its_shape_and_numbers(client):
+    session = ps.Session()
+    W = np.arange(8.0).reshape(1, 8) / 10
+    session.set_layer(0, W.tolist(), [0.5] * 8)
+    np.testing.assert_array_equal(session.net.layers[0].W.data, W)
+    before = session.net.layers[1].W.data.copy()
+    for layer, weights, bias, reason in [(1, [[1.0]], [0.0], "8 x 1 weights"), (5, [[1.0]], [0.0], "no such layer"),
+                                         (1, [[float("nan")]] * 8, [0.0], "finite"), (1, [[1e9]] * 8, [0.0], "10000")]:
+        with pytest.raises(ps.RequestError, match=reason):
+            session.set_layer(layer, weights, bias)
+    np.testing.assert_array_equal(session.net.layers[1].W.data, before)  # a refused restore changes nothing
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "restore", "layer": 0, "weights": W.tolist(), "bias": [0.5] * 8}))
+        frame = receive(ws, "frame")
+        np.testing.assert_allclose(frame["weights"][0], W)
+        ws.send_text(json.dumps({"type": "restore", "layer": 0, "weights": [[1, 2]], "bias": [0]}))
+        assert "weights" in receive(ws, "error")["message"]
+
+
+def test_training_frames_send_the_drawn_neurons_and_the_whole_network_once_a_second():
+    session = ps.Session()
+    session.configure({"layers": [64, 64]})
+    session.status = "training"
+    first, second = session.frame(), session.frame()
+    assert first["weights_complete"] and np.shape(first["weights"][1]) == (64, 64)
+    assert not second["weights_complete"]
+    assert np.shape(second["weights"][0]) == (1, ps.DRAWN_NEURONS) and np.shape(second["weights"][1]) == (64, ps.DRAWN_NEURONS)
+    assert np.shape(second["weights"][2]) == (64, 1)  # the output layer whole: the superposition's weights
+    np.testing.assert_array_equal(second["weights"][1], np.array(first["weights"][1])[:, :ps.DRAWN_NEURONS])
+    session.status = "paused"
+    assert session.frame()["weights_complete"]  # a paused frame is whole

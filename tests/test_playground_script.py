@@ -50,7 +50,7 @@ def check_same_run(session, report, arrays):
     for i, p in enumerate(session.net.parameters()):
         np.testing.assert_allclose(arrays[f"p{i}"], p.data, rtol=0, atol=1e-9)
     printed = report["printed"]
-    for key, value in session._metrics().items():
+    for key, value in session.frame(full=True)["metrics"].items():
         if key == "confusion":
             continue
         name, metric = key.split("_", 1)
@@ -90,7 +90,10 @@ def test_changes_made_while_training_are_replayed_at_their_step(tmp_path):
     s.train_for_steps(10)
     s.update({"l2": 0.01})
     s.train_for_steps(5)
-    assert [e[:2] for e in s.events] == [(20, "set"), (35, "edit"), (45, "set")]
+    W = s.net.layers[1].W.data * 0.5  # as a reloaded page restores a layer
+    s.set_layer(1, W.tolist(), [0.1])
+    s.train_for_steps(5)
+    assert [e[:2] for e in s.events] == [(20, "set"), (35, "edit"), (45, "set"), (50, "layer")]
     report, arrays = replay(s, tmp_path)
     check_same_run(s, report, arrays)
 

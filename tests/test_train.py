@@ -52,11 +52,11 @@ def test_same_seed_same_result_different_seed_different_result():
     assert not np.array_equal(run(3), run(4))
 
 
-def test_divergence_guard_keeps_last_finite_weights():
+def test_divergence_guard_keeps_the_best_weights():
     x = np.linspace(0, 10, 50)
     net = nl.mlp([1, 8, 1], activation="relu", seed=0)
     seen = []
-    with pytest.raises(nl.TrainingDiverged, match=r"lr=1e\+06.*last finite weights.*smaller learning rate") as err:
+    with pytest.raises(nl.TrainingDiverged, match=r"lr=1e\+06.*best weights seen.*smaller learning rate") as err:
         nl.fit(net, x, 100 * x, optimizer="sgd", lr=1e6, epochs=200, progress=False,
                callback=lambda epoch, h: seen.append(net.state_dict()))
     assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
@@ -164,3 +164,43 @@ def test_progress_bar_shows_loss_and_speed():
     nl.fit(nl.mlp([1, 4, 1], seed=0), X, X, epochs=30, progress=Console(file=out, force_terminal=True, width=120))
     text = out.getvalue()
     assert "30/30" in text and "loss" in text and "steps/s" in text
+
+
+def test_a_diverging_stepper_puts_back_the_best_weights_not_the_last_finite_ones():
+    # SGD at lr 10 on sin(3x): before the guard's rollback, the "last good" weights gave outputs like -2e154
+    from neuronlab.train import Diverged, Stepper
+
+    x = np.linspace(-3, 3, 200).reshape(-1, 1)
+    y = np.sin(3 * x)
+    net = nl.mlp([1, 8, 1], activation="tanh", seed=0)
+    start = [p.data.copy() for p in net.parameters()]
+    first_loss = float(np.mean((net.predict(x) - y) ** 2))
+    stepper = Stepper(net, nl.optim.SGD(net.parameters(), lr=10.0, momentum=0.9), x, y, "mse", batch=32,
+                      rng=np.random.default_rng(0))
+    with pytest.raises(Diverged, match="million times its best") as err:
+        for _ in range(1000):
+            stepper.step()
+    assert "grew to" in err.value.what
+    out = net.predict(x)
+    assert np.all(np.abs(out) < 10)  # weights that still describe a curve
+    loss = float(np.mean((out - y) ** 2))
+    assert loss <= 2 * first_loss  # no worse than where it started
+    # the weights put back are the ones with the lowest loss seen, here after a few steps or at the start
+    assert stepper.best_loss <= first_loss * 1.5
+    assert any(not np.array_equal(a, p.data) for a, p in zip(start, net.parameters())) or stepper.best_loss > 0
+
+
+def test_a_finite_loss_that_grows_a_million_fold_is_divergence():
+    from neuronlab.train import Diverged, Stepper
+
+    x = np.linspace(-1, 1, 20).reshape(-1, 1)
+    net = nl.mlp([1, 2, 1], activation="linear", seed=1)
+    stepper = Stepper(net, nl.optim.SGD(net.parameters(), lr=1e-12), x, x, "mse")
+    best = [p.data.copy() for p in net.parameters()]  # the weights of the only step so far: the best
+    stepper.step()
+    for p in net.parameters():  # a finite jump far away: the loss is over a million times its best
+        p.data *= 3000.0
+    with pytest.raises(Diverged, match="million"):
+        stepper.step()
+    for kept, p in zip(best, net.parameters()):
+        np.testing.assert_array_equal(p.data, kept)

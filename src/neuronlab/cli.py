@@ -340,7 +340,9 @@ def _play(args) -> int:
     import uvicorn
 
     from .playground.server import app
+    from .playground.session import use_one_blas_thread
 
+    use_one_blas_thread()  # many small trainings in threads: BLAS threads would only spin
     port = free_port(args.host, args.port)
     if port != args.port:
         print(f"port {args.port} is busy; using {port}")

@@ -37,7 +37,8 @@ class NotTrainableError(ValueError):
 
 
 class TrainingDiverged(ValueError):
-    """The loss or a weight became NaN or infinite; the network kept its last finite weights."""
+    """Training diverged (a NaN or infinite loss or weight, or a million-fold growth of the loss); the network
+    got back the best weights seen."""
 
     def __init__(self, message: str, history: "History"):
         super().__init__(message)
@@ -223,7 +224,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     Raises:
         DataError, ShapeError, TargetError: inputs that do not fit (the message says how).
         NotTrainableError: a step activation (gradient zero almost everywhere).
-        TrainingDiverged: the loss or a weight became NaN/inf; the weights are the last finite ones.
+        TrainingDiverged: the loss or a weight became NaN/inf, or the loss grew a million-fold over its best;
+            the weights are the best ones seen.
 
     Example:
         >>> import numpy as np, neuronlab as nl
@@ -410,9 +412,9 @@ class _Run:
         self.history.stopped = "diverged"
         self.history.time = time.perf_counter() - self.start
         lr = self.history.lr
-        advice = (f"with learning rate lr={lr:g}. The network keeps its last finite weights. Try a smaller "
+        advice = (f"with learning rate lr={lr:g}. The network keeps the best weights seen. Try a smaller "
                   f"learning rate, e.g. lr={lr / 10:g}.") if lr > 0 else \
-            f"with {self.history.optimizer}. The network keeps its last finite weights."
+            f"with {self.history.optimizer}. The network keeps the best weights seen."
         return TrainingDiverged(f"training diverged in epoch {epoch + 1}: {what} {advice}", self.history)
 
     def close(self) -> None:
@@ -452,7 +454,7 @@ def _add_penalty_gradients(weights, l1, l2) -> float:
 
 
 class Diverged(Exception):
-    """Raised by ``Stepper`` when the loss or a weight stops being finite; the weights were restored."""
+    """Raised by ``Stepper`` when training diverges; the best weights seen were put back."""
 
     def __init__(self, what: str):
         super().__init__(what)
@@ -464,9 +466,13 @@ class Stepper:
 
     ``fit`` runs it an epoch at a time; the playground runs a few steps per time slice. Each step computes
     the loss and gradients (fast path, or the Tensor engine with ``engine="tensor"``), keeps a copy of the
-    weights, lets the optimizer move them, and puts the copy back (raising ``Diverged``) if the loss or a
-    weight is no longer finite. ``x`` and ``y`` must already be checked (as ``fit`` checks them).
+    weights with the lowest (batch) loss seen so far, and lets the optimizer move them. If the loss or a weight
+    is no longer finite, or the loss grew a million-fold over its best (and above its first value), the best
+    weights are put back and ``Diverged`` is raised: the last finite weights of a diverging run can be
+    useless (SGD at lr 10 left outputs of -2e154). ``x`` and ``y`` must already be checked (as ``fit`` does).
     """
+
+    GROWTH = 1e6  # a loss this many times its best is divergence, even while it is finite
 
     def __init__(self, net, optimizer, x, y, loss_name: str, loss_fn=None, batch: int | None = None, l1=0.0, l2=0.0,
                  rng=None, engine: str = "fast"):
@@ -479,7 +485,8 @@ class Stepper:
         self.fused = fastpath.FusedMLP(net, loss_name) if engine == "fast" and self.y_fused is not None else None
         self.params = net.parameters()
         self.weights = [layer.W for layer in net.layers]
-        self.last_finite = [np.empty_like(p.data) for p in self.params]
+        self.best = [p.data.copy() for p in self.params]
+        self.best_loss, self.first_loss = math.inf, None
         self.steps, self.order, self.position = 0, None, 0
 
     def _next_batch(self):
@@ -507,20 +514,31 @@ class Stepper:
             total_tensor = loss_tensor if penalty is None else loss_tensor + penalty
             data_loss, total, out = float(loss_tensor.data), float(total_tensor.data), prediction.data
         if not math.isfinite(total):
+            self._restore_best()
             raise Diverged(f"the loss became {total}")
+        if self.first_loss is None:
+            self.first_loss = total
+        if total > self.GROWTH * self.best_loss and total > self.first_loss:
+            self._restore_best()
+            raise Diverged(f"the loss grew to {total:.3g}, over a million times its best {self.best_loss:.3g}")
+        if total < self.best_loss:  # these weights, before this step moves them, are the best so far
+            self.best_loss = total
+            for keep, p in zip(self.best, self.params):
+                np.copyto(keep, p.data)
         if self.fused is None:
             total_tensor.backward()
         if scores is not None:
             scores.add(out, yb)  # before the step changes the weights (out may be a reused buffer)
-        for keep, p in zip(self.last_finite, self.params):
-            np.copyto(keep, p.data)
         opt.step()
         self.steps += 1
         if not all(np.isfinite(p.data).all() for p in self.params):
-            for keep, p in zip(self.last_finite, self.params):
-                np.copyto(p.data, keep)
+            self._restore_best()
             raise Diverged("a weight became NaN or infinite")
         return data_loss, len(yb), last
+
+    def _restore_best(self) -> None:
+        for keep, p in zip(self.best, self.params):
+            np.copyto(p.data, keep)
 
     def epoch(self, scores=None) -> float:
         """Steps until every training point was used once; the mean data loss over them."""

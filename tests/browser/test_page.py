@@ -7,6 +7,8 @@ import sys
 import numpy as np
 from PIL import Image
 
+import neuronlab as nl
+
 from .conftest import shot
 
 
@@ -225,9 +227,14 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
     result = subprocess.run([sys.executable, "-c", runner, str(script)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     weights = json.loads(result.stdout.strip().splitlines()[-1])
-    page_weights = [w for pair in zip(frame["weights"], frame["biases"]) for w in pair]
-    for mine, theirs in zip(weights, page_weights):
-        np.testing.assert_allclose(mine, theirs, rtol=0, atol=1e-9)
+    # the page's frames carry float32; its model export carries the session's exact weights
+    with page.expect_download() as model_download:
+        page.click("[data-testid=export-model]")
+    model_download.value.save_as(tmp_path / "model.npz")
+    model = nl.load(tmp_path / "model.npz")
+    assert model.sizes == frame["sizes"]
+    for mine, theirs in zip(weights, model.parameters()):
+        np.testing.assert_allclose(mine, theirs.data, rtol=0, atol=1e-9)
     assert "test loss" in result.stdout and f"order[:{held_out}]" in script.read_text()
 
 

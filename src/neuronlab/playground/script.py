@@ -3,7 +3,8 @@
 The script builds the same data (the expression, the drawn points or the CSV rows embedded in it, or the
 built-in set with the page's input features), the same train/test split, the same starting network, the
 same optimizer and minibatch order, takes the same steps with every change made in the page while it
-trained (learning rate, batch size, L1/L2, an edited neuron) at the step it was made, and prints the same
+trained (learning rate, batch size, L1/L2, an edited neuron, weights restored after a reload) at the
+step it was made, and prints the same
 metrics as the page. Values are written with ``repr``, which Python reads back exactly, and user text
 (an expression, a CSV) only ever as a string literal.
 """
@@ -73,6 +74,9 @@ def _event_line(event) -> str:
         settings = event[2]
         return (f"    ({step}, 'set', dict(lr={settings['lr']!r}, batch={settings['batch']}, l1={settings['l1']!r}, "
                 f"l2={settings['l2']!r})),")
+    if kind == "layer":
+        layer, weights, bias = event[2:]
+        return f"    ({step}, 'layer', dict(layer={layer}, weights={weights!r}, bias={bias!r})),"
     layer, neuron, weights, bias = event[2:]
     return f"    ({step}, 'edit', dict(layer={layer}, neuron={neuron}, weights={weights!r}, bias={bias!r})),"
 
@@ -121,6 +125,10 @@ def script(s) -> str:
               "        optimizer.lr = change['lr']",
               "        stepper.batch = min(change['batch'], len(x_train))",
               "        stepper.l1, stepper.l2 = change['l1'], change['l2']",
+              "    elif kind == 'layer':  # a whole layer's weights, as a reloaded page put them back",
+              "        layer = net.layers[change['layer']]",
+              "        layer.W.data[...] = change['weights']",
+              "        layer.b.data[...] = change['bias']",
               "    else:  # a neuron's incoming weights and bias, typed into the page's editor",
               "        layer = net.layers[change['layer']]",
               "        layer.W.data[:, change['neuron']] = change['weights']",

@@ -2,13 +2,14 @@
 
 Each tab gets a ``Session`` with its own network and training loop. Training runs in a worker thread in
 short time slices, so the event loop stays free for every other tab; after each slice the tab receives a
-frame (at most about 25 a second). Closing the tab stops its loop and frees the session.
+frame (at most about 33 a second). Closing the tab stops its loop and frees the session.
 
 Messages (JSON objects with a ``type``):
     config {config}          rebuild with these settings (the page sends what changed)
     update {config}          change lr, batch, l1, l2, stop_loss or speed while training
     train / pause / step / reset
     edit {layer, neuron, weights, bias}
+    restore {layer, weights, bias}     set a whole layer (the page restoring its weights after a reload)
     approximate {expr, domain, eps, activation}   ->  approximation
     adopt                     train from the last approximation
     explain {x, y, lr}        ->  explanation (nl.explain on the current network)
@@ -36,7 +37,7 @@ from .session import RequestError, Session, approximation_frame
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
 SLICE_SECONDS = 0.03
-FRAME_INTERVAL = 0.04
+FRAME_INTERVAL = 0.03
 MAX_SESSIONS = 64
 
 
@@ -45,6 +46,8 @@ class Connection:
 
     def __init__(self, websocket: WebSocket):
         self.websocket, self.session = websocket, Session()
+        # the page asks for frames as compact binary messages (/ws?frames=binary); other clients get JSON
+        self.binary = websocket.query_params.get("frames") == "binary"
         self.task: asyncio.Task | None = None
         self.approximation = None
         self.lock = asyncio.Lock()
@@ -60,9 +63,12 @@ class Connection:
         await self.send({"type": "error", "message": message, "field": field})
 
     async def frame(self, full: bool = False) -> None:
-        async with self.lock:
-            frame = await asyncio.to_thread(self.session.frame, full)
-        await self.send(frame)
+        async with self.lock:  # built (and encoded) in a worker thread, off the event loop
+            frame = await asyncio.to_thread(self.session.frame_bytes if self.binary else self.session.frame, full)
+        if self.binary:
+            await self.websocket.send_bytes(frame)
+        else:
+            await self.send(frame)
 
     async def train_loop(self) -> None:
         """Slices of training off the event loop, a frame after each (rate-limited)."""
@@ -128,6 +134,10 @@ class Connection:
         elif kind == "edit":
             async with self.lock:
                 session.edit(message.get("layer"), message.get("neuron"), message.get("weights"), message.get("bias"))
+            await self.frame()
+        elif kind == "restore":  # a reloaded page gives back its trained weights, a layer a message
+            async with self.lock:
+                session.set_layer(message.get("layer"), message.get("weights"), message.get("bias"))
             await self.frame()
         elif kind == "approximate":
             frame, net = await asyncio.to_thread(approximation_frame, message.get("expr", ""),

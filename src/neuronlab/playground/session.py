@@ -7,7 +7,9 @@ a message for the page and the field it concerns, and leaves the session as it w
 from __future__ import annotations
 
 import base64
+import json
 import math
+import struct
 import tempfile
 import time
 from pathlib import Path
@@ -31,8 +33,14 @@ MAX_CSV_BYTES = 200_000
 MAX_STEPS_PER_SECOND = 3000
 GRID_1D = 200
 GRID_2D = 40
+BIG_NETWORK = 10_000  # parameters from which the heat maps use a coarser grid (the page draws them interpolated)
+GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
+DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
 MAX_HISTORY = 1500
+REFRESH_SECONDS = 0.25  # while training, metrics and the test loss are measured at most this often,
+REFRESH_SHARE = 0.1     # and less often when they are slow: they may take at most this share of the time
+STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
 FEATURES = {
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
     "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
@@ -48,8 +56,36 @@ DEFAULTS = {
     "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
     "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0,
+    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0, "layer_shown": 0,
 }
+
+
+def use_one_blas_thread() -> bool:
+    """Ask NumPy's OpenBLAS for one thread per call; returns whether it could (Linux, OpenBLAS).
+
+    For the playground server only: each tab trains in its own worker thread on small matrices, where BLAS
+    threads spin against each other and the other tabs (measured on 2 busy cores, 8 layers of 64: 5 training
+    slices with frames a second with the default threads, 29 with one).
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return False
+    for path in sorted(paths):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(library, name, None)
+            if setter is not None:
+                setter(1)
+                return True
+    return False
 
 
 class RequestError(ValueError):
@@ -120,6 +156,8 @@ def check_config(raw) -> dict:
     config["stop_loss"] = _number(config, "stop_loss", 0.0, 1e6)
     config["seed"] = _integer(config, "seed", 0, 2**31 - 1)
     config["speed"] = _number(config, "speed", 0.01, 1.0)
+    config["line"] = _number(config, "line", -1.5, 1.5)  # x2 of the line the 2-D superposition is drawn along
+    config["layer_shown"] = _integer(config, "layer_shown", 0, MAX_LAYERS)  # its hidden layer; 0: the last
     drawn = config["drawn"]
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
@@ -157,7 +195,9 @@ class Session:
 
     def _adopt(self, config, net, x, y, train, test, task, classes, dims, target) -> None:
         self.config, self.net, self.task, self.classes, self.dims, self.target = config, net, task, classes, dims, target
-        self.x, self.y, self.test_index = x, y, test
+        self.x, self.y, self.test_index, self.train_index = x, y, test, train
+        self._test_loss_at, self._test_loss_cost, self._metrics_cache = -math.inf, 0.0, None
+        self._complete_at = -math.inf
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
         self.history, self.steps = [], 0
@@ -218,7 +258,7 @@ class Session:
     # ---------------------------------------------------------------- changing
     def update(self, raw: dict) -> None:
         """Change lr, batch, l1, l2, stop_loss or speed while training; anything else rebuilds (reset)."""
-        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch"}
+        live = {"lr", "l1", "l2", "stop_loss", "speed", "batch", "line", "layer_shown"}
         if set(raw) <= live:
             config = check_config({**self.config, **raw})
             self.config = config
@@ -248,6 +288,23 @@ class Session:
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
         self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))
+
+    def set_layer(self, layer: int, weights, bias) -> None:
+        """Set a whole layer's weights (inputs x neurons) and biases: the page restoring a reloaded tab."""
+        if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
+            raise RequestError("no such layer")
+        dense = self.net.layers[layer]
+        try:
+            W = np.array(weights, dtype=float).reshape(dense.inputs, dense.neurons)
+            b = np.array(bias, dtype=float).reshape(dense.neurons)
+        except (TypeError, ValueError):
+            raise RequestError(f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and "
+                               f"{dense.neurons} biases") from None
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b)) and np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+            raise RequestError("weights and biases must be finite numbers within ±10000")
+        dense.W.data[...] = W
+        dense.b.data[...] = b
+        self.events.append((self.steps, "layer", layer, W.tolist(), b.tolist()))
 
     def adopt_network(self, net: Network, config: dict, origin: dict | None = None) -> None:
         """Use a ready network (the approximate tab's construction) as the playground's starting point.
@@ -285,14 +342,25 @@ class Session:
                     budget -= 1
             except Diverged as err:
                 self.status, self.diverged_at = "stopped", self.stepper.steps
-                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The last "
-                                "good weights are kept; try a smaller learning rate.")
+                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The best "
+                                f"weights seen (loss {self.stepper.best_loss:.3g}) are back; try a smaller learning "
+                                f"rate, e.g. {self.config['lr'] / 10:g}.")
             self.steps = self.stepper.steps
             if step_losses:
                 self._record(float(np.mean(step_losses)))
+                self._hint_if_stuck()
                 if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
                     self.status = "paused"
                     self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
+
+    def _hint_if_stuck(self) -> None:
+        """Adam at a huge learning rate can saturate the neurons: the loss stays far above its best, finite."""
+        c, losses_seen = self.config, [h[1] for h in self.history[-STUCK_RECORDS:]]
+        if (c["optimizer"] == "adam" and c["lr"] >= 0.5 and len(losses_seen) == STUCK_RECORDS and not self.message
+                and min(losses_seen) > 3 * self.stepper.best_loss):
+            self.message = (f"The loss has stayed over 3 times its best for a while: Adam at learning rate {c['lr']:g} "
+                            f"has most likely pushed the {c['activation']} neurons into saturation, where they are flat "
+                            f"and their gradients vanish. Press reset and try a learning rate of 0.01.")
 
     def _target_row(self, index: int) -> list:
         """The target of training point ``index`` as the explain view wants it (one number per output)."""
@@ -308,42 +376,72 @@ class Session:
         return float(losses.get(self.loss_name)(Tensor(self.net.predict(x)), y).data)
 
     def _record(self, train_loss: float) -> None:
-        self.history.append((self.steps, train_loss, self._loss_on(self.x_test, self.y_test)))
+        # the test loss costs a pass over the test points: measured a few times a second, NaN in between
+        test_loss, now = float("nan"), time.perf_counter()
+        due = max(REFRESH_SECONDS, self._test_loss_cost / REFRESH_SHARE)
+        if len(self.x_test) and (self.status != "training" or now - self._test_loss_at >= due):
+            test_loss, self._test_loss_at = self._loss_on(self.x_test, self.y_test), now
+            self._test_loss_cost = time.perf_counter() - now
+        self.history.append((self.steps, train_loss, test_loss))
         if len(self.history) > MAX_HISTORY:
             self.history = self.history[::2]
 
     # ---------------------------------------------------------------- what the page draws
     def frame(self, full: bool = False) -> dict:
+        """What the page draws, as plain JSON-ready data."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return self._frame(full)
+            return _as_lists(self._frame(full))
+
+    def frame_bytes(self, full: bool = False) -> bytes:
+        """The same frame as one compact binary message (see ``encode_frame``): numbers as float32."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return encode_frame(self._frame(full))
 
     def _frame(self, full: bool) -> dict:
         net = self.net
+        # while training, the diagram's first neurons of each layer are enough (it draws 10 a column); the
+        # whole network (for the editor's other neurons and the page's copy for a reload) once a second
+        now = time.perf_counter()
+        complete = full or self.status != "training" or now - self._complete_at >= 1.0
+        if complete:
+            self._complete_at = now
+        last = len(net.layers) - 1
         out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
                "task": self.task, "dims": self.dims, "classes": self.classes,
                "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
                "loss": self.history[-1][1] if self.history else self._loss_on(self.x_train, self.y_train),
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
-               "weights": [layer.W.data.tolist() for layer in net.layers],
-               "biases": [layer.b.data.tolist() for layer in net.layers],
-               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters()}
+               "weights": [layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
+                           for i, layer in enumerate(net.layers)],
+               "biases": [layer.b.data if complete or i == last else layer.b.data[:DRAWN_NEURONS]
+                          for i, layer in enumerate(net.layers)],
+               "weights_complete": complete,
+               "metrics": self._cached_metrics(full), "trainable": self.trainable, "parameters": net.n_parameters(),
+               # the settings in use, so the page's panel and URL show what was accepted (or adopted)
+               "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")}}
         if self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)
             values = net.layer_values(grid.reshape(-1, 1))
-            out["grid"] = grid.tolist()
-            out["output"] = values[-1][1][:, 0].tolist()
+            out["grid"] = grid
+            out["output"] = values[-1][1][:, 0]
             if len(net.layers) > 1:
-                hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
-                out["hidden"] = hidden.T.tolist()
-                out["contributions"] = (hidden * net.layers[-1].W.data[:MAX_HIDDEN_SHOWN, 0]).T.tolist()
-                out["output_bias"] = float(net.layers[-1].b.data[0])
+                shown, weights, bias, label = self._shown()
+                out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
+                hidden = values[shown][1]
+                contributions = hidden * weights
+                out["hidden"] = hidden[:, :MAX_HIDDEN_SHOWN].T
+                out["contributions"] = contributions[:, :MAX_HIDDEN_SHOWN].T
+                out["output_bias"] = bias
+                if hidden.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up, so the sum holds
+                    out["contributions_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
+                    out["hidden_total"] = hidden.shape[1]
             if full:
-                out["points"] = np.column_stack([self.x_train[:, 0], self.y_train[:, 0]]).tolist()
-                out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test[:, 0]]).tolist() \
+                out["points"] = np.column_stack([self.x_train[:, 0], self.y_train[:, 0]])
+                out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test[:, 0]]) \
                     if len(self.x_test) else []
                 if self.target is not None:
-                    out["target"] = self.target(grid).tolist()
+                    out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(full))
         return out
@@ -356,7 +454,7 @@ class Session:
         return low - pad, high + pad
 
     def _heat_maps(self, full: bool) -> dict:
-        grid = np.linspace(-1.5, 1.5, GRID_2D)
+        grid = np.linspace(-1.5, 1.5, GRID_2D if self.net.n_parameters() < BIG_NETWORK else GRID_2D_BIG)
         gx, gy = np.meshgrid(grid, grid)
         raw = np.column_stack([gx.ravel(), gy.ravel()])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
@@ -364,37 +462,67 @@ class Session:
         logits = values[-1][1]
         shifted = logits - logits.max(axis=1, keepdims=True)
         probability = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-        result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1).tolist(),
-                  "heat_confidence": probability.max(axis=1).round(4).tolist(),
-                  "heat": (probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)).round(4).tolist()}
+        result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1),
+                  "heat_confidence": probability.max(axis=1),
+                  "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
         if len(self.net.layers) > 1:
-            result["hidden_heat"] = values[-2][1][:, :MAX_HIDDEN_SHOWN].T.round(4).tolist()
+            shown, weights, _, label = self._shown()
+            result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
+            result["hidden_heat"] = values[shown][1][:, :MAX_HIDDEN_SHOWN].T
             result.update(self._slice())
+        if self._metrics_cache is not None:  # each point's predicted class, so the page can mark the wrong ones
+            result["predicted"] = self._metrics_cache[2]
         if full:
-            result["points"] = np.column_stack([self.raw_2d, self.y]).tolist()
+            result["points"] = np.column_stack([self.raw_2d, self.y])
             result["test_mask"] = np.isin(np.arange(len(self.x)), self.test_index).tolist()
         return result
 
+    def _shown(self) -> tuple[int, np.ndarray, float, str]:
+        """The hidden layer the superposition shows (its index in net.layers; config layer_shown, 0 or too
+        deep: the last), the weights w_i from its neurons to what they add up to, that sum's bias and name:
+        the output (for two classes, the score of class 1 over class 0), or for an earlier layer the weighted
+        sum z of the next layer's first neuron, before its activation."""
+        last = len(self.net.layers) - 2
+        chosen = self.config["layer_shown"]
+        shown = last if chosen == 0 or chosen - 1 > last else chosen - 1
+        W, b = self.net.layers[shown + 1].W.data, self.net.layers[shown + 1].b.data
+        if shown < last:
+            return shown, W[:, 0], float(b[0]), f"z of neuron 1 of layer {shown + 2}"
+        if self.dims == 2 and W.shape[1] == 2:
+            return shown, W[:, 1] - W[:, 0], float(b[1] - b[0]), "score of class 1 over class 0"
+        return shown, W[:, 0], float(b[0]), "score of class 0" if self.task == "classification" else "the output"
+
     def _slice(self) -> dict:
-        """Superposition along the line x2 = 0: each last-hidden neuron's weighted share of the score
-        (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
-        line = np.linspace(-1.5, 1.5, GRID_1D)
-        raw = np.column_stack([line, np.zeros_like(line)])
+        """Superposition along the line x2 = config["line"]: each last-hidden neuron's weighted share of the
+        score (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
+        line = np.linspace(-1.5, 1.5, GRID_1D if self.net.n_parameters() < BIG_NETWORK else GRID_1D_BIG)
+        raw = np.column_stack([line, np.full_like(line, self.config["line"])])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
         values = self.net.layer_values(features)
-        W, b = self.net.layers[-1].W.data, self.net.layers[-1].b.data
-        weights, bias = (W[:, 1] - W[:, 0], b[1] - b[0]) if W.shape[1] == 2 else (W[:, 0], b[0])
-        hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
-        return {"slice_x": line.tolist(), "slice_contributions": (hidden * weights[:MAX_HIDDEN_SHOWN]).T.tolist(),
-                "slice_bias": float(bias), "slice_label": "score of class 1 over class 0" if W.shape[1] == 2
-                else "score of class 0"}
+        shown, weights, bias, label = self._shown()
+        contributions = values[shown][1] * weights
+        result = {"slice_x": line, "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
+                  "slice_bias": bias, "slice_line": self.config["line"], "slice_label": label}
+        if contributions.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up
+            result["slice_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
+            result["hidden_total"] = contributions.shape[1]
+        return result
 
-    def _metrics(self) -> dict:
+    def _cached_metrics(self, full: bool) -> dict:
+        """Metrics cost a pass over every point: while training they are measured a few times a second."""
+        now, cache = time.perf_counter(), self._metrics_cache
+        if full or cache is None or self.status != "training" or now - cache[0] >= max(REFRESH_SECONDS, cache[3] / REFRESH_SHARE):
+            out = self.net.predict(self.x)
+            predicted = np.argmax(out, axis=1) if self.task == "classification" else None
+            metrics = self._metrics(out[self.train_index], out[self.test_index])
+            self._metrics_cache = cache = (now, metrics, predicted, time.perf_counter() - now)
+        return cache[1]
+
+    def _metrics(self, out_train, out_test) -> dict:
         metrics = {}
-        for name, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
-            if len(x) == 0:
+        for name, out, y in (("train", out_train, self.y_train), ("test", out_test, self.y_test)):
+            if len(y) == 0:
                 continue
-            out = self.net.predict(x)
             if self.task == "regression":
                 values = Scores.of("regression", "mse", out, y)
                 metrics[f"{name}_rmse"], metrics[f"{name}_r2"] = values["rmse"], values["r2"]
@@ -468,3 +596,69 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tup
              "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
              "activation": activation, "thresholds": where[order].tolist()}
     return frame, net
+
+
+def _as_lists(value):
+    """A frame with its NumPy arrays as (nested) lists, for JSON."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _as_lists(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_lists(v) for v in value]
+    return value
+
+
+def encode_frame(frame: dict) -> bytes:
+    """One binary WebSocket message for a frame: a little-endian uint32 n, n bytes of JSON, zero padding to a
+    multiple of 4, then float32 numbers. In the JSON, each NumPy array is {"@": [offset, shape]}: its numbers
+    start at that index of the float32 part (the page's ``decodeFrame`` in app.js rebuilds the lists)."""
+    chunks, offset = [], 0
+
+    def pack(value):
+        nonlocal offset
+        if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+            numbers = np.ascontiguousarray(value, dtype="<f4").ravel()
+            chunks.append(numbers)
+            reference = {"@": [offset, list(value.shape)]}
+            offset += numbers.size
+            return reference
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        if isinstance(value, dict):
+            return {k: pack(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [pack(v) for v in value]
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return value
+
+    header = json.dumps(pack(frame), allow_nan=False, default=_json_number).encode()
+    padding = b"\0" * (-(4 + len(header)) % 4)
+    numbers = np.concatenate(chunks) if chunks else np.zeros(0, "<f4")
+    return struct.pack("<I", len(header)) + header + padding + numbers.tobytes()
+
+
+def decode_frame(message: bytes) -> dict:
+    """The inverse of ``encode_frame`` (arrays come back as float32 NumPy arrays); for tests and other clients."""
+    (length,) = struct.unpack_from("<I", message)
+    header = json.loads(message[4:4 + length])
+    numbers = np.frombuffer(message, dtype="<f4", offset=4 + length + (-(4 + length) % 4))
+
+    def unpack(value):
+        if isinstance(value, dict):
+            if set(value) == {"@"}:
+                at, shape = value["@"]
+                return numbers[at:at + int(np.prod(shape))].reshape(shape)
+            return {k: unpack(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [unpack(v) for v in value]
+        return value
+
+    return unpack(header)
+
+
+def _json_number(value):
+    """NumPy scalars as JSON numbers (NaN and infinity as null)."""
+    value = float(value)
+    return value if math.isfinite(value) else None

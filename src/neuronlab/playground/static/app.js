@@ -4,8 +4,10 @@ import * as lesson from "./lesson.js";
 import * as playground from "./playground.js";
 import * as approximate from "./approximate.js";
 import * as backprop from "./backprop.js";
+import { redrawAll } from "./draw.js";
 
 const TABS = ["lesson", "playground", "approximate", "backprop"];
+const MAX_DRAWN_IN_URL = 300;
 let socket = null;
 let currentTab = "lesson";
 const queue = [];
@@ -18,7 +20,8 @@ function send(message) {
 
 function connect() {
   const status = document.getElementById("connection");
-  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?frames=binary`);
+  socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => {
     status.textContent = "connected";
     status.classList.remove("down");
@@ -31,7 +34,7 @@ function connect() {
     status.classList.add("down");
   });
   socket.addEventListener("message", (event) => {
-    const message = JSON.parse(event.data);
+    const message = event.data instanceof ArrayBuffer ? decodeFrame(event.data) : JSON.parse(event.data);
     if (message.type === "frame") playground.onFrame(message);
     else if (message.type === "approximation") approximate.onApproximation(message);
     else if (message.type === "explanation") backprop.onExplanation(message);
@@ -46,10 +49,38 @@ function connect() {
   });
 }
 
+/**
+ * A binary frame (session.encode_frame): uint32 n, n bytes of JSON, padding to 4, float32 numbers; each
+ * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers.
+ */
+export function decodeFrame(buffer) {
+  const length = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
+  const numbers = new Float32Array(buffer, 4 + length + ((4 - ((4 + length) % 4)) % 4));
+  const nested = (at, shape) => {
+    if (shape.length === 0) return numbers[at];
+    if (shape.length === 1) return Array.from(numbers.subarray(at, at + shape[0]));
+    const size = shape.slice(1).reduce((a, b) => a * b, 1);
+    return Array.from({ length: shape[0] }, (_, i) => nested(at + i * size, shape.slice(1)));
+  };
+  const unpack = (value) => {
+    if (Array.isArray(value)) return value.map(unpack);
+    if (value && typeof value === "object") {
+      if (value["@"]) return nested(...value["@"]);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]));
+    }
+    return value;
+  };
+  return unpack(header);
+}
+
 // ---------------------------------------------------------------- tabs and the URL
 
-function showTab(tab) {
+function showTab(tab, { fromHistory = false } = {}) {
+  const previous = currentTab;
   currentTab = TABS.includes(tab) ? tab : "lesson";
+  // a new tab is a new history entry, so Back returns to the previous tab
+  if (!fromHistory && previous !== currentTab && readUrl().tab) history.pushState(null, "", location.href);
   for (const name of TABS) {
     document.getElementById(name).hidden = name !== currentTab;
     document.querySelector(`[data-tab=${name}]`).setAttribute("aria-selected", String(name === currentTab));
@@ -62,17 +93,20 @@ function showTab(tab) {
 /** The whole setup in the URL's fragment: #tab=...&p=<playground config>&a=<approximate config>&hide=... */
 function writeUrl() {
   const config = playground.readConfig();
-  delete config.drawn;
-  const params = new URLSearchParams({ tab: currentTab, p: JSON.stringify(config), a: JSON.stringify(approximate.readConfig()) });
+  if (config.drawn.length > MAX_DRAWN_IN_URL) delete config.drawn;  // up to a size, drawn points travel in the link
+  const params = new URLSearchParams({ tab: currentTab, p: JSON.stringify(config), a: JSON.stringify(approximate.readConfig()),
+    l: JSON.stringify(lesson.readConfig()) });
   const hide = new URLSearchParams(location.hash.slice(1)).get("hide");
   if (hide) params.set("hide", hide);
+  if (document.body.classList.contains("presentation")) params.set("present", "1");
   history.replaceState(null, "", `#${params}`);
 }
 
 function readUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
   const parse = (key) => { try { return JSON.parse(params.get(key) || "null"); } catch { return null; } };
-  return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), hide: params.get("hide") };
+  return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), lesson: parse("l"), hide: params.get("hide"),
+    present: params.get("present") === "1" };
 }
 
 function applyHidden(hide) {
@@ -84,25 +118,49 @@ function applyHidden(hide) {
   }
 }
 
+/** Presentation mode (button or key P; kept in the URL): text twice as big, the side panel folded away, only the pictures. */
+function present(on) {
+  document.body.classList.toggle("presentation", on);
+  document.getElementById("presentation").setAttribute("aria-pressed", String(on));
+  redrawAll();  // the graphs' text size changed with the mode
+  writeUrl();
+}
+
 window.addEventListener("error", (event) => errors.push({ type: "page", message: event.message }));
 
 document.addEventListener("DOMContentLoaded", () => {
-  lesson.init(send);
+  lesson.init(send, writeUrl);
   playground.init(send, writeUrl);
   approximate.init(send, writeUrl, () => showTab("playground"));
   backprop.init(send);
   const state = readUrl();
   if (state.playground) playground.applyConfig(state.playground);
   if (state.approximate) approximate.applyConfig(state.approximate);
+  if (state.lesson && typeof state.lesson === "object") lesson.applyConfig(state.lesson);
   applyHidden(state.hide);
   document.querySelectorAll("[data-tab]").forEach((button) => button.addEventListener("click", () => showTab(button.dataset.tab)));
   document.getElementById("share").addEventListener("click", async () => {
     writeUrl();
     try { await navigator.clipboard.writeText(location.href); } catch { /* no clipboard: the URL bar has it */ }
   });
-  showTab(state.tab || "lesson");
+  document.getElementById("presentation").addEventListener("click", () => present(!document.body.classList.contains("presentation")));
+  document.addEventListener("keydown", (e) => {
+    const typing = e.target.closest && e.target.closest("input, select, textarea, [contenteditable]");
+    if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && (e.key === "p" || e.key === "P")) {
+      present(!document.body.classList.contains("presentation"));
+    }
+  });
+  window.addEventListener("popstate", () => {
+    const back = readUrl();
+    if (back.tab && back.tab !== currentTab) showTab(back.tab, { fromHistory: true });
+    if (back.present !== document.body.classList.contains("presentation")) present(back.present);
+  });
+  if (state.present) document.body.classList.add("presentation");
+  document.getElementById("presentation").setAttribute("aria-pressed", String(state.present));
+  showTab(state.tab || "lesson", { fromHistory: true });
   connect();
 });
 
 // for tests and the curious: what every view is showing
-window.neuronlab = { lesson: lesson.data, playground: playground.data, approximate: approximate.data, backprop: backprop.data, errors };
+window.neuronlab = { lesson: lesson.data, playground: playground.data, approximate: approximate.data, backprop: backprop.data, errors,
+  frames: playground.frames };

@@ -1,7 +1,7 @@
 // Lesson chapter 0: a neuron decides (weights, the bias as w0, yes/no, the dividing line, AND/OR/NOT), and XOR:
 // no single neuron, two neurons and an output neuron. The same neurons as nl.lesson.gate and nl.lesson.xor_network.
 
-import { COLORS, setup } from "./draw.js";
+import { COLORS, keepDrawn, setup } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 export const GATES = { AND: [[1, 1], -1.5], OR: [[1, 1], -0.5], NOT: [[-1, 0], 0.5] };
@@ -18,7 +18,11 @@ export const fires = (w, b, x) => (w[0] * x[0] + w[1] * x[1] + b >= 0 ? 1 : 0);
  * Draw a decision over the input plane: decide(x1, x2) -> value in [0, 2] shaded, dividing lines
  * [{w, b, color}], and the four corners with their values (marked when they differ from `targets`).
  */
-function drawPlane(canvas, decide, lines, { targets = null, point = null } = {}) {
+function drawPlane(canvas, decide, lines, options = {}) {
+  keepDrawn(canvas, () => paintPlane(canvas, decide, lines, options));  // redrawn when its size or the ratio changes
+}
+
+function paintPlane(canvas, decide, lines, { targets = null, point = null } = {}) {
   const { ctx, width, height } = setup(canvas);
   const pad = 26, size = Math.min(width, height) - 2 * pad;
   const sx = (v) => pad + ((v - PLANE[0]) / (PLANE[1] - PLANE[0])) * size;

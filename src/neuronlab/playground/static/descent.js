@@ -2,7 +2,7 @@
 // (w11, w21) as a map, a ball doing gradient descent on it, and the output graph moving towards the target.
 // Same formulas as nl.lesson.descend (tested against it); the data, target and rates come from nl.lesson.facts().
 
-import { COLORS, linspace, plot, setup, sigmoid } from "./draw.js";
+import { COLORS, keepDrawn, linspace, plot, setup, sigmoid } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const RANGE = [-3, 3];
@@ -32,6 +32,10 @@ function color(t) {  // t in [0, 1]: dark blue (low loss) to pale yellow (high)
 }
 
 function drawMap() {
+  keepDrawn($("desc-map"), paintMap);  // redrawn when its size or the ratio changes
+}
+
+function paintMap() {
   const canvas = $("desc-map");
   const { ctx, width, height } = setup(canvas);
   const pad = 28, size = Math.min(width, height) - 2 * pad;

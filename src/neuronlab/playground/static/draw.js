@@ -8,63 +8,204 @@ const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2
   "#7f7f7f", "#d62728"];
 export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
-/** The canvas's 2-D context, scaled for the screen's pixel density; returns {ctx, width, height}. */
-export function setup(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = Number(canvas.getAttribute("width")), height = Number(canvas.getAttribute("height"));
-  if (canvas.width !== Math.round(width * ratio)) {
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    canvas.width = Math.round(width * ratio);
-    canvas.height = Math.round(height * ratio);
-    canvas.setAttribute("width", width);
-    canvas.setAttribute("height", height);
+// ---------------------------------------------------------------- canvases sized for the screen
+//
+// A canvas's width/height attributes in the HTML give its design size; CSS (style.css) lets it shrink to
+// its box, keeping that aspect. Its backing store is always its CSS size times devicePixelRatio, so it is
+// sharp and whole at any ratio (1, 1.25, 1.5, 2, 3); it is redrawn when its box or the ratio changes.
+
+const redraws = new Map();  // canvas -> the function that draws it again at its new size
+const transforms = new WeakMap();  // canvas -> the transform object plot() returns, kept current
+const boxes = new WeakMap();  // element -> its content box {width, height} as the ResizeObserver last saw it
+let resizeObserver = null;
+
+function watchScreen() {
+  if (resizeObserver || typeof ResizeObserver === "undefined") return;
+  resizeObserver = new ResizeObserver((entries) => {
+    for (const { target, contentRect } of entries) {
+      boxes.set(target, { width: contentRect.width, height: contentRect.height });
+      const stale = target instanceof HTMLCanvasElement ? needsResize(target)
+        : Math.abs(contentRect.width + 2 - Number(target.dataset.drawnWidth)) > 0.5;
+      if (stale) redraw(target);
+    }
+  });
+  const watchRatio = () => {  // zoom and moving to another screen change the ratio
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener("change", () => { for (const canvas of redraws.keys()) redraw(canvas); watchRatio(); },
+      { once: true });
+  };
+  watchRatio();
+}
+
+function redraw(canvas) {
+  if (!canvas.isConnected) { redraws.delete(canvas); resizeObserver.unobserve(canvas); return; }
+  const again = redraws.get(canvas);
+  if (again) again(); else setup(canvas);
+}
+
+/** Draw every canvas and diagram again (after a change of style, such as presentation mode's text size). */
+export function redrawAll() {
+  for (const element of [...redraws.keys()]) redraw(element);
+}
+
+/** Draw with `draw()` now and again whenever the canvas's size or the screen's pixel ratio changes. */
+export function keepDrawn(canvas, draw) {
+  watchScreen();
+  if (!redraws.has(canvas) && resizeObserver) resizeObserver.observe(canvas);
+  redraws.set(canvas, draw);
+  return draw();
+}
+
+/** The canvas's size in CSS pixels (its design size while it is not displayed). */
+export function cssSize(canvas) {
+  if (!canvas.dataset.width) {
+    const width = Number(canvas.getAttribute("width")) || 300, height = Number(canvas.getAttribute("height")) || 150;
+    canvas.dataset.width = width;
+    canvas.dataset.height = height;
+    canvas.style.setProperty("--canvas-width", `${width}px`);
+    canvas.style.setProperty("--canvas-aspect", `${width} / ${height}`);
   }
+  const seen = boxes.get(canvas);  // measuring would force a layout on every frame: the observer's size, if any
+  if (seen) return seen.width > 0 && seen.height > 0 ? seen : { width: Number(canvas.dataset.width), height: Number(canvas.dataset.height) };
+  const box = canvas.getBoundingClientRect();
+  if (box.width > 0 && box.height > 0) {
+    const style = getComputedStyle(canvas);
+    const edges = (a, b) => parseFloat(style[a]) + parseFloat(style[b]);
+    return {
+      width: box.width - edges("borderLeftWidth", "borderRightWidth") - edges("paddingLeft", "paddingRight"),
+      height: box.height - edges("borderTopWidth", "borderBottomWidth") - edges("paddingTop", "paddingBottom"),
+    };
+  }
+  return { width: Number(canvas.dataset.width), height: Number(canvas.dataset.height) };
+}
+
+function needsResize(canvas) {
+  const { width, height } = cssSize(canvas), ratio = window.devicePixelRatio || 1;
+  return canvas.width !== Math.max(1, Math.round(width * ratio)) || canvas.height !== Math.max(1, Math.round(height * ratio));
+}
+
+/**
+ * The canvas's 2-D context, cleared, its backing store = CSS size x devicePixelRatio, and a transform so
+ * drawing is in CSS pixels; returns {ctx, width, height} (CSS pixels).
+ */
+export function setup(canvas) {
+  const { width, height } = cssSize(canvas), ratio = window.devicePixelRatio || 1;
+  const pixelsWide = Math.max(1, Math.round(width * ratio)), pixelsHigh = Math.max(1, Math.round(height * ratio));
+  if (canvas.width !== pixelsWide) canvas.width = pixelsWide;
+  if (canvas.height !== pixelsHigh) canvas.height = pixelsHigh;
   const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.setTransform(pixelsWide / width, 0, 0, pixelsHigh / height, 0, 0);
   ctx.clearRect(0, 0, width, height);
   return { ctx, width, height };
 }
 
-function niceTicks(low, high, count = 5) {
-  const span = high - low || 1;
-  const step0 = span / count;
-  const magnitude = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => span / s <= count) || magnitude * 10;
+/** Ticks at 1, 2 or 5 x 10^k inside [low, high], at most about `count` of them, exact decimals (no 0.30000000000000004). */
+export function niceTicks(low, high, count = 5) {
+  if (!(high > low)) return [low];
+  const rough = (high - low) / Math.max(1, count);
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= rough * (1 - 1e-9));
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   const ticks = [];
-  for (let t = Math.ceil(low / step) * step; t <= high + 1e-9; t += step) ticks.push(Math.abs(t) < 1e-12 ? 0 : t);
+  for (let k = Math.ceil(low / step - 1e-9); k * step <= high + step * 1e-9; k++) {
+    const t = Number((k * step).toFixed(Math.min(20, decimals + 1)));
+    ticks.push(t === 0 ? 0 : t);  // no -0
+  }
   return ticks;
+}
+
+/** Labels for ticks: the same number of decimals for all, set by the step between them; exponents when huge. */
+export function tickLabels(ticks) {
+  const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(ticks[0]) || 1;
+  const largest = Math.max(...ticks.map(Math.abs));
+  if (largest >= 1e5 || (largest > 0 && largest < 1e-3)) {
+    const digits = Math.max(0, Math.floor(Math.log10(largest)) - Math.floor(Math.log10(step)));
+    return ticks.map((t) => (t === 0 ? "0" : t.toExponential(Math.min(digits, 3)).replace("e+", "e")));
+  }
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return ticks.map((t) => t.toFixed(Math.min(decimals, 10)));
+}
+
+/** Ticks for a log10 axis (values are exponents): whole decades, or 1-2-5 within one or two decades. */
+export function logTicks(low, high, count = 4) {
+  const decades = [];
+  for (let k = Math.ceil(low - 1e-9); k <= high + 1e-9; k++) decades.push(k);
+  if (decades.length >= 2) {
+    const every = Math.ceil(decades.length / count);
+    return decades.filter((k) => k % every === 0).map((k) => ({ at: k, label: decadeLabel(k) }));
+  }
+  const ticks = [];
+  for (let k = Math.floor(low) - 1; k <= Math.ceil(high); k++) {
+    for (const m of [1, 2, 5]) {
+      const at = k + Math.log10(m);
+      if (at >= low - 1e-9 && at <= high + 1e-9) ticks.push({ at, label: decadeLabel(k, m) });
+    }
+  }
+  if (ticks.length >= 2) return ticks;
+  const values = niceTicks(10 ** low, 10 ** high, count);  // less than a factor 2.5: plain ticks, on the log scale
+  const labels = tickLabels(values);
+  return values.map((v, i) => ({ at: Math.log10(v), label: labels[i] }));
+}
+
+function decadeLabel(k, m = 1) {
+  return k >= -3 && k <= 4 ? String(Number((m * 10 ** k).toFixed(Math.max(0, -k)))) : `${m}e${k}`;
+}
+
+/** The font size of text in the graphs, in CSS pixels: the canvas's --graph-text (presentation mode doubles it), at least 12. */
+function textSize(canvas) {
+  return Math.max(12, parseFloat(getComputedStyle(canvas).getPropertyValue("--graph-text")) || 12);
 }
 
 /**
  * Line plot. series: [{x, y, color, width, dash, label}], points: [{x, y, color}].
- * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data.
+ * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data: one object per
+ * canvas, kept current when the canvas is redrawn at a new size.
  */
 export function plot(canvas, series, options = {}) {
+  const transform = transforms.get(canvas) || {};
+  transforms.set(canvas, transform);
+  return keepDrawn(canvas, () => Object.assign(transform, drawPlot(canvas, series, options)));
+}
+
+function drawPlot(canvas, series, options) {
   const { ctx, width, height } = setup(canvas);
-  const pad = { left: 38, right: 10, top: 14, bottom: 24 };
+  const font = textSize(canvas);
+  ctx.font = `${font}px system-ui, sans-serif`;
   const xs = series.flatMap((s) => s.x).concat((options.points || []).map((p) => p.x));
-  const ys = series.flatMap((s) => s.y).concat((options.points || []).map((p) => p.y)).filter(Number.isFinite);
+  const ys = series.filter((s) => !s.ignoreForRange).flatMap((s) => s.y)
+    .concat((options.points || []).map((p) => p.y)).filter(Number.isFinite);
   let [x0, x1] = options.xRange || [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = options.yRange || [Math.min(...ys), Math.max(...ys)];
   if (!Number.isFinite(x0) || !Number.isFinite(x1)) [x0, x1] = [-1, 1];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [-1, 1];
+  if (x1 - x0 < 1e-9) { x0 -= 0.5; x1 += 0.5; }
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   if (!options.yRange) { const m = 0.08 * (y1 - y0); y0 -= m; y1 += m; }
+  const small = height < 6 * font + 40;  // a small multiple: fewer ticks
+  const xTickValues = niceTicks(x0, x1, Math.max(2, Math.min(7, Math.floor(width / (5 * font)))));
+  const labelled = (values) => { const labels = tickLabels(values); return values.map((at, i) => ({ at, label: labels[i] })); };
+  const yTicks = options.logY ? logTicks(y0, y1, small ? 2 : 4)
+    : labelled(niceTicks(y0, y1, small ? 2 : Math.max(2, Math.min(6, Math.floor(height / (3 * font))))));
+  const xTicks = labelled(xTickValues);
+  const pad = { left: 8 + Math.max(0, ...yTicks.map((t) => ctx.measureText(t.label).width)), right: 8,
+    top: Math.ceil(0.7 * font), bottom: font + 8 };
   const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
   const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
-  ctx.font = "10px system-ui, sans-serif";
   ctx.fillStyle = "#52606d";
   ctx.strokeStyle = COLORS.grid;
   ctx.lineWidth = 1;
-  for (const t of niceTicks(x0, x1)) {
-    ctx.beginPath(); ctx.moveTo(sx(t), pad.top); ctx.lineTo(sx(t), height - pad.bottom); ctx.stroke();
-    ctx.fillText(formatTick(t), sx(t) - 8, height - 8);
+  ctx.textBaseline = "alphabetic";
+  for (const { at, label } of xTicks) {
+    ctx.beginPath(); ctx.moveTo(sx(at), pad.top); ctx.lineTo(sx(at), height - pad.bottom); ctx.stroke();
+    const w = ctx.measureText(label).width;  // centred under the tick, moved inside the canvas at the ends
+    ctx.fillText(label, Math.min(width - w - 1, Math.max(1, sx(at) - w / 2)), height - 5);
   }
-  for (const t of niceTicks(y0, y1, options.logY ? 4 : 5)) {
-    ctx.beginPath(); ctx.moveTo(pad.left, sy(t)); ctx.lineTo(width - pad.right, sy(t)); ctx.stroke();
-    ctx.fillText(options.logY ? `1e${t}` : formatTick(t), 2, sy(t) + 3);
+  ctx.textAlign = "right";
+  for (const { at, label } of yTicks) {
+    ctx.beginPath(); ctx.moveTo(pad.left, sy(at)); ctx.lineTo(width - pad.right, sy(at)); ctx.stroke();
+    ctx.fillText(label, pad.left - 4, Math.max(font * 0.8, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
   }
+  ctx.textAlign = "left";
   if (y0 < 0 && y1 > 0) {
     ctx.strokeStyle = "#9aa5b1";
     ctx.beginPath(); ctx.moveTo(pad.left, sy(0)); ctx.lineTo(width - pad.right, sy(0)); ctx.stroke();
@@ -74,9 +215,12 @@ export function plot(canvas, series, options = {}) {
     ctx.setLineDash([3, 3]);
     ctx.beginPath(); ctx.moveTo(sx(v.x), pad.top); ctx.lineTo(sx(v.x), height - pad.bottom); ctx.stroke();
     ctx.setLineDash([]);
-    if (v.label) { ctx.fillStyle = COLORS.ink; ctx.fillText(v.label, sx(v.x) + 3, pad.top + 10); }
+    if (v.label) { ctx.fillStyle = COLORS.ink; ctx.fillText(v.label, sx(v.x) + 3, pad.top + font); }
   }
+  ctx.save();  // curves that run off the scale are clipped at the plot's edges
+  ctx.beginPath(); ctx.rect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom); ctx.clip();
   for (const s of series) {
+    ctx.globalAlpha = s.alpha ?? 1;
     if (s.band) {
       ctx.fillStyle = s.band;
       ctx.beginPath();
@@ -99,16 +243,18 @@ export function plot(canvas, series, options = {}) {
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  ctx.restore();
   for (const p of options.points || []) {
     ctx.fillStyle = p.color || COLORS.ink;
     ctx.beginPath(); ctx.arc(sx(p.x), sy(p.y), p.r || 2.5, 0, 2 * Math.PI); ctx.fill();
   }
-  const labelled = series.filter((s) => s.label);
-  labelled.forEach((s, i) => {
+  const legend = series.filter((s) => s.label);
+  const line = Math.round(font * 1.25);
+  legend.forEach((s, i) => {
     ctx.fillStyle = s.color || COLORS.network;
-    ctx.fillRect(pad.left + 6, pad.top + 4 + 13 * i, 12, 3);
+    ctx.fillRect(pad.left + 6, pad.top + 4 + line * i + font / 2 - 2, font, 3);
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(s.label, pad.left + 22, pad.top + 9 + 13 * i);
+    ctx.fillText(s.label, pad.left + 10 + font, pad.top + 4 + line * i + font * 0.8);
   });
   return {
     sx, sy, x0, x1, y0, y1,
@@ -117,38 +263,114 @@ export function plot(canvas, series, options = {}) {
   };
 }
 
-function formatTick(t) {
-  return Math.abs(t) >= 1000 || (Math.abs(t) < 0.01 && t !== 0) ? t.toExponential(0) : String(+t.toFixed(2));
+/**
+ * A heat map of n x n values (row 0 at the bottom) in [low, high], drawn smooth (the cells interpolated), with
+ * optional points on top. colorOf(k, t) -> [r, g, b] colours cell k (t = its value scaled to 0..1).
+ * With options.axes: a square data area with ticks over options.extent, and options.legend [{label, color}].
+ * Points: {x, y, color, test, wrong}: filled with their colour, outlined (black for test points), a cross if wrong.
+ */
+export function heatmap(canvas, values, n, options = {}) {
+  keepDrawn(canvas, () => drawHeatmap(canvas, values, n, options));
 }
 
-/** A heat map of n x n values (row 0 at the bottom) in [low, high], with optional points on top. */
-export function heatmap(canvas, values, n, options = {}) {
+const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
+
+function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
-  const low = options.low ?? Math.min(...values), high = options.high ?? Math.max(...values);
-  const cellW = width / n, cellH = height / n;
+  let low = options.low, high = options.high;
+  if (low === undefined || high === undefined) {
+    low = Infinity; high = -Infinity;
+    for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+  }
+  let cells = cellImages.get(canvas);
+  if (!cells || cells.width !== n) { cells = document.createElement("canvas"); cells.width = n; cells.height = n; cellImages.set(canvas, cells); }
+  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(n, n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
-      const v = values[r * n + c];
-      const t = Math.max(0, Math.min(1, (v - low) / (high - low || 1)));
-      ctx.fillStyle = options.colorOf ? options.colorOf(r * n + c, t) : diverging(t);
-      ctx.fillRect(c * cellW, height - (r + 1) * cellH, cellW + 0.5, cellH + 0.5);
+      const k = r * n + c, v = values[k];
+      const t = Number.isFinite(v) ? Math.max(0, Math.min(1, (v - low) / (high - low || 1))) : 0.5;
+      const [red, green, blue] = options.colorOf ? options.colorOf(k, t) : divergingRgb(t);
+      const at = 4 * ((n - 1 - r) * n + c);  // row 0 at the bottom
+      image.data[at] = red; image.data[at + 1] = green; image.data[at + 2] = blue; image.data[at + 3] = 255;
     }
   }
+  cellContext.putImageData(image, 0, 0);
   const [e0, e1] = options.extent || [-1.5, 1.5];
-  for (const p of options.points || []) {
-    const px = ((p.x - e0) / (e1 - e0)) * width, py = height - ((p.y - e0) / (e1 - e0)) * height;
-    ctx.fillStyle = p.color;
-    ctx.strokeStyle = p.test ? "#000" : "#fff";
-    ctx.beginPath(); ctx.arc(px, py, 3, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+  const legend = options.legend || [];
+  let area;
+  if (options.axes) {  // the data area square, ticks left and below, the legend on the right
+    const font = textSize(canvas);
+    ctx.font = `${font}px system-ui, sans-serif`;
+    const ticks = niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const left = 8 + Math.max(...labels.map((l) => ctx.measureText(l).width));
+    const legendWidth = legend.length ? 16 + Math.max(...legend.map((l) => ctx.measureText(l.label).width)) + font : 0;
+    const size = Math.max(20, Math.min(width - left - 8 - legendWidth, height - font - 12));
+    area = { left, top: 4, size };
+    ctx.fillStyle = "#52606d";
+    ticks.forEach((t, i) => {
+      const along = ((t - e0) / (e1 - e0)) * size, w = ctx.measureText(labels[i]).width;
+      ctx.fillText(labels[i], Math.min(width - w, Math.max(0, left + along - w / 2)), area.top + size + font + 4);
+      ctx.textAlign = "right";
+      ctx.fillText(labels[i], left - 4, Math.max(font, area.top + size - along + font * 0.35));
+      ctx.textAlign = "left";
+    });
+    legend.forEach((item, i) => {
+      const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
+      ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
+      ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      ctx.fillStyle = COLORS.ink; ctx.fillText(item.label, x + font + 5, y + font * 0.85);
+    });
+  } else area = { left: 0, top: 0, width, height };
+  const areaWidth = area.size ?? area.width, areaHeight = area.size ?? area.height;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = "high";
+  ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  const px = (x) => area.left + ((x - e0) / (e1 - e0)) * areaWidth, py = (y) => area.top + areaHeight - ((y - e0) / (e1 - e0)) * areaHeight;
+  if (options.line) {  // a horizontal line across the data area, dashed, with its label
+    ctx.save();
+    ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.5; ctx.setLineDash([6, 4]);
+    ctx.beginPath(); ctx.moveTo(area.left, py(options.line.y)); ctx.lineTo(area.left + areaWidth, py(options.line.y)); ctx.stroke();
+    ctx.restore();
   }
+  const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
+  // one path per colour and outline (thousands of points draw in a few paths, not thousands)
+  const groups = new Map();
+  for (const p of options.points || []) {
+    const key = `${p.color}|${p.test ? "#000" : "#fff"}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(p);
+  }
+  ctx.lineWidth = 1;
+  for (const [key, group] of groups) {
+    const [fill, outline] = key.split("|");
+    ctx.beginPath();
+    for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
+    ctx.fillStyle = fill; ctx.fill();
+    ctx.strokeStyle = outline; ctx.stroke();
+  }
+  const wrong = (options.points || []).filter((p) => p.wrong);
+  if (wrong.length) {  // wrongly classified points: a dark cross over each
+    ctx.beginPath();
+    for (const p of wrong) {
+      const x = px(p.x), y = py(p.y), d = radius + 1.5;
+      ctx.moveTo(x - d, y - d); ctx.lineTo(x + d, y + d); ctx.moveTo(x + d, y - d); ctx.lineTo(x - d, y + d);
+    }
+    ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
+  }
+  ctx.lineWidth = 1;
+}
+
+/** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
+export function divergingRgb(t) {
+  const mix = (a, b, u) => Math.round(a + (b - a) * u);
+  if (t < 0.5) { const u = t / 0.5; return [mix(245, 255, u), mix(147, 255, u), mix(34, 255, u)]; }
+  const u = (t - 0.5) / 0.5;
+  return [mix(255, 43, u), mix(255, 108, u), mix(255, 176, u)];
 }
 
 /** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground */
 export function diverging(t) {
-  const mix = (a, b, u) => Math.round(a + (b - a) * u);
-  if (t < 0.5) { const u = t / 0.5; return `rgb(${mix(245, 255, u)},${mix(147, 255, u)},${mix(34, 255, u)})`; }
-  const u = (t - 0.5) / 0.5;
-  return `rgb(${mix(255, 43, u)},${mix(255, 108, u)},${mix(255, 176, u)})`;
+  return `rgb(${divergingRgb(t).join(",")})`;
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -160,54 +382,111 @@ export function svgElement(tag, attributes = {}, parent = null) {
 }
 
 /**
- * Draw a network into an <svg>: columns of neurons, edges by weight. labels(layer, neuron) -> extra text.
- * Neurons are <circle data-layer data-neuron>; layer 0 is the input.
+ * Draw a network into an <svg>: columns of neurons, edges by weight. The svg's width/height attributes are its
+ * design size; it is drawn at the width its box has (redrawn when that changes), text at 12 CSS px.
+ * Options: label(layer, neuron) -> extra text; fill(layer, neuron) -> colour; picture(layer, neuron) ->
+ * {y, low, high, color, text} drawn as a small graph beside the node; highlight: {layer, neuron};
+ * onHover/onLeave/onClick(event, layer, neuron). Neurons are <circle data-layer data-neuron>; layer 0 is the input.
  */
 export function diagram(svg, sizes, weights, biases, activations, options = {}) {
+  watchScreen();
+  if (!svg.dataset.width) {
+    svg.dataset.width = svg.getAttribute("width");
+    svg.style.setProperty("--svg-width", `${svg.dataset.width}px`);
+    if (resizeObserver) resizeObserver.observe(svg);
+  }
+  redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
+  const seen = boxes.get(svg);  // the observer's size (measuring would force a layout on every frame)
+  const shown = seen ? seen.width + 2 : svg.getBoundingClientRect().width;
+  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
+  svg.dataset.drawnWidth = shown;
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.replaceChildren();
-  const width = Number(svg.getAttribute("width")), height = Number(svg.getAttribute("height"));
+  const font = textSize(svg);
   const maxDrawn = 10;
   const drawn = sizes.map((n) => Math.min(n, maxDrawn));
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowY = (c, r) => height / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 40) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 2 * font - 20) / Math.max(...drawn));
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
-  const edges = svgElement("g", {}, svg), nodes = svgElement("g", {}, svg);
+  const lit = options.highlight;
+  const edges = svgElement("g", {}, svg), pictures = svgElement("g", {}, svg), nodes = svgElement("g", {}, svg);
   for (let l = 0; l < weights.length; l++) {
     for (let i = 0; i < drawn[l]; i++) {
       for (let j = 0; j < drawn[l + 1]; j++) {
         const w = weights[l][i][j];
         const share = Math.abs(w) / largest;
+        const touches = lit && ((lit.layer === l && lit.neuron === i) || (lit.layer === l + 1 && lit.neuron === j));
         svgElement("line", {
           x1: columnX(l), y1: rowY(l, i), x2: columnX(l + 1), y2: rowY(l + 1, j),
-          stroke: w >= 0 ? COLORS.positive : COLORS.negative, "stroke-width": (0.4 + 4 * share).toFixed(2),
-          "stroke-opacity": (0.25 + 0.75 * share).toFixed(2), "data-weight": w,
+          stroke: w >= 0 ? COLORS.positive : COLORS.negative, "stroke-width": (0.4 + 4 * share + (touches ? 1.5 : 0)).toFixed(2),
+          "stroke-opacity": (lit && !touches ? 0.12 : 0.25 + 0.75 * share).toFixed(2), "data-weight": w,
         }, edges);
       }
     }
   }
+  const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
   sizes.forEach((n, c) => {
-    svgElement("text", { x: columnX(c), y: 12, "text-anchor": "middle", "font-size": 10 }, svg).textContent =
+    svgElement("text", { x: columnX(c), y: font + 1, "text-anchor": "middle", "font-size": font }, svg).textContent =
       c === 0 ? `${n} in` : `${n} ${activations[c - 1]}`;
     for (let r = 0; r < drawn[c]; r++) {
+      const isLit = lit && lit.layer === c && lit.neuron === r;
+      const picture = options.picture && options.picture(c, r);
+      if (picture) drawPicture(pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
       const circle = svgElement("circle", {
-        cx: columnX(c), cy: rowY(c, r), r: 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
-        stroke: "#2d3748", "stroke-width": 1.2, "data-layer": c, "data-neuron": r, class: "neuron",
+        cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
+        stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, "data-layer": c, "data-neuron": r,
+        class: isLit ? "neuron highlight" : "neuron",
       }, nodes);
       if (options.onHover) circle.addEventListener("mousemove", (e) => options.onHover(e, c, r));
-      if (options.onLeave) circle.addEventListener("mouseleave", options.onLeave);
+      if (options.onLeave) circle.addEventListener("mouseleave", (e) => options.onLeave(e, c, r));
       if (options.onClick && c > 0) circle.addEventListener("click", (e) => options.onClick(e, c, r));
       if (options.label) {
         const text = options.label(c, r);
         const last = c === sizes.length - 1;  // the output column's labels go to the left, inside the picture
-        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": 9,
+        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
           fill: "#1f2933", "text-anchor": last ? "end" : "start" }, nodes).textContent = text;
       }
     }
     if (sizes[c] > maxDrawn) {
-      svgElement("text", { x: columnX(c), y: height - 4, "text-anchor": "middle", "font-size": 9 }, svg).textContent =
+      svgElement("text", { x: columnX(c), y: height - 4, "text-anchor": "middle", "font-size": font }, svg).textContent =
         `+${sizes[c] - maxDrawn} more`;
     }
   });
+}
+
+/**
+ * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
+ * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
+ */
+function drawPicture(parent, p, x, y, boxWidth, lit, font) {
+  if (boxWidth < 16) return;
+  const h = 20, top = y - h / 2, group = svgElement("g", { class: "picture" }, parent);
+  if (p.heat) {
+    const size = Math.min(boxWidth, 24), cells = document.createElement("canvas");
+    cells.width = cells.height = p.n;
+    const context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
+    for (let r = 0; r < p.n; r++) {
+      for (let c = 0; c < p.n; c++) {
+        const t = Math.max(0, Math.min(1, (p.heat[r * p.n + c] - p.low) / (p.high - p.low || 1)));
+        const [red, green, blue] = divergingRgb(t), at = 4 * ((p.n - 1 - r) * p.n + c);
+        image.data.set([red, green, blue, 255], at);
+      }
+    }
+    context.putImageData(image, 0, 0);
+    svgElement("image", { href: cells.toDataURL(), x, y: y - size / 2, width: size, height: size,
+      preserveAspectRatio: "none" }, group);
+    svgElement("rect", { x, y: y - size / 2, width: size, height: size, fill: "none", stroke: p.color,
+      "stroke-width": lit ? 2.5 : 1 }, group);
+    if (p.text) svgElement("text", { x: x + size + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
+    return;
+  }
+  svgElement("rect", { x, y: top, width: boxWidth, height: h, fill: "#fff", stroke: p.color, "stroke-width": lit ? 2.5 : 1,
+    rx: 2 }, group);
+  const span = p.high - p.low || 1, n = p.y.length;
+  const points = p.y.map((v, k) => `${(x + 1 + (k * (boxWidth - 2)) / (n - 1)).toFixed(1)},${(top + h - 1 -
+    ((Math.max(p.low, Math.min(p.high, v)) - p.low) / span) * (h - 2)).toFixed(1)}`).join(" ");
+  svgElement("polyline", { points, fill: "none", stroke: p.color, "stroke-width": lit ? 2 : 1.2 }, group);
+  if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
 }
 
 /** sigmoid that does not overflow */

@@ -138,15 +138,20 @@ function drawChallenge() {
   state.challenge = { mean, max, solved, heights: [...challenge.heights] };
 }
 
+/** Set the bump under the pointer, and every bump the stroke crossed since the last event (a fast finger skips some). */
 function setHeightAt(event) {
   const canvas = $("challenge"), rect = canvas.getBoundingClientRect();
   const [x, y] = challenge.transform.invert(event.clientX - rect.left, event.clientY - rect.top);
-  const n = challenge.heights.length;
-  const i = Math.floor(((x + 3) / 6) * n);
-  if (i >= 0 && i < n) {
-    challenge.heights[i] = Math.max(-1.6, Math.min(1.6, y));
-    drawChallenge();
+  const n = challenge.heights.length, bump = (u) => Math.floor(((u + 3) / 6) * n);
+  const [x0, y0] = challenge.last || [x, y];
+  const first = Math.max(0, Math.min(bump(x0), bump(x))), last = Math.min(n - 1, Math.max(bump(x0), bump(x)));
+  for (let i = first; i <= last; i++) {
+    const middle = -3 + ((i + 0.5) * 6) / n;  // the stroke's height where it crossed this bump
+    const u = x === x0 ? 1 : Math.max(0, Math.min(1, (middle - x0) / (x - x0)));
+    challenge.heights[i] = Math.max(-1.6, Math.min(1.6, i === bump(x) ? y : y0 + u * (y - y0)));
   }
+  challenge.last = [x, y];
+  drawChallenge();
 }
 
 /** The engine's numbers for the gallery and the descent chapter (nl.lesson.facts), sent once by the server. */
@@ -155,11 +160,37 @@ export function onFacts(facts) {
   descent.onFacts(facts);
 }
 
-export function init(send = () => {}) {
+/** The lesson's sliders, activation and bump heights, for the link (app.js keeps them in the URL). */
+export function readConfig() {
+  const value = (id) => Number($(id).value);
+  return { w: value("n-w"), b: value("n-b"), w11: value("w11"), w21: value("w21"), s1: value("s1"), s2: value("s2"),
+    activation: state.activation, k: value("steepness"), bumps: value("bump-count"), target: $("challenge-target").value,
+    heights: challenge.heights.map((h) => Number(h.toFixed(2))) };
+}
+
+export function applyConfig(c) {
+  const set = (id, v) => { if (Number.isFinite(v)) { $(id).value = v; $(id).dispatchEvent(new Event("input")); } };
+  if (c.activation === "step" || c.activation === "sigmoid") {
+    document.querySelector(`input[name=lesson-act][value=${c.activation}]`).checked = true;
+    state.activation = c.activation;
+  }
+  set("steepness", c.k); set("n-w", c.w); set("n-b", c.b); set("w11", c.w11); set("w21", c.w21); set("s1", c.s1); set("s2", c.s2);
+  if (["sin", "bell", "wave"].includes(c.target)) $("challenge-target").value = c.target;
+  set("bump-count", c.bumps);
+  if (Array.isArray(c.heights) && c.heights.length === Number($("bump-count").value) && c.heights.every(Number.isFinite)) {
+    challenge.heights = c.heights.map((h) => Math.max(-1.6, Math.min(1.6, h)));
+  }
+  drawOneNeuron(); drawPair(); drawChallenge();
+}
+
+export function init(send = () => {}, changed = () => {}) {
   decide.init();
   bend.init();
   descent.init();
   send({ type: "lesson" });
+  document.querySelectorAll("#lesson input, #lesson select").forEach((input) => input.addEventListener("change", changed));
+  $("challenge").addEventListener("pointerup", changed);
+  $("bumps-reset").addEventListener("click", changed);
   for (const id of ["n-w", "n-b"]) bindOutput(id).addEventListener("input", drawOneNeuron);
   for (const id of ["w11", "w21", "s1", "s2"]) bindOutput(id).addEventListener("input", drawPair);
   bindOutput("steepness", (v) => v).addEventListener("input", () => {
@@ -179,9 +210,12 @@ export function init(send = () => {}) {
   $("challenge-target").addEventListener("change", drawChallenge);
   $("bumps-reset").addEventListener("click", () => { challenge.heights = []; drawChallenge(); });
   const canvas = $("challenge");
-  canvas.addEventListener("pointerdown", (e) => { challenge.drawing = true; canvas.setPointerCapture(e.pointerId); setHeightAt(e); });
+  canvas.addEventListener("pointerdown", (e) => {
+    challenge.drawing = true; challenge.last = null; canvas.setPointerCapture(e.pointerId); setHeightAt(e);
+  });
   canvas.addEventListener("pointermove", (e) => { if (challenge.drawing) setHeightAt(e); });
   canvas.addEventListener("pointerup", () => { challenge.drawing = false; });
+  canvas.addEventListener("pointercancel", () => { challenge.drawing = false; });
   drawOneNeuron();
   drawPair();
   drawChallenge();

@@ -1,7 +1,6 @@
 // The playground tab: controls become config messages; frames from the server become pictures.
 
-import { COLORS, diagram, heatmap, paletteColor, plot, setup } from "./draw.js";
-// (setup clears a canvas: the loss view uses it before there is a loss to draw)
+import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
@@ -11,7 +10,8 @@ const MAX_LAYERS = 8, MAX_NEURONS = 64;
 
 let send = () => {};
 let onChange = () => {};
-const state = { config: null, frame: null, history: [], points: [], testPoints: [], target: null, drawn: [] };
+const state = { config: null, frame: null, history: [], points: [], testPoints: [], target: null, drawn: [], highlight: null,
+  hover: null };
 
 // ---------------------------------------------------------------- config from the controls
 
@@ -23,6 +23,7 @@ export function readConfig() {
     features: FEATURES.filter((f) => $(`feature-${f}`).checked), layers: [...state.layers],
     activation: $("activation").value, optimizer: $("optimizer").value, lr: number("lr"), batch: number("batch"),
     l1: number("l1"), l2: number("l2"), stop_loss: number("stop-loss"), seed: number("seed"), speed: number("speed"),
+    line: number("superposition-line"), layer_shown: state.layerShown || 0,
     drawn: state.drawn,
   };
 }
@@ -35,6 +36,9 @@ export function applyConfig(config) {
   set("test-ratio", config.test_ratio); set("activation", config.activation); set("optimizer", config.optimizer);
   set("lr", config.lr); set("batch", config.batch); set("l1", config.l1); set("l2", config.l2);
   set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed);
+  set("superposition-line", config.line);
+  if (Number.isInteger(config.layer_shown)) state.layerShown = config.layer_shown;
+  if (config.line !== undefined) $("superposition-line-out").textContent = Number(config.line).toFixed(2);
   if (config.features) FEATURES.forEach((f) => { $(`feature-${f}`).checked = config.features.includes(f); });
   if (config.layers) state.layers = [...config.layers];
   if (config.drawn) state.drawn = config.drawn;
@@ -44,6 +48,7 @@ export function applyConfig(config) {
 
 function configure() {
   hideError();
+  state.restore = null;  // a new setup: no saved weights to give back
   const config = readConfig();
   if (config.mode === "csv" && !state.csv) return showError("choose a CSV file first", "csv");
   if (config.mode === "csv") config.csv = state.csv;
@@ -52,6 +57,7 @@ function configure() {
 }
 
 function update(keys) {
+  hideError();
   const config = readConfig();
   send({ type: "update", config: Object.fromEntries(keys.map((k) => [k, config[k]])) });
   onChange();
@@ -62,6 +68,8 @@ function update(keys) {
 function showMode() {
   const mode = $("mode").value;
   document.querySelectorAll("[data-mode]").forEach((el) => { el.hidden = el.dataset.mode !== mode; });
+  $("output-view").classList.toggle("draw", mode === "points");  // a finger draws points there instead of scrolling
+  $("superposition-line-label").hidden = mode !== "dataset";
   $("output-caption").textContent = mode === "dataset" ? "the network's decision (heat map) over the points"
     : "output (red) over the target (grey) and the training points";
 }
@@ -86,6 +94,11 @@ export function showError(message, field = "") {
   box.textContent = message;
   box.hidden = false;
   box.dataset.field = field;
+  // a rejected setting is put back to the one in use (an expression stays, to be corrected)
+  if (field && field !== "expr" && field !== "csv" && state.config && field in state.config) {
+    applyConfig({ [field]: state.config[field] });
+    onChange();
+  }
 }
 
 function hideError() { $("error").hidden = true; }
@@ -107,6 +120,28 @@ export function onFrame(frame) {
     if (frame.step === 0) state.history = [];
   }
   state.frame = frame;
+  frames.received++;
+  if (frame.config) {
+    state.config = frame.config;
+    // a rebuilt network (a new setup, "train from here", a reload): the panel and the URL show what is in use
+    if (full) { applyConfig(frame.config); onChange(); }
+  }
+  if (full) hideError();
+  if (full && state.restore) restoreWeights(frame);
+  // while training, draw at most once per screen refresh, always the newest frame: a slow screen skips
+  // frames instead of queueing them (so a click on pause shows at once); any other frame is drawn now
+  if (frame.status !== "training") { state.pausing = false; frames.confirmed = performance.now(); render(); }
+  else if (state.pausing) return;  // pause was clicked: the picture stays as it was at the click
+  else if (!state.renderPending) { state.renderPending = true; requestAnimationFrame(render); }
+}
+
+function render() {
+  state.renderPending = false;
+  const frame = state.frame;
+  if (!frame || frame === state.rendered) return;
+  state.rendered = frame;
+  frames.drawn++;
+  const started = performance.now();
   $("step-count").textContent = frame.step;
   $("loss").textContent = Number.isFinite(frame.loss) ? frame.loss.toPrecision(4) : "–";
   $("status").textContent = frame.status;
@@ -115,11 +150,57 @@ export function onFrame(frame) {
   message.hidden = !frame.message;
   message.textContent = frame.message || "";
   showMetrics(frame.metrics || {});
+  drawViews(frame);
+  // the diagram is hundreds of SVG elements: while training it follows ten times a second, the graphs every frame
+  if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
+  drawLoss();
+  frames.drawingMs += performance.now() - started;
+  if (frame.weights_complete) saveWeights(frame);
+}
+
+// ---------------------------------------------------------------- a reload keeps the trained weights
+
+const SAVED = "neuronlab-playground";
+
+/** The network in this tab's sessionStorage (it lives as long as the tab), so a reload can give it back. */
+function saveWeights(frame) {
+  if (!frame.config || state.restore || frame.weights_complete === false) return;  // (whole networks only)
+  const round = (v) => Number(Number(v).toPrecision(7));
+  try {
+    sessionStorage.setItem(SAVED, JSON.stringify({ config: frame.config, sizes: frame.sizes, step: frame.step,
+      weights: frame.weights.map((W) => W.map((row) => row.map(round))), biases: frame.biases.map((b) => b.map(round)) }));
+  } catch { /* storage full or off: a reload starts afresh */ }
+}
+
+/** After a reload, once the server has built the same setup, send the saved weights back, a layer a message. */
+function restoreWeights(frame) {
+  const saved = state.restore;
+  if (JSON.stringify(frame.config) !== JSON.stringify(saved.config) || String(frame.sizes) !== String(saved.sizes)) return;
+  state.restore = null;
+  if (!saved.step) return;  // never trained: nothing to give back
+  saved.weights.forEach((weights, layer) => send({ type: "restore", layer, weights, bias: saved.biases[layer] }));
+  state.restoredStep = saved.step;
+}
+
+/** Frames received from the server and drawn on screen (the speed test reads them). */
+export const frames = { received: 0, drawn: 0, drawingMs: 0 };
+
+/** The choice of hidden layer for the superposition, for networks with more than one. */
+function showLayerChoice(frame) {
+  const hidden = frame.sizes.length - 2, select = $("superposition-layer");
+  $("superposition-layer-label").hidden = hidden < 2;
+  if (select.dataset.hidden !== String(hidden)) {
+    select.dataset.hidden = hidden;
+    select.innerHTML = `<option value="0">the last, into the output</option>` + Array.from({ length: Math.max(0, hidden - 1) },
+      (_, k) => `<option value="${k + 1}">layer ${k + 1}, into neuron 1 of layer ${k + 2}</option>`).join("");
+  }
+  select.value = String(state.layerShown && state.layerShown < hidden ? state.layerShown : 0);
+}
+
+function drawViews(frame) {
+  showLayerChoice(frame);
   if (frame.dims === 1) draw1d(frame);
   else if (frame.heat) draw2d(frame);
-  drawDiagram(frame);
-  drawLoss();
-  if (full) hideError();
 }
 
 function showMetrics(m) {
@@ -138,77 +219,200 @@ function showMetrics(m) {
   }
 }
 
+/** A transform frozen as it is now (plot's own object follows later redraws of its canvas). */
+function snapshot(transform) {
+  return { ...transform };
+}
+
 function draw1d(frame) {
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
   const points = state.points.map(([x, y]) => ({ x, y, color: "#52606d", r: 2 }))
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
-  state.outputTransform = plot($("output-view"), series, { points });
+  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
   if (frame.contributions) {
-    drawStacked(frame.grid, frame.contributions, frame.output_bias, "sum = output's weighted sum");
-    drawHiddenSmall(frame.hidden.map((h) => ({ x: frame.grid, y: h })), frame);
+    const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
+    const reference = intoOutput ? [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])] : [];
+    drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
+      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`, target: intoOutput ? state.target : null,
+        others: frame.contributions_rest });
+  } else clearSuperposition();
+}
+
+/** Where a curve switches: the x of its steepest change (the threshold -b/w of a first-layer neuron). */
+function switchPoint(x, y) {
+  let best = 0, at = x[0];
+  for (let k = 1; k < y.length; k++) {
+    const slope = Math.abs(y[k] - y[k - 1]);
+    if (slope > best) { best = slope; at = (x[k] + x[k - 1]) / 2; }
   }
+  return at;
 }
 
-/** The contributions, stacked: each neuron's w·h added on top of the ones before, from the bias up. */
-function drawStacked(x, contributions, bias, label) {
-  const stacked = [];
-  let running = x.map(() => bias);
-  stacked.push({ x, y: running, color: "#9aa5b1", dash: [2, 3], label: `bias ${bias.toFixed(2)}` });
-  contributions.forEach((c, i) => {
-    running = running.map((v, k) => v + c[k]);
-    stacked.push({ x, y: running, color: paletteColor(i), width: 1 });
-  });
-  stacked.push({ x, y: running, color: COLORS.ink, width: 2.2, label });
-  plot($("contributions-view"), stacked, {});
+/**
+ * The lesson's picture, live: each hidden neuron's weighted curve w_i·h_i(x) (thin, its colour), ordered by
+ * where it switches, and their sum plus the output bias (thick) = the output. The scale fits the output (and
+ * the target), not the largest single curve: curves that run off it are clipped, and the caption says so.
+ */
+function drawSuperposition(x, contributions, bias, frame, reference, text) {
+  const weights = outgoingWeights(frame);
+  const order = contributions.map((c, i) => ({ i, at: switchPoint(x, c) })).sort((a, b) => a.at - b.at).map((o) => o.i);
+  const others = text.others || null;  // neurons beyond those sent, added up by the server
+  const sum = x.map((_, k) => bias + contributions.reduce((acc, c) => acc + c[k], 0) + (others ? others[k] : 0));
+  const finite = reference.concat(sum).filter(Number.isFinite);
+  let low = Math.min(...finite), high = Math.max(...finite);
+  const margin = 0.15 * (high - low || 1);
+  low -= margin; high += margin;
+  const runOff = contributions.filter((c) => c.some((v) => v < low || v > high)).length;
+  const highlighted = state.highlight;
+  const series = [];
+  if (text.target) series.push({ x, y: text.target, color: COLORS.target, width: 4, label: "target" });
+  series.push({ x, y: x.map(() => bias), color: "#9aa5b1", dash: [2, 3], width: 1, label: `output bias ${bias.toFixed(2)}` });
+  for (const i of order) {
+    const lit = highlighted === i;
+    series.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.2,
+      alpha: highlighted === null || highlighted === undefined || lit ? 1 : 0.25,
+      label: lit ? `neuron ${i + 1}: ${weights[i].toFixed(2)}·h${i + 1}` : undefined });
+  }
+  if (others) series.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more neurons, added up` });
+  series.push({ x, y: sum, color: COLORS.ink, width: 3, label: text.sum });
+  state.superpositionTransform = plot($("contributions-view"), series, { xRange: [x[0], x[x.length - 1]], yRange: [low, high] });
+  $("superposition-note").textContent = runOff ? `${runOff} of ${contributions.length} curves run off this scale (clipped); the scale fits the output.` : "";
+  state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
+    others, bias, sum, yRange: [low, high], runOff };
+  drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
 
-function drawHiddenSmall(graphs, frame) {
+function clearSuperposition() {
+  state.superposition = null;
+  plot($("contributions-view"), [], { xRange: [-1, 1], yRange: [-1, 1] });
+  $("superposition-note").textContent = "no hidden layer: add one to see the output as a sum of neurons";
+  $("hidden-views").replaceChildren();
+}
+
+/** w_i: the weight from neuron i of the last hidden layer to the output (class 1 minus class 0 for two classes). */
+function outgoingWeights(frame) {
+  if (frame.shown_weights) return frame.shown_weights;  // the server's: for the layer the superposition shows
+  const last = frame.weights[frame.weights.length - 1];
+  return last.map((row) => (row.length === 2 && frame.dims === 2 ? row[1] - row[0] : row[0]));
+}
+
+/** Each neuron's own weighted graph w_i·h_i (or heat map of h_i), all on one scale so a flat one looks flat. */
+function drawHiddenSmall(graphs, weights, frame) {
   const box = $("hidden-views");
   while (box.children.length > graphs.length) box.lastChild.remove();
   while (box.children.length < graphs.length) {
     const canvas = document.createElement("canvas");
     canvas.setAttribute("width", 120);
     canvas.setAttribute("height", 90);
+    canvas.addEventListener("pointerenter", () => setHighlight(Number(canvas.dataset.neuron)));
+    canvas.addEventListener("pointerleave", () => setHighlight(null));
     box.appendChild(canvas);
   }
-  const last = frame.weights[frame.weights.length - 1];
-  graphs.forEach((g, i) => {
-    const canvas = box.children[i];
-    canvas.title = `neuron ${i + 1} of the last hidden layer, outgoing weight ${last[i][0].toFixed(3)}`;
-    if (g.heat) heatmap(canvas, g.heat, g.n, { low: g.low, high: g.high });
-    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5 }], {});
+  let low = 0, high = 0;  // one scale for all (a loop: tens of thousands of heat-map values)
+  for (const g of graphs) for (const v of g.y || g.heat) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+  graphs.forEach((g, k) => {
+    const canvas = box.children[k], i = g.i;
+    if (canvas.dataset.neuron !== String(i)) {  // (touching the DOM only when it changes keeps frames cheap)
+      canvas.dataset.neuron = i;
+      canvas.style.borderColor = paletteColor(i);
+    }
+    if (canvas.classList.contains("highlight") !== (state.highlight === i)) canvas.classList.toggle("highlight");
+    if (g.heat) heatmap(canvas, g.heat, g.n, { low, high, extent: frame.extent });
+    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5, label: `w${i + 1} = ${weights[i].toFixed(2)}` }],
+      { yRange: [low - 0.05 * (high - low || 1), high + 0.05 * (high - low || 1)] });
   });
+}
+
+/** The neuron whose curve passes within 8 px of the pointer on the superposition view, or null. */
+function curveAt(event) {
+  const sp = state.superposition, t = state.superpositionTransform;
+  if (!sp || !t) return null;
+  const rect = $("contributions-view").getBoundingClientRect();
+  const [x] = t.invert(event.clientX - rect.left, event.clientY - rect.top);
+  const k = Math.max(0, Math.min(sp.x.length - 1, Math.round(((x - sp.x[0]) / (sp.x[sp.x.length - 1] - sp.x[0])) * (sp.x.length - 1))));
+  let best = null, distance = 8;
+  for (const c of sp.curves) {
+    const d = Math.abs(t.sy(c.y[k]) - (event.clientY - rect.top));
+    if (d < distance) { distance = d; best = c.neuron; }
+  }
+  return best;
+}
+
+/** Point at neuron i of the last hidden layer (or at none): it lights up in the diagram, its graph and the sum. */
+function setHighlight(neuron) {
+  if (state.highlight === neuron) return;
+  state.highlight = neuron;
+  if (state.frame) { drawViews(state.frame); drawDiagram(state.frame); }
 }
 
 function draw2d(frame) {
   const n = Math.round(Math.sqrt(frame.heat.length));
-  const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i] }));
+  const predicted = frame.predicted || [];
+  const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i],
+    wrong: predicted.length === state.points.length && predicted[i] !== c }));
   const twoClasses = frame.classes.length === 2;
   heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
-    low: 0, high: 1, extent: frame.extent, points,
+    low: 0, high: 1, extent: frame.extent, points, axes: true,
+    line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
+    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4] })),
     colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
   });
+  state.wrongPoints = points.filter((p) => p.wrong).length;
   if (frame.hidden_heat) {
-    drawHiddenSmall(frame.hidden_heat.map((h) => ({ heat: h, n, low: Math.min(...h), high: Math.max(...h) })), frame);
-    drawStacked(frame.slice_x, frame.slice_contributions, frame.slice_bias, `${frame.slice_label}, along x2 = 0`);
-  }
+    const rest = frame.slice_rest;
+    const sum = frame.slice_x.map((_, k) => frame.slice_bias + (rest ? rest[k] : 0) +
+      frame.slice_contributions.reduce((a, c) => a + c[k], 0));
+    drawSuperposition(frame.slice_x, frame.slice_contributions, frame.slice_bias, frame, sum,
+      { sum: `${frame.slice_label}, along x2 = ${frame.slice_line.toFixed(2)}`, others: rest });
+    drawHiddenSmall(state.superposition.order.map((i) => ({ i, heat: frame.hidden_heat[i], n })),
+      outgoingWeights(frame), frame);
+  } else clearSuperposition();
 }
 
-function shade(hex, t) {
+function shade(hex, t) {  // the class colour, paler where the network is less sure: [r, g, b]
   const v = parseInt(hex.slice(1), 16);
   const mix = (c) => Math.round(255 - (255 - c) * (0.25 + 0.75 * (t - 0.3) / 0.7));
-  return `rgb(${mix(v >> 16)},${mix((v >> 8) & 255)},${mix(v & 255)})`;
+  return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
 }
 
 function drawDiagram(frame) {
-  const svg = $("diagram");
+  const svg = $("diagram"), lastHidden = frame.shown_layer ?? frame.sizes.length - 2, sp = state.superposition;
+  if (state.hover && state.hover.sizes !== String(frame.sizes)) hideTooltip();  // another network: its formula is gone
+  else if (state.hover) $("tooltip").textContent = formula(frame, state.hover.layer, state.hover.neuron);
+  const small = sp ? { low: Math.min(...sp.curves.flatMap((c) => c.y)), high: Math.max(...sp.curves.flatMap((c) => c.y)) } : null;
+  const weightOf = sp ? Object.fromEntries(sp.curves.map((c) => [c.neuron, c])) : {};
+  const heatScale = { low: 0, high: 0 };  // one scale for the heat maps at the nodes, as for the small graphs
+  for (const h of frame.hidden_heat || []) for (const v of h) { heatScale.low = Math.min(heatScale.low, v); heatScale.high = Math.max(heatScale.high, v); }
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
-    onHover: (e, layer, neuron) => showTooltip(e, frame, layer, neuron),
-    onLeave: () => { $("tooltip").hidden = true; },
+    onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
+    onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
+    fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
+    picture: (layer, neuron) => {
+      const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
+      if (!curve) return null;
+      if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
+        return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
+          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+      }
+      const y = curve.y.filter((_, k) => k % 4 === 0);
+      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+    },
+    highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+}
+
+function tint(hex) {  // the neuron's colour, light, for its node
+  const v = parseInt(hex.slice(1), 16);
+  const mix = (c) => Math.round(255 - 0.35 * (255 - c));
+  return `rgb(${mix(v >> 16)},${mix((v >> 8) & 255)},${mix(v & 255)})`;
+}
+
+function hideTooltip() {
+  state.hover = null;
+  $("tooltip").hidden = true;
 }
 
 export function formula(frame, layer, neuron) {
@@ -221,6 +425,7 @@ export function formula(frame, layer, neuron) {
 }
 
 function showTooltip(event, frame, layer, neuron) {
+  state.hover = { layer, neuron, sizes: String(frame.sizes) };
   const tip = $("tooltip");
   tip.textContent = formula(frame, layer, neuron);
   tip.style.left = `${event.clientX + 12}px`;
@@ -247,7 +452,7 @@ function openEditor(frame, layer, neuron) {
 
 function drawLoss() {
   const h = state.history.filter((p) => Number.isFinite(p[1]) && p[1] > 0);
-  if (!h.length) { setup($("loss-view")); return; }
+  if (!h.length) { plot($("loss-view"), [], { xRange: [0, 100], yRange: [-3, 0], logY: true }); return; }
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
@@ -279,6 +484,7 @@ export function onExport(message) {
 export function init(sender, changed) {
   send = sender;
   onChange = changed;
+  try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
   $("activation").innerHTML = ACTIVATIONS.map((a) => `<option>${a}</option>`).join("");
   $("features").innerHTML = FEATURES.map((f) =>
@@ -290,7 +496,7 @@ export function init(sender, changed) {
     const mode = $("mode").value;
     if (mode === "points" && state.drawn.length < 2) {  // nothing to train on yet: an empty canvas to draw on
       hideError();
-      state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+      state.drawTransform = snapshot(plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] }));
     } else if (mode !== "csv") configure();
   });
   for (const id of ["target-expr", "domain-a", "domain-b", "points", "noise", "dataset", "test-ratio", "activation",
@@ -302,16 +508,38 @@ export function init(sender, changed) {
   for (const [id, key] of [["lr", "lr"], ["batch", "batch"], ["l1", "l1"], ["l2", "l2"], ["stop-loss", "stop_loss"], ["speed", "speed"]]) {
     $(id).addEventListener("change", () => update([key]));
   }
+  $("superposition-layer").addEventListener("change", () => {
+    state.layerShown = Number($("superposition-layer").value);
+    state.highlight = null;
+    update(["layer_shown"]);
+  });
+  $("superposition-line").addEventListener("input", () => {  // move the line the 2-D superposition is drawn along
+    $("superposition-line-out").textContent = Number($("superposition-line").value).toFixed(2);
+    update(["line"]);
+  });
   $("add-layer").addEventListener("click", () => { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } });
   $("remove-layer").addEventListener("click", () => { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } });
-  $("train").addEventListener("click", () => send({ type: "train" }));
-  $("pause").addEventListener("click", () => send({ type: "pause" }));
+  $("train").addEventListener("click", () => { state.pausing = false; state.restore = null; send({ type: "train" }); });
+  $("pause").addEventListener("click", () => {
+    send({ type: "pause" });
+    if (state.frame && state.frame.status === "training") {  // takes effect on screen at once; the server's
+      state.pausing = true;                                   // paused frame follows with the exact step
+      $("status").textContent = "paused";
+      $("train").disabled = false;
+    }
+  });
   $("step").addEventListener("click", () => send({ type: "step" }));
   $("reset").addEventListener("click", () => { state.history = []; send({ type: "reset" }); });
   $("clear-points").addEventListener("click", () => {
     state.drawn = [];
-    state.drawTransform = plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] });
+    state.drawTransform = snapshot(plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] }));
   });
+  // the diagram's circles are redrawn under the pointer (and miss their mouseleave): the svg itself notices
+  const leaveNeurons = () => { hideTooltip(); setHighlight(null); };
+  $("diagram").addEventListener("pointerleave", leaveNeurons);
+  $("diagram").addEventListener("pointermove", (e) => { if (!e.target.closest("circle")) leaveNeurons(); });
+  $("contributions-view").addEventListener("pointermove", (e) => setHighlight(curveAt(e)));
+  $("contributions-view").addEventListener("pointerleave", () => setHighlight(null));
   // points mode: click for one point, or press and drag to draw a stroke of points
   const view = $("output-view");
   let stroke = null;
@@ -322,21 +550,24 @@ export function init(sender, changed) {
     const [x, y] = (state.drawTransform || state.outputTransform).invert(px, py);
     state.drawn.push([Number(x.toFixed(3)), Number(y.toFixed(3))]);
     if (stroke) stroke.last = [px, py];
-    state.drawTransform = plot(view, [], { points: state.drawn.map(([a, b]) => ({ x: a, y: b })),
+    state.drawTransform = snapshot(plot(view, [], { points: state.drawn.map(([a, b]) => ({ x: a, y: b })),
       xRange: [state.drawTransform ? state.drawTransform.x0 : -3, state.drawTransform ? state.drawTransform.x1 : 3],
-      yRange: [state.drawTransform ? state.drawTransform.y0 : -2, state.drawTransform ? state.drawTransform.y1 : 2] });
+      yRange: [state.drawTransform ? state.drawTransform.y0 : -2, state.drawTransform ? state.drawTransform.y1 : 2] }));
   };
   view.addEventListener("pointerdown", (e) => {
     if ($("mode").value !== "points") return;
-    if (!state.drawn.length) state.drawTransform = plot(view, [], { xRange: [-3, 3], yRange: [-2, 2] });
+    if (!state.drawn.length) state.drawTransform = snapshot(plot(view, [], { xRange: [-3, 3], yRange: [-2, 2] }));
     stroke = { last: null };
+    state.stroking = true;
     view.setPointerCapture(e.pointerId);
     addPoint(e);
   });
   view.addEventListener("pointermove", (e) => { if (stroke) addPoint(e); });
+  view.addEventListener("pointercancel", () => { stroke = null; state.stroking = false; });
   view.addEventListener("pointerup", () => {
     if (!stroke) return;
     stroke = null;
+    state.stroking = false;
     if (state.drawn.length >= 2) configure();
   });
   $("csv-file").addEventListener("change", async (e) => {
@@ -358,4 +589,10 @@ export const data = {
   get frame() { return state.frame; },
   get history() { return state.history; },
   get lastExport() { return state.lastExport; },
+  get superposition() { return state.superposition; },
+  get wrongPoints() { return state.wrongPoints; },
+  get testMask() { return state.testMask; },
+  get restoredStep() { return state.restoredStep; },
+  get highlight() { return state.highlight; },
+  get superpositionTransform() { return state.superpositionTransform; },
 };

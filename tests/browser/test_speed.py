@@ -1,0 +1,84 @@
+"""Frames per second while training, and how soon a click on pause shows: measured and printed, not asserted
+(speed is a property of the machine; the README reports the figures)."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+SETUPS = {
+    "2-8-8-2, circle, 200 points": {"mode": "dataset", "dataset": "circle", "points": 200, "layers": [8, 8]},
+    "1-8-1, sin(3*x)": {"mode": "function", "expr": "sin(3*x)", "layers": [8]},
+    "8 layers of 64, 2000 points": {"mode": "dataset", "dataset": "spiral", "points": 2000, "layers": [64] * 8,
+                                    "batch": 32},
+}
+
+PAUSE = """async () => {
+  const t0 = performance.now();
+  document.querySelector('[data-testid=pause]').click();
+  while (document.querySelector('[data-testid=status]').textContent !== 'paused') {
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+  }
+  const shown = performance.now() - t0;
+  while (!(window.neuronlab.frames.confirmed > t0)) await new Promise((resolve) => setTimeout(resolve, 5));
+  const confirmed = window.neuronlab.frames.confirmed - t0;  // the server's paused frame arrived and was drawn
+  const steps = document.querySelector('[data-testid=step-count]').textContent;
+  await new Promise((resolve) => setTimeout(resolve, 500));  // and it stays paused: no stale frame after it
+  return { shown, confirmed, still: document.querySelector('[data-testid=step-count]').textContent === steps,
+           status: document.querySelector('[data-testid=status]').textContent };
+}"""
+
+
+@pytest.fixture(scope="module")
+def play_server():
+    """`neuronlab play` in its own process, as a user runs it (the in-process test server shares the GIL
+    with playwright and would measure the test, not the playground)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "neuronlab", "play", "--no-browser", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/", timeout=1).close()
+            break
+        except OSError:
+            if time.time() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"neuronlab play did not start: {process.stderr.read().decode()[-500:]}")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("name", list(SETUPS))
+def test_frame_rate_and_pause_latency(browser, play_server, name, capsys):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(play_server + "/#tab=playground&p=" + json.dumps(SETUPS[name]))
+    page.wait_for_function("window.neuronlab && window.neuronlab.playground.frame && "
+                           f"window.neuronlab.playground.frame.sizes.length === {len(SETUPS[name]['layers']) + 2}")
+    page.click("[data-testid=train]")
+    page.wait_for_timeout(1000)  # warm up
+    count = "(f => [f.drawn, performance.now(), f.received, f.drawingMs])(window.neuronlab.frames)"
+    start = page.evaluate(count)
+    page.wait_for_timeout(3000)
+    end = page.evaluate(count)
+    seconds = (end[1] - start[1]) / 1000
+    fps, received = (end[0] - start[0]) / seconds, (end[2] - start[2]) / seconds
+    drawing = (end[3] - start[3]) / max(1, end[0] - start[0])
+    pause = page.evaluate(PAUSE)
+    context.close()
+    with capsys.disabled():
+        print(f"\n  {name}: {fps:.1f} frames/s drawn ({received:.1f} received, {drawing:.1f} ms to draw one); "
+              f"pause shown after {pause['shown']:.0f} ms, the server's paused frame drawn after "
+              f"{pause['confirmed']:.0f} ms")
+    assert pause["still"] and pause["status"] == "paused"  # the pause took effect (how fast is printed above)
+    assert fps > 0
