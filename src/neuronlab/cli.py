@@ -332,23 +332,28 @@ def free_port(host: str, port: int, tries: int = 20) -> int:
 
 
 def _play(args) -> int:
+    import secrets
     import threading
     import webbrowser
 
     import uvicorn
 
-    from .playground.server import app
+    from .playground.server import LOOPBACK, UVICORN_LIMITS, create_app
 
     port = free_port(args.host, args.port)
     if port != args.port:
         print(f"port {args.port} is busy; using {port}")
+    token = None if args.host in LOOPBACK else secrets.token_urlsafe(24)
     url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}/"
+    if token is not None:
+        url += f"?token={token}"
+        print(f"warning: serving on {args.host} lets other machines on the network reach this playground; "
+              "it answers only with the token in this URL (keep it private)", file=sys.stderr)
     print(f"neuronlab playground: {url}  (Ctrl-C stops it)")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {args.host} lets other machines on the network use this playground")
     if not args.no_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    uvicorn.run(app, host=args.host, port=port, log_level="warning")
+    uvicorn.run(create_app(hosts=[args.host], token=token), host=args.host, port=port, log_level="warning",
+                **UVICORN_LIMITS)
     return 0
 
 

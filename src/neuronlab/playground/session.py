@@ -56,7 +56,13 @@ class RequestError(ValueError):
         self.field = field
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _number(config: dict, key: str, low: float, high: float) -> float:
+    if not _is_number(config[key]):
+        raise RequestError(f"{key} must be a number", key)
     try:
         value = float(config[key])
     except (TypeError, ValueError):
@@ -81,6 +87,9 @@ def check_config(raw) -> dict:
     if unknown:
         raise RequestError(f"unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
     config = {**DEFAULTS, **raw}
+    for key in ("mode", "dataset", "activation", "optimizer", "expr", "csv"):
+        if not isinstance(config[key], str):
+            raise RequestError(f"{key} must be text", key)
     if config["mode"] not in ("function", "points", "dataset", "csv"):
         raise RequestError("mode must be function, points, dataset or csv", "mode")
     if not isinstance(config["expr"], str) or len(config["expr"]) > MAX_EXPRESSION:
@@ -98,7 +107,7 @@ def check_config(raw) -> dict:
         raise RequestError(f"dataset must be one of {', '.join(DATASETS)}", "dataset")
     config["test_ratio"] = _number(config, "test_ratio", 0.0, 0.9)
     features = config["features"]
-    if not (isinstance(features, list) and features and all(f in FEATURES for f in features)):
+    if not (isinstance(features, list) and features and all(isinstance(f, str) and f in FEATURES for f in features)):
         raise RequestError(f"features must be a non-empty list from {', '.join(FEATURES)}", "features")
     config["features"] = [f for f in FEATURES if f in features]
     layers = config["layers"]
@@ -120,6 +129,8 @@ def check_config(raw) -> dict:
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
     try:
+        if not all(isinstance(p, list) and len(p) == 2 and all(_is_number(v) for v in p) for p in drawn):
+            raise TypeError
         config["drawn"] = [[float(p[0]), float(p[1])] for p in drawn]
     except (TypeError, ValueError, IndexError):
         raise RequestError("drawn points must be [x, y] pairs", "drawn") from None
@@ -224,12 +235,16 @@ class Session:
 
     def edit(self, layer: int, neuron: int, weights, bias) -> None:
         """Set one neuron's incoming weights and bias (the page's editor)."""
-        if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
+        if not (_is_number(layer) and layer == int(layer) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
+        layer = int(layer)
         dense = self.net.layers[layer]
-        if not (isinstance(neuron, int) and 0 <= neuron < dense.neurons):
+        if not (_is_number(neuron) and neuron == int(neuron) and 0 <= neuron < dense.neurons):
             raise RequestError("no such neuron")
+        neuron = int(neuron)
         try:
+            if not (isinstance(weights, list) and all(_is_number(v) for v in weights) and _is_number(bias)):
+                raise TypeError
             w = np.array(weights, dtype=float).reshape(dense.inputs)
             b = float(bias)
         except (TypeError, ValueError):
@@ -439,27 +454,53 @@ class Session:
         return "\n".join(lines) + "\n"
 
 
-def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tuple[dict, Network]:
-    """The approximate tab's data: the construction's per-neuron contributions, left to right."""
-    from ..approximate import ApproximationError, approximate, predict
+MAX_APPROXIMATION_NEURONS = 2000
 
+
+def check_approximation(f_text, domain, eps, activation) -> tuple:
+    """The approximate tab's request, checked: (expression, a, b, eps, activation)."""
+    if not isinstance(f_text, str) or len(f_text) > MAX_EXPRESSION:
+        raise RequestError(f"the target must be text of at most {MAX_EXPRESSION} characters", "expr")
     try:
         f = expr(f_text)
     except ExpressionError as err:
         raise RequestError(str(err), "expr") from None
-    if len(f_text) > MAX_EXPRESSION or "y" in f.variables:
-        raise RequestError("a function of x, at most 200 characters", "expr")
-    try:
-        a, b = float(domain[0]), float(domain[1])
-        eps = float(eps)
-    except (TypeError, ValueError, IndexError):
-        raise RequestError("domain [a, b] and eps must be numbers") from None
-    if not (math.isfinite(eps) and 1e-4 <= eps <= 10):
-        raise RequestError("eps must be between 0.0001 and 10", "eps")
+    if "y" in f.variables:
+        raise RequestError("the target is a function of x alone here", "expr")
+    if not (isinstance(domain, list) and len(domain) == 2):
+        raise RequestError("domain must be [a, b]", "domain")
+    a, b = (_number({"domain": v}, "domain", -1e6, 1e6) for v in domain)
+    if not a < b:
+        raise RequestError("the domain needs a < b", "domain")
+    eps = _number({"eps": eps}, "eps", 1e-4, 10)
     if activation not in ("relu", "step", "sigmoid", "tanh"):
         raise RequestError("activation must be relu, step, sigmoid or tanh", "activation")
+    return f, a, b, eps, activation
+
+
+def estimate_approximation(f_text, domain, eps, activation) -> int:
+    """The neurons the construction will need, estimated in milliseconds; too many is refused at once."""
+    from ..approximate import ApproximationError, estimate_neurons
+
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
     try:
-        net = approximate(f, (a, b), eps, activation, max_neurons=2000)
+        estimate = estimate_neurons(f, (a, b), eps, activation)
+    except ApproximationError as err:
+        raise RequestError(str(err), "expr") from None
+    if estimate > MAX_APPROXIMATION_NEURONS:
+        raise RequestError(f"eps = {eps:g} would need about {estimate:,} {activation} neurons here, more than the "
+                           f"{MAX_APPROXIMATION_NEURONS:,} the page builds: choose a larger eps or a smaller domain",
+                           "eps")
+    return estimate
+
+
+def approximation_frame(f_text: str, domain, eps: float, activation: str, progress=None) -> tuple[dict, Network]:
+    """The approximate tab's data: the construction's per-neuron contributions, left to right."""
+    from ..approximate import ApproximationError, approximate, predict
+
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
+    try:
+        net = approximate(f, (a, b), eps, activation, max_neurons=MAX_APPROXIMATION_NEURONS, progress=progress)
     except ApproximationError as err:
         raise RequestError(str(err), "eps") from None
     grid = np.linspace(a, b, 400)
