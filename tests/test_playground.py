@@ -414,3 +414,64 @@ def test_thousands_of_random_messages_each_get_an_answer_while_another_tab_train
           f"{len(arrivals)} frames, largest gap {gaps.max():.3f} s, 99th percentile {np.percentile(gaps, 99):.3f} s")
     assert len(answered) >= 1000 and "frame" in answered
     assert len(arrivals) > 100 and gaps.max() < 5.0
+
+
+# ---------------------------------------------------------------- bounded work: the approximate tab
+
+SLOW = {"type": "approximate", "expr": "sin(3*x)", "domain": [-3, 3], "eps": 0.01, "activation": "step"}
+
+
+def _children_gone(limit=10.0):
+    import multiprocessing
+
+    deadline = time.monotonic() + limit
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not multiprocessing.active_children()
+
+
+def test_too_many_neurons_are_refused_at_once_with_the_estimate(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        started = time.perf_counter()
+        ws.send_text(json.dumps({**SLOW, "eps": 0.001, "id": 1}))
+        error = receive(ws)
+        print(f"\nrefused in {time.perf_counter() - started:.3f} s: {error['message']}")
+        assert error["type"] == "error" and error["id"] == 1 and error["about"] == "approximate"
+        assert "would need about 5,9" in error["message"] and "2,000" in error["message"]
+
+
+def test_a_build_reports_progress_and_cancel_stops_it(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({**SLOW, "id": "b"}))
+        first = receive(ws)
+        assert first["type"] == "building" and first["id"] == "b" and 500 < first["estimate"] < 700
+        report = receive(ws, "building")  # from the child: sampling, building, checking...
+        assert report["stage"] != "estimated" and report["seconds"] > 0
+        ws.send_text(json.dumps({"type": "cancel", "id": "c"}))
+        assert receive(ws, "cancelled") == {"type": "cancelled", "building": True, "id": "c"}
+        assert _children_gone()
+        ws.send_text(json.dumps({"type": "step"}))  # the session goes on
+        assert receive(ws, "frame")["step"] == 1
+
+
+def test_a_build_over_its_time_budget_is_stopped_with_a_message(client, monkeypatch):
+    from neuronlab.playground import builder
+
+    monkeypatch.setattr(builder, "BUDGET_SECONDS", 0.5)
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps(SLOW))
+        error = receive(ws, "error")
+        assert "took more than 0.5 s" in error["message"] and error["about"] == "approximate"
+    assert _children_gone()
+
+
+def test_closing_the_tab_stops_its_build(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps(SLOW))
+        receive(ws, "building")
+        receive(ws, "building")  # the child has started
+    assert _children_gone()

@@ -207,3 +207,85 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page):
     page.click("[data-testid=train]")
     page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 300")
     page.click("[data-testid=pause]")
+
+
+def test_page_is_guarded_against_other_origins(browser, live_server):
+    """A page served from a second local port cannot drive the playground; the playground itself runs
+    under its Content Security Policy without a violation."""
+    import http.server
+    import socket
+    import threading
+
+    playground_ws = live_server.replace("http", "ws") + "/ws"
+    evil = f"""<!doctype html><script>
+      window.result = "pending";
+      const ws = new WebSocket("{playground_ws}");
+      ws.onopen = () => {{ window.result = "opened"; ws.send(JSON.stringify({{type: "train"}})); }};
+      ws.onmessage = () => {{ window.result = "received"; }};
+      ws.onclose = () => {{ if (window.result === "pending") window.result = "refused"; }};
+    </script>"""
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil.encode())
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = http.server.HTTPServer(("127.0.0.1", port), Evil)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(bypass_csp=False)
+    try:
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{port}/")
+        for _ in range(100):
+            if other.evaluate("window.result") != "pending":
+                break
+            other.wait_for_timeout(50)
+        assert other.evaluate("window.result") == "refused"
+        # the playground's own page, its policy enforced: it connects, and logs no violation
+        problems = []
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(live_server + "/#tab=playground")
+        for _ in range(200):
+            if page.inner_text("#connection") == "connected":
+                break
+            page.wait_for_timeout(50)
+        assert page.inner_text("#connection") == "connected"
+        page.click("[data-testid=tab-approximate]")
+        page.locator("[data-testid=ap-summary]").filter(has_text="hidden neurons").wait_for()
+        assert not problems, problems
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def test_approximate_tab_shows_progress_and_cancels(page):
+    page.click("[data-testid=tab-approximate]")
+    page.wait_for_function("window.neuronlab.approximate.frame !== null")
+    page.fill("[data-testid=ap-expr]", "sin(3*x)")
+    page.fill("#ap-a", "-3")
+    page.fill("#ap-b", "3")
+    page.select_option("[data-testid=ap-activation]", "step")
+    page.evaluate("document.getElementById('ap-eps').value = -2")
+    page.click("[data-testid=ap-build]")
+    building = page.locator("[data-testid=ap-building]")
+    building.filter(has_text="building…").wait_for()
+    assert "about" in building.inner_text() or "neurons" in building.inner_text() or "points" in building.inner_text()
+    shot(page, "approximate-building")
+    page.click("[data-testid=ap-cancel]")
+    building.filter(has_text="cancelled").wait_for()
+    assert page.locator("[data-testid=ap-cancel]").is_hidden()
+    page.fill("#ap-a", "-1")  # a change builds again, and this one finishes
+    page.fill("#ap-b", "1")
+    page.evaluate("document.getElementById('ap-eps').value = -1")
+    page.click("[data-testid=ap-build]")
+    page.wait_for_function("window.neuronlab.approximate.frame.eps === 0.1 && window.neuronlab.approximate.building === null")
+    assert building.is_hidden()

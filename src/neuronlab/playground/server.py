@@ -151,8 +151,9 @@ class Connection:
             text = encode(message)
         await self.websocket.send_text(text)
 
-    async def error(self, message: str, field: str = "", reply=None) -> None:
-        await self.send({"type": "error", "message": message, "field": field}, reply)
+    async def error(self, message: str, field: str = "", reply=None, about: str = "") -> None:
+        """An ``error`` answer; ``about`` names the message type it answers (the page routes it by that)."""
+        await self.send({"type": "error", "message": message, "field": field, "about": about}, reply)
 
     async def frame(self, full: bool = False, reply=None) -> None:
         async with self.lock:
@@ -202,13 +203,13 @@ class Connection:
             kind = check_message(message)
             await self._handle(kind, message, reply)
         except RequestError as err:
-            await self.error(str(err), err.field, reply)
+            await self.error(str(err), err.field, reply, kind)
         except Exception as err:  # noqa: BLE001 - one bad message must not end the tab's session
             reason = _reason(err)
             if reason is None:
                 log.exception("a %s message failed", kind)
                 reason = f"the server could not carry out this {kind} message; nothing was changed"
-            await self.error(reason, "", reply)
+            await self.error(reason, "", reply, kind)
 
     async def _handle(self, kind: str, message: dict, reply) -> None:
         session = self.session
@@ -281,15 +282,15 @@ class Connection:
         async def run():
             try:
                 frame, net = await builder.build(request, self.websocket.app.state.build_slots, report,
-                                                 MAX_APPROXIMATION_NEURONS)
+                                                 MAX_APPROXIMATION_NEURONS, builder.BUDGET_SECONDS)
             except (RequestError, builder.BuildError) as err:
-                await self.error(str(err), err.field)
+                await self.error(str(err), err.field, about="approximate")
                 return
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001
                 log.exception("a construction failed")
-                await self.error("the construction failed; nothing was changed")
+                await self.error("the construction failed; nothing was changed", about="approximate")
                 return
             self.approximation = (request, net)
             await self.send(frame)
