@@ -475,3 +475,37 @@ def test_closing_the_tab_stops_its_build(client):
         receive(ws, "building")
         receive(ws, "building")  # the child has started
     assert _children_gone()
+
+
+# ---------------------------------------------------------------- CSV targets in the page
+
+def test_csv_task_control_and_one_feature_classification(client):
+    rows = "".join(f"{v:.2f},{'big' if v > 5 else 'small'}\n" for v in np.linspace(0, 10, 40))
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "config", "config": {"mode": "csv", "csv": "size,label\n" + rows}}))
+        frame = receive(ws, "frame")
+        assert frame["task"] == "classification" and frame["classes"] == ["big", "small"] and frame["dims"] == 1
+        assert "text labels" in frame["data_note"] and len(frame["probabilities"]) == 2
+        np.testing.assert_allclose(np.sum(frame["probabilities"], axis=0), 1.0, atol=1e-4)
+        assert {p[1] for p in frame["points"]} == {0, 1}
+        # the superposition is the score of class 1 over class 0: softmax of it is P(class 1)
+        score = np.sum(frame["contributions"], axis=0) + frame["output_bias"]
+        np.testing.assert_allclose(1 / (1 + np.exp(-score)), frame["probabilities"][1], atol=1e-4)
+        ws.send_text(json.dumps({"type": "train"}))
+        for _ in range(20):
+            receive(ws, "frame")
+        whole = "x,y\n" + "".join(f"{i},{i % 3}.0\n" for i in range(30))
+        ws.send_text(json.dumps({"type": "config", "config": {"mode": "csv", "csv": whole}}))
+        frame = receive(ws, "frame")
+        while frame.get("data_note", "") == "" or "classes" not in frame:
+            frame = receive(ws, "frame")
+        assert frame["task"] == "classification" and frame["classes"] == ["0", "1", "2"]
+        ws.send_text(json.dumps({"type": "config", "config": {"task": "regression"}, "id": 3}))
+        frame = receive(ws, "frame")
+        while frame.get("id") != 3:
+            frame = receive(ws, "frame")
+        assert frame["task"] == "regression" and "as asked" in frame["data_note"]
+        ws.send_text(json.dumps({"type": "config", "config": {"csv": whole.replace("29,2.0", "29,NA")}, "id": 4}))
+        error = receive(ws, "error")
+        assert error["id"] == 4 and "line 31: the target 'y' holds 'NA'" in error["message"]

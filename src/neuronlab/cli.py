@@ -112,7 +112,8 @@ def _fit_expression(args) -> int:
 
 
 def _fit_data(args) -> int:
-    ds = _data.load_csv(args.data, args.target)
+    ds = _data.load_csv(args.data, args.target, task=args.task)
+    print(f"target {ds.target_name!r}: {ds.reason}")
     sizes = _layers(args)
     n = len(ds.x)
     rng = np.random.default_rng(args.seed)
@@ -128,7 +129,7 @@ def _fit_data(args) -> int:
     is_test = np.zeros(n, bool)
     is_test[test] = True
     summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
-               "rows": n, "held_out_rows": n_test}
+               "rows": n, "held_out_rows": n_test, "task_reason": ds.reason}
 
     if ds.task == "classification":
         k = ds.n_classes
@@ -175,6 +176,8 @@ def _fit_data(args) -> int:
 def _fit(args) -> int:
     if (args.expression is None) == (args.data is None):
         raise UsageError("give an expression to fit, like \"sin(3*x)\", or --data FILE.csv (not both)")
+    if args.task != "auto" and args.data is None:
+        raise UsageError("--task is for --data FILE.csv")
     if args.target is not None and args.data is None:
         raise UsageError("--target names a column of --data FILE.csv")
     if args.animate and args.data is not None:
@@ -193,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expression", nargs="?", help='a function of x, e.g. "x*sin(3*x)" (^ means power)')
     p.add_argument("--data", metavar="FILE.csv", help="a CSV file with a header row")
     p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
+                   help="what the target is (default: auto, guessed from the column and printed with the reason)")
     p.add_argument("--domain", nargs=2, type=float, default=(-3.0, 3.0), metavar=("A", "B"),
                    help="the x range for an expression (default: -3 3)")
     p.add_argument("--points", type=int, default=200, help="sample points of the expression (default: 200)")

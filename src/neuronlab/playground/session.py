@@ -44,7 +44,7 @@ DEFAULTS = {
     "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
     "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0,
+    "drawn": [], "csv": "", "speed": 1.0, "task": "auto",
 }
 
 
@@ -87,9 +87,11 @@ def check_config(raw) -> dict:
     if unknown:
         raise RequestError(f"unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
     config = {**DEFAULTS, **raw}
-    for key in ("mode", "dataset", "activation", "optimizer", "expr", "csv"):
+    for key in ("mode", "dataset", "activation", "optimizer", "expr", "csv", "task"):
         if not isinstance(config[key], str):
             raise RequestError(f"{key} must be text", key)
+    if config["task"] not in ("auto", "classification", "regression"):
+        raise RequestError("task must be auto, classification or regression", "task")
     if config["mode"] not in ("function", "points", "dataset", "csv"):
         raise RequestError("mode must be function, points, dataset or csv", "mode")
     if not isinstance(config["expr"], str) or len(config["expr"]) > MAX_EXPRESSION:
@@ -150,6 +152,14 @@ class Session:
 
     # ---------------------------------------------------------------- building
     def configure(self, raw: dict) -> None:
+        note = getattr(self, "data_note", "")
+        try:
+            self._configure(raw)
+        except Exception:
+            self.data_note = note  # a refused configuration changes nothing
+            raise
+
+    def _configure(self, raw: dict) -> None:
         config = check_config(raw)
         x, y, task, classes, dims, target = self._data(config)
         rng = np.random.default_rng(config["seed"])
@@ -181,6 +191,7 @@ class Session:
 
     def _data(self, config):
         mode = config["mode"]
+        self.data_note = ""
         rng = np.random.default_rng(config["seed"])
         if mode == "function":
             try:
@@ -203,13 +214,14 @@ class Session:
             return points[:, :1], points[:, 1:], "regression", [], 1, None
         if mode == "csv":
             try:
-                ds = data.parse_csv(config["csv"], source="the uploaded CSV")
+                ds = data.parse_csv(config["csv"], source="the uploaded CSV", task=config["task"])
             except DataError as err:
                 raise RequestError(str(err), "csv") from None
             if len(ds.x) > MAX_POINTS:
                 raise RequestError(f"the CSV has {len(ds.x)} rows; at most {MAX_POINTS}", "csv")
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
+            self.data_note = f"target {ds.target_name!r}: {ds.reason}"
             return ds.x, y, ds.task, ds.classes or [], dims, None
         make, classes = DATASETS[config["dataset"]]
         kwargs = {"classes": classes} if config["dataset"] in ("three gaussians",) else {}
@@ -326,8 +338,11 @@ class Session:
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
                "weights": [layer.W.data.tolist() for layer in net.layers],
                "biases": [layer.b.data.tolist() for layer in net.layers],
-               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters()}
-        if self.dims == 1:
+               "metrics": self._metrics(), "trainable": self.trainable, "parameters": net.n_parameters(),
+               "data_note": self.data_note}
+        if self.dims == 1 and self.task == "classification":
+            out.update(self._one_feature_classes(full))
+        elif self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)
             values = net.layer_values(grid.reshape(-1, 1))
@@ -346,6 +361,30 @@ class Session:
                     out["target"] = self.target(grid).tolist()
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(full))
+        return out
+
+    def _one_feature_classes(self, full: bool) -> dict:
+        """One input, classes: each class's probability along x; the superposition of the score (class 1
+        over class 0 for two classes, else class 0's); the points as [x, class]."""
+        a, b = self._x_range()
+        grid = np.linspace(a, b, GRID_1D)
+        values = self.net.layer_values(grid.reshape(-1, 1))
+        logits = values[-1][1]
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probability = shifted / shifted.sum(axis=1, keepdims=True)
+        out = {"grid": grid.tolist(), "probabilities": probability.T.round(5).tolist(),
+               "output": probability[:, 1 if probability.shape[1] == 2 else 0].round(5).tolist(),
+               "output_label": f"P(class {self.classes[1 if len(self.classes) == 2 else 0]})"}
+        if len(self.net.layers) > 1:
+            W, bias = self.net.layers[-1].W.data, self.net.layers[-1].b.data
+            weights, offset = (W[:, 1] - W[:, 0], bias[1] - bias[0]) if W.shape[1] == 2 else (W[:, 0], bias[0])
+            hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
+            out["hidden"] = hidden.T.tolist()
+            out["contributions"] = (hidden * weights[:MAX_HIDDEN_SHOWN]).T.tolist()
+            out["output_bias"] = float(offset)
+        if full:
+            out["points"] = np.column_stack([self.x_train[:, 0], self.y_train]).tolist()
+            out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test]).tolist() if len(self.x_test) else []
         return out
 
     def _x_range(self):
