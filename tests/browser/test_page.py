@@ -289,3 +289,22 @@ def test_approximate_tab_shows_progress_and_cancels(page):
     page.click("[data-testid=ap-build]")
     page.wait_for_function("window.neuronlab.approximate.frame.eps === 0.1 && window.neuronlab.approximate.building === null")
     assert building.is_hidden()
+
+
+def test_one_feature_classes_and_the_task_control(page, tmp_path):
+    rows = "".join(f"{v:.2f},{'big' if v > 5 else 'small'}\n" for v in [i / 4 for i in range(41)])
+    (tmp_path / "sizes.csv").write_text("size,label\n" + rows)
+    page.click("[data-testid=tab-playground]")
+    page.select_option("#mode", "csv")
+    page.set_input_files("#csv-file", str(tmp_path / "sizes.csv"))
+    page.wait_for_function("window.neuronlab.playground.frame.probabilities !== undefined")
+    assert "text labels" in page.inner_text("[data-testid=csv-note]")
+    page.click("[data-testid=train]")
+    page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 200")
+    shot(page, "playground-one-feature-classes")
+    (tmp_path / "levels.csv").write_text("x,level\n" + "".join(f"{i},{i % 3}.0\n" for i in range(30)))
+    page.set_input_files("#csv-file", str(tmp_path / "levels.csv"))
+    page.locator("[data-testid=csv-note]").filter(has_text="whole numbers with 3 distinct values").wait_for()
+    page.select_option("[data-testid=csv-task]", "regression")
+    page.locator("[data-testid=csv-note]").filter(has_text="regression, as asked").wait_for()
+    assert page.evaluate("window.neuronlab.playground.frame.task") == "regression"

@@ -23,7 +23,7 @@ export function readConfig() {
     features: FEATURES.filter((f) => $(`feature-${f}`).checked), layers: [...state.layers],
     activation: $("activation").value, optimizer: $("optimizer").value, lr: number("lr"), batch: number("batch"),
     l1: number("l1"), l2: number("l2"), stop_loss: number("stop-loss"), seed: number("seed"), speed: number("speed"),
-    drawn: state.drawn,
+    drawn: state.drawn, task: $("csv-task").value,
   };
 }
 
@@ -34,7 +34,7 @@ export function applyConfig(config) {
   set("points", config.points); set("noise", config.noise); set("dataset", config.dataset);
   set("test-ratio", config.test_ratio); set("activation", config.activation); set("optimizer", config.optimizer);
   set("lr", config.lr); set("batch", config.batch); set("l1", config.l1); set("l2", config.l2);
-  set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed);
+  set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed); set("csv-task", config.task);
   if (config.features) FEATURES.forEach((f) => { $(`feature-${f}`).checked = config.features.includes(f); });
   if (config.layers) state.layers = [...config.layers];
   if (config.drawn) state.drawn = config.drawn;
@@ -115,6 +115,7 @@ export function onFrame(frame) {
   message.hidden = !frame.message;
   message.textContent = frame.message || "";
   showMetrics(frame.metrics || {});
+  $("csv-note").textContent = frame.data_note || "";
   if (frame.dims === 1) draw1d(frame);
   else if (frame.heat) draw2d(frame);
   drawDiagram(frame);
@@ -139,6 +140,7 @@ function showMetrics(m) {
 }
 
 function draw1d(frame) {
+  if (frame.probabilities) return drawClasses1d(frame);
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
@@ -147,6 +149,21 @@ function draw1d(frame) {
   state.outputTransform = plot($("output-view"), series, { points });
   if (frame.contributions) {
     drawStacked(frame.grid, frame.contributions, frame.output_bias, "sum = output's weighted sum");
+    drawHiddenSmall(frame.hidden.map((h) => ({ x: frame.grid, y: h })), frame);
+  }
+}
+
+/** One input, classes: each class's probability along x, the points in their class's colour below. */
+function drawClasses1d(frame) {
+  const names = frame.classes || [];
+  const series = frame.probabilities.map((p, k) => ({ x: frame.grid, y: p, color: CLASS_COLORS[k % 4], width: 2,
+    label: `P(${names[k] ?? k})` }));
+  const strip = (pts, r) => pts.map(([x, c]) => ({ x, y: -0.08 - 0.04 * (c % 3), color: CLASS_COLORS[c % 4], r }));
+  state.outputTransform = plot($("output-view"), series, { points: strip(state.points, 2).concat(strip(state.testPoints, 3)),
+    yRange: [-0.2, 1.05] });
+  if (frame.contributions) {
+    drawStacked(frame.grid, frame.contributions, frame.output_bias,
+      names.length === 2 ? `score of ${names[1]} over ${names[0]}` : `score of ${names[0]}`);
     drawHiddenSmall(frame.hidden.map((h) => ({ x: frame.grid, y: h })), frame);
   }
 }
@@ -339,6 +356,7 @@ export function init(sender, changed) {
     stroke = null;
     if (state.drawn.length >= 2) configure();
   });
+  $("csv-task").addEventListener("change", () => { if (state.csv) configure(); else onChange(); });
   $("csv-file").addEventListener("change", async (e) => {
     const file = e.target.files[0];
     if (!file) return;
