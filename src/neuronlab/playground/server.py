@@ -198,6 +198,8 @@ class Connection:
     async def handle(self, message) -> None:
         """Carry out one message; whatever goes wrong is answered with an ``error`` and the session goes on."""
         reply = message.get("id") if isinstance(message, dict) else None
+        if not (isinstance(reply, (int, str)) and not isinstance(reply, bool) and len(str(reply)) <= 64):
+            reply = None  # only a valid id is repeated
         kind = "?"
         try:
             kind = check_message(message)
