@@ -509,3 +509,43 @@ def test_csv_task_control_and_one_feature_classification(client):
         ws.send_text(json.dumps({"type": "config", "config": {"csv": whole.replace("29,2.0", "29,NA")}, "id": 4}))
         error = receive(ws, "error")
         assert error["id"] == 4 and "line 31: the target 'y' holds 'NA'" in error["message"]
+        long = "x,label\n" + "".join(f"{i},{'a' * 5000 if i % 2 else 'b' * 5000}\n" for i in range(20))
+        ws.send_text(json.dumps({"type": "config", "config": {"csv": long, "task": "auto"}, "id": 5}))
+        frame = receive(ws, "frame")
+        while frame.get("id") != 5:
+            frame = receive(ws, "frame")
+        assert [len(c) for c in frame["classes"]] == [ps.MAX_LABEL, ps.MAX_LABEL]  # each frame stays small
+
+
+def test_a_build_does_not_hold_up_training_in_another_tab(live_server):
+    """Two slow constructions (the most that run at once) in one tab's neighbours while another tab trains:
+    its frames keep coming. The largest gap is printed; only a stall of seconds fails the test."""
+    from websockets.sync.client import connect
+
+    url = live_server.replace("http", "ws") + "/ws"
+    arrivals = []
+    with connect(url, max_size=2**24) as trainer, connect(url, max_size=2**24) as one, \
+            connect(url, max_size=2**24) as two:
+        for ws in (trainer, one, two):
+            ws.recv(timeout=10)
+        trainer.send(json.dumps({"type": "train"}))
+        for ws in (one, two):
+            ws.send(json.dumps(SLOW))
+        started = time.perf_counter()
+        finished = set()
+        while len(finished) < 2 and time.perf_counter() - started < 60:
+            reply = json.loads(trainer.recv(timeout=10))
+            if reply["type"] == "frame":
+                arrivals.append(time.perf_counter())
+            for name, ws in (("one", one), ("two", two)):
+                try:
+                    while True:
+                        if json.loads(ws.recv(timeout=0))["type"] in ("approximation", "error"):
+                            finished.add(name)
+                except TimeoutError:
+                    pass
+        seconds = time.perf_counter() - started
+    gaps = np.diff(arrivals)
+    print(f"\ntwo builds took {seconds:.1f} s; the training tab got {len(arrivals)} frames meanwhile, largest gap "
+          f"{gaps.max():.3f} s")
+    assert finished == {"one", "two"} and len(arrivals) > 10 and gaps.max() < 5.0

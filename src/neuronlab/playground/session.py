@@ -32,6 +32,7 @@ GRID_1D = 200
 GRID_2D = 40
 MAX_HIDDEN_SHOWN = 32
 MAX_HISTORY = 1500
+MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
     "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
@@ -222,7 +223,8 @@ class Session:
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
             self.data_note = f"target {ds.target_name!r}: {ds.reason}"
-            return ds.x, y, ds.task, ds.classes or [], dims, None
+            classes = [c if len(c) <= MAX_LABEL else c[:MAX_LABEL - 1] + "…" for c in ds.classes or []]
+            return ds.x, y, ds.task, classes, dims, None  # every frame carries the labels: short ones
         make, classes = DATASETS[config["dataset"]]
         kwargs = {"classes": classes} if config["dataset"] in ("three gaussians",) else {}
         ds = make(config["points"], noise=config["noise"], seed=config["seed"], **kwargs)
