@@ -308,3 +308,37 @@ def test_one_feature_classes_and_the_task_control(page, tmp_path):
     page.select_option("[data-testid=csv-task]", "regression")
     page.locator("[data-testid=csv-note]").filter(has_text="regression, as asked").wait_for()
     assert page.evaluate("window.neuronlab.playground.frame.task") == "regression"
+
+
+def test_with_a_token_the_printed_url_opens_a_working_page(browser):
+    """Off loopback the server needs its token: the URL with it gives a connected page (the cookie carries
+    the token to the WebSocket); without it, 403."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(token="t0ken"), host="127.0.0.1", port=port,
+                                           log_level="warning", **UVICORN_LIMITS))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        assert page.goto(f"http://127.0.0.1:{port}/").status == 403
+        page.goto(f"http://127.0.0.1:{port}/?token=t0ken#tab=playground")
+        page.wait_for_function("document.getElementById('connection').textContent === 'connected'")
+        page.click("[data-testid=step]")
+        page.wait_for_function("window.neuronlab.playground.frame.step === 1")
+    finally:
+        context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
