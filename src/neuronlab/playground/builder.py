@@ -11,6 +11,7 @@ training, and is killed when its tab closes. It reports its progress ("building:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import multiprocessing
 import os
 import time
@@ -22,6 +23,8 @@ MEMORY_BYTES = 2 * 1024**3
 PROGRESS_INTERVAL = 0.25  # seconds between progress reports
 
 _context = None
+# threads that wait on the children's pipes: their own, so the pool the training tabs share stays free
+_WAITERS = concurrent.futures.ThreadPoolExecutor(max_workers=2 * MAX_BUILDS, thread_name_prefix="neuronlab-build")
 
 
 class BuildError(ValueError):
@@ -35,8 +38,11 @@ class BuildError(ValueError):
 def _mp():
     global _context
     if _context is None:
-        _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(["neuronlab.playground.session", "neuronlab.approximate"])
+        if "forkserver" in multiprocessing.get_all_start_methods():
+            _context = multiprocessing.get_context("forkserver")
+            _context.set_forkserver_preload(["neuronlab.playground.session", "neuronlab.approximate"])
+        else:  # Windows: a fresh interpreter per build (slower to start, the same limits otherwise)
+            _context = multiprocessing.get_context("spawn")
     return _context
 
 
@@ -44,21 +50,21 @@ def _ready() -> None:
     """Start the fork server once (it imports neuronlab: about half a second), so later starts are quick."""
     from multiprocessing import forkserver
 
-    _mp()
-    forkserver.ensure_running()
+    if _mp().get_start_method() == "forkserver":
+        forkserver.ensure_running()
 
 
 def _child(connection, request: dict, cap: int) -> None:
     """In the child: build, sending ("progress", stage, count) now and then, then ("done", frame, network)
     or ("error", message, field)."""
-    import resource
-
     from .session import RequestError, approximation_frame
 
     try:
+        import resource
+
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
         os.nice(10)  # training tabs first
-    except (OSError, ValueError):
+    except (ImportError, AttributeError, OSError, ValueError):  # not on this system: the time budget still holds
         pass
     last = {"stage": None, "time": 0.0}
 
@@ -116,33 +122,28 @@ async def build(request: dict, slots: asyncio.Semaphore, report, cap: int, budge
         await asyncio.to_thread(_ready)
         receiver, sender = _mp().Pipe(duplex=False)
         process = _mp().Process(target=_child, args=(sender, request, cap), daemon=True)
-        ready = asyncio.Event()
         try:
             process.start()  # a fork of the fork server: milliseconds, and nothing to leak if cancelled
             sender.close()
-            loop.add_reader(receiver.fileno(), ready.set)
             while True:
                 remaining = started + budget - loop.time()
-                try:
-                    await asyncio.wait_for(ready.wait(), max(remaining, 0.0))
-                except TimeoutError:
+                if remaining <= 0:
                     raise BuildError(f"the construction took more than {budget:g} s and was stopped: choose a "
-                                     "larger eps or a smaller domain", "eps") from None
-                ready.clear()
-                while receiver.poll():
-                    try:
-                        item = await asyncio.to_thread(receiver.recv)
-                    except (EOFError, OSError):
-                        raise BuildError("the construction stopped unexpectedly (out of memory?): choose a larger "
-                                         "eps or a smaller domain", "eps") from None
-                    if item[0] == "progress":
-                        await report(item[1], item[2], loop.time() - started)
-                    elif item[0] == "done":
-                        return item[1], _network(item[2])
-                    else:
-                        raise RequestError(item[1], item[2])
+                                     "larger eps or a smaller domain", "eps")
+                if not await loop.run_in_executor(_WAITERS, receiver.poll, min(remaining, 0.25)):
+                    continue
+                try:
+                    item = await loop.run_in_executor(_WAITERS, receiver.recv)
+                except (EOFError, OSError):
+                    raise BuildError("the construction stopped unexpectedly (out of memory?): choose a larger "
+                                     "eps or a smaller domain", "eps") from None
+                if item[0] == "progress":
+                    await report(item[1], item[2], loop.time() - started)
+                elif item[0] == "done":
+                    return item[1], _network(item[2])
+                else:
+                    raise RequestError(item[1], item[2])
         finally:
-            loop.remove_reader(receiver.fileno())
             receiver.close()
             sender.close()
             if process.pid is not None and process.is_alive():
