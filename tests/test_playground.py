@@ -568,3 +568,23 @@ def test_a_build_does_not_hold_up_training_in_another_tab(live_server):
     print(f"\ntwo builds took {seconds:.1f} s; the training tab got {len(arrivals)} frames meanwhile, largest gap "
           f"{gaps.max():.3f} s")
     assert finished == {"one", "two"} and len(arrivals) > 10 and gaps.max() < 5.0
+
+
+def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from neuronlab.playground.server import MAX_MESSAGE_BYTES, WS_MAX_SIZE
+
+    url = live_server.replace("http", "ws") + "/ws"
+    with connect(url, max_size=2**24) as ws, connect(url, max_size=2**24) as other:
+        ws.recv(timeout=10)
+        other.recv(timeout=10)
+        ws.send("x" * (MAX_MESSAGE_BYTES + 1))  # over the cap, under uvicorn's: an answer
+        assert "message too large" in json.loads(ws.recv(timeout=10))["message"]
+        ws.send("x" * (WS_MAX_SIZE + 1))  # over uvicorn's limit: the socket is closed, unread (1009)
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=10)
+        assert closed.value.rcvd.code == 1009
+        other.send(json.dumps({"type": "step"}))  # the other tab is untouched
+        assert json.loads(other.recv(timeout=10))["step"] == 1
