@@ -188,3 +188,19 @@ def test_approx_mistakes(args, message, tmp_path, capsys):
     assert main(args + ["--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_fit_task_overrides_the_guess_and_says_why(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 3, 120)
+    (tmp_path / "levels.csv").write_text("x,level\n" + "".join(f"{v:.4f},{float(int(v))}\n" for v in x))
+    out = str(tmp_path / "out")
+    assert main(["fit", "--data", str(tmp_path / "levels.csv"), "--out", out, "--quiet", "--epochs", "5"]) == 0
+    printed = capsys.readouterr().out
+    assert "target 'level': classification: the target 'level' holds whole numbers with 3 distinct values" in printed
+    assert main(["fit", "--data", str(tmp_path / "levels.csv"), "--task", "regression", "--out", out, "--quiet",
+                 "--epochs", "5"]) == 0
+    assert "target 'level': regression, as asked" in capsys.readouterr().out
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["task"] == "regression"
+    assert main(["fit", "sin(x)", "--task", "regression"]) == 2
+    assert "--task is for --data" in capsys.readouterr().err

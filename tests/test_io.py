@@ -125,3 +125,72 @@ def test_missing_torch_names_the_extra(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(ImportError, match=r"neuronlab\[torch\]"):
         nl.mlp([1, 2, 1]).to_torch()
+
+
+def _crafted(path, layers, arrays, compressed=False):
+    """An archive with a hand-written header (checksum and all) and the given arrays."""
+    header = {"format": "neuronlab-network", "version": 1, "dtype": "float64", "layers": layers, "sha256": "0" * 64}
+    (np.savez_compressed if compressed else np.savez)(
+        path, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
+
+
+@pytest.mark.parametrize("layers, arrays, compressed, message", [
+    # a zip bomb: 400 MB of zeros in a few hundred kB, where the header promises a 1x2 layer
+    ([{"inputs": 1, "neurons": 2, "activation": "tanh"}, {"inputs": 2, "neurons": 1, "activation": "linear"}],
+     {"W0": np.zeros((1, 50_000_000)), "b0": np.zeros(2), "W1": np.zeros((2, 1)), "b1": np.zeros(1)}, True,
+     "not what the header declares"),
+    # the header promises 800 MB of weights that the file does not hold: refused before allocating them
+    ([{"inputs": 10_000, "neurons": 10_000, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
+     "not what the header declares"),
+    ([{"inputs": 10**30, "neurons": 10**30, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
+     "layer 1 is malformed"),
+    ([{"inputs": 100_000, "neurons": 100_000, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
+     "more than 1,024 MB"),
+    ([{"inputs": "1", "neurons": 2.5, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
+     "layer 1 is malformed"),
+    ([{"inputs": 1, "neurons": 2, "activation": "tanh"}], {"W0": np.zeros((2, 1)), "b0": np.zeros(2)}, False,
+     "holds float64 \\(2, 1\\)"),
+])
+def test_crafted_files_are_refused_before_their_arrays_are_read(tmp_path, layers, arrays, compressed, message):
+    import tracemalloc
+
+    path = tmp_path / "crafted.npz"
+    _crafted(path, layers, arrays, compressed)
+    del arrays
+    tracemalloc.start()
+    try:
+        with pytest.raises(nl.FormatError, match=message):
+            nl.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024**2  # nothing near what the file claims was allocated
+
+
+def test_the_cli_reports_a_crafted_file_in_one_line(tmp_path, capsys):
+    from neuronlab import cli
+
+    path = tmp_path / "crafted.npz"
+    _crafted(path, [{"inputs": 10**30, "neurons": 1, "activation": "tanh"}], {"W0": np.zeros((1, 1)), "b0": np.zeros(1)})
+    assert cli.main(["draw", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "malformed" in err and "Traceback" not in err
+
+
+def test_written_files_follow_the_umask_or_the_replaced_file(tmp_path):
+    old = os.umask(0o022)
+    try:
+        net = nl.mlp([1, 2, 1], seed=0)
+        net.save(tmp_path / "model.npz")
+        assert (tmp_path / "model.npz").stat().st_mode & 0o777 == 0o644
+        os.umask(0o077)
+        net.save(tmp_path / "private.npz")
+        assert (tmp_path / "private.npz").stat().st_mode & 0o777 == 0o600
+        os.chmod(tmp_path / "model.npz", 0o640)  # replacing a file keeps its mode
+        net.save(tmp_path / "model.npz")
+        assert (tmp_path / "model.npz").stat().st_mode & 0o777 == 0o640
+        os.umask(0o002)
+        nio.atomic_write(tmp_path / "page.svg", lambda f: f.write(b"<svg/>"))
+        assert (tmp_path / "page.svg").stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)

@@ -13,6 +13,7 @@ CSV_REGRESSION = "size,noise level,price\n" + "".join(
     f"{i * 0.37:.3f},{(i * 7) % 5},{np.sin(i * 0.37) + 0.1 * ((i * 7) % 5):.5f}\n" for i in range(60))
 CSV_CLASSES = "a,b,kind\n" + "".join(f"{i % 7 - 3},{(i * 3) % 5 - 2},{'red' if (i % 7 - 3) * ((i * 3) % 5 - 2) > 0 else 'blue'}\n"
                                      for i in range(50))
+CSV_LEVELS = "x,level\n" + "".join(f"{i / 10},{(i * 7) % 5}\n" for i in range(40))
 
 # a script that runs the exported file, then writes what it built and printed, for comparison
 RUNNER = """
@@ -65,6 +66,8 @@ def check_same_run(session, report, arrays):
     {"mode": "csv", "csv": CSV_REGRESSION, "layers": [6, 5], "activation": "relu", "optimizer": "sgd",
      "lr": 0.02, "test_ratio": 0.25},
     {"mode": "csv", "csv": CSV_CLASSES, "layers": [5], "test_ratio": 0.3, "seed": 7},
+    {"mode": "csv", "csv": CSV_LEVELS, "task": "regression", "layers": [4], "seed": 1},  # the page's "the target
+    # is" control over the guess (whole numbers with few values would be classes)
     {"mode": "dataset", "dataset": "circle", "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"],
      "points": 300, "noise": 0.1, "l2": 0.001, "seed": 3},
     {"mode": "dataset", "dataset": "three gaussians", "features": ["x1", "sin(x2)"], "points": 240,

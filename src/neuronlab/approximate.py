@@ -140,12 +140,14 @@ class TooManySamples(ApproximationError):
         self.x, self.y = x, y
 
 
-def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES) -> tuple[np.ndarray, np.ndarray]:
+def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES,
+           progress=None) -> tuple[np.ndarray, np.ndarray]:
     """Samples of f on [a, b], refined until f changes by at most eps/20 between neighbours."""
     x = np.linspace(a, b, START_SAMPLES)
     y = _evaluate(f, x)
     tol, finest = eps * REFINE, (b - a) * 1e-12
     while True:
+        _report(progress, "sampling", len(x))
         jumps = np.abs(np.diff(y))
         bad = np.flatnonzero(jumps > tol)
         widths = x[bad + 1] - x[bad]
@@ -195,7 +197,7 @@ def _last_feasible(start: int, n: int, feasible_prefix) -> int:
         width *= 2
 
 
-def staircase_pieces(y: np.ndarray, eps: float) -> list[tuple[int, int]]:
+def staircase_pieces(y: np.ndarray, eps: float, progress=None) -> list[tuple[int, int]]:
     """Greedy pieces (first, last sample index) on which the target's range is at most 2·eps.
 
     Greedy is optimal here: no staircase with that error on these samples has fewer pieces.
@@ -209,6 +211,7 @@ def staircase_pieces(y: np.ndarray, eps: float) -> list[tuple[int, int]]:
         end = _last_feasible(start, n, feasible)
         pieces.append((start, end))
         start = end + 1
+        _report(progress, "building", len(pieces) - 1)
     return pieces
 
 
@@ -220,7 +223,7 @@ def _slope_bounds(x, y, start, stop, t, v, eps):
     return lo, hi
 
 
-def corridor_knots(x: np.ndarray, y: np.ndarray, eps: float, interpolate: bool = False):
+def corridor_knots(x: np.ndarray, y: np.ndarray, eps: float, interpolate: bool = False, progress=None):
     """Knots (t_i, v_i) of a continuous piecewise-linear function within eps of the samples.
 
     From each knot, the next piece extends as far as some line through the knot stays within eps of every
@@ -257,6 +260,7 @@ def corridor_knots(x: np.ndarray, y: np.ndarray, eps: float, interpolate: bool =
         knots_t.append(x[end])
         knots_v.append(v_end)
         start = end
+        _report(progress, "building", len(knots_t) - 1)
     return np.array(knots_t), np.array(knots_v)
 
 
@@ -409,7 +413,7 @@ UNIFORM_SEARCH = 50  # equal pieces are searched up to this many times the adapt
 
 
 def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "relu",
-                max_neurons: int = MAX_NEURONS) -> Network:
+                max_neurons: int = MAX_NEURONS, progress=None) -> Network:
     """A one-hidden-layer network within ``eps`` of ``f`` everywhere on ``domain``, with a ``.certificate``.
 
     Args:
@@ -418,6 +422,9 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
         eps: the largest error allowed anywhere on the domain.
         activation: ``"relu"``, ``"step"``, ``"sigmoid"`` or ``"tanh"``.
         max_neurons: refuse (with the count needed) constructions larger than this.
+        progress: optional ``progress(stage, count)``, called now and then while building (1-D only):
+            ("sampling", samples so far), ("building", neurons so far), ("checking", check points),
+            ("comparing with equal pieces", neurons).
 
     Constructions (one input):
         step: a staircase. Pieces grow from the left for as long as the target's range on them stays within
@@ -449,7 +456,7 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
     target, text = _target(f)
     a, b = _check_domain(domain)
     try:
-        x, y = sample(target, a, b, eps)
+        x, y = sample(target, a, b, eps, progress=progress)
     except TooManySamples as err:  # the samples so far already show a lower bound on the neurons needed
         eps_c = eps * STAIRCASE_SHARE
         at_least = (len(corridor_knots(err.x, err.y, eps_c)[0]) - 1 if activation == "relu"
@@ -465,9 +472,10 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
     for attempt in range(6):
         eps_c = min(eps * share, eps - omega) * 0.8**attempt
         if activation == "relu":
-            net, details = _build_relu(target, x, y, a, b, eps_c, eps, max_neurons)
+            net, details = _build_relu(target, x, y, a, b, eps_c, eps, max_neurons, progress)
         else:
-            net, details = _build_staircase(x, y, a, b, eps_c, eps, activation, max_neurons)
+            net, details = _build_staircase(x, y, a, b, eps_c, eps, activation, max_neurons, progress)
+        _report(progress, "checking", len(check_x))
         errors = np.abs(predict(net, check_x.reshape(-1, 1)) - check_y)
         if errors.max() <= eps:
             break
@@ -491,6 +499,30 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
     return net
 
 
+def _report(progress, stage: str, count: int) -> None:
+    if progress is not None:
+        progress(stage, count)
+
+
+def estimate_neurons(f, domain, eps: float, activation: str = "relu", points: int = 20001) -> int:
+    """About how many hidden neurons ``approximate`` will need in 1-D, in milliseconds (before building).
+
+    From f on a uniform grid: a staircase needs about (total variation) / (2·eps') pieces; a ReLU fit
+    about the integral of sqrt(|f''| / eps') / 4 (a line stays within eps' of a parabola of curvature
+    f'' over a width 4·sqrt(eps'/|f''|)). Detail finer than the grid is missed, so this is a guide, not a bound.
+    """
+    target, _ = _target(f)
+    a, b = _check_domain(domain)
+    x = np.linspace(a, b, points)
+    y = _evaluate(target, x)
+    eps_c = float(eps) * STAIRCASE_SHARE
+    if activation == "relu":
+        h = x[1] - x[0]
+        curvature = np.abs(np.diff(y, 2)) / h**2
+        return int(math.ceil(np.sum(np.sqrt(curvature / eps_c)) * h / 4)) + 1
+    return max(1, int(math.ceil(np.abs(np.diff(y)).sum() / (2 * eps_c))))
+
+
 def _is_2d(domain) -> bool:
     try:
         return len(domain) == 2 and all(np.ndim(part) == 1 and len(part) == 2 for part in domain)
@@ -503,13 +535,14 @@ def _too_many(kind: str, count: int, cap: int, eps: float, qualifier: str = "") 
                               f"more than the cap of {cap:,}; raise max_neurons or choose a larger eps")
 
 
-def _build_staircase(x, y, a, b, eps_c, eps, activation, cap):
+def _build_staircase(x, y, a, b, eps_c, eps, activation, cap, progress=None):
     tail = eps * TAIL_SHARE
-    pieces = staircase_pieces(y, eps_c)
+    pieces = staircase_pieces(y, eps_c, progress)
     levels = np.array([(y[s:e + 1].max() + y[s:e + 1].min()) / 2 for s, e in pieces])
     if len(pieces) - 1 > cap:
         raise _too_many(activation, len(pieces) - 1, cap, eps)
     net, steepness = step_network(x, pieces, levels, activation, tail)
+    _report(progress, "comparing with equal pieces", len(pieces) - 1)
     uniform = _uniform_staircase(x, y, a, b, eps_c, len(pieces), UNIFORM_SEARCH * max(len(pieces), 50))
     kind = {"step": "step neurons", "sigmoid": "steep sigmoid neurons", "tanh": "steep tanh neurons"}[activation]
     details = {"construction": f"staircase of {kind}: {len(pieces)} adaptive pieces whose target range is at most "
@@ -523,7 +556,7 @@ def _build_staircase(x, y, a, b, eps_c, eps, activation, cap):
     return net, details
 
 
-def _build_relu(f, x, y, a, b, eps_c, eps, cap):
+def _build_relu(f, x, y, a, b, eps_c, eps, cap, progress=None):
     candidates = []
     exact = exact_kinks(x, y)
     if exact is not None:
@@ -531,7 +564,7 @@ def _build_relu(f, x, y, a, b, eps_c, eps, cap):
         if np.max(np.abs(net.predict(x)[:, 0] - y)) <= 1e-9 * (1 + np.abs(y).max()):
             candidates.append((net, "exact piecewise-linear: the target's kinks found in the samples, one ReLU "
                                     "per kink plus one for the first slope", True))
-    t, v = corridor_knots(x, y, eps_c)
+    t, v = corridor_knots(x, y, eps_c, progress=progress)
     candidates.append((relu_network(t, v), f"continuous piecewise-linear best fit: {len(t) - 1} adaptive pieces, "
                                            f"each the middle line through its first knot within {eps_c:.3g} of the "
                                            "target, one ReLU per piece", False))
@@ -539,6 +572,7 @@ def _build_relu(f, x, y, a, b, eps_c, eps, cap):
     count = net.layers[0].neurons
     if count > cap:
         raise _too_many("relu", count, cap, eps)
+    _report(progress, "comparing with equal pieces", count)
     interpolated = len(corridor_knots(x, y, eps_c, interpolate=True)[0]) - 1
     uniform = _uniform_relu(f, x, y, a, b, eps_c, count, UNIFORM_SEARCH * max(count, 50))
     return net, {"construction": construction, "uniform": uniform, "interpolation_neurons": interpolated,

@@ -113,7 +113,8 @@ def _fit_expression(args) -> int:
 
 
 def _fit_data(args) -> int:
-    ds = _data.load_csv(args.data, args.target)
+    ds = _data.load_csv(args.data, args.target, task=args.task)
+    print(f"target {ds.target_name!r}: {ds.reason}")
     sizes = _layers(args)
     n = len(ds.x)
     rng = np.random.default_rng(args.seed)
@@ -128,7 +129,7 @@ def _fit_data(args) -> int:
     is_test = np.zeros(n, bool)
     is_test[test] = True
     summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
-               "rows": n, "held_out_rows": n_test}
+               "rows": n, "held_out_rows": n_test, "task_reason": ds.reason}
 
     if ds.task == "classification":
         k = ds.n_classes
@@ -176,6 +177,8 @@ def _fit_data(args) -> int:
 def _fit(args) -> int:
     if (args.expression is None) == (args.data is None):
         raise UsageError("give an expression to fit, like \"sin(3*x)\", or --data FILE.csv (not both)")
+    if args.task != "auto" and args.data is None:
+        raise UsageError("--task is for --data FILE.csv")
     if args.target is not None and args.data is None:
         raise UsageError("--target names a column of --data FILE.csv")
     if args.animate and args.data is not None:
@@ -194,6 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expression", nargs="?", help='a function of x, e.g. "x*sin(3*x)" (^ means power)')
     p.add_argument("--data", metavar="FILE.csv", help="a CSV file with a header row")
     p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
+                   help="what the target is (default: auto, guessed from the column and printed with the reason)")
     p.add_argument("--domain", nargs=2, type=float, default=(-3.0, 3.0), metavar=("A", "B"),
                    help="the x range for an expression (default: -3 3)")
     p.add_argument("--points", type=int, default=200, help="sample points of the expression (default: 200)")
@@ -334,25 +339,30 @@ def free_port(host: str, port: int, tries: int = 20) -> int:
 
 
 def _play(args) -> int:
+    import secrets
     import threading
     import webbrowser
 
     import uvicorn
 
-    from .playground.server import app
+    from .playground.server import LOOPBACK, UVICORN_LIMITS, create_app
     from .playground.session import use_one_blas_thread
 
     use_one_blas_thread()  # many small trainings in threads: BLAS threads would only spin
     port = free_port(args.host, args.port)
     if port != args.port:
         print(f"port {args.port} is busy; using {port}")
+    token = None if args.host in LOOPBACK else secrets.token_urlsafe(24)
     url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}/"
+    if token is not None:
+        url += f"?token={token}"
+        print(f"warning: serving on {args.host} lets other machines on the network reach this playground; "
+              "it answers only with the token in this URL (keep it private)", file=sys.stderr)
     print(f"neuronlab playground: {url}  (Ctrl-C stops it)")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {args.host} lets other machines on the network use this playground")
     if not args.no_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    uvicorn.run(app, host=args.host, port=port, log_level="warning")
+    uvicorn.run(create_app(hosts=[args.host], token=token), host=args.host, port=port, log_level="warning",
+                **UVICORN_LIMITS)
     return 0
 
 

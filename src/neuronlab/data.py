@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,8 +18,10 @@ import numpy as np
 class DataError(ValueError):
     """Data that cannot be used as given (shape, NaN/inf, labels, split sizes, a malformed file)."""
 
-MAX_CLASSES = 50  # an integer target with more distinct values than this is treated as a number
-_INTEGER = re.compile(r"^[+-]?\d+$")
+MAX_CLASSES = 50  # whole numbers with at most this many distinct values are guessed to be classes
+MAX_LABELS = 100  # at most this many classes in all (text labels, or numbers read as classes)
+TASKS = ("classification", "regression")
+_DELIMITERS = (",", ";", "\t")
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Dataset:
     """Inputs ``x`` (n, d), targets ``y``, and what they are.
 
     ``task`` is ``"regression"`` (y: (n,) floats) or ``"classification"`` (y: (n,) labels 0..k-1 and
-    ``classes`` the original label of each).
+    ``classes`` the original label of each); ``reason`` says why the task was chosen.
     """
 
     x: np.ndarray
@@ -37,6 +38,7 @@ class Dataset:
     feature_names: list
     target_name: str = "y"
     classes: list | None = None
+    reason: str = ""
 
     @property
     def n_classes(self) -> int:
@@ -51,37 +53,71 @@ def _number(text: str) -> float | None:
     return value
 
 
-def load_csv(path, target: str | None = None) -> Dataset:
+def load_csv(path, target: str | None = None, task: str | None = None) -> Dataset:
     """Read a CSV file with a header row: numeric feature columns and one target column.
 
     Args:
         path: the file.
         target: the target column's name; the last column by default.
+        task: ``"classification"``, ``"regression"``, or None to guess from the target column.
 
-    The target decides the task: text labels, or whole numbers with at most 50 distinct values, mean
-    classification; other numbers mean regression. Raises ``DataError`` naming the row and column of any
-    problem.
+    The guess: a target column whose cells are mostly numbers is numeric, and any cell in it that is not a
+    finite number (``NA``, ``nan``, ``inf``, a typo) is an error naming its line; whole numbers (``3`` or
+    ``3.0``) with at most 50 distinct values are classes, other numbers mean regression; text labels are
+    classes (at most 100). ``Dataset.reason`` says which was chosen and why. Commas, semicolons or tabs
+    separate the columns (found from the header). Raises ``DataError`` naming the row and column of any problem.
     """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a UTF-8 text file") from None
-    return parse_csv(text, target, source=str(path))
+    return parse_csv(text, target, source=str(path), task=task)
 
 
-def parse_csv(text: str, target: str | None = None, source: str = "the CSV text") -> Dataset:
+def _delimiter(text: str) -> str:
+    """The header's separator: a comma unless the header has none and has semicolons or tabs."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: header.count(d) for d in _DELIMITERS}
+    if counts[","]:
+        return ","
+    best = max(_DELIMITERS, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _rows(text: str, delimiter: str, path) -> list:
+    reader = csv.reader(text.splitlines(), delimiter=delimiter)
+    rows = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, row))
+    except csv.Error as err:
+        limit = csv.field_size_limit()
+        if "field larger than field limit" in str(err):
+            raise DataError(f"{path} line {reader.line_num}: a cell longer than {limit:,} characters (is this a CSV "
+                            "file? a quote left open makes the rest of the file one cell)") from None
+        raise DataError(f"{path} line {reader.line_num}: not valid CSV ({err})") from None
+    return rows
+
+
+def parse_csv(text: str, target: str | None = None, source: str = "the CSV text", task: str | None = None) -> Dataset:
     """``load_csv`` for text already in memory (an upload); ``source`` names it in error messages."""
     path = source
+    if task not in (None, "auto", *TASKS):
+        raise DataError(f"task must be classification, regression or auto, got {task!r}")
+    task = None if task == "auto" else task
     text = text.lstrip("\ufeff")
-    rows = [row for row in csv.reader(text.splitlines()) if any(cell.strip() for cell in row)]
+    delimiter = _delimiter(text)
+    rows = _rows(text, delimiter, path)
     if not rows:
         raise DataError(f"{path} is empty")
-    header = [name.strip() for name in rows[0]]
+    header = [name.strip() for name in rows[0][1]]
     if all(_number(name) is not None for name in header):
-        raise DataError(f"{path}: the first row must be a header naming the columns, got numbers {rows[0]}")
+        raise DataError(f"{path}: the first row must be a header naming the columns, got numbers {rows[0][1]}")
     if len(header) < 2:
-        raise DataError(f"{path} needs at least two columns (features and a target), found {len(header)}")
+        raise DataError(f"{path} needs at least two columns (features and a target), found {len(header)}; "
+                        "separate them with commas")
     if len(set(header)) != len(header):
         raise DataError(f"{path}: column names must be different, got {header}")
     body = rows[1:]
@@ -96,9 +132,8 @@ def parse_csv(text: str, target: str | None = None, source: str = "the CSV text"
 
     features = [i for i in range(len(header)) if i != column]
     x = np.empty((len(body), len(features)))
-    labels = []
-    for r, row in enumerate(body):
-        line = r + 2
+    labels, lines = [], []
+    for line, row in body:
         if len(row) != len(header):
             raise DataError(f"{path} line {line}: {len(row)} values, but the header has {len(header)} columns")
         for j, i in enumerate(features):
@@ -107,27 +142,71 @@ def parse_csv(text: str, target: str | None = None, source: str = "the CSV text"
             if cell == "":
                 raise DataError(f"{path} line {line}: column {header[i]!r} is empty")
             if value is None or not math.isfinite(value):
-                raise DataError(f"{path} line {line}: column {header[i]!r} holds {cell!r}, not a finite number "
-                                "(only the target column may hold text)")
-            x[r, j] = value
+                hint = " (decimal commas are not read: write 1.5, not 1,5)" if _number(cell.replace(",", ".")) \
+                    is not None else " (only the target column may hold text)"
+                raise DataError(f"{path} line {line}: column {header[i]!r} holds {cell!r}, not a finite number{hint}")
+            x[len(lines), j] = value
         label = row[column].strip()
         if label == "":
             raise DataError(f"{path} line {line}: the target {header[column]!r} is empty")
         labels.append(label)
+        lines.append(line)
+    names, name = [header[i] for i in features], header[column]
+    y, task, classes, reason = _target(labels, lines, name, task, path)
+    return Dataset(x, y, task, names, name, classes, reason)
 
-    names = [header[i] for i in features]
-    integers = all(_INTEGER.match(v) for v in labels)
+
+def _target(labels: list, lines: list, name: str, task: str | None, path):
+    """(y, task, classes, reason) for the target column's cells."""
     numbers = [_number(v) for v in labels]
-    numeric = all(v is not None and math.isfinite(v) for v in numbers)
-    if numeric and not (integers and len(set(int(v) for v in labels)) <= MAX_CLASSES):
-        return Dataset(x, np.asarray(numbers, dtype=np.float64), "regression", names, header[column])
-    classes = sorted(set(int(v) for v in labels)) if integers else sorted(set(labels))
+    parsed = sum(v is not None for v in numbers)
+    numeric = task == "regression" or (task is None and parsed > len(labels) / 2)
+    if numeric:
+        for value, label, line in zip(numbers, labels, lines):
+            if value is None or not math.isfinite(value):
+                why = ("--task regression was asked" if task else
+                       f"{parsed:,} of its {len(labels):,} cells are numbers, so it is a numeric column")
+                raise DataError(f"{path} line {line}: the target {name!r} holds {label!r}, not a finite number "
+                                f"({why}); fix or remove that row")
+        values = np.asarray(numbers, dtype=np.float64)
+        distinct = np.unique(values)
+        whole = bool(np.all(values == np.round(values)))
+        if task == "regression":
+            return values, "regression", None, "regression, as asked"
+        if not (whole and len(distinct) <= MAX_CLASSES):
+            kind = "whole numbers" if whole else "numbers"
+            more = f" (more than {MAX_CLASSES})" if whole else ""
+            return values, "regression", None, (f"regression: the target {name!r} holds {kind} with "
+                                                f"{len(distinct):,} distinct values{more}")
+        keys = [float(v) for v in values]
+        classes = sorted(set(keys))
+        reason = (f"classification: the target {name!r} holds whole numbers with {len(classes)} distinct values "
+                  f"(at most {MAX_CLASSES}); --task regression reads them as numbers")
+        return _classes(keys, classes, [_label(c) for c in classes], reason, name, path)
+    if task == "classification" and parsed == len(labels) and all(math.isfinite(v) for v in numbers):
+        keys = [float(v) for v in numbers]  # numbers read as classes: 1 and 1.0 are one class
+        classes = sorted(set(keys))
+        return _classes(keys, classes, [_label(c) for c in classes], "classification, as asked", name, path)
+    classes = sorted(set(labels))
+    reason = ("classification, as asked" if task else
+              f"classification: the target {name!r} holds text labels ({len(classes)} distinct)")
+    return _classes(labels, classes, classes, reason, name, path)
+
+
+def _label(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _classes(keys: list, classes: list, names: list, reason: str, name: str, path):
+    if len(classes) > MAX_LABELS:
+        raise DataError(f"{path}: the target {name!r} has {len(classes):,} distinct labels; at most {MAX_LABELS} "
+                        "classes (is it an identifier, or numbers with a few typos?)")
     if len(classes) < 2:
-        raise DataError(f"{path}: the target {header[column]!r} has a single class ({classes[0]}); "
+        raise DataError(f"{path}: the target {name!r} has a single class ({names[0]}); "
                         "classification needs at least two")
     index = {c: k for k, c in enumerate(classes)}
-    y = np.array([index[int(v)] if integers else index[v] for v in labels], dtype=np.int64)
-    return Dataset(x, y, "classification", names, header[column], [str(c) for c in classes])
+    y = np.array([index[k] for k in keys], dtype=np.int64)
+    return y, "classification", [str(n) for n in names], reason
 
 
 # ---------------------------------------------------------------- built-in 2-D sets

@@ -9,7 +9,8 @@ File format (version 1): a NumPy ``.npz`` archive (a zip of ``.npy`` arrays, no 
 ``sha256`` is taken over the JSON of ``{"dtype", "layers"}`` (sorted keys) followed by the weight arrays'
 bytes in order, so a changed or damaged file is caught.
 Files are written to a temporary file beside the target and renamed over it: a crash mid-save leaves the
-old file (or none), never half a file.
+old file (or none), never half a file. ``load`` reads and checks the header before any array, and each
+array's declared shape and size against it, so a crafted file cannot make it allocate more than it says.
 
     net = nl.mlp([1, 4, 1], seed=0)
     net.save("model.npz")
@@ -73,11 +74,17 @@ def atomic_write(path, write) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, then rename it over ``path``.
 
     Readers see the old file or the complete new one, never a partial one; on any error the temporary
-    file is removed and ``path`` is untouched.
+    file is removed and ``path`` is untouched. The file gets the mode of the file it replaces, or else the
+    usual mode for a new file (0666 less the umask), not the temporary file's private 0600.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -89,32 +96,65 @@ def atomic_write(path, write) -> None:
         raise
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: POSIX has no other way before 3.13)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+MAX_HEADER_BYTES = 1 << 20
+MAX_LOAD_BYTES = 1 << 30  # weights of all layers together: 1 GiB (128 million float64)
+MAX_LAYERS = 1000
+_NPY_HEADER_ROOM = 4096  # a member's .npy header and padding, beyond its data
+
+
 def load(path) -> Network:
-    """Read a network written by ``save``; anything else raises ``FormatError`` saying why."""
+    """Read a network written by ``save``; anything else raises ``FormatError`` saying why.
+
+    The header is read and checked first; every array's declared shape and size (in the zip directory and
+    in its own .npy header) is checked against it before its data is read, and all of them together are
+    capped at ``MAX_LOAD_BYTES``, so a crafted file cannot make ``load`` allocate or inflate more.
+    """
     path = Path(path)
-    raw = path.read_bytes()  # FileNotFoundError / IsADirectoryError speak for themselves
-    if not raw:
+    if not path.is_file():
+        path.read_bytes()  # FileNotFoundError / IsADirectoryError speak for themselves
+    with open(path, "rb") as f:
+        start = f.read(4)
+    if not start:
         raise FormatError(f"{path} is empty")
-    if not raw.startswith(b"PK"):
+    if not start.startswith(b"PK"):
         raise FormatError(f"{path} is not a neuronlab network file (not an .npz archive)")
     try:
-        with np.load(_io.BytesIO(raw), allow_pickle=False) as archive:
-            if "header" not in archive.files:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            if "header.npy" not in members:
                 raise FormatError(f"{path} is an .npz archive but not a neuronlab network (no header)")
-            header_bytes = archive["header"]
-            contents = {name: archive[name] for name in archive.files if name != "header"}
+            raw_header = _read_member(archive, members["header.npy"], None, np.dtype(np.uint8), path)
+            try:
+                header = json.loads(raw_header.tobytes().decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                raise FormatError(f"{path} has an unreadable header") from None
+            declared = _declared_arrays(header, path)
+            found = sorted(name[:-4] if name.endswith(".npy") else name for name in members if name != "header.npy")
+            if found != sorted(declared):
+                raise FormatError(f"{path} holds arrays {found}, expected {sorted(declared)}")
+            contents = {name: _read_member(archive, members[f"{name}.npy"], shape, np.dtype(header["dtype"]), path)
+                        for name, shape in declared.items()}
     except FormatError:
         raise
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as err:
-        raise FormatError(f"{path} is truncated or damaged ({err})") from None
-    try:
-        header = json.loads(header_bytes.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise FormatError(f"{path} has an unreadable header") from None
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, OverflowError,
+            MemoryError, NotImplementedError) as err:
+        raise FormatError(f"{path} is truncated or damaged ({type(err).__name__})") from None
     return _network_from(header, contents, path)
 
 
-def _network_from(header, contents: dict, path) -> Network:
+def _declared_arrays(header, path) -> dict:
+    """The arrays the header promises, name -> shape, after checking the header itself (before any array).
+
+    Add a name here for any array a later format version lists in its header; ``load`` checks each one's
+    shape and size against it before reading it.
+    """
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise FormatError(f"{path} is not a neuronlab network (format {header.get('format')!r})"
                           if isinstance(header, dict) else f"{path} has a malformed header")
@@ -124,11 +164,52 @@ def _network_from(header, contents: dict, path) -> Network:
     dtype, layers = header.get("dtype"), header.get("layers")
     if dtype not in ("float64", "float32"):
         raise FormatError(f"{path} names an unsupported dtype {dtype!r}")
-    if not isinstance(layers, list) or not layers:
-        raise FormatError(f"{path} lists no layers")
-    expected = {f"{kind}{i}" for i in range(len(layers)) for kind in "Wb"}
-    if set(contents) != expected:
-        raise FormatError(f"{path} holds arrays {sorted(contents)}, expected {sorted(expected)}")
+    if not isinstance(layers, list) or not layers or len(layers) > MAX_LAYERS:
+        raise FormatError(f"{path} lists no layers" if not layers or not isinstance(layers, list)
+                          else f"{path} lists {len(layers):,} layers; at most {MAX_LAYERS:,}")
+    shapes, total = {}, 0
+    for i, spec in enumerate(layers):
+        sizes = [spec.get(key) if isinstance(spec, dict) else None for key in ("inputs", "neurons")]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LOAD_BYTES for n in sizes):
+            raise FormatError(f"{path}: layer {i + 1} is malformed (inputs and neurons must be positive whole numbers)")
+        inputs, neurons = sizes
+        shapes[f"W{i}"], shapes[f"b{i}"] = (inputs, neurons), (neurons,)
+        total += (inputs + 1) * neurons * np.dtype(dtype).itemsize
+        if total > MAX_LOAD_BYTES:
+            raise FormatError(f"{path} declares more than {MAX_LOAD_BYTES >> 20:,} MB of weights; refusing to load it")
+    return shapes
+
+
+def _read_member(archive, info, shape, dtype, path) -> np.ndarray:
+    """One .npy member, its zip and .npy headers checked against ``shape`` (None: the header, capped) and
+    ``dtype`` before its data is read."""
+    if shape is None:
+        limit = MAX_HEADER_BYTES
+    else:
+        limit = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    if info.file_size > limit + _NPY_HEADER_ROOM or (shape is not None and info.file_size < limit):
+        raise FormatError(f"{path}: {info.filename} is {info.file_size:,} bytes, not what the header declares")
+    with archive.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        if read_header is None:
+            raise FormatError(f"{path}: {info.filename} has an unknown .npy version {version}")
+        found_shape, fortran, found_dtype = read_header(f)
+        if found_dtype != dtype or len(found_shape) != (1 if shape is None else len(shape)) or \
+                (shape is not None and tuple(found_shape) != tuple(shape)):
+            raise FormatError(f"{path}: {info.filename} holds {found_dtype} {found_shape}, not what the header declares")
+        count = int(np.prod(found_shape, dtype=object))
+        if count * dtype.itemsize > limit:
+            raise FormatError(f"{path}: {info.filename} is larger than the header declares")
+        data = f.read(count * dtype.itemsize)
+    if len(data) != count * dtype.itemsize:
+        raise FormatError(f"{path}: {info.filename} is truncated")
+    return np.frombuffer(data, dtype=dtype).reshape(found_shape, order="F" if fortran else "C").copy()
+
+
+def _network_from(header, contents: dict, path) -> Network:
+    dtype, layers = header["dtype"], header["layers"]
     arrays = [contents[f"{kind}{i}"] for i in range(len(layers)) for kind in "Wb"]
     if header.get("sha256") != _checksum(dtype, layers, arrays):
         raise FormatError(f"{path}: the weights or layers do not match the header's checksum "

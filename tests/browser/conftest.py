@@ -23,8 +23,26 @@ def browser():
         pytest.skip(message)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
+        yield _CspBypassing(browser)
         browser.close()
+
+
+class _CspBypassing:
+    """The browser, with new pages and contexts bypassing the page's Content Security Policy by default:
+    playwright evaluates string predicates (wait_for_function) with eval, which the policy forbids. The
+    policy itself is tested with bypass_csp=False (test_page.py, the guard tests)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        return self._browser.new_context(**{"bypass_csp": True, **options})
+
+    def new_page(self, **options):
+        return self._browser.new_page(**{"bypass_csp": True, **options})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 @pytest.fixture

@@ -257,3 +257,138 @@ def test_backprop_takes_the_current_data_and_its_default_step_lowers_the_loss(pa
     while "one step" not in page.inner_text("[data-testid=bp-stage]"):
         page.click("[data-testid=bp-next]")
     assert "the loss rose" in page.inner_text("[data-testid=bp-stage]")
+
+
+def test_page_is_guarded_against_other_origins(browser, live_server):
+    """A page served from a second local port cannot drive the playground; the playground itself runs
+    under its Content Security Policy without a violation."""
+    import http.server
+    import socket
+    import threading
+
+    playground_ws = live_server.replace("http", "ws") + "/ws"
+    evil = f"""<!doctype html><script>
+      window.result = "pending";
+      const ws = new WebSocket("{playground_ws}");
+      ws.onopen = () => {{ window.result = "opened"; ws.send(JSON.stringify({{type: "train"}})); }};
+      ws.onmessage = () => {{ window.result = "received"; }};
+      ws.onclose = () => {{ if (window.result === "pending") window.result = "refused"; }};
+    </script>"""
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(evil.encode())
+
+        def log_message(self, *args):
+            pass
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = http.server.HTTPServer(("127.0.0.1", port), Evil)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(bypass_csp=False)
+    try:
+        other = context.new_page()
+        other.goto(f"http://127.0.0.1:{port}/")
+        for _ in range(100):
+            if other.evaluate("window.result") != "pending":
+                break
+            other.wait_for_timeout(50)
+        assert other.evaluate("window.result") == "refused"
+        # the playground's own page, its policy enforced: it connects, and logs no violation
+        problems = []
+        page = context.new_page()
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.goto(live_server + "/#tab=playground")
+        for _ in range(200):
+            if page.inner_text("#connection") == "connected":
+                break
+            page.wait_for_timeout(50)
+        assert page.inner_text("#connection") == "connected"
+        page.click("[data-testid=tab-approximate]")
+        page.locator("[data-testid=ap-summary]").filter(has_text="hidden neurons").wait_for()
+        assert not problems, problems
+    finally:
+        context.close()
+        server.shutdown()
+
+
+def test_approximate_tab_shows_progress_and_cancels(page):
+    page.click("[data-testid=tab-approximate]")
+    page.wait_for_function("window.neuronlab.approximate.frame !== null")
+    page.fill("[data-testid=ap-expr]", "sin(3*x)")
+    page.fill("#ap-a", "-3")
+    page.fill("#ap-b", "3")
+    page.select_option("[data-testid=ap-activation]", "step")
+    page.evaluate("document.getElementById('ap-eps').value = -2")
+    page.click("[data-testid=ap-build]")
+    building = page.locator("[data-testid=ap-building]")
+    building.filter(has_text="building…").wait_for()
+    assert "about" in building.inner_text() or "neurons" in building.inner_text() or "points" in building.inner_text()
+    shot(page, "approximate-building")
+    page.click("[data-testid=ap-cancel]")
+    building.filter(has_text="cancelled").wait_for()
+    assert page.locator("[data-testid=ap-cancel]").is_hidden()
+    page.fill("#ap-a", "-1")  # a change builds again, and this one finishes
+    page.fill("#ap-b", "1")
+    page.evaluate("document.getElementById('ap-eps').value = -1")
+    page.click("[data-testid=ap-build]")
+    page.wait_for_function("window.neuronlab.approximate.frame.eps === 0.1 && window.neuronlab.approximate.building === null")
+    assert building.is_hidden()
+
+
+def test_one_feature_classes_and_the_task_control(page, tmp_path):
+    rows = "".join(f"{v:.2f},{'big' if v > 5 else 'small'}\n" for v in [i / 4 for i in range(41)])
+    (tmp_path / "sizes.csv").write_text("size,label\n" + rows)
+    page.click("[data-testid=tab-playground]")
+    page.select_option("#mode", "csv")
+    page.set_input_files("#csv-file", str(tmp_path / "sizes.csv"))
+    page.wait_for_function("window.neuronlab.playground.frame.probabilities !== undefined")
+    assert "text labels" in page.inner_text("[data-testid=csv-note]")
+    page.click("[data-testid=train]")
+    page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 200")
+    shot(page, "playground-one-feature-classes")
+    (tmp_path / "levels.csv").write_text("x,level\n" + "".join(f"{i},{i % 3}.0\n" for i in range(30)))
+    page.set_input_files("#csv-file", str(tmp_path / "levels.csv"))
+    page.locator("[data-testid=csv-note]").filter(has_text="whole numbers with 3 distinct values").wait_for()
+    page.select_option("[data-testid=csv-task]", "regression")
+    page.locator("[data-testid=csv-note]").filter(has_text="regression, as asked").wait_for()
+    assert page.evaluate("window.neuronlab.playground.frame.task") == "regression"
+
+
+def test_with_a_token_the_printed_url_opens_a_working_page(browser):
+    """Off loopback the server needs its token: the URL with it gives a connected page (the cookie carries
+    the token to the WebSocket); without it, 403."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(token="t0ken"), host="127.0.0.1", port=port,
+                                           log_level="warning", **UVICORN_LIMITS))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        assert page.goto(f"http://127.0.0.1:{port}/").status == 403
+        page.goto(f"http://127.0.0.1:{port}/?token=t0ken#tab=playground")
+        page.wait_for_function("document.getElementById('connection').textContent === 'connected'")
+        page.click("[data-testid=step]")
+        page.wait_for_function("window.neuronlab.playground.frame.step === 1")
+    finally:
+        context.close()
+        server.should_exit = True
+        thread.join(timeout=10)

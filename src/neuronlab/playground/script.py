@@ -35,7 +35,7 @@ def _data_lines(s) -> list[str]:
                 "x, y = points[:, :1], points[:, 1:]"]
     if c["mode"] == "csv":
         return ["# the uploaded CSV, as it was", f"CSV = {c['csv']!r}",
-                "ds = nl.data.parse_csv(CSV, source='the uploaded CSV')",
+                f"ds = nl.data.parse_csv(CSV, source='the uploaded CSV', task={c.get('task', 'auto')!r})",
                 "x = ds.x", "y = ds.y.reshape(-1, 1) if ds.task == 'regression' else ds.y",
                 "print(f'{len(x)} rows, {ds.task} of {ds.target_name!r} from {ds.feature_names}')"]
     make = "gaussians" if c["dataset"] == "three gaussians" else c["dataset"]

@@ -41,6 +41,7 @@ MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, metrics and the test loss are measured at most this often,
 REFRESH_SHARE = 0.1     # and less often when they are slow: they may take at most this share of the time
 STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
+MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
     "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
     "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
@@ -56,7 +57,7 @@ DEFAULTS = {
     "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
     "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
     "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0, "layer_shown": 0,
+    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0, "layer_shown": 0, "task": "auto",
 }
 
 
@@ -96,7 +97,13 @@ class RequestError(ValueError):
         self.field = field
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _number(config: dict, key: str, low: float, high: float) -> float:
+    if not _is_number(config[key]):
+        raise RequestError(f"{key} must be a number", key)
     try:
         value = float(config[key])
     except (TypeError, ValueError):
@@ -121,6 +128,11 @@ def check_config(raw) -> dict:
     if unknown:
         raise RequestError(f"unknown setting(s): {', '.join(sorted(map(str, unknown)))}")
     config = {**DEFAULTS, **raw}
+    for key in ("mode", "dataset", "activation", "optimizer", "expr", "csv", "task"):
+        if not isinstance(config[key], str):
+            raise RequestError(f"{key} must be text", key)
+    if config["task"] not in ("auto", "classification", "regression"):
+        raise RequestError("task must be auto, classification or regression", "task")
     if config["mode"] not in ("function", "points", "dataset", "csv"):
         raise RequestError("mode must be function, points, dataset or csv", "mode")
     if not isinstance(config["expr"], str) or len(config["expr"]) > MAX_EXPRESSION:
@@ -138,7 +150,7 @@ def check_config(raw) -> dict:
         raise RequestError(f"dataset must be one of {', '.join(DATASETS)}", "dataset")
     config["test_ratio"] = _number(config, "test_ratio", 0.0, 0.9)
     features = config["features"]
-    if not (isinstance(features, list) and features and all(f in FEATURES for f in features)):
+    if not (isinstance(features, list) and features and all(isinstance(f, str) and f in FEATURES for f in features)):
         raise RequestError(f"features must be a non-empty list from {', '.join(FEATURES)}", "features")
     config["features"] = [f for f in FEATURES if f in features]
     layers = config["layers"]
@@ -162,6 +174,8 @@ def check_config(raw) -> dict:
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")
     try:
+        if not all(isinstance(p, list) and len(p) == 2 and all(_is_number(v) for v in p) for p in drawn):
+            raise TypeError
         config["drawn"] = [[float(p[0]), float(p[1])] for p in drawn]
     except (TypeError, ValueError, IndexError):
         raise RequestError("drawn points must be [x, y] pairs", "drawn") from None
@@ -181,6 +195,14 @@ class Session:
 
     # ---------------------------------------------------------------- building
     def configure(self, raw: dict) -> None:
+        note = getattr(self, "data_note", "")
+        try:
+            self._configure(raw)
+        except Exception:
+            self.data_note = note  # a refused configuration changes nothing
+            raise
+
+    def _configure(self, raw: dict) -> None:
         config = check_config(raw)
         x, y, task, classes, dims, target = self._data(config)
         rng = np.random.default_rng(config["seed"])
@@ -218,6 +240,7 @@ class Session:
 
     def _data(self, config):
         mode = config["mode"]
+        self.data_note = ""
         rng = np.random.default_rng(config["seed"])
         if mode == "function":
             try:
@@ -240,14 +263,16 @@ class Session:
             return points[:, :1], points[:, 1:], "regression", [], 1, None
         if mode == "csv":
             try:
-                ds = data.parse_csv(config["csv"], source="the uploaded CSV")
+                ds = data.parse_csv(config["csv"], source="the uploaded CSV", task=config["task"])
             except DataError as err:
                 raise RequestError(str(err), "csv") from None
             if len(ds.x) > MAX_POINTS:
                 raise RequestError(f"the CSV has {len(ds.x)} rows; at most {MAX_POINTS}", "csv")
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
-            return ds.x, y, ds.task, ds.classes or [], dims, None
+            self.data_note = f"target {ds.target_name!r}: {ds.reason}"
+            classes = [c if len(c) <= MAX_LABEL else c[:MAX_LABEL - 1] + "…" for c in ds.classes or []]
+            return ds.x, y, ds.task, classes, dims, None  # every frame carries the labels: short ones
         make, classes = DATASETS[config["dataset"]]
         kwargs = {"classes": classes} if config["dataset"] in ("three gaussians",) else {}
         ds = make(config["points"], noise=config["noise"], seed=config["seed"], **kwargs)
@@ -273,12 +298,16 @@ class Session:
 
     def edit(self, layer: int, neuron: int, weights, bias) -> None:
         """Set one neuron's incoming weights and bias (the page's editor)."""
-        if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
+        if not (_is_number(layer) and layer == int(layer) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
+        layer = int(layer)
         dense = self.net.layers[layer]
-        if not (isinstance(neuron, int) and 0 <= neuron < dense.neurons):
+        if not (_is_number(neuron) and neuron == int(neuron) and 0 <= neuron < dense.neurons):
             raise RequestError("no such neuron")
+        neuron = int(neuron)
         try:
+            if not (isinstance(weights, list) and all(_is_number(v) for v in weights) and _is_number(bias)):
+                raise TypeError
             w = np.array(weights, dtype=float).reshape(dense.inputs)
             b = float(bias)
         except (TypeError, ValueError):
@@ -392,10 +421,11 @@ class Session:
         with np.errstate(over="ignore", invalid="ignore"):
             return _as_lists(self._frame(full))
 
-    def frame_bytes(self, full: bool = False) -> bytes:
-        """The same frame as one compact binary message (see ``encode_frame``): numbers as float32."""
+    def frame_bytes(self, full: bool = False, extra: dict | None = None) -> bytes:
+        """The same frame as one compact binary message (see ``encode_frame``): numbers as float32;
+        ``extra`` keys (the ``id`` of the message it answers) join its JSON header."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return encode_frame(self._frame(full))
+            return encode_frame({**self._frame(full), **(extra or {})})
 
     def _frame(self, full: bool) -> dict:
         net = self.net
@@ -418,8 +448,11 @@ class Session:
                "weights_complete": complete,
                "metrics": self._cached_metrics(full), "trainable": self.trainable, "parameters": net.n_parameters(),
                # the settings in use, so the page's panel and URL show what was accepted (or adopted)
-               "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")}}
-        if self.dims == 1:
+               "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")},
+               "data_note": self.data_note}
+        if self.dims == 1 and self.task == "classification":
+            out.update(self._one_feature_classes(full))
+        elif self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)
             values = net.layer_values(grid.reshape(-1, 1))
@@ -444,6 +477,31 @@ class Session:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(full))
+        return out
+
+    def _one_feature_classes(self, full: bool) -> dict:
+        """One input, classes: each class's probability along x; the superposition of the score (class 1
+        over class 0 for two classes, else class 0's); the points as [x, class]."""
+        a, b = self._x_range()
+        grid = np.linspace(a, b, GRID_1D)
+        values = self.net.layer_values(grid.reshape(-1, 1))
+        logits = values[-1][1]
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probability = shifted / shifted.sum(axis=1, keepdims=True)
+        out = {"grid": grid.tolist(), "probabilities": probability.T.round(5).tolist(),
+               "output": probability[:, 1 if probability.shape[1] == 2 else 0].round(5).tolist(),
+               "output_label": f"P(class {self.classes[1 if len(self.classes) == 2 else 0]})"}
+        if len(self.net.layers) > 1:
+            W, bias = self.net.layers[-1].W.data, self.net.layers[-1].b.data
+            weights, offset = (W[:, 1] - W[:, 0], bias[1] - bias[0]) if W.shape[1] == 2 else (W[:, 0], bias[0])
+            hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
+            out["hidden"] = hidden.T.tolist()
+            out["contributions"] = (hidden * weights[:MAX_HIDDEN_SHOWN]).T.tolist()
+            out["shown_weights"] = weights[:MAX_HIDDEN_SHOWN].tolist()  # the weights of the score's superposition
+            out["output_bias"] = float(offset)
+        if full:
+            out["points"] = np.column_stack([self.x_train[:, 0], self.y_train]).tolist()
+            out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test]).tolist() if len(self.x_test) else []
         return out
 
     def _x_range(self):
@@ -560,27 +618,53 @@ class Session:
         return _script(self)
 
 
-def approximation_frame(f_text: str, domain, eps: float, activation: str) -> tuple[dict, Network]:
-    """The approximate tab's data: the construction's per-neuron contributions, left to right."""
-    from ..approximate import ApproximationError, approximate, predict
+MAX_APPROXIMATION_NEURONS = 2000
 
+
+def check_approximation(f_text, domain, eps, activation) -> tuple:
+    """The approximate tab's request, checked: (expression, a, b, eps, activation)."""
+    if not isinstance(f_text, str) or len(f_text) > MAX_EXPRESSION:
+        raise RequestError(f"the target must be text of at most {MAX_EXPRESSION} characters", "expr")
     try:
         f = expr(f_text)
     except ExpressionError as err:
         raise RequestError(str(err), "expr") from None
-    if len(f_text) > MAX_EXPRESSION or "y" in f.variables:
-        raise RequestError("a function of x, at most 200 characters", "expr")
-    try:
-        a, b = float(domain[0]), float(domain[1])
-        eps = float(eps)
-    except (TypeError, ValueError, IndexError):
-        raise RequestError("domain [a, b] and eps must be numbers") from None
-    if not (math.isfinite(eps) and 1e-4 <= eps <= 10):
-        raise RequestError("eps must be between 0.0001 and 10", "eps")
+    if "y" in f.variables:
+        raise RequestError("the target is a function of x alone here", "expr")
+    if not (isinstance(domain, list) and len(domain) == 2):
+        raise RequestError("domain must be [a, b]", "domain")
+    a, b = (_number({"domain": v}, "domain", -1e6, 1e6) for v in domain)
+    if not a < b:
+        raise RequestError("the domain needs a < b", "domain")
+    eps = _number({"eps": eps}, "eps", 1e-4, 10)
     if activation not in ("relu", "step", "sigmoid", "tanh"):
         raise RequestError("activation must be relu, step, sigmoid or tanh", "activation")
+    return f, a, b, eps, activation
+
+
+def estimate_approximation(f_text, domain, eps, activation) -> int:
+    """The neurons the construction will need, estimated in milliseconds; too many is refused at once."""
+    from ..approximate import ApproximationError, estimate_neurons
+
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
     try:
-        net = approximate(f, (a, b), eps, activation, max_neurons=2000)
+        estimate = estimate_neurons(f, (a, b), eps, activation)
+    except ApproximationError as err:
+        raise RequestError(str(err), "expr") from None
+    if estimate > MAX_APPROXIMATION_NEURONS:
+        raise RequestError(f"eps = {eps:g} would need about {estimate:,} {activation} neurons here, more than the "
+                           f"{MAX_APPROXIMATION_NEURONS:,} the page builds: choose a larger eps or a smaller domain",
+                           "eps")
+    return estimate
+
+
+def approximation_frame(f_text: str, domain, eps: float, activation: str, progress=None) -> tuple[dict, Network]:
+    """The approximate tab's data: the construction's per-neuron contributions, left to right."""
+    from ..approximate import ApproximationError, approximate, predict
+
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
+    try:
+        net = approximate(f, (a, b), eps, activation, max_neurons=MAX_APPROXIMATION_NEURONS, progress=progress)
     except ApproximationError as err:
         raise RequestError(str(err), "eps") from None
     grid = np.linspace(a, b, 400)

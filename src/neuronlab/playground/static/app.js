@@ -37,12 +37,14 @@ function connect() {
     const message = event.data instanceof ArrayBuffer ? decodeFrame(event.data) : JSON.parse(event.data);
     if (message.type === "frame") playground.onFrame(message);
     else if (message.type === "approximation") approximate.onApproximation(message);
+    else if (message.type === "building") approximate.onBuilding(message);
+    else if (message.type === "cancelled") approximate.onCancelled(message);
     else if (message.type === "explanation") backprop.onExplanation(message);
     else if (message.type === "lesson") lesson.onFacts(message);
     else if (message.type === "export") playground.onExport(message);
     else if (message.type === "error") {
       errors.push(message);
-      if (currentTab === "approximate") approximate.onError(message.message);
+      if (currentTab === "approximate" || message.about === "approximate") approximate.onError(message.message);
       else if (currentTab === "backprop") backprop.onError(message.message);
       else playground.showError(message.message, message.field);
     }

@@ -5,7 +5,7 @@ import { COLORS, plot } from "./draw.js";
 const $ = (id) => document.getElementById(id);
 let send = () => {};
 let onChange = () => {};
-const state = { frame: null, timer: null };
+const state = { frame: null, timer: null, building: null };
 
 export function readConfig() {
   return { expr: $("ap-expr").value, domain: [Number($("ap-a").value), Number($("ap-b").value)],
@@ -24,11 +24,48 @@ function showEps() { $("ap-eps-out").textContent = readConfig().eps; }
 
 export function build() {
   $("ap-error").hidden = true;
+  showBuilding({ stage: "estimating", neurons: 0, seconds: 0 });
   send({ type: "approximate", ...readConfig() });
   onChange();
 }
 
+/** The server's progress report: "building… N neurons so far", with the estimate and the time budget. */
+export function onBuilding(report) {
+  showBuilding(report);
+}
+
+function showBuilding(report) {
+  state.building = report;
+  const line = $("ap-building");
+  const about = report.estimate ? ` (about ${report.estimate} expected)` : "";
+  const time = report.seconds ? `, ${report.seconds.toFixed(1)} s of ${report.budget || 20} s` : "";
+  const text = {
+    estimating: "estimating the neurons needed…",
+    estimated: `building… about ${report.estimate} neurons expected`,
+    sampling: `building… sampling the target (${report.neurons} samples)${time}`,
+    building: `building… ${report.neurons} neurons so far${about}${time}`,
+    checking: `building… checking the error on ${report.neurons} points${time}`,
+    "comparing with equal pieces": `building… ${report.neurons} neurons; comparing with equal pieces${time}`,
+  }[report.stage] || `building… ${report.stage}${time}`;
+  line.textContent = text;
+  line.hidden = false;
+  $("ap-cancel").hidden = false;
+}
+
+function doneBuilding() {
+  state.building = null;
+  $("ap-building").hidden = true;
+  $("ap-cancel").hidden = true;
+}
+
+export function onCancelled() {
+  doneBuilding();
+  $("ap-building").textContent = "cancelled";
+  $("ap-building").hidden = false;
+}
+
 export function onApproximation(frame) {
+  doneBuilding();
   state.frame = frame;
   const slider = $("ap-shown");
   slider.max = frame.counts.length;
@@ -40,6 +77,7 @@ export function onApproximation(frame) {
 }
 
 export function onError(message) {
+  doneBuilding();
   const box = $("ap-error");
   box.textContent = message;
   box.hidden = false;
@@ -79,6 +117,7 @@ export function init(sender, changed, adopted) {
   onChange = changed;
   $("ap-eps").addEventListener("input", showEps);
   $("ap-build").addEventListener("click", build);
+  $("ap-cancel").addEventListener("click", () => send({ type: "cancel" }));
   for (const id of ["ap-expr", "ap-a", "ap-b", "ap-activation", "ap-eps"]) $(id).addEventListener("change", build);
   $("ap-shown").addEventListener("input", draw);
   $("ap-play").addEventListener("click", play);
@@ -86,4 +125,5 @@ export function init(sender, changed, adopted) {
   showEps();
 }
 
-export const data = { get frame() { return state.frame; }, get shown() { return state.shown; } };
+export const data = { get frame() { return state.frame; }, get shown() { return state.shown; },
+  get building() { return state.building; } };

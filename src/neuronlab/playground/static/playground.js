@@ -24,7 +24,7 @@ export function readConfig() {
     activation: $("activation").value, optimizer: $("optimizer").value, lr: number("lr"), batch: number("batch"),
     l1: number("l1"), l2: number("l2"), stop_loss: number("stop-loss"), seed: number("seed"), speed: number("speed"),
     line: number("superposition-line"), layer_shown: state.layerShown || 0,
-    drawn: state.drawn,
+    drawn: state.drawn, task: $("csv-task").value,
   };
 }
 
@@ -35,7 +35,7 @@ export function applyConfig(config) {
   set("points", config.points); set("noise", config.noise); set("dataset", config.dataset);
   set("test-ratio", config.test_ratio); set("activation", config.activation); set("optimizer", config.optimizer);
   set("lr", config.lr); set("batch", config.batch); set("l1", config.l1); set("l2", config.l2);
-  set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed);
+  set("stop-loss", config.stop_loss); set("seed", config.seed); set("speed", config.speed); set("csv-task", config.task);
   set("superposition-line", config.line);
   if (Number.isInteger(config.layer_shown)) state.layerShown = config.layer_shown;
   if (config.line !== undefined) $("superposition-line-out").textContent = Number(config.line).toFixed(2);
@@ -199,6 +199,7 @@ function showLayerChoice(frame) {
 
 function drawViews(frame) {
   showLayerChoice(frame);
+  $("csv-note").textContent = frame.data_note || "";
   if (frame.dims === 1) draw1d(frame);
   else if (frame.heat) draw2d(frame);
 }
@@ -225,6 +226,7 @@ function snapshot(transform) {
 }
 
 function draw1d(frame) {
+  if (frame.probabilities) return drawClasses1d(frame);
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
@@ -282,6 +284,20 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
     others, bias, sum, yRange: [low, high], runOff };
   drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
+}
+
+/** One input, classes: each class's probability along x, the points in their class's colour below. */
+function drawClasses1d(frame) {
+  const names = frame.classes || [];
+  const series = frame.probabilities.map((p, k) => ({ x: frame.grid, y: p, color: CLASS_COLORS[k % 4], width: 2,
+    label: `P(${names[k] ?? k})` }));
+  const strip = (pts, r) => pts.map(([x, c]) => ({ x, y: -0.08 - 0.04 * (c % 3), color: CLASS_COLORS[c % 4], r }));
+  state.outputTransform = plot($("output-view"), series, { points: strip(state.points, 2).concat(strip(state.testPoints, 3)),
+    yRange: [-0.2, 1.05] });
+  if (frame.contributions) {  // the score's superposition: w_i·h_i of the score's weights, and their sum
+    drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, [],
+      { sum: `sum + bias = ${names.length === 2 ? `score of ${names[1]} over ${names[0]}` : `score of ${names[0]}`}` });
+  } else clearSuperposition();
 }
 
 function clearSuperposition() {
@@ -570,6 +586,7 @@ export function init(sender, changed) {
     state.stroking = false;
     if (state.drawn.length >= 2) configure();
   });
+  $("csv-task").addEventListener("change", () => { if (state.csv) configure(); else onChange(); });
   $("csv-file").addEventListener("change", async (e) => {
     const file = e.target.files[0];
     if (!file) return;
