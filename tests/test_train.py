@@ -164,3 +164,24 @@ def test_progress_bar_shows_loss_and_speed():
     nl.fit(nl.mlp([1, 4, 1], seed=0), X, X, epochs=30, progress=Console(file=out, force_terminal=True, width=120))
     text = out.getvalue()
     assert "30/30" in text and "loss" in text and "steps/s" in text
+
+
+def test_levenberg_marquardt_history_holds_the_loss_after_each_step():
+    """history.loss[-1] is the loss of the weights fit leaves, so tol stops on the step that reaches it."""
+    net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    history = nl.fit(net, X, np.sin(X), optimizer="lm", tol=1e-6, progress=False)
+    final = float(np.mean((net.predict(X)[:, 0] - np.sin(X)) ** 2))
+    assert history.stopped == "tol" and history.loss[-1] == pytest.approx(final, rel=1e-12)
+    assert history.loss[-1] <= 1e-6 < min(history.loss[:-1])
+
+
+def test_levenberg_marquardt_stops_when_progress_stalls():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (150, 3))
+    y = np.sin(x.sum(axis=1)) + rng.normal(0, 0.3, 150)  # noise: the loss levels off far above 0
+    net = nl.mlp([3, 20, 1], activation="tanh", seed=0)
+    history = nl.fit(net, x, y, optimizer="lm", validation=0.0, progress=False)
+    window = nl.train.LM_WINDOW
+    assert history.stopped == "converged" and history.epochs < 1000
+    assert history.loss[-window - 1] - history.loss[-1] <= nl.train.LM_RELATIVE_TOL * history.loss[-window - 1]
+    assert history.loss[-window - 2] - history.loss[-2] > nl.train.LM_RELATIVE_TOL * history.loss[-window - 2]
