@@ -22,8 +22,10 @@ def test_tanh_network_fits_sine_with_adam():
     assert np.abs(net.predict(X)[:, 0] - np.sin(X)).max() < 0.03
     assert history.stopped == "epochs" and history.optimizer == "adam" and history.steps == 3000
     assert history.metrics["r2"][-1] > 0.999
-    # RMSE from the per-epoch predictions agrees with the epoch's MSE
-    assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]), rel=1e-9)
+    # RMSE from the per-epoch predictions agrees with the epoch's MSE, which fit measures on the targets it
+    # standardised: RMSE (raw units) = sqrt(loss) * the targets' standard deviation
+    assert net.scaling.y_scale[0] == pytest.approx(np.sin(X).std(), rel=1e-12)
+    assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]) * np.sin(X).std(), rel=1e-9)
 
 
 def test_mlp_separates_xor():
@@ -88,7 +90,9 @@ def test_validation_early_stopping_restores_the_best_weights():
     held_out = history.validation_indices
     assert len(held_out) == history.n_validation == 18
     restored = float(nl.losses.mse(nl.Tensor(net.predict(x[held_out])), y[held_out]).data)
-    assert restored == pytest.approx(min(history.val_loss), rel=1e-12)
+    train = np.setdiff1d(np.arange(60), held_out)
+    assert net.scaling.y_scale[0] == pytest.approx(y[train].std(), rel=1e-12)  # from the training rows only
+    assert restored / y[train].std() ** 2 == pytest.approx(min(history.val_loss), rel=1e-12)  # standardised
     assert "val_rmse" in history.metrics and len(history.metrics["val_r2"]) == history.epochs
 
 
@@ -170,7 +174,7 @@ def test_levenberg_marquardt_history_holds_the_loss_after_each_step():
     """history.loss[-1] is the loss of the weights fit leaves, so tol stops on the step that reaches it."""
     net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
     history = nl.fit(net, X, np.sin(X), optimizer="lm", tol=1e-6, progress=False)
-    final = float(np.mean((net.predict(X)[:, 0] - np.sin(X)) ** 2))
+    final = float(np.mean((net.predict(X)[:, 0] - np.sin(X)) ** 2)) / np.sin(X).var()  # on standardised targets
     assert history.stopped == "tol" and history.loss[-1] == pytest.approx(final, rel=1e-12)
     assert history.loss[-1] <= 1e-6 < min(history.loss[:-1])
 

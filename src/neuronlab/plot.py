@@ -161,6 +161,8 @@ def network(net, x_range=(-3.0, 3.0), points: int = 601, target=None) -> Figure:
     """
     if len(net.layers) < 2:
         raise ValueError("this network has no hidden layer: nothing to superpose")
+    if net.scaling is not None:  # the same function, its scaling folded in: every graph in raw units
+        net = net.folded()
     if net.inputs == 2:
         return _network_2d(net, x_range)
     if net.inputs != 1:
