@@ -222,8 +222,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_play)
 
     p = commands.add_parser("bench", help="time neuronlab against PyTorch, side by side",
-                            description="Run the benchmarks: step times from 1-16-1 to 1024-2048-2048-1024, time "
-                                        "to max error 1e-3, digits, peak memory; print both times and the ratio.")
+                            description="Run the benchmarks, each library in its own process: step times from "
+                                        "1-16-1 to 1024-2048-2048-1024, time to max error 1e-3, the Adam engine "
+                                        "alone, real data (scikit-learn's sets: neuronlab's defaults beside "
+                                        "scikit-learn and PyTorch), peak memory.")
     p.add_argument("--quick", action="store_true", help="small cases only (seconds)")
     p.add_argument("--out", metavar="FILE.md", help="also write the results as a Markdown table")
     p.set_defaults(run=_bench)
