@@ -695,12 +695,14 @@ def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_st
     fused = fastpath.FusedMLP(net, loss_name)
     weights = [layer.W for layer in net.layers]
     evaluations = []
+    last = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
 
     def loss_and_gradient(vector):
         fastpath.unpack(net, vector)
-        data_loss, _ = fused.loss_and_gradients(x_train, y_fused)
+        data_loss, out = fused.loss_and_gradients(x_train, y_fused)
         total = data_loss + (_add_penalty_gradients(weights, l1, l2) if (l1 or l2) else 0.0)
         evaluations.append(data_loss)
+        last.update(vector=vector.copy(), out=out.copy(), loss=data_loss)
         if not math.isfinite(total):
             return np.inf, np.zeros(len(vector))
         return total, fastpath.packed_gradient(net).astype(np.float64)
@@ -708,12 +710,13 @@ def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_st
     state, objectives = {"epoch": 0}, []
 
     def after_iteration(intermediate_result):
+        if not np.array_equal(last.get("vector"), intermediate_result.x):  # not the latest evaluation: redo it
+            loss_and_gradient(intermediate_result.x)
         fastpath.unpack(net, intermediate_result.x)
-        out = net.predict(x_train)
         run.history.steps = len(evaluations)
         run.scores.reset()
-        run.scores.add(out, y_fused)
-        stop = run.end_epoch(state["epoch"], float(evaluations[-1]) if evaluations else math.nan)
+        run.scores.add(last["out"], y_fused)
+        stop = run.end_epoch(state["epoch"], float(last["loss"]))
         state["epoch"] += 1
         objectives.append(float(intermediate_result.fun))  # loss plus penalty: what L-BFGS lowers
         if stall_stop and len(objectives) > LBFGS_WINDOW:  # stalled: LBFGS_WINDOW iterations gained less than LBFGS_RELATIVE_TOL
