@@ -236,6 +236,10 @@ def _step(library: str, sizes, batch, seed=0):
     return step, net
 
 
+def _parameters(sizes) -> int:
+    return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+
+
 def _matmul_time(sizes, batch, repeats, budget) -> float:
     """The matrix multiplies of one step alone: per layer x@W, a^T@delta, delta@W^T (float32)."""
     rng = np.random.default_rng(0)
@@ -267,15 +271,24 @@ def _step_time(library: str, sizes, batch, repeats, budget) -> dict:
     return result
 
 
-def step_times(report: Report, cases, repeats: int, budget: float, rounds: int) -> None:
-    payload = {"cases": cases, "repeats": repeats, "budget": budget}
-    results = _alternating("steps", ["neuronlab", "torch"], payload, rounds)
-    title = ("Step time (one SGD step, float32, tanh MLP, mse; each library in its own process, "
-             f"median of {rounds} alternating round{'s' if rounds > 1 else ''})")
-    for i, (sizes, batch) in enumerate(cases):
-        ours = [r[i] for r in results["neuronlab"]]
+def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, threads: int | None = None,
+               per_case: bool = True) -> None:
+    """Each case measured in fresh processes, one per library and round, alternating (so both libraries see
+    the same machine, case by case; ``per_case=False``: one process per library and round for all cases);
+    ``threads`` limits both libraries (None: all cores)."""
+    title = (f"Step time (one SGD step, float32, tanh MLP, mse) on {threads or os.cpu_count()} thread"
+             f"{'s' if (threads or os.cpu_count()) > 1 else ''}: each library in its own process, "
+             f"median of {rounds} alternating round{'s' if rounds > 1 else ''}")
+    groups = [[case] for case in cases] if per_case else [cases]
+    measured = []
+    for group in groups:
+        payload = {"cases": group, "repeats": repeats, "budget": budget, "threads": threads}
+        results = _alternating("steps", ["neuronlab", "torch"], payload, rounds)
+        measured += [{library: [r[i] for r in results[library]] for library in results} for i in range(len(group))]
+    for (sizes, batch), results in zip(cases, measured):
+        ours = results["neuronlab"]
         t_ours = float(np.median([r["seconds"] for r in ours]))
-        t_theirs = float(np.median([r[i]["seconds"] for r in results["torch"]]))
+        t_theirs = float(np.median([r["seconds"] for r in results["torch"]]))
         parameters = ours[0]["parameters"]
         note = ""
         if "matmul" in ours[0]:
@@ -285,7 +298,7 @@ def step_times(report: Report, cases, repeats: int, budget: float, rounds: int) 
             note = (f"NumPy's matmuls alone: {_format(t_matmul, 's')}, so neuronlab reaches "
                     f"{t_matmul / t_ours:.0%} of them; {flops / t_ours / 1e9:.0f} GFLOP/s")
         if rounds > 1:
-            spread = [r[i]["seconds"] for r in results["torch"]], [r["seconds"] for r in ours]
+            spread = [r["seconds"] for r in results["torch"]], [r["seconds"] for r in ours]
             ratios = [t / o for t, o in zip(*spread)]
             note = f"ratio per round {min(ratios):.2f}-{max(ratios):.2f}" + ("; " + note if note else "")
         name = f"{'-'.join(map(str, sizes))}, batch {batch} ({parameters:,} parameters)"
@@ -621,11 +634,13 @@ def run(quick: bool = False) -> Report:
     _torch()
     report = Report(machine=machine())
     if quick:
-        step_times(report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1)
+        step_times(report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1, threads=1, per_case=False)
         time_to_accuracy(report, TARGETS[:1], neurons=16, cap=2.0)
         real_data(report, QUICK_DATA_SETS, seeds=2, rounds=1)
     else:
-        step_times(report, STEP_CASES, repeats=50, budget=3.0, rounds=3)
+        step_times(report, STEP_CASES, repeats=50, budget=2.0, rounds=3, threads=1)
+        large = [(sizes, batch) for sizes, batch in STEP_CASES if _parameters(sizes) >= 100_000]
+        step_times(report, large, repeats=30, budget=2.0, rounds=3)
         time_to_accuracy(report, TARGETS, neurons=16, cap=30.0)
         adam_engine(report, TARGETS[0], neurons=16, steps=ADAM_STEPS, rounds=3)
         real_data(report, DATA_SETS, seeds=5, rounds=2)
@@ -633,9 +648,10 @@ def run(quick: bool = False) -> Report:
     report.notes.append("Each library ran in its own worker process (OpenBLAS's threads spin after a NumPy call "
                         "and slow a PyTorch step that follows in the same process); with several rounds the workers "
                         "alternate in order and the tables give medians over the rounds of the per-process medians. "
-                        f"Step times and memory use all {os.cpu_count()} cores; time to accuracy, the Adam engine row "
-                        f"and the real data run every library on {SMALL_THREADS} thread (faster for all of them at "
-                        "these sizes).")
+                        "Threads: the first step-time table runs both libraries on one thread; the second repeats "
+                        f"the large cases on all {os.cpu_count()} cores; memory uses all cores; time to accuracy, the "
+                        f"Adam engine row and the real data run every library on {SMALL_THREADS} thread (faster for "
+                        "all of them at these sizes).")
     return report
 
 
