@@ -240,7 +240,7 @@ def _parameters(sizes) -> int:
     return sum(a * b + b for a, b in zip(sizes, sizes[1:]))
 
 
-def _matmul_time(sizes, batch, repeats, budget) -> float:
+def _matmuls(sizes, batch):
     """The matrix multiplies of one step alone: per layer x@W, a^T@delta, delta@W^T (float32)."""
     rng = np.random.default_rng(0)
     arrays = []
@@ -257,7 +257,22 @@ def _matmul_time(sizes, batch, repeats, budget) -> float:
             if i:
                 np.matmul(z, w.T, out=back)
 
-    return _median_time(multiplies, repeats, budget)
+    return multiplies
+
+
+def _paired_medians(first, second, repeats: int, budget: float) -> tuple[float, float]:
+    """Medians of ``first`` and ``second`` timed in turns, so both see the same machine at the same time."""
+    for _ in range(3):
+        first(), second()
+    times, started = ([], []), time.perf_counter()
+    for _ in range(repeats):
+        for function, kept in zip((first, second), times):
+            t = time.perf_counter()
+            function()
+            kept.append(time.perf_counter() - t)
+        if time.perf_counter() - started > budget:
+            break
+    return float(np.median(times[0])), float(np.median(times[1]))
 
 
 def _step_time(library: str, sizes, batch, repeats, budget) -> dict:
@@ -265,10 +280,10 @@ def _step_time(library: str, sizes, batch, repeats, budget) -> dict:
 
     step, net = _step(library, sizes, batch)
     gc.collect()
-    result = {"seconds": _median_time(step, repeats, budget), "parameters": net.n_parameters()}
     if library == "neuronlab" and net.n_parameters() >= LARGE:
-        result["matmul"] = _matmul_time(sizes, batch, repeats, budget)
-    return result
+        seconds, matmul = _paired_medians(step, _matmuls(sizes, batch), repeats, 2 * budget)
+        return {"seconds": seconds, "parameters": net.n_parameters(), "matmul": matmul}
+    return {"seconds": _median_time(step, repeats, budget), "parameters": net.n_parameters()}
 
 
 def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, threads: int | None = None,
@@ -357,12 +372,19 @@ def _adam_steps(library: str, text: str, neurons: int, steps: int) -> dict:
 
     x, y = _curve(text)
     net = mlp([1, neurons, 1], activation="tanh", seed=0)
-    if library == "neuronlab":
-        from .train import fit
+    if library == "neuronlab":  # the same loop as PyTorch's below: fused forward/backward, then Adam
+        from .fastpath import FusedMLP
+        from .optim import Adam
 
-        history = fit(net, x, y, optimizer="adam", lr=0.01, epochs=steps, validation=0.0, l2=0.0, scale=False,
-                      progress=False)
-        return {"seconds": history.time, "error": float(np.abs(net.predict(x)[:, 0] - y).max())}
+        fused, opt = FusedMLP(net, "mse"), Adam(net.parameters(), lr=0.01)
+        xs, ys = x.reshape(-1, 1), y.reshape(-1, 1)
+        started = time.perf_counter()
+        for _ in range(steps):
+            opt.zero_grad()
+            fused.loss_and_gradients(xs, ys)
+            opt.step()
+        seconds = time.perf_counter() - started
+        return {"seconds": seconds, "error": float(np.abs(net.predict(x)[:, 0] - y).max())}
     torch = _torch()
     module = net.to_torch()
     opt = torch.optim.Adam(module.parameters(), lr=0.01)
@@ -402,8 +424,9 @@ def adam_engine(report: Report, target: str, neurons: int, steps: int, rounds: i
     results = _alternating("adam", ["neuronlab", "torch"], payload, rounds)
     ours = float(np.median([r["seconds"] for r in results["neuronlab"]]))
     theirs = float(np.median([r["seconds"] for r in results["torch"]]))
-    report.add(f"The engine alone: {steps:,} full-batch Adam steps (lr 0.01, mse, no scaling) from the same weights, "
-               f"1-{neurons}-1 tanh on {target}, 201 points; time per step",
+    report.add(f"The engine alone: {steps:,} full-batch Adam steps (lr 0.01, mse, float64, no scaling) from the same "
+               f"weights, 1-{neurons}-1 tanh on {target}, 201 points; time per step (median of {rounds} alternating "
+               "processes)",
                Row(target, ours / steps, theirs / steps,
                    note=f"max error reached: neuronlab {results['neuronlab'][0]['error']:.3g}, "
                         f"PyTorch {results['torch'][0]['error']:.3g}"))
@@ -645,6 +668,15 @@ def run(quick: bool = False) -> Report:
         adam_engine(report, TARGETS[0], neurons=16, steps=ADAM_STEPS, rounds=3)
         real_data(report, DATA_SETS, seeds=5, rounds=2)
         peak_memory(report, [1024, 2048, 2048, 1024], 1024)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    if load > 0.5 * (os.cpu_count() or 1):
+        report.notes.append(f"This run shared the machine with other work (load average {load:.1f} at the start on "
+                            f"{os.cpu_count()} cores): timings on all cores swing from round to round (see the "
+                            "per-round ratios); the one-thread tables are steadier. Compare ratios within one run, "
+                            "not absolute times across runs.")
     report.notes.append("Each library ran in its own worker process (OpenBLAS's threads spin after a NumPy call "
                         "and slow a PyTorch step that follows in the same process); with several rounds the workers "
                         "alternate in order and the tables give medians over the rounds of the per-process medians. "
