@@ -342,7 +342,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
     if planned is None:
         n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
         planned = plan(net, n_train, options.get("loss", "mse"), options.get("optimizer", "auto"),
-                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2", 0.0))[2]
+                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2"))[2]
     wanted = set(np.unique(np.geomspace(1, planned, frames).round().astype(int)).tolist())
     snapshots.append((0, view(net.copy()), []))
     history = fit(net, x, y, callback=callback, **options)
