@@ -236,6 +236,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             and standard deviation 1 over the training rows, and keep that ``Scaling`` in the network, so
             ``predict`` takes raw inputs and returns raw outputs. A network that already has a scaling
             keeps it. ``history.loss`` is then on the standardised targets; the metrics are in raw units.
+            To train on from hand-set weights (which act on raw data), pass ``scale=False``.
 
     Raises:
         DataError, ShapeError, TargetError: inputs that do not fit (the message says how).
