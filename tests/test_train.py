@@ -189,3 +189,21 @@ def test_levenberg_marquardt_stops_when_progress_stalls():
     assert history.stopped == "converged" and history.epochs < 1000
     assert history.loss[-window - 1] - history.loss[-1] <= nl.train.LM_RELATIVE_TOL * history.loss[-window - 1]
     assert history.loss[-window - 2] - history.loss[-2] > nl.train.LM_RELATIVE_TOL * history.loss[-window - 2]
+
+
+def test_defaults_say_what_they_chose_and_why():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = x.sum(axis=1) + rng.normal(0, 0.1, 300)
+    history = nl.fit(nl.mlp([3, 8, 1], seed=0), x, y, optimizer="adam", epochs=5, progress=False)
+    assert history.n_validation == 45 and history.n_train == 255  # first-order, 300 >= 200 points: 15 % held out
+    assert any(r.startswith("validation: 15% of the 300 points") for r in history.reasons)
+    assert any(r.startswith("l2: none, since the 300 training points") for r in history.reasons)
+    wide = nl.mlp([3, 100, 1], seed=0)  # 501 parameters > 60 points: weight decay, L-BFGS, no split
+    history = nl.fit(wide, x[:60], y[:60], progress=False)
+    assert history.optimizer == "lbfgs" and history.n_validation == 0
+    assert any(r.startswith("l2: 0.01, since 501 parameters outnumber the 60 training points") for r in history.reasons)
+    assert "not Levenberg–Marquardt, since 501 parameters outnumber the 60" in history.optimizer_reason
+    free = nl.mlp([3, 100, 1], seed=0)
+    nl.fit(free, x[:60], y[:60], l2=0.0, optimizer="lbfgs", progress=False)
+    assert np.abs(wide.layers[0].W.data).sum() < 0.8 * np.abs(free.layers[0].W.data).sum()

@@ -281,13 +281,17 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         l2, why = default_l2(net, loss_name, n, optimizer)
         reasons.append(why)
     if validation is None:  # first-order solvers stop early on a validation split; LM and L-BFGS converge
-        first_order = not isinstance(_choose_solver(net, loss_name, n, optimizer, lr, l1, l2, batch_size, epochs)[0], str)
+        solver = _choose_solver(net, loss_name, n, optimizer, lr, l1, l2, batch_size, epochs)[0]
+        first_order = not isinstance(solver, str)
         validation = AUTO_VALIDATION if first_order and n >= AUTO_VALIDATION_ROWS else 0.0
-        reasons.append(
-            f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best weights, "
-            f"since the solver is first-order and there are at least {AUTO_VALIDATION_ROWS} points" if validation
-            else "validation: none (the solver converges on the whole set; pass validation= to hold points out)"
-            if not first_order else f"validation: none, since {n} points are fewer than {AUTO_VALIDATION_ROWS}")
+        if validation:
+            why = (f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
+                   f"weights, since the solver is first-order and there are at least {AUTO_VALIDATION_ROWS} points")
+        elif first_order:
+            why = f"validation: none, since {n} points are fewer than {AUTO_VALIDATION_ROWS}"
+        else:
+            why = "validation: none (the solver converges on the whole set; pass validation= to hold points out)"
+        reasons.append(why)
     validation = _non_negative(validation, "validation")
     if validation >= 1:
         raise DataError(f"validation is the held-out fraction, in [0, 1); got {validation}")
@@ -412,7 +416,7 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
     name = str(optimizer).lower().replace("_", "-")
     parameters, jacobian = net.n_parameters(), n_train * net.outputs * net.n_parameters()
     if name == "auto":
-        candidates = {}  # solver -> (estimated seconds, planned steps)
+        candidates = {}  # solver -> estimated seconds
         batch, steps = schedule(n_train, batch_size, epochs)
         steps *= math.ceil(n_train / batch)
         second_order = SECOND_ORDER_ITERATIONS if epochs is None else epochs
@@ -426,11 +430,12 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         chosen = min(candidates, key=candidates.get)
         estimates = ", ".join(f"{SOLVER_NAMES[k]} ~{v:.2g} s" for k, v in candidates.items())
         why = f"auto: {SOLVER_NAMES[chosen]}, the fastest by estimated time ({estimates})"
-        if lm_fits and "levenberg-marquardt" not in candidates:
-            why += (f"; not Levenberg–Marquardt, since {parameters} parameters outnumber the {n_train * net.outputs} "
-                    "training values (it would fit the data exactly rather than generalise)")
-        elif loss_name == "mse" and "levenberg-marquardt" not in candidates and (l1 or l2):
-            why += "; Levenberg–Marquardt does not take l1/l2"
+        if loss_name == "mse" and "levenberg-marquardt" not in candidates:
+            if n_train * net.outputs < parameters:
+                why += (f"; not Levenberg–Marquardt, since {parameters} parameters outnumber the "
+                        f"{n_train * net.outputs} training values (it would fit the data exactly, noise and all)")
+            elif l1 or l2:
+                why += "; Levenberg–Marquardt does not take l1/l2"
         if chosen != "adam":
             return chosen, why
         lr = DEFAULT_LR["adam"] if lr is None else lr
