@@ -180,3 +180,12 @@ def test_explain_and_plots_show_a_scaled_network_in_raw_units():
     fig = nl.plot.network(net, x_range=(5.0, 15.0))
     output_curve = [line for line in fig.axes[1].lines if line.get_label().startswith("sum + bias")][0]
     np.testing.assert_allclose(output_curve.get_ydata(), net.predict(output_curve.get_xdata())[:, 0], rtol=1e-12)
+
+
+def test_a_regression_scaling_is_refused_for_classification():
+    net = nl.Network([nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 2, seed=1)],
+                     scaling=nl.Scaling([0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [2.0, 2.0]))
+    before = net.state_dict()
+    with pytest.raises(nl.DataError, match="scales its outputs"):
+        nl.fit(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), loss="cross_entropy", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items()) and net.scaling is not None

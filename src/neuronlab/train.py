@@ -321,6 +321,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         reasons.append("scaling: " + scaling.describe() + ", from the training rows (kept in the network)")
     elif scaling is not None:
         reasons.append("scaling: the network's own (" + scaling.describe() + ")")
+    if scaling is not None and scaling.scales_outputs and task != "regression":
+        raise DataError(f"this network scales its outputs (a regression scaling); {loss_name} needs class scores")
     if scaling is not None:
         x_train = scaling.inputs(x_train)
         x_val = None if x_val is None else scaling.inputs(x_val)
