@@ -103,9 +103,8 @@ class Report:
         lines += [f"- {k}: {v}" for k, v in self.machine.items()]
         lines.append("")
         for title, (columns, cells) in self.tables().items():
-            lines += [f"## {title}", "", "| " + " | ".join(columns) + " |",
-                      "|" + "|".join("---" if i == 0 or c in ("note", "case") else "---:" for i, c in enumerate(columns))
-                      + "|"]
+            aligns = ["---" if i == 0 or c in ("note", "case") else "---:" for i, c in enumerate(columns)]
+            lines += [f"## {title}", "", "| " + " | ".join(columns) + " |", "|" + "|".join(aligns) + "|"]
             lines += ["| " + " | ".join(row) + " |" for row in cells]
             lines.append("")
         if self.notes:
@@ -406,13 +405,15 @@ def time_to_accuracy(report: Report, targets, neurons: int, cap: float) -> None:
     table = Table(["target", "neuronlab (auto: Levenberg–Marquardt)", "PyTorch (Adam lr 0.01, full batch)",
                    "ratio (torch / neuronlab)", "note"])
     for text, a, b in zip(targets, ours, theirs):
-        mine = _format(a["seconds"], "s") if a["seconds"] else f"not reached in {a['elapsed']:.1f} s (max error {a['error']:.2g})"
+        mine = (_format(a["seconds"], "s") if a["seconds"] else
+                f"not reached in {a['elapsed']:.1f} s (max error {a['error']:.2g})")
         if b["seconds"]:
             other = _format(b["seconds"], "s")
             ratio = f"{b['seconds'] / a['seconds']:.0f}" if a["seconds"] else "-"
         else:
             other = f"not reached in {b['elapsed']:.0f} s ({b['steps']:,} steps; max error {b['error']:.2g})"
-            ratio = f">= {b['elapsed'] / a['seconds']:.0f} (lower bound: PyTorch stopped at the cap)" if a["seconds"] else "-"
+            ratio = (f">= {b['elapsed'] / a['seconds']:.0f} (lower bound: PyTorch stopped at the cap)"
+                     if a["seconds"] else "-")
         note = f"neuronlab restarted {a['restarts']} time(s) from a new seed" if a.get("restarts") else ""
         table.cells.append([text, mine, other, ratio, note])
     report.sections[f"Time to max |error| <= 1e-3 on [-pi, pi], 1-{neurons}-1 tanh, 201 points "

@@ -691,9 +691,11 @@ def _train_lm(net, x_train, y_train, epochs, run, stall_stop=True):
                 run.history.stopped = "converged"
                 return
             losses = run.history.loss
-            if stall_stop and len(losses) > LM_WINDOW and losses[-LM_WINDOW - 1] - loss <= LM_RELATIVE_TOL * losses[-LM_WINDOW - 1]:
-                run.history.stopped = "converged"  # LM_WINDOW iterations gained less than LM_RELATIVE_TOL
-                return
+            if stall_stop and len(losses) > LM_WINDOW:
+                before = losses[-LM_WINDOW - 1]
+                if before - loss <= LM_RELATIVE_TOL * before:
+                    run.history.stopped = "converged"  # LM_WINDOW iterations gained less than LM_RELATIVE_TOL
+                    return
 
 
 def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop=True):
@@ -727,7 +729,7 @@ def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_st
         stop = run.end_epoch(state["epoch"], float(last["loss"]))
         state["epoch"] += 1
         objectives.append(float(intermediate_result.fun))  # loss plus penalty: what L-BFGS lowers
-        if stall_stop and len(objectives) > LBFGS_WINDOW:  # stalled: LBFGS_WINDOW iterations gained less than LBFGS_RELATIVE_TOL
+        if stall_stop and len(objectives) > LBFGS_WINDOW:  # LBFGS_WINDOW iterations gained < LBFGS_RELATIVE_TOL
             before = objectives[-LBFGS_WINDOW - 1]
             stop = stop or before - objectives[-1] <= LBFGS_RELATIVE_TOL * abs(before)
         if stop:
