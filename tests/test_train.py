@@ -207,3 +207,24 @@ def test_defaults_say_what_they_chose_and_why():
     free = nl.mlp([3, 100, 1], seed=0)
     nl.fit(free, x[:60], y[:60], l2=0.0, optimizer="lbfgs", progress=False)
     assert np.abs(wide.layers[0].W.data).sum() < 0.8 * np.abs(free.layers[0].W.data).sum()
+
+
+def test_without_weight_decay_the_defaults_stop_early_on_a_validation_split():
+    """10-16-1 on 354 noisy rows: the points outnumber the 193 parameters (no l2), so 15 % are held out
+    and training stops when they stop improving; trained to convergence instead it overfits (R^2 < 0)."""
+    from conftest import _require
+
+    data = _require("sklearn.datasets", "a real noisy data set").load_diabetes(scaled=False)
+    order = np.random.default_rng(0).permutation(442)
+    test, train = order[:88], order[88:]
+
+    def held_out_r2(**kwargs):
+        net = nl.mlp([10, 16, 1], activation="tanh", seed=0)
+        history = nl.fit(net, data.data[train], data.target[train], progress=False, **kwargs)
+        return nl.train.Scores.of("regression", "mse", net.predict(data.data[test]), data.target[test])["r2"], history
+
+    r2, history = held_out_r2()
+    assert history.n_validation == 53 and history.stopped == "early_stop"
+    assert any(r.startswith("validation: 15% of the 354 points") for r in history.reasons)
+    overfit, _ = held_out_r2(validation=0.0)
+    assert r2 > 0.4 > 0 > overfit

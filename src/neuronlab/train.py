@@ -218,8 +218,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             ``scale`` standardised them).
         validation: fraction of the points held out; training stops early when their loss has not
             improved for ``patience`` epochs, and the best weights are restored. ``None`` means 15 % when
-            the solver is Adam/SGD and there are at least 200 points, else none (LM and L-BFGS converge on
-            the whole set, with weight decay when the parameters outnumber the points; see ``l2``).
+            there are at least 200 points and no weight decay (``l2`` is 0), else none.
         seed: seeds the shuffles and the split; ``None`` means 0, so a run repeats exactly.
         progress: show a progress bar with the loss and the speed (``True``, or a ``rich.console.Console``
             to draw it on).
@@ -280,17 +279,15 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     if l2 is None:
         l2, why = default_l2(net, loss_name, n, optimizer)
         reasons.append(why)
-    if validation is None:  # first-order solvers stop early on a validation split; LM and L-BFGS converge
-        solver = _choose_solver(net, loss_name, n, optimizer, lr, l1, l2, batch_size, epochs)[0]
-        first_order = not isinstance(solver, str)
-        validation = AUTO_VALIDATION if first_order and n >= AUTO_VALIDATION_ROWS else 0.0
+    if validation is None:  # early stopping regularises when weight decay does not (l2 = 0)
+        validation = AUTO_VALIDATION if not l2 and n >= AUTO_VALIDATION_ROWS else 0.0
         if validation:
             why = (f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
-                   f"weights, since the solver is first-order and there are at least {AUTO_VALIDATION_ROWS} points")
-        elif first_order:
-            why = f"validation: none, since {n} points are fewer than {AUTO_VALIDATION_ROWS}"
+                   f"weights, since there are at least {AUTO_VALIDATION_ROWS} points and no weight decay")
+        elif l2:
+            why = "validation: none (weight decay regularises; every point trains; pass validation= to hold some out)"
         else:
-            why = "validation: none (the solver converges on the whole set; pass validation= to hold points out)"
+            why = f"validation: none, since {n} points are fewer than {AUTO_VALIDATION_ROWS}"
         reasons.append(why)
     validation = _non_negative(validation, "validation")
     if validation >= 1:
