@@ -64,3 +64,23 @@ def test_bench_command_writes_markdown(torch, tmp_path, monkeypatch, capsys):
     assert main(["bench", "--quick", "--out", str(tmp_path / "r.md")]) == 0
     text = (tmp_path / "r.md").read_text()
     assert "1-4-1, batch 16" in text and "sin(x)" in text
+
+
+def test_rounds_that_disagree_claim_no_ratio(monkeypatch):
+    """A busy machine can make one round 100x slower: the row then says so instead of printing a ratio."""
+    from neuronlab import bench
+
+    rounds = {"neuronlab": [[{"seconds": 1e-3, "parameters": 49}]] * 3,
+              "torch": [[{"seconds": 2e-3, "parameters": 49}], [{"seconds": 0.25, "parameters": 49}],
+                        [{"seconds": 0.3, "parameters": 49}]]}
+    monkeypatch.setattr(bench, "_alternating", lambda kind, libraries, payload, n: rounds)
+    report = bench.Report()
+    bench.step_times(report, [([1, 16, 1], 32)], repeats=1, budget=0.1, rounds=3)
+    (columns, cells), = report.tables().values()
+    assert cells[0][3] == "unsteady" and "ratio per round 2.00-300.00 (the rounds disagree" in cells[0][4]
+    steady = {"neuronlab": rounds["neuronlab"], "torch": [[{"seconds": 2e-3, "parameters": 49}]] * 3}
+    monkeypatch.setattr(bench, "_alternating", lambda kind, libraries, payload, n: steady)
+    report = bench.Report()
+    bench.step_times(report, [([1, 16, 1], 32)], repeats=1, budget=0.1, rounds=3)
+    (columns, cells), = report.tables().values()
+    assert cells[0][3] == "2.00"

@@ -40,6 +40,7 @@ WORKER_TIMEOUT = 1800
 # sizes one thread is faster for all of them, and on a shared machine a second thread that waits for a busy
 # core made a PyTorch step of a 1-16-1 network 6-10x slower (0.2 ms -> 1.5-2.7 ms, measured here)
 SMALL_THREADS = 1
+UNSTEADY = 1.5  # per-round ratios further apart than this factor: the row claims no ratio
 
 
 def _torch():
@@ -60,6 +61,7 @@ class Row:
     torch: float
     unit: str = "s"
     note: str = ""
+    unsteady: bool = False  # the rounds disagreed by more than UNSTEADY: no ratio is claimed
 
     @property
     def ratio(self) -> float:
@@ -94,8 +96,8 @@ class Report:
                 out[title] = (body.columns, body.cells)
             else:
                 out[title] = (["case", "neuronlab", "PyTorch", "ratio (torch / neuronlab)", "note"],
-                              [[r.case, _format(r.neuronlab, r.unit), _format(r.torch, r.unit), f"{r.ratio:.2f}",
-                                r.note] for r in body])
+                              [[r.case, _format(r.neuronlab, r.unit), _format(r.torch, r.unit),
+                                "unsteady" if r.unsteady else f"{r.ratio:.2f}", r.note] for r in body])
         return out
 
     def markdown(self) -> str:
@@ -311,12 +313,16 @@ def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, 
             flops = 2 * batch * (3 * sum(layers) - layers[0])  # forward, dL/dW, and dL/da except into the input
             note = (f"NumPy's matmuls alone: {_format(t_matmul, 's')}, so neuronlab reaches "
                     f"{t_matmul / t_ours:.0%} of them; {flops / t_ours / 1e9:.0f} GFLOP/s")
+        unsteady = False
         if rounds > 1:
             spread = [r["seconds"] for r in results["torch"]], [r["seconds"] for r in ours]
             ratios = [t / o for t, o in zip(*spread)]
-            note = f"ratio per round {min(ratios):.2f}-{max(ratios):.2f}" + ("; " + note if note else "")
+            unsteady = max(ratios) > UNSTEADY * min(ratios)
+            note = (f"ratio per round {min(ratios):.2f}-{max(ratios):.2f}"
+                    + (" (the rounds disagree: the machine was busy; no ratio claimed)" if unsteady else "")
+                    + ("; " + note if note else ""))
         name = f"{'-'.join(map(str, sizes))}, batch {batch} ({parameters:,} parameters)"
-        report.add(title, Row(name, t_ours, t_theirs, note=note))
+        report.add(title, Row(name, t_ours, t_theirs, note=note, unsteady=unsteady))
 
 
 # ---------------------------------------------------------------- time to accuracy
