@@ -19,7 +19,7 @@ def test_fit_expression_writes_model_plot_and_summary(tmp_path, capsys):
                  "--out", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "max |error|" in printed and "mean |error|" in printed
-    net = nl.load(out / "model.npz")  # folded scaling: works on raw x
+    net = nl.load(out / "model.npz")  # its scaling is saved with it: it takes raw x
     x = np.linspace(-2, 2, 200)
     error = np.abs(net.predict(x)[:, 0] - x * np.sin(3 * x))
     summary = json.loads((out / "summary.json").read_text())
@@ -50,6 +50,40 @@ def test_fit_csv_regression_and_classification(tmp_path, capsys):
     assert summary["accuracy"] >= 0.9 and summary["classes"] == ["different", "same"]
     net = nl.load(tmp_path / "cls" / "model.npz")
     assert net.outputs == 2
+
+
+def test_fit_csv_of_raw_columns_generalises_like_a_careful_scikit_learn_user(tmp_path, capsys):
+    """Diabetes with its raw columns (age in years, blood pressure, ...): the command's defaults score on the
+    held-out rows at least as well as scikit-learn's StandardScaler + MLPRegressor on the same split."""
+    from conftest import _require
+
+    datasets = _require("sklearn.datasets", "the reference for held-out scores")
+    pipeline = _require("sklearn.pipeline", "the reference for held-out scores")
+    from sklearn.neural_network import MLPRegressor
+    from sklearn.preprocessing import StandardScaler
+
+    data = datasets.load_diabetes(scaled=False)
+    columns = list(data.feature_names) + ["progression"]
+    rows = "\n".join(",".join(f"{v:g}" for v in row) for row in np.column_stack([data.data, data.target]))
+    (tmp_path / "diabetes.csv").write_text(",".join(columns) + "\n" + rows + "\n")
+    assert main(["fit", "--data", str(tmp_path / "diabetes.csv"), "--hidden", "100", "--activation", "relu",
+                 "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    order = np.random.default_rng(0).permutation(len(data.target))  # the command's split (seed 0, 20 % held out)
+    test, train = order[:summary["held_out_rows"]], order[summary["held_out_rows"]:]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # MLPRegressor's convergence warning
+        reference = pipeline.make_pipeline(StandardScaler(), MLPRegressor(random_state=0))
+        reference.fit(data.data[train], data.target[train])
+    theirs = reference.score(data.data[test], data.target[test])
+    print(f"diabetes held-out R^2: neuronlab fit {summary['r2']:.3f} ({summary['optimizer']}, "
+          f"{summary['seconds']:.2f} s), scikit-learn pipeline {theirs:.3f}")
+    assert summary["r2"] >= max(theirs, 0.3)
+    assert any(choice.startswith("l2: 0.01") for choice in summary["choices"])
+    net = nl.load(tmp_path / "run" / "model.npz")
+    assert net.scaling is not None and net.scaling.x_mean[0] > 40  # ages in years: the raw columns
 
 
 @pytest.mark.parametrize("args, message", [

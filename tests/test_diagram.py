@@ -133,3 +133,18 @@ def test_excalidraw_neurons_carry_their_labels_and_edges_lie_beneath():
     members = [e for e in elements if "layer1" in e["groupIds"]]
     assert len(members) == 1 + 11 * 3 + 1  # header, 11 neurons with name and bias, the "more" mark
     assert all(not e["groupIds"] for e in elements if e["type"] == "arrow")
+
+
+def test_a_scaled_network_shows_its_scaling():
+    import xml.etree.ElementTree as ET
+
+    net = nl.Network([nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)],
+                     scaling=nl.Scaling([10.0, -1.0], [2.0, 0.5], [100.0], [4.0]))
+    svg = nl.diagram(net)
+    texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    assert "input (2), standardised" in texts and "1 linear, then · s + m" in texts
+    assert any(t.startswith("scaling (part of the network): inputs standardised: (x - [10, -1]) / [2, 0.5]; "
+                            "outputs: z * [4] + [100]") for t in texts)
+    drawing = json.loads(nl.diagram(net, format="excalidraw"))
+    assert any(e.get("id") == "scaling" and "z * [4] + [100]" in e["text"] for e in drawing["elements"])
+    assert "scaling" not in nl.diagram(nl.mlp([2, 3, 1], seed=0))

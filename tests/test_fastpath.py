@@ -99,11 +99,22 @@ def test_lbfgs_reaches_an_exact_fit_and_classifies():
     assert history.metrics["accuracy"][-1] >= 0.97
 
 
-def test_auto_falls_back_to_adam_for_large_problems():
-    net = nl.mlp([10, 200, 200, 1], seed=0)
-    x = rng.normal(size=(100, 10))
-    history = nl.fit(net, x, x[:, :1], epochs=2, progress=False)
-    assert history.optimizer == "adam" and "large" in history.optimizer_reason
+def test_auto_picks_the_solver_by_estimated_time():
+    small = nl.mlp([1, 16, 1], seed=0)  # 49 parameters, 100 points: LM's 100 x 49 system is cheap
+    assert nl.train.plan(small, 100)[0] == "levenberg-marquardt"
+    wide = nl.mlp([10, 100, 1], seed=0)  # 1,201 parameters, 331 points: LM would interpolate, L-BFGS with l2
+    assert nl.train.plan(wide, 331)[0] == "lbfgs"
+    assert nl.train.plan(wide, 331, l2=0.0)[0] == "lbfgs"  # LM needs at least as many points as parameters
+    many = nl.mlp([10, 64, 1], seed=0)  # 50,000 points: minibatches of Adam beat full passes of L-BFGS
+    assert nl.train.plan(many, 50_000)[0] == "adam"
+    costs = {s: nl.train.estimated_seconds(many, 50_000, b, steps, s)
+             for s, b, steps in [("lbfgs", 50_000, 1000), ("adam", 128, 3910)]}
+    assert costs["adam"] < costs["lbfgs"]
+    net = nl.mlp([10, 64, 1], seed=0)
+    x = rng.normal(size=(50_000, 10))
+    history = nl.fit(net, x, x[:, :1], progress=False, callback=lambda epoch, h: False)  # one epoch is enough
+    assert history.optimizer == "adam" and "fastest by estimated time" in history.optimizer_reason
+    assert "Adam ~" in history.optimizer_reason and "L-BFGS ~" in history.optimizer_reason
 
 
 def test_fused_cross_entropy_is_stable_for_huge_logits():

@@ -194,3 +194,68 @@ def test_written_files_follow_the_umask_or_the_replaced_file(tmp_path):
         assert (tmp_path / "page.svg").stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(old)
+
+
+def scaled_net(dtype="float64"):
+    """A regression fit on raw columns of very different sizes: fit adds a Scaling to the network."""
+    rng = np.random.default_rng(0)
+    x = np.column_stack([rng.normal(1000.0, 200.0, 80), rng.normal(0.0, 0.01, 80)])
+    y = 50.0 + 3.0 * (x[:, :1] - 1000.0) / 200.0 + np.sin(100 * x[:, 1:])
+    net = nl.mlp([2, 6, 1], activation="tanh", seed=0, dtype=dtype)
+    nl.fit(net, x, y, epochs=20, progress=False)
+    return net, x
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_round_trip_keeps_the_scaling(tmp_path, dtype):
+    net, x = scaled_net(dtype)
+    assert net.scaling is not None and net.scaling.scales_outputs
+    net.save(tmp_path / "model.npz")
+    same = nl.load(tmp_path / "model.npz")
+    for name in nio.SCALING_ARRAYS:
+        assert getattr(same.scaling, name).tobytes() == getattr(net.scaling, name).tobytes()
+    assert same.predict(x).tobytes() == net.predict(x).tobytes()
+    header = json.loads(np.load(tmp_path / "model.npz")["header"].tobytes())
+    assert header["version"] == 2 and header["scaling"] is True
+
+
+def test_a_changed_scaling_is_caught(tmp_path):
+    net, _ = scaled_net()
+    net.save(tmp_path / "model.npz")
+    with np.load(tmp_path / "model.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["y_mean"] = arrays["y_mean"] + 1.0
+    np.savez(tmp_path / "changed.npz", **arrays)
+    with pytest.raises(nl.FormatError, match="checksum"):
+        nl.load(tmp_path / "changed.npz")
+    del arrays["y_scale"]
+    np.savez(tmp_path / "missing.npz", **arrays)
+    with pytest.raises(nl.FormatError, match="holds arrays"):
+        nl.load(tmp_path / "missing.npz")
+
+
+def test_version_1_files_still_load(tmp_path):
+    """A file written by the first format (no scaling, checksum over dtype and layers only)."""
+    import hashlib
+
+    W0, b0, W1, b1 = np.array([[1.0, 1.0]]), np.array([0.0, -1.0]), np.array([[1.0], [-1.0]]), np.array([0.0])
+    layers = [{"inputs": 1, "neurons": 2, "activation": "step"}, {"inputs": 2, "neurons": 1, "activation": "linear"}]
+    digest = hashlib.sha256(json.dumps({"dtype": "float64", "layers": layers}, sort_keys=True).encode())
+    for a in (W0, b0, W1, b1):
+        digest.update(a.tobytes())
+    header = {"format": "neuronlab-network", "version": 1, "dtype": "float64", "layers": layers,
+              "sha256": digest.hexdigest()}
+    np.savez(tmp_path / "v1.npz", header=np.frombuffer(json.dumps(header).encode(), np.uint8),
+             W0=W0, b0=b0, W1=W1, b1=b1)
+    net = nl.load(tmp_path / "v1.npz")
+    assert net.scaling is None
+    np.testing.assert_array_equal(net.predict(np.array([-0.5, 0.5, 1.5]))[:, 0], [0.0, 1.0, 0.0])  # the bump
+
+
+def test_to_torch_folds_the_scaling_in(torch):
+    net, x = scaled_net()
+    module = net.to_torch()
+    np.testing.assert_allclose(module(torch.tensor(x)).detach().numpy(), net.predict(x), rtol=1e-10)
+    back = nl.from_torch(module)
+    assert back.scaling is None
+    np.testing.assert_allclose(back.predict(x), net.predict(x), rtol=1e-10)

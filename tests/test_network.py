@@ -111,3 +111,81 @@ def test_thresholds_of_a_one_input_layer():
     assert layer.thresholds().tolist() == [0.5, 0.5, -0.25]  # -b/w; w = 0 never crosses, kept at -b
     with pytest.raises(nl.ShapeError, match="one input"):
         nl.Dense(2, 3).thresholds()
+
+
+def test_scaling_is_part_of_the_network():
+    layers = [nl.Dense(2, 3, "tanh", weights=[[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]], bias=[0.1, 0.0, -0.2]),
+              nl.Dense(3, 1, weights=[[1.0], [2.0], [-1.0]], bias=[0.5])]
+    plain = nl.Network(layers)
+    scaling = nl.Scaling(x_mean=[10.0, -1.0], x_scale=[2.0, 0.5], y_mean=[100.0], y_scale=[4.0])
+    net = nl.Network([layer for layer in plain.copy().layers], scaling=scaling)
+    x = np.array([[12.0, -1.5], [8.0, 0.0], [10.0, -1.0]])
+    by_hand = plain.predict((x - [10.0, -1.0]) / [2.0, 0.5]) * 4.0 + 100.0
+    np.testing.assert_allclose(net.predict(x), by_hand, rtol=1e-14)
+    np.testing.assert_allclose(net(x).data, by_hand, rtol=1e-14)  # the Tensor path too
+    np.testing.assert_allclose(net.folded().predict(x), by_hand, rtol=1e-12)
+    assert net.folded().scaling is None
+    assert np.array_equal(net.copy().predict(x), net.predict(x)) and net.copy().scaling is not None
+    # superposition in raw units: contributions.sum + b_out * y_scale + y_mean == output
+    assert np.allclose(net.contributions(x).sum(1) + 0.5 * 4.0 + 100.0, by_hand[:, 0])
+    assert np.allclose(net.layer_values(x)[-1][1], by_hand)
+    assert "inputs standardised and outputs" in net.describe()
+    with pytest.raises(nl.ShapeError, match="linear output"):
+        nl.Network([nl.Dense(2, 1, "sigmoid")], scaling=nl.Scaling([0, 0], [1, 1], [1.0], [2.0]))
+    with pytest.raises(nl.ShapeError, match="scales finite and positive"):
+        nl.Scaling([0.0], [0.0], [0.0], [1.0])
+
+
+def test_fit_standardises_raw_columns_and_predict_takes_them_raw():
+    rng = np.random.default_rng(1)
+    x = np.column_stack([rng.uniform(0, 5000, 120), rng.uniform(0, 0.002, 120)])  # wildly different units
+    y = 1e4 + 300 * np.sin(x[:, 0] / 1000) + 2e5 * x[:, 1]
+    net = nl.mlp([2, 10, 1], activation="tanh", seed=0)
+    history = nl.fit(net, x, y, progress=False)
+    np.testing.assert_allclose(net.scaling.x_mean, x.mean(0)), np.testing.assert_allclose(net.scaling.x_scale, x.std(0))
+    assert net.scaling.y_mean[0] == pytest.approx(y.mean()) and net.scaling.y_scale[0] == pytest.approx(y.std())
+    assert history.metrics["r2"][-1] > 0.999 and any(r.startswith("scaling: ") for r in history.reasons)
+    assert np.sqrt(np.mean((net.predict(x)[:, 0] - y) ** 2)) == pytest.approx(history.metrics["rmse"][-1], rel=1e-6)
+    unscaled = nl.mlp([2, 10, 1], activation="tanh", seed=0)
+    nl.fit(unscaled, x, y, scale=False, progress=False)
+    assert unscaled.scaling is None
+    assert np.mean((unscaled.predict(x)[:, 0] - y) ** 2) > 100 * np.mean((net.predict(x)[:, 0] - y) ** 2)
+
+
+def test_classification_scales_inputs_only_and_callbacks_see_raw_units():
+    d = nl.data.xor(200, seed=0)
+    x = d.x * 1000 + 5000
+    net = nl.mlp([2, 8, 2], activation="tanh", seed=0)
+    seen = []
+    nl.fit(net, x, d.y, loss="cross_entropy", epochs=100, validation=0.0, progress=False,
+           callback=lambda epoch, h: seen.append(np.mean(np.argmax(net.predict(x), 1) == d.y)))
+    assert not net.scaling.scales_outputs and net.scaling.x_mean == pytest.approx(x.mean(0))
+    assert seen[-1] == np.mean(np.argmax(net.predict(x), 1) == d.y) >= 0.9  # the callback predicted raw x
+
+
+def test_refitting_keeps_the_networks_own_scaling():
+    x = np.linspace(0, 10, 50)
+    net = nl.mlp([1, 8, 1], seed=0)
+    nl.fit(net, x, x ** 2, epochs=5, progress=False)
+    first = net.scaling
+    history = nl.fit(net, x + 100, x ** 2, epochs=5, progress=False)
+    assert net.scaling is first and "the network's own" in " ".join(history.reasons)
+
+
+def test_explain_and_plots_show_a_scaled_network_in_raw_units():
+    net = nl.Network([nl.Dense(1, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)],
+                     scaling=nl.Scaling([10.0], [2.0], [100.0], [4.0]))
+    explained = nl.explain(net, x=12.0, y=101.0)
+    assert explained.loss == pytest.approx((net.predict([[12.0]])[0, 0] - 101.0) ** 2, rel=1e-12)
+    fig = nl.plot.network(net, x_range=(5.0, 15.0))
+    output_curve = [line for line in fig.axes[1].lines if line.get_label().startswith("sum + bias")][0]
+    np.testing.assert_allclose(output_curve.get_ydata(), net.predict(output_curve.get_xdata())[:, 0], rtol=1e-12)
+
+
+def test_a_regression_scaling_is_refused_for_classification():
+    net = nl.Network([nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 2, seed=1)],
+                     scaling=nl.Scaling([0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [2.0, 2.0]))
+    before = net.state_dict()
+    with pytest.raises(nl.DataError, match="scales its outputs"):
+        nl.fit(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), loss="cross_entropy", progress=False)
+    assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items()) and net.scaling is not None

@@ -71,3 +71,29 @@ def test_bad_settings():
         nl.optim.SGD(w, lr=0.1, momentum=1.5)
     with pytest.raises(ValueError, match="no parameters"):
         nl.optim.Adam([])
+
+
+def _lm_step_in_parameter_space(net, x, y, mu):
+    """The textbook step, (J^T J + mu I) d = -J^T r, solved in the parameters' space."""
+    from neuronlab.fastpath import jacobian, pack
+
+    out, J = jacobian(net, x)
+    r = (out - y).ravel()
+    return pack(net) + np.linalg.solve(J.T @ J + mu * np.eye(J.shape[1]), -J.T @ r)
+
+
+@pytest.mark.parametrize("points", [5, 40])  # fewer residuals than the 31 parameters, then more
+def test_levenberg_marquardt_step_is_the_same_in_either_space(points):
+    from neuronlab.fastpath import pack
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(points, 2)), rng.normal(size=(points, 1))
+    net = nl.mlp([2, 6, 1], activation="tanh", seed=1)
+    start = net.copy()
+    solver = nl.optim.LevenbergMarquardt(net)
+    loss, out = solver.step(x, y)
+    accepted_mu = solver.mu / solver.mu_decrease  # mu grows until a step lowers the loss, then shrinks once
+    expected = _lm_step_in_parameter_space(start, x, y, mu=accepted_mu)
+    assert np.allclose(pack(net), expected, rtol=1e-8, atol=1e-10)
+    # the step returns the loss and outputs after it, i.e. of the weights it leaves
+    assert np.array_equal(out, net.predict(x)) and loss == pytest.approx(np.mean((out - y) ** 2), rel=1e-12)

@@ -22,8 +22,10 @@ def test_tanh_network_fits_sine_with_adam():
     assert np.abs(net.predict(X)[:, 0] - np.sin(X)).max() < 0.03
     assert history.stopped == "epochs" and history.optimizer == "adam" and history.steps == 3000
     assert history.metrics["r2"][-1] > 0.999
-    # RMSE from the per-epoch predictions agrees with the epoch's MSE
-    assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]), rel=1e-9)
+    # RMSE from the per-epoch predictions agrees with the epoch's MSE, which fit measures on the targets it
+    # standardised: RMSE (raw units) = sqrt(loss) * the targets' standard deviation
+    assert net.scaling.y_scale[0] == pytest.approx(np.sin(X).std(), rel=1e-12)
+    assert history.metrics["rmse"][-1] == pytest.approx(np.sqrt(history.loss[-1]) * np.sin(X).std(), rel=1e-9)
 
 
 def test_mlp_separates_xor():
@@ -88,7 +90,9 @@ def test_validation_early_stopping_restores_the_best_weights():
     held_out = history.validation_indices
     assert len(held_out) == history.n_validation == 18
     restored = float(nl.losses.mse(nl.Tensor(net.predict(x[held_out])), y[held_out]).data)
-    assert restored == pytest.approx(min(history.val_loss), rel=1e-12)
+    train = np.setdiff1d(np.arange(60), held_out)
+    assert net.scaling.y_scale[0] == pytest.approx(y[train].std(), rel=1e-12)  # from the training rows only
+    assert restored / y[train].std() ** 2 == pytest.approx(min(history.val_loss), rel=1e-12)  # standardised
     assert "val_rmse" in history.metrics and len(history.metrics["val_r2"]) == history.epochs
 
 
@@ -204,3 +208,63 @@ def test_a_finite_loss_that_grows_a_million_fold_is_divergence():
         stepper.step()
     for kept, p in zip(best, net.parameters()):
         np.testing.assert_array_equal(p.data, kept)
+
+
+def test_levenberg_marquardt_history_holds_the_loss_after_each_step():
+    """history.loss[-1] is the loss of the weights fit leaves, so tol stops on the step that reaches it."""
+    net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+    history = nl.fit(net, X, np.sin(X), optimizer="lm", tol=1e-6, progress=False)
+    final = float(np.mean((net.predict(X)[:, 0] - np.sin(X)) ** 2)) / np.sin(X).var()  # on standardised targets
+    assert history.stopped == "tol" and history.loss[-1] == pytest.approx(final, rel=1e-12)
+    assert history.loss[-1] <= 1e-6 < min(history.loss[:-1])
+
+
+def test_levenberg_marquardt_stops_when_progress_stalls():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, (150, 3))
+    y = np.sin(x.sum(axis=1)) + rng.normal(0, 0.3, 150)  # noise: the loss levels off far above 0
+    net = nl.mlp([3, 20, 1], activation="tanh", seed=0)
+    history = nl.fit(net, x, y, optimizer="lm", validation=0.0, progress=False)
+    window = nl.train.LM_WINDOW
+    assert history.stopped == "converged" and history.epochs < 1000
+    assert history.loss[-window - 1] - history.loss[-1] <= nl.train.LM_RELATIVE_TOL * history.loss[-window - 1]
+    assert history.loss[-window - 2] - history.loss[-2] > nl.train.LM_RELATIVE_TOL * history.loss[-window - 2]
+
+
+def test_defaults_say_what_they_chose_and_why():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 3))
+    y = x.sum(axis=1) + rng.normal(0, 0.1, 300)
+    history = nl.fit(nl.mlp([3, 8, 1], seed=0), x, y, optimizer="adam", epochs=5, progress=False)
+    assert history.n_validation == 45 and history.n_train == 255  # first-order, 300 >= 200 points: 15 % held out
+    assert any(r.startswith("validation: 15% of the 300 points") for r in history.reasons)
+    assert any(r.startswith("l2: none, since the 300 training points") for r in history.reasons)
+    wide = nl.mlp([3, 100, 1], seed=0)  # 501 parameters > 60 points: weight decay, L-BFGS, no split
+    history = nl.fit(wide, x[:60], y[:60], progress=False)
+    assert history.optimizer == "lbfgs" and history.n_validation == 0
+    assert any(r.startswith("l2: 0.01, since 501 parameters outnumber the 60 training points") for r in history.reasons)
+    assert "not Levenberg–Marquardt, since 501 parameters outnumber the 60" in history.optimizer_reason
+    free = nl.mlp([3, 100, 1], seed=0)
+    nl.fit(free, x[:60], y[:60], l2=0.0, optimizer="lbfgs", progress=False)
+    assert np.abs(wide.layers[0].W.data).sum() < 0.8 * np.abs(free.layers[0].W.data).sum()
+
+
+def test_without_weight_decay_the_defaults_stop_early_on_a_validation_split():
+    """10-16-1 on 354 noisy rows: the points outnumber the 193 parameters (no l2), so 15 % are held out
+    and training stops when they stop improving; trained to convergence instead it overfits (R^2 < 0)."""
+    from conftest import _require
+
+    data = _require("sklearn.datasets", "a real noisy data set").load_diabetes(scaled=False)
+    order = np.random.default_rng(0).permutation(442)
+    test, train = order[:88], order[88:]
+
+    def held_out_r2(**kwargs):
+        net = nl.mlp([10, 16, 1], activation="tanh", seed=0)
+        history = nl.fit(net, data.data[train], data.target[train], progress=False, **kwargs)
+        return nl.train.Scores.of("regression", "mse", net.predict(data.data[test]), data.target[test])["r2"], history
+
+    r2, history = held_out_r2()
+    assert history.n_validation == 53 and history.stopped == "early_stop"
+    assert any(r.startswith("validation: 15% of the 354 points") for r in history.reasons)
+    overfit, _ = held_out_r2(validation=0.0)
+    assert r2 > 0.4 > 0 > overfit

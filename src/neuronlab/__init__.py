@@ -14,7 +14,7 @@ from .explain import Explanation, explain
 from .expr import Expression, ExpressionError, expr
 from .io import FormatError, from_torch, load, save
 from .losses import TargetError
-from .network import Dense, Network, ShapeError, mlp
+from .network import Dense, Network, Scaling, ShapeError, mlp
 from .neuron import Neuron
 from .tensor import DTypeError, Tensor, tensor
 from .train import History, NotTrainableError, TrainingDiverged, fit
@@ -32,7 +32,7 @@ def __getattr__(name):
 
 __all__ = [
     "activations", "losses", "optim", "data", "plot", "widgets", "lesson", "explain", "Explanation",
-    "Tensor", "tensor", "Neuron", "Dense", "Network", "mlp", "fit", "History",
+    "Tensor", "tensor", "Neuron", "Dense", "Network", "Scaling", "mlp", "fit", "History",
     "expr", "Expression", "diagram", "computation_graph", "load", "save", "from_torch", "load_csv",
     "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",
     "TrainingDiverged", "FormatError", "approximate", "compare", "Certificate", "Comparison", "ApproximationError",

@@ -785,6 +785,7 @@ def compare(f, domain=(-1.0, 1.0), neurons: int = 16, activation: str = "relu", 
     history = fit(random_start, x, y, epochs=epochs, progress=False, seed=seed)
     rows.append(row(f"learned from random start ({history.epochs} epochs)", random_start, history.time))
     from_built = built.copy()
-    history = fit(from_built, x, y, epochs=epochs, progress=False, seed=seed, lr=1e-3)
+    history = fit(from_built, x, y, epochs=epochs, progress=False, seed=seed, lr=1e-3,
+                  scale=False)  # the construction's weights are in raw units: standardising would undo it
     rows.append(row(f"learned from the construction ({history.epochs} ep.)", from_built, history.time))
     return Comparison(text, (a, b), activation, n, rows)

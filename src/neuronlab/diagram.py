@@ -36,6 +36,7 @@ class _Layout:
     headers: list = field(default_factory=list)  # (x, y, text)
     more: list = field(default_factory=list)  # (x, y, text) for summarised layers
     max_weight: float = 1.0
+    scaling: str = ""  # the network's input/output standardisation, written under the drawing
 
 
 def _drawn(n: int) -> list:
@@ -51,7 +52,9 @@ def layout(net: Network, row: float = ROW) -> _Layout:
     columns = [_drawn(n) for n in sizes]
     tallest = max(len(c) for c in columns)
     height = 2 * MARGIN + tallest * row
-    lay = _Layout(width=2 * MARGIN + (len(sizes) - 1) * COLUMN + 60, height=height)
+    lay = _Layout(width=2 * MARGIN + (len(sizes) - 1) * COLUMN + 60, height=height + (18 if net.scaling else 0))
+    if net.scaling is not None:
+        lay.scaling = "scaling (part of the network): " + net.scaling.describe()
     weights = [np.abs(layer.W.data).max() for layer in net.layers]
     lay.max_weight = float(max(max(weights), 1e-12))
     positions = []
@@ -77,10 +80,12 @@ def layout(net: Network, row: float = ROW) -> _Layout:
             lay.neurons.append((node, x, y, label, bias))
         positions.append(where)
         if c == 0:
-            header = f"input ({sizes[0]})"
+            header = f"input ({sizes[0]})" + (", standardised" if net.scaling is not None else "")
         else:
             layer = net.layers[c - 1]
             header = f"{layer.neurons} {layer.activation.name}"
+            if c == len(sizes) - 1 and net.scaling is not None and net.scaling.scales_outputs:
+                header += ", then · s + m"
         lay.headers.append((x, MARGIN - 12, header))
     for c, layer in enumerate(net.layers):
         for i, a in positions[c].items():
@@ -118,6 +123,8 @@ def to_svg(net: Network) -> str:
         parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-weight="bold">{escape(text)}</text>')
     for x, y, text in lay.more:
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#4a5568">{escape(text)}</text>')
+    if lay.scaling:
+        parts.append(f'<text x="10" y="{lay.height - 28:.0f}" fill="#4a5568">{escape(lay.scaling)}</text>')
     parts.append(f'<text x="10" y="{lay.height - 10:.0f}" fill="#4a5568">edges: width = |weight|, '
                  f'blue positive, orange negative (largest |w| = {lay.max_weight:.3g})</text>')
     parts.append("</svg>")
@@ -192,6 +199,8 @@ def to_excalidraw(net: Network) -> dict:
                                 groupIds=groups))
     for k, (x, y, text) in enumerate(lay.more):
         shapes.append(_text(f"more{k}", x, y, text, 12, groupIds=[f"layer{column[x]}"]))
+    if lay.scaling:
+        shapes.append(_text("scaling", 10, lay.height - 30, lay.scaling, 11, align="left"))
     shapes.append(_text("legend", 10, lay.height - 12, "edge width = |weight|; blue positive, orange negative",
                         11, align="left"))
     return {"type": "excalidraw", "version": 2, "source": "neuronlab",

@@ -133,7 +133,9 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h:
     """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
 
     Args:
-        net: a small network (it is not changed; the step is taken on a copy).
+        net: a small network (it is not changed; the step is taken on a copy). A network with a
+            ``scaling`` (as ``fit`` leaves it) is explained as ``net.folded()``: the same function with the
+            scaling folded into its first and last layers, so every number is in raw units.
         x: one input sample (a number, or one number per input).
         y: its target (one number per output).
         lr: the learning rate of the gradient-descent step shown at the end; ``None`` picks the one of
@@ -142,6 +144,8 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h:
         grid: inputs (one-input networks) at which to record the first output before and after the step.
     """
     net = default_network() if net is None else net
+    if net.scaling is not None:
+        net = net.folded()
     if net.n_parameters() > 200:
         raise ShapeError(f"explain is for small networks (at most 200 parameters); this one has {net.n_parameters()}")
     x = np.atleast_1d(np.asarray(x, dtype=np.float64)).reshape(1, -1)

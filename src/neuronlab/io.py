@@ -1,13 +1,16 @@
 """Saving and loading networks, and converting them to and from PyTorch.
 
-File format (version 1): a NumPy ``.npz`` archive (a zip of ``.npy`` arrays, no pickled code) holding
+File format (version 2): a NumPy ``.npz`` archive (a zip of ``.npy`` arrays, no pickled code) holding
 
-- ``header``: UTF-8 JSON as bytes: ``{"format": "neuronlab-network", "version": 1, "dtype": "float64",
-  "layers": [{"inputs": 1, "neurons": 16, "activation": "tanh"}, ...], "sha256": "..."}``
+- ``header``: UTF-8 JSON as bytes: ``{"format": "neuronlab-network", "version": 2, "dtype": "float64",
+  "layers": [{"inputs": 1, "neurons": 16, "activation": "tanh"}, ...], "scaling": false, "sha256": "..."}``
 - ``W0, b0, W1, b1, ...``: each layer's weights (inputs, neurons) and biases (neurons,).
+- with ``"scaling": true``, the network's ``Scaling``: ``x_mean, x_scale`` (inputs,), ``y_mean, y_scale``
+  (outputs,).
 
-``sha256`` is taken over the JSON of ``{"dtype", "layers"}`` (sorted keys) followed by the weight arrays'
-bytes in order, so a changed or damaged file is caught.
+``sha256`` is taken over the JSON of ``{"dtype", "layers"}`` (sorted keys; version 2 adds ``"scaling"``)
+followed by the arrays' bytes in order, so a changed or damaged file is caught. Version 1 (no scaling) is
+still read.
 Files are written to a temporary file beside the target and renamed over it: a crash mid-save leaves the
 old file (or none), never half a file. ``load`` reads and checks the header before any array, and each
 array's declared shape and size against it, so a crafted file cannot make it allocate more than it says.
@@ -31,18 +34,22 @@ from pathlib import Path
 import numpy as np
 
 from . import activations
-from .network import Dense, Network
+from .network import Dense, Network, Scaling
 
 FORMAT = "neuronlab-network"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)  # version 1: the same without scaling
+SCALING_ARRAYS = ("x_mean", "x_scale", "y_mean", "y_scale")
 
 
 class FormatError(ValueError):
     """A file that is not a valid neuronlab network (empty, truncated, foreign or changed)."""
 
 
-def _checksum(dtype, layers, arrays: list[np.ndarray]) -> str:
-    digest = hashlib.sha256(json.dumps({"dtype": dtype, "layers": layers}, sort_keys=True).encode())
+def _checksum(dtype, layers, arrays: list[np.ndarray], scaling=None) -> str:
+    described = {"dtype": dtype, "layers": layers} if scaling is None else \
+        {"dtype": dtype, "layers": layers, "scaling": scaling}  # version 1 had no "scaling"
+    digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode())
     for a in arrays:
         digest.update(np.ascontiguousarray(a).tobytes())
     return digest.hexdigest()
@@ -56,6 +63,8 @@ def save(net: Network, path) -> None:
     arrays = {}
     for i, layer in enumerate(net.layers):
         arrays[f"W{i}"], arrays[f"b{i}"] = layer.W.data, layer.b.data
+    if net.scaling is not None:
+        arrays.update({name: getattr(net.scaling, name) for name in SCALING_ARRAYS})
     if not all(np.all(np.isfinite(a)) for a in arrays.values()):
         raise FormatError("the network has NaN or infinite weights; refusing to save them")
     layers = [{"inputs": l.inputs, "neurons": l.neurons, "activation": l.activation.name} for l in net.layers]
@@ -64,7 +73,8 @@ def save(net: Network, path) -> None:
         "version": VERSION,
         "dtype": str(net.dtype),
         "layers": layers,
-        "sha256": _checksum(str(net.dtype), layers, list(arrays.values())),
+        "scaling": net.scaling is not None,
+        "sha256": _checksum(str(net.dtype), layers, list(arrays.values()), net.scaling is not None),
     }
     arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
     atomic_write(path, lambda f: np.savez(f, **arrays))
@@ -159,8 +169,11 @@ def _declared_arrays(header, path) -> dict:
         raise FormatError(f"{path} is not a neuronlab network (format {header.get('format')!r})"
                           if isinstance(header, dict) else f"{path} has a malformed header")
     version = header.get("version")
-    if version != VERSION:
-        raise FormatError(f"{path} has format version {version!r}; this neuronlab reads version {VERSION}")
+    if version not in READS:
+        raise FormatError(f"{path} has format version {version!r}; this neuronlab reads versions 1 and {VERSION}")
+    scaled = header.get("scaling", False) if version >= 2 else None
+    if scaled not in (True, False, None):
+        raise FormatError(f"{path} has a malformed header (scaling {scaled!r})")
     dtype, layers = header.get("dtype"), header.get("layers")
     if dtype not in ("float64", "float32"):
         raise FormatError(f"{path} names an unsupported dtype {dtype!r}")
@@ -177,6 +190,9 @@ def _declared_arrays(header, path) -> dict:
         total += (inputs + 1) * neurons * np.dtype(dtype).itemsize
         if total > MAX_LOAD_BYTES:
             raise FormatError(f"{path} declares more than {MAX_LOAD_BYTES >> 20:,} MB of weights; refusing to load it")
+    if scaled:  # version 2: the inputs' and outputs' standardisation, one number per input / output
+        inputs, outputs = layers[0]["inputs"], layers[-1]["neurons"]
+        shapes.update({"x_mean": (inputs,), "x_scale": (inputs,), "y_mean": (outputs,), "y_scale": (outputs,)})
     return shapes
 
 
@@ -210,8 +226,10 @@ def _read_member(archive, info, shape, dtype, path) -> np.ndarray:
 
 def _network_from(header, contents: dict, path) -> Network:
     dtype, layers = header["dtype"], header["layers"]
+    scaled = header.get("scaling", False) if header["version"] >= 2 else None
     arrays = [contents[f"{kind}{i}"] for i in range(len(layers)) for kind in "Wb"]
-    if header.get("sha256") != _checksum(dtype, layers, arrays):
+    arrays += [contents[name] for name in SCALING_ARRAYS] if scaled else []
+    if header.get("sha256") != _checksum(dtype, layers, arrays, scaled):
         raise FormatError(f"{path}: the weights or layers do not match the header's checksum "
                           "(changed or damaged)")
     built = []
@@ -228,7 +246,15 @@ def _network_from(header, contents: dict, path) -> Network:
             raise FormatError(f"{path}: layer {i + 1} has NaN or infinite weights")
         built.append(Dense(inputs, neurons, act, weights=W, bias=b, dtype=dtype))
     try:
-        return Network(built)
+        scaling = None
+        if scaled:
+            values = [contents[name] for name in SCALING_ARRAYS]
+            if any(v.ndim != 1 or v.dtype != dtype for v in values):
+                raise FormatError(f"{path}: the scaling arrays do not match the header")
+            scaling = Scaling(*values, dtype=dtype)
+        return Network(built, scaling=scaling)
+    except FormatError:
+        raise
     except ValueError as err:
         raise FormatError(f"{path}: {err}") from None
 
@@ -274,8 +300,13 @@ def _torch_modules():
 
 
 def to_torch(net: Network):
-    """An equivalent ``torch.nn.Sequential``: a ``Linear`` per layer, each followed by its activation."""
+    """An equivalent ``torch.nn.Sequential``: a ``Linear`` per layer, each followed by its activation.
+
+    A network's ``scaling`` is folded into the first and last ``Linear`` layers (``net.folded()``), so the
+    module takes raw inputs and gives raw outputs, as ``predict`` does.
+    """
     torch = _torch()
+    net = net.folded()
     modules, factories = [], _torch_modules()
     dtype = torch.float64 if net.dtype == np.float64 else torch.float32
     for layer in net.layers:

@@ -102,11 +102,81 @@ class Dense:
         return f"Dense({self.inputs}, {self.neurons}, activation={self.activation.name!r})"
 
 
+class Scaling:
+    """The standardisation ``fit`` adds to a network: inputs ``(x - x_mean) / x_scale`` before the first
+    layer, outputs ``z * y_scale + y_mean`` after the last (y_mean 0, y_scale 1 when the outputs are not
+    scaled, as for classification). Part of the network: ``predict`` takes raw inputs and returns raw outputs,
+    ``save`` stores it, ``to_torch`` folds it into the first and last layers.
+
+    Example:
+        >>> s = Scaling.of(np.array([[0.0], [2.0]]))
+        >>> s.x_mean, s.x_scale
+        (array([1.]), array([1.]))
+    """
+
+    def __init__(self, x_mean, x_scale, y_mean, y_scale, dtype="float64"):
+        self.x_mean, self.x_scale, self.y_mean, self.y_scale = (
+            np.array(v, dtype=as_dtype(dtype)).reshape(-1) for v in (x_mean, x_scale, y_mean, y_scale))
+        arrays = (self.x_mean, self.x_scale, self.y_mean, self.y_scale)
+        if len(self.x_mean) != len(self.x_scale) or len(self.y_mean) != len(self.y_scale):
+            raise ShapeError("a scaling needs one mean and one scale per input and per output")
+        if not all(np.all(np.isfinite(v)) for v in arrays) or np.any(self.x_scale <= 0) or np.any(self.y_scale <= 0):
+            raise ShapeError("a scaling's means must be finite and its scales finite and positive")
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray | None = None, outputs: int = 1) -> "Scaling":
+        """Mean and standard deviation of each column of ``x`` (and of ``y``; without ``y`` the outputs stay
+        unscaled); a constant column gets scale 1."""
+        x = np.asarray(x, dtype=float)
+        x_std = x.std(axis=0)
+        if y is None:
+            y_mean, y_std = np.zeros(outputs), np.ones(outputs)
+        else:
+            y = np.asarray(y, dtype=float).reshape(len(y), -1)
+            y_mean, y_std = y.mean(axis=0), y.std(axis=0)
+        return cls(x.mean(axis=0), np.where(x_std > 0, x_std, 1.0), y_mean, np.where(y_std > 0, y_std, 1.0),
+                   dtype=x.dtype)
+
+    @property
+    def scales_outputs(self) -> bool:
+        return bool(np.any(self.y_mean != 0) or np.any(self.y_scale != 1))
+
+    def inputs(self, x: np.ndarray) -> np.ndarray:
+        """Raw inputs -> what the first layer sees."""
+        return (x - self.x_mean) / self.x_scale
+
+    def targets(self, y: np.ndarray) -> np.ndarray:
+        """Raw targets -> the units the last layer is trained in."""
+        return (y - self.y_mean) / self.y_scale
+
+    def outputs(self, z: np.ndarray) -> np.ndarray:
+        """The last layer's output -> raw output units."""
+        return z * self.y_scale + self.y_mean if self.scales_outputs else z
+
+    def astype(self, dtype) -> "Scaling":
+        return Scaling(self.x_mean, self.x_scale, self.y_mean, self.y_scale, dtype=dtype)
+
+    def describe(self) -> str:
+        def numbers(values):
+            shown = ", ".join(f"{v:.4g}" for v in values[:4])
+            return shown + (f", ... ({len(values)} in all)" if len(values) > 4 else "")
+
+        text = f"inputs standardised: (x - [{numbers(self.x_mean)}]) / [{numbers(self.x_scale)}]"
+        if self.scales_outputs:
+            text += f"; outputs: z * [{numbers(self.y_scale)}] + [{numbers(self.y_mean)}]"
+        return text
+
+    def __repr__(self) -> str:
+        return f"Scaling({self.describe()})"
+
+
 class Network:
     """Layers run one after the other.
 
     Args:
         layers: ``Dense`` layers whose sizes chain (each layer's inputs = the previous layer's neurons).
+        scaling: an optional ``Scaling`` of inputs and outputs around the layers (``fit`` adds one by
+            default); ``None`` runs the layers on raw data.
 
     Shape:
         x: (n, inputs) -> (n, outputs); with one input, a flat array of n numbers is n samples.
@@ -118,7 +188,7 @@ class Network:
         array([0., 1., 0.])
     """
 
-    def __init__(self, layers):
+    def __init__(self, layers, scaling: Scaling | None = None):
         layers = list(layers)
         if not layers:
             raise ShapeError("a network needs at least one layer")
@@ -130,6 +200,14 @@ class Network:
             if a.dtype != b.dtype:
                 raise ShapeError(f"layers {i + 1} and {i + 2} have different dtypes ({a.dtype}, {b.dtype})")
         self.layers = layers
+        self.scaling = None
+        if scaling is not None:
+            if len(scaling.x_mean) != layers[0].inputs or len(scaling.y_mean) != layers[-1].neurons:
+                raise ShapeError(f"the scaling has {len(scaling.x_mean)} inputs and {len(scaling.y_mean)} outputs; "
+                                 f"the layers have {layers[0].inputs} and {layers[-1].neurons}")
+            if scaling.scales_outputs and layers[-1].activation.name != "linear":
+                raise ShapeError("outputs can only be scaled after a linear output layer")
+            self.scaling = scaling.astype(layers[0].dtype)
         self.certificate = None  # set by nl.approximate: the evidence that the network is within eps
 
     # ---------------------------------------------------------------- shape and parameters
@@ -176,8 +254,9 @@ class Network:
                 p.data[...] = value
 
     def copy(self) -> "Network":
+        """An independent copy: the same layers' weights and the same scaling."""
         return Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.copy(),
-                              bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers])
+                              bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers], scaling=self.scaling)
 
     # ---------------------------------------------------------------- computing
     def as_input(self, x) -> np.ndarray:
@@ -204,37 +283,59 @@ class Network:
             out = x if x.ndim == 2 else Tensor(self.as_input(x.data))
         else:
             out = Tensor(self.as_input(x))
+        s = self.scaling
+        if s is not None:
+            out = (out - s.x_mean) * (1.0 / s.x_scale)
         for layer in self.layers:
             out = layer(out)
+        if s is not None and s.scales_outputs:
+            out = out * s.y_scale + s.y_mean
         return out
 
     def predict(self, x) -> np.ndarray:
-        """The output as an (n, outputs) ndarray (no graph recorded)."""
+        """The output as an (n, outputs) ndarray (no graph recorded); raw inputs in, raw outputs out."""
         a = self.as_input(x)
+        if self.scaling is not None:
+            a = self.scaling.inputs(a)
         for layer in self.layers:
             _, a = layer.forward_array(a)
-        return a
+        return a if self.scaling is None else self.scaling.outputs(a)
 
     def layer_values(self, x) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(z, a) for every layer: weighted sums and activations, as arrays."""
+        """(z, a) for every layer: weighted sums and activations, as arrays, from raw inputs.
+
+        With a ``scaling``, the first layer sees the standardised inputs and the last layer's values are
+        given in raw output units (z * y_scale + y_mean): those of ``folded()``.
+        """
         a, values = self.as_input(x), []
+        if self.scaling is not None:
+            a = self.scaling.inputs(a)
         for layer in self.layers:
             z, a = layer.forward_array(a)
             values.append((z, a))
+        if self.scaling is not None and self.scaling.scales_outputs:
+            z, _ = values[-1]
+            z = self.scaling.outputs(z)
+            values[-1] = (z, z)  # only a linear output layer is scaled
         return values
 
     def contributions(self, x, output: int = 0) -> np.ndarray:
         """w_i · h_i(x) for each neuron i of the last hidden layer, shape (n, hidden).
 
         Their sum plus the output bias is the output neuron's weighted sum (before its activation):
-        the output graph is the superposition of the hidden graphs, each scaled by its weight.
+        the output graph is the superposition of the hidden graphs, each scaled by its weight. With an
+        output ``scaling`` they are in raw output units (times y_scale), and their sum plus
+        ``b_out * y_scale + y_mean`` is the output: the contributions of ``folded()``.
         """
         if len(self.layers) < 2:
             raise ShapeError("contributions need a hidden layer; this network has a single layer")
         if not 0 <= output < self.outputs:
             raise ShapeError(f"output must be in 0..{self.outputs - 1}, got {output}")
         hidden = self.layer_values(x)[-2][1]
-        return hidden * self.layers[-1].W.data[:, output]
+        weights = self.layers[-1].W.data[:, output]
+        if self.scaling is not None:
+            weights = weights * self.scaling.y_scale[output]
+        return hidden * weights
 
     # ---------------------------------------------------------------- rescaling, saving
     def fold_scaling(self, x_mean=0.0, x_scale=1.0, y_mean=0.0, y_scale=1.0) -> "Network":
@@ -242,9 +343,9 @@ class Network:
 
         If this network was trained on ``(x - x_mean) / x_scale`` to predict ``(y - y_mean) / y_scale``,
         the returned network takes raw x and gives raw y: the scalings are folded into the first layer's
-        and the last (linear) layer's weights.
+        and the last (linear) layer's weights. A network's own ``scaling`` is folded in first.
         """
-        net = self.copy()
+        net = self.folded()
         x_mean = np.broadcast_to(np.asarray(x_mean, dtype=self.dtype), (self.inputs,))
         x_scale = np.broadcast_to(np.asarray(x_scale, dtype=self.dtype), (self.inputs,))
         first, last = net.layers[0], net.layers[-1]
@@ -261,6 +362,23 @@ class Network:
             last.b.data[...] = last.b.data * y_scale + y_mean
         return net
 
+    def folded(self) -> "Network":
+        """An equal network without ``scaling``: it is folded into the first layer's and the last (linear)
+        layer's weights and biases (a copy either way)."""
+        s = self.scaling
+        net = Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.copy(),
+                             bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers])
+        if s is None:
+            return net
+        first, last = net.layers[0], net.layers[-1]
+        # z = ((x - m) / s) @ W + b = x @ (W / s) + (b - (m / s) @ W)
+        first.b.data[...] = first.b.data - (s.x_mean / s.x_scale) @ first.W.data
+        first.W.data[...] = first.W.data / s.x_scale[:, None]
+        if s.scales_outputs:  # y = (h @ W + b) * s + m = h @ (W * s) + (b * s + m)
+            last.W.data[...] = last.W.data * s.y_scale
+            last.b.data[...] = last.b.data * s.y_scale + s.y_mean
+        return net
+
     def save(self, path) -> None:
         """Write the network to ``path`` (see ``nl.load``); atomic, no pickled code."""
         from .io import save
@@ -268,14 +386,17 @@ class Network:
         save(self, path)
 
     def to_torch(self):
-        """An equivalent ``torch.nn.Sequential`` (needs torch)."""
+        """An equivalent ``torch.nn.Sequential`` (needs torch); a ``scaling`` is folded into the weights."""
         from .io import to_torch
 
         return to_torch(self)
 
     def describe(self) -> str:
         parts = [str(self.inputs)] + [f"{l.neurons} {l.activation.name}" for l in self.layers]
-        return " -> ".join(parts)
+        text = " -> ".join(parts)
+        if self.scaling is not None:
+            text += ", inputs standardised" + (" and outputs" if self.scaling.scales_outputs else "")
+        return text
 
     def __repr__(self) -> str:
         return f"Network({self.describe()}, {self.n_parameters()} parameters, {self.dtype})"

@@ -176,6 +176,10 @@ class LevenbergMarquardt:
     (towards Gauss–Newton); one that does not is undone and mu grows (towards small gradient steps). The
     schedule is MATLAB trainlm's: mu starts at 1e-3, times 0.1 on success, times 10 on failure, at most 1e10.
 
+    With fewer residuals m than parameters p the same step is solved in the smaller space:
+    d = -J^T (J J^T + mu·I)^-1 r (an m x m system instead of p x p; equal by the push-through identity
+    (J^T J + mu I)^-1 J^T = J^T (J J^T + mu I)^-1).
+
     Args:
         net: the network (its parameters are updated in place).
         mu: starting damping.
@@ -189,30 +193,37 @@ class LevenbergMarquardt:
         self.lr = float("nan")  # no learning rate: the step size comes from the damped Gauss–Newton system
 
     def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """One LM iteration on (x, y); returns (loss before the step, outputs before the step)."""
+        """One LM iteration on (x, y); returns (loss after the step, outputs after the step).
+
+        When no damped step lowers the loss (``stuck``), the weights stay and so do loss and outputs.
+        """
         from .fastpath import jacobian, pack, unpack
 
         out, J = jacobian(self.net, x)
         residual = (out - y).ravel()
         loss = float(residual @ residual) / residual.size
-        gradient = J.T @ residual
-        normal = J.T @ J
+        rows, columns = J.shape
+        small_side = rows < columns  # solve the m x m system J J^T + mu I instead of the p x p one
+        normal = J @ J.T if small_side else J.T @ J
+        right = residual if small_side else J.T @ residual
         start = pack(self.net)
-        diagonal = np.arange(len(start))
+        diagonal = np.arange(len(normal))
         while self.mu <= self.MU_MAX:
             system = normal.copy()
             system[diagonal, diagonal] += self.mu
             try:
-                step = np.linalg.solve(system, -gradient)
+                solved = np.linalg.solve(system, -right)
             except np.linalg.LinAlgError:
                 self.mu *= self.mu_increase
                 continue
+            step = J.T @ solved if small_side else solved  # d = -J^T (J J^T + mu I)^-1 r
             unpack(self.net, start + step)
-            trial = self.net.predict(x) - y
+            trial_out = self.net.predict(x)
+            trial = trial_out - y
             trial_loss = float(np.vdot(trial, trial)) / trial.size
             if np.isfinite(trial_loss) and trial_loss < loss:
                 self.mu = max(self.mu * self.mu_decrease, 1e-20)
-                return loss, out
+                return trial_loss, trial_out
             self.mu *= self.mu_increase
         unpack(self.net, start)  # no step helps: the weights stay at the best point found
         return loss, out

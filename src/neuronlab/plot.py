@@ -181,6 +181,8 @@ def network(net, x_range=(-3.0, 3.0), points: int = 601, target=None) -> Figure:
     """
     if len(net.layers) < 2:
         raise ValueError("this network has no hidden layer: nothing to superpose")
+    if net.scaling is not None:  # the same function, its scaling folded in: every graph in raw units
+        net = net.folded()
     if net.inputs == 2:
         return _network_2d(net, x_range)
     if net.inputs != 1:
@@ -359,7 +361,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
     if planned is None:
         n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
         planned = plan(net, n_train, options.get("loss", "mse"), options.get("optimizer", "auto"),
-                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2", 0.0))[2]
+                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2"))[2]
     wanted = set(np.unique(np.geomspace(1, planned, frames).round().astype(int)).tolist())
     snapshots.append((0, view(net.copy()), []))
     history = fit(net, x, y, callback=callback, **options)

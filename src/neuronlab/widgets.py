@@ -230,7 +230,8 @@ class Trainer(_Widget):
 
     def _show(self) -> None:
         """Send what the network computes now."""
-        net, grid = self.net, self._grid
+        # the scaling fit adds, folded into the weights: every curve, the bias and their sum in raw units
+        net, grid = self.net.folded(), self._grid
         with self.hold_sync():
             z, out = net.layer_values(grid)[-1]
             self.output = _numbers(out[:, 0])
