@@ -77,6 +77,20 @@ def test_printed_tables_carry_the_numbers():
     assert "dL/dW1[x->h1]" in text and "a(1-a)" in text and "central" in text
 
 
+def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
+    net = nl.Network([nl.Dense(1, 1, "relu", weights=[[1.0]], bias=[-5.0]),  # a dead relu: slope 0, products 0
+                      nl.Dense(1, 1, "linear", weights=[[-2.0]], bias=[0.0])])
+    e = explain(net, x=[0.5], y=[1.0], lr=0.1)
+    formulas = dict(e.layers[0]["formulas"])
+    assert formulas["dL/dW1[x->h1]"] == "x · dL/dz(h1) = 0.5 · 0 = 0"  # -2·(-2)·0 is 0, not -0
+    assert formulas["dL/dh1"] == "sum_m w·dL/dz_m = -2·(-2) = 4"  # dL/dz(y) = 2·(0 - 1) = -2, bracketed
+    text = " ".join(f for layer in e.layers for _, f in layer["formulas"])
+    assert "-0 " not in text + " " and "·-" not in text
+    from neuronlab.explain import _n
+
+    assert _n(-0.0) == "0" and _n(-0.00001234) == "-1.234e-05"  # a negative zero is 0; a small number stays
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="one per output"):
         explain(y=[1.0, 2.0])

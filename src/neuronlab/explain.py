@@ -45,7 +45,14 @@ LEARNING_RATES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 1e-
 
 
 def _n(value: float) -> str:
-    return f"{value:.4g}"
+    text = f"{value:.4g}"
+    return "0" if text == "-0" else text  # a product that rounds to zero is 0, not "-0"
+
+
+def _factor(value: float) -> str:
+    """A number as the second factor of a product: negatives in brackets (0.13·(-0.81), not 0.13·-0.81)."""
+    text = _n(value)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _signed_sum(terms: list[str]) -> str:
@@ -168,7 +175,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h:
         names = _names(net, l)
         z_text = []
         for j in range(layer.neurons):
-            terms = [f"{_n(layer.W.data[i, j])}·{_n(inputs[l][i])}" for i in range(layer.inputs)]
+            terms = [f"{_n(layer.W.data[i, j])}·{_factor(inputs[l][i])}" for i in range(layer.inputs)]
             z_text.append(_signed_sum(terms + [_n(layer.b.data[j])]))
         result.layers.append({"index": l + 1, "activation": layer.activation.name, "names": names,
                               "input_names": previous_names, "z": z[0], "a": a[0], "z_text": z_text})
@@ -187,15 +194,15 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h:
             if l == len(net.layers) - 1:
                 formulas.append((f"dL/d{name}", f"2·(a - y)/{k} = 2·({_n(a[j])} - {_n(y[0, j])})/{k} = {_n(dL_da[j])}"))
             else:
-                parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·({_n(next_dz[m])})"
+                parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·{_factor(next_dz[m])}"
                                    for m in range(net.layers[l + 1].neurons))
                 formulas.append((f"dL/d{name}", f"sum_m w·dL/dz_m = {parts} = {_n(dL_da[j])}"))
             g_text = _DERIVATIVE_TEXT.get(layer.activation.name, "g'(z)")
-            formulas.append((f"dL/dz({name})", f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_n(slope[j])} "
+            formulas.append((f"dL/dz({name})", f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_factor(slope[j])} "
                                                f"= {_n(dL_dz[j])}"))
             for i, source in enumerate(info["input_names"]):
                 formulas.append((f"dL/dW{l + 1}[{source}->{name}]",
-                                 f"{source} · dL/dz({name}) = {_n(inputs[l][i])} · {_n(dL_dz[j])} = {_n(dL_dW[i, j])}"))
+                                 f"{source} · dL/dz({name}) = {_n(inputs[l][i])} · {_factor(dL_dz[j])} = {_n(dL_dW[i, j])}"))
             formulas.append((f"dL/db{l + 1}[{name}]", f"dL/dz({name}) = {_n(dL_dz[j])}"))
         info.update(dL_da=dL_da, dL_dz=dL_dz, dL_dW=dL_dW, dL_db=dL_dz.copy(), formulas=formulas)
         next_dz = dL_dz
