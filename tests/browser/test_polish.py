@@ -1,0 +1,24 @@
+"""Defects a newcomer found in the playground page, each pinned by what the browser shows."""
+
+from .test_screens import open_page
+
+
+def test_backprop_diagram_is_whole_on_a_phone(browser, live_server):
+    context, page, problems = open_page(browser, live_server, 2, 390, 844)
+    try:
+        page.click("[data-testid=tab-backprop]")
+        page.wait_for_function("window.neuronlab.backprop.explanation !== null")
+        for _ in range(3):
+            page.click("[data-testid=bp-next]")
+        page.wait_for_timeout(100)
+        box = page.locator("[data-testid=bp-diagram]").bounding_box()
+        width = page.evaluate("window.innerWidth")
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (box, width)
+        # the drawing scales with the box (its viewBox), so its right-most column is inside the box too
+        right = page.evaluate("""() => Math.max(...[...document.querySelectorAll('#bp-diagram circle')]
+          .map((c) => c.getBoundingClientRect().right))""")
+        assert right <= box["x"] + box["width"] + 0.5, (right, box)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+    assert not problems, problems
