@@ -22,3 +22,18 @@ def test_backprop_diagram_is_whole_on_a_phone(browser, live_server):
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_approximate_controls_stay_on_a_phone(browser, live_server):
+    context, page, problems = open_page(browser, live_server, 2, 390, 844)
+    try:
+        page.click("[data-testid=tab-approximate]")
+        page.wait_for_function("window.neuronlab.approximate.frame !== null")
+        width = page.evaluate("window.innerWidth")
+        for selector in ["#ap-a", "#ap-b", "#ap-expr", "#ap-activation", "#ap-eps"]:
+            box = page.locator(selector).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box, width)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+    assert not problems, problems
