@@ -37,3 +37,29 @@ def test_approximate_controls_stay_on_a_phone(browser, live_server):
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_backprop_diagram_stays_put_while_the_stage_text_changes(browser, live_server):
+    context, page, problems = open_page(browser, live_server, 1, 1280, 800)
+    try:
+        page.click("[data-testid=tab-backprop]")
+        page.wait_for_function("window.neuronlab.backprop.explanation !== null")
+        first = page.locator("[data-testid=bp-diagram]").bounding_box()
+        for _ in range(3):
+            page.click("[data-testid=bp-next]")
+        assert "stage 4 of" in page.inner_text("[data-testid=bp-stage]")
+        fourth = page.locator("[data-testid=bp-diagram]").bounding_box()
+        assert (fourth["x"], fourth["y"]) == (first["x"], first["y"]), (first, fourth)
+        assert first["x"] > page.locator("#backprop .controls").bounding_box()["x"] + 100  # beside the controls
+        # an error message does not push the approximate graph below the controls either
+        page.click("[data-testid=tab-approximate]")
+        page.wait_for_function("window.neuronlab.approximate.frame !== null")
+        before = page.locator("[data-testid=ap-graph]").bounding_box()
+        page.fill("[data-testid=ap-expr]", "sin(5*x) + " + "x*" * 60 + "x +")
+        page.click("[data-testid=ap-build]")
+        page.wait_for_selector("[data-testid=ap-error]:not([hidden])")
+        after = page.locator("[data-testid=ap-graph]").bounding_box()
+        assert (after["x"], after["y"]) == (before["x"], before["y"]), (before, after)
+    finally:
+        context.close()
+    assert not problems, problems
