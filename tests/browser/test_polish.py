@@ -63,3 +63,22 @@ def test_backprop_diagram_stays_put_while_the_stage_text_changes(browser, live_s
     finally:
         context.close()
     assert not problems, problems
+
+
+def test_the_neuron_editor_closes_when_the_network_changes(page):
+    page.click("[data-testid=tab-playground]")
+    page.wait_for_function("window.neuronlab.playground.frame !== null")
+    editor = page.locator("[data-testid=editor]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    page.click("[data-testid=diagram] circle[data-layer='1'][data-neuron='0']")
+    assert editor.is_visible()
+    page.wait_for_timeout(300)  # frames of the same network leave it open
+    assert editor.is_visible()
+    page.select_option("[data-testid=dataset]", "spiral")
+    page.wait_for_function("window.neuronlab.playground.frame.config.dataset === 'spiral'")
+    assert editor.is_hidden()
+    page.click("[data-testid=diagram] circle[data-layer='1'][data-neuron='0']")
+    assert editor.is_visible()
+    page.click("[data-testid=reset]")
+    assert editor.is_hidden()
