@@ -82,3 +82,43 @@ def test_the_neuron_editor_closes_when_the_network_changes(page):
     assert editor.is_visible()
     page.click("[data-testid=reset]")
     assert editor.is_hidden()
+
+
+PLOT = """async () => {
+  const { plot } = await import('/static/draw.js');
+  const canvas = document.createElement('canvas');
+  canvas.width = 400; canvas.height = 240;
+  document.querySelector('main').prepend(canvas);
+  const x = Array.from({ length: 61 }, (_, i) => -3 + i / 10);
+  // as in lesson chapter 2: a vertical near the left edge, where the legend is
+  const t = plot(canvas, [{ x, y: x.map((v) => 1 / (1 + Math.exp(-3 * v))), color: '#1f77b4', width: 2, dash: [5, 4],
+    label: 'dashed series' }, { x, y: x.map((v) => 0.5), color: '#ff7f0e', width: 2, label: 'solid series' }],
+    { xRange: [-3, 3], yRange: [-0.1, 1.1], verticals: [{ x: -2.7, label: 's1' }, { x: 2.95, label: 'best b' }] });
+  const scale = canvas.width / canvas.getBoundingClientRect().width;
+  const row = (y) => {  // the legend swatch's row: is each pixel the series' colour, or the legend's white?
+    const data = canvas.getContext('2d').getImageData(Math.round((t.legendBox.x + 4) * scale), Math.round(y * scale),
+      Math.round(1.6 * 12 * scale), 1).data;
+    const kinds = [];
+    for (let i = 0; i < data.length; i += 4) kinds.push(data[i] + data[i + 1] + data[i + 2] > 3 * 235 ? 'white' : 'ink');
+    return kinds;
+  };
+  const line = Math.round(12 * 1.25), top = t.legendBox.y + 2 + 6;
+  const result = { legendBox: t.legendBox, labelBoxes: t.labelBoxes, height: canvas.getBoundingClientRect().height,
+    dashed: row(top), solid: row(top + line) };
+  canvas.remove();
+  return result;
+}"""
+
+
+def test_plot_labels_avoid_the_legend_and_swatches_show_the_dash(page):
+    drawn = page.evaluate(PLOT)
+    legend, labels = drawn["legendBox"], drawn["labelBoxes"]
+    assert len(labels) == 2
+    for box in labels:  # no vertical's label inside the legend box, and all at the bottom half
+        apart = (box["x"] >= legend["x"] + legend["width"] or box["x"] + box["width"] <= legend["x"]
+                 or box["y"] >= legend["y"] + legend["height"] or box["y"] + box["height"] <= legend["y"])
+        assert apart, (box, legend)
+        assert box["y"] > drawn["height"] / 2, box
+    # the dashed series' swatch has gaps, the solid one has none
+    assert "white" in drawn["dashed"] and "ink" in drawn["dashed"], drawn["dashed"]
+    assert "white" not in drawn["solid"], drawn["solid"]
