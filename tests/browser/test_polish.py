@@ -122,3 +122,18 @@ def test_plot_labels_avoid_the_legend_and_swatches_show_the_dash(page):
     # the dashed series' swatch has gaps, the solid one has none
     assert "white" in drawn["dashed"] and "ink" in drawn["dashed"], drawn["dashed"]
     assert "white" not in drawn["solid"], drawn["solid"]
+
+
+def test_settings_a_mode_ignores_are_hidden(page):
+    page.click("[data-testid=tab-playground]")
+    page.wait_for_function("window.neuronlab.playground.frame !== null")
+    shown = {
+        "function": {"#points": True, "#noise": True, "#test-ratio": False},
+        "points": {"#points": False, "#noise": False, "#test-ratio": True},
+        "dataset": {"#points": True, "#noise": True, "#test-ratio": True},
+        "csv": {"#points": False, "#noise": False, "#test-ratio": True},
+    }
+    for mode, controls in shown.items():
+        page.select_option("[data-testid=mode]", mode)
+        for selector, visible in controls.items():
+            assert page.locator(selector).is_visible() == visible, (mode, selector)

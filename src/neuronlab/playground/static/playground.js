@@ -68,6 +68,9 @@ function update(keys) {
 function showMode() {
   const mode = $("mode").value;
   document.querySelectorAll("[data-mode]").forEach((el) => { el.hidden = el.dataset.mode !== mode; });
+  // settings some modes ignore (the server's _data): points and noise make the function's and the 2-D set's
+  // data, not drawn points or a CSV; a function has no test split
+  document.querySelectorAll("[data-modes]").forEach((el) => { el.hidden = !el.dataset.modes.split(" ").includes(mode); });
   $("output-view").classList.toggle("draw", mode === "points");  // a finger draws points there instead of scrolling
   $("superposition-line-label").hidden = mode !== "dataset";
   $("output-caption").textContent = mode === "dataset" ? "the network's decision (heat map) over the points"
