@@ -137,3 +137,23 @@ def test_settings_a_mode_ignores_are_hidden(page):
         page.select_option("[data-testid=mode]", mode)
         for selector, visible in controls.items():
             assert page.locator(selector).is_visible() == visible, (mode, selector)
+
+
+def test_backprop_stages_stop_at_the_first_and_the_last(page):
+    page.click("[data-testid=tab-backprop]")
+    page.wait_for_function("window.neuronlab.backprop.explanation !== null")
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    count = 2 * len(e["layers"]) + 2
+    assert page.locator("[data-testid=bp-prev]").is_disabled() and page.locator("[data-testid=bp-next]").is_enabled()
+    for _ in range(count - 1):
+        page.click("[data-testid=bp-next]")
+    assert f"stage {count} of {count}" in page.inner_text("[data-testid=bp-stage]")
+    assert page.locator("[data-testid=bp-next]").is_disabled()
+    page.locator("[data-testid=bp-next]").dispatch_event("click")  # even a click that gets through stays there
+    assert f"stage {count} of {count}" in page.inner_text("[data-testid=bp-stage]")
+    for _ in range(count - 1):
+        page.click("[data-testid=bp-prev]")
+    assert f"stage 1 of {count}" in page.inner_text("[data-testid=bp-stage]")
+    assert page.locator("[data-testid=bp-prev]").is_disabled()
+    page.locator("[data-testid=bp-prev]").dispatch_event("click")
+    assert f"stage 1 of {count}" in page.inner_text("[data-testid=bp-stage]")
