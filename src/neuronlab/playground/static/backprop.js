@@ -230,6 +230,8 @@ function render() {
       `loss ${f(e.loss)} → ${f(e.new_loss)}${e.step_note ? ` — ${e.step_note}` : ""}`,
   }[stage.kind];
   $("bp-stage").textContent = `stage ${index + 1} of ${all.length}: ${text}`;
+  $("bp-prev").disabled = index === 0;  // the pass has a first and a last stage: no silent wrap around
+  $("bp-next").disabled = index === all.length - 1;
   const rows = [];
   [...e.layers.keys()].reverse().forEach((l) => {  // the chain rule runs from the output back
     const active = stage.kind === "backward" && stage.layer === l;
@@ -257,13 +259,12 @@ export function init(sender) {
   $("bp-explain").addEventListener("click", () => { stop(); request(); });
   $("bp-next").addEventListener("click", () => {
     if (!state.explanation) return request();
-    state.stage = (state.stage + 1) % stages(state.explanation).length;
+    state.stage = Math.min(state.stage + 1, stages(state.explanation).length - 1);  // stops at the step
     render();
   });
   $("bp-prev").addEventListener("click", () => {
     if (!state.explanation) return;
-    const count = stages(state.explanation).length;
-    state.stage = (state.stage + count - 1) % count;
+    state.stage = Math.max(state.stage - 1, 0);  // stops at the first stage
     render();
   });
   $("bp-play").addEventListener("click", () => {

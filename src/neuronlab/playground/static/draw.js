@@ -210,12 +210,19 @@ function drawPlot(canvas, series, options) {
     ctx.strokeStyle = "#9aa5b1";
     ctx.beginPath(); ctx.moveTo(pad.left, sy(0)); ctx.lineTo(width - pad.right, sy(0)); ctx.stroke();
   }
+  // a vertical's label sits at the bottom of the plot area (the legend is at the top), beside its line, inside
+  const labelBoxes = [];
   for (const v of options.verticals || []) {
     ctx.strokeStyle = v.color || COLORS.ink;
     ctx.setLineDash([3, 3]);
     ctx.beginPath(); ctx.moveTo(sx(v.x), pad.top); ctx.lineTo(sx(v.x), height - pad.bottom); ctx.stroke();
     ctx.setLineDash([]);
-    if (v.label) { ctx.fillStyle = COLORS.ink; ctx.fillText(v.label, sx(v.x) + 3, pad.top + font); }
+    if (v.label) {
+      const w = ctx.measureText(v.label).width;
+      const x = sx(v.x) + 3 + w <= width - pad.right ? sx(v.x) + 3 : Math.max(pad.left, sx(v.x) - 3 - w);
+      const y = height - pad.bottom - 4;
+      labelBoxes.push({ x: x - 1, y: y - font * 0.85, width: w + 2, height: font + 1, label: v.label });
+    }
   }
   ctx.save();  // curves that run off the scale are clipped at the plot's edges
   ctx.beginPath(); ctx.rect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom); ctx.clip();
@@ -244,20 +251,39 @@ function drawPlot(canvas, series, options) {
     ctx.setLineDash([]);
   }
   ctx.restore();
+  for (const box of labelBoxes) {  // over the curves, on a translucent white box
+    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillRect(box.x, box.y, box.width, box.height);
+    ctx.fillStyle = COLORS.ink;
+    ctx.fillText(box.label, box.x + 1, box.y + font * 0.85);
+  }
   for (const p of options.points || []) {
     ctx.fillStyle = p.color || COLORS.ink;
     ctx.beginPath(); ctx.arc(sx(p.x), sy(p.y), p.r || 2.5, 0, 2 * Math.PI); ctx.fill();
   }
+  // the legend: on a translucent white box (curves pass under its text), each swatch a short line drawn as
+  // its series is (width and dash)
   const legend = series.filter((s) => s.label);
-  const line = Math.round(font * 1.25);
+  const line = Math.round(font * 1.25), swatch = 1.6 * font;
+  let legendBox = null;
+  if (legend.length) {
+    legendBox = { x: pad.left + 2, y: pad.top + 2, height: line * legend.length + 4,
+      width: 12 + swatch + Math.max(...legend.map((s) => ctx.measureText(s.label).width)) };
+    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
+  }
   legend.forEach((s, i) => {
-    ctx.fillStyle = s.color || COLORS.network;
-    ctx.fillRect(pad.left + 6, pad.top + 4 + line * i + font / 2 - 2, font, 3);
+    const y = pad.top + 4 + line * i + font / 2;
+    ctx.strokeStyle = s.color || COLORS.network;
+    ctx.lineWidth = Math.min(s.width || 1.5, 3);
+    ctx.setLineDash(s.dash || []);
+    ctx.beginPath(); ctx.moveTo(pad.left + 6, y); ctx.lineTo(pad.left + 6 + swatch, y); ctx.stroke();
+    ctx.setLineDash([]);
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(s.label, pad.left + 10 + font, pad.top + 4 + line * i + font * 0.8);
+    ctx.fillText(s.label, pad.left + 10 + swatch, pad.top + 4 + line * i + font * 0.8);
   });
   return {
-    sx, sy, x0, x1, y0, y1,
+    sx, sy, x0, x1, y0, y1, legendBox, labelBoxes,
     invert: (px, py) => [x0 + ((px - pad.left) / (width - pad.left - pad.right)) * (x1 - x0),
       y0 + ((height - pad.bottom - py) / (height - pad.top - pad.bottom)) * (y1 - y0)],
   };

@@ -68,6 +68,9 @@ function update(keys) {
 function showMode() {
   const mode = $("mode").value;
   document.querySelectorAll("[data-mode]").forEach((el) => { el.hidden = el.dataset.mode !== mode; });
+  // settings some modes ignore (the server's _data): points and noise make the function's and the 2-D set's
+  // data, not drawn points or a CSV; a function has no test split
+  document.querySelectorAll("[data-modes]").forEach((el) => { el.hidden = !el.dataset.modes.split(" ").includes(mode); });
   $("output-view").classList.toggle("draw", mode === "points");  // a finger draws points there instead of scrolling
   $("superposition-line-label").hidden = mode !== "dataset";
   $("output-caption").textContent = mode === "dataset" ? "the network's decision (heat map) over the points"
@@ -121,6 +124,8 @@ export function onFrame(frame) {
   }
   state.frame = frame;
   frames.received++;
+  // the neuron editor belongs to one network: another shape or setup leaves its inputs stale, so it closes
+  if (state.editorFor && state.editorFor !== editorKey(frame)) closeEditor();
   if (frame.config) {
     state.config = frame.config;
     // a rebuilt network (a new setup, "train from here", a reload): the panel and the URL show what is in use
@@ -449,8 +454,19 @@ function showTooltip(event, frame, layer, neuron) {
   tip.hidden = false;
 }
 
+/** The network a frame shows, as far as the editor cares: its layer sizes and its setup (when the frame says). */
+function editorKey(frame) {
+  return JSON.stringify([frame.sizes, frame.config || state.config || null]);
+}
+
+function closeEditor() {
+  state.editorFor = null;
+  $("editor").hidden = true;
+}
+
 function openEditor(frame, layer, neuron) {
   const editor = $("editor");
+  state.editorFor = editorKey(frame);
   const w = frame.weights[layer - 1].map((row) => row[neuron]);
   const b = frame.biases[layer - 1][neuron];
   editor.innerHTML = `<b>layer ${layer}, neuron ${neuron + 1}</b>` +
@@ -463,7 +479,7 @@ function openEditor(frame, layer, neuron) {
     send({ type: "edit", layer: layer - 1, neuron, bias: Number(editor.querySelector("[data-b]").value),
       weights: [...editor.querySelectorAll("[data-w]")].map((input) => Number(input.value)) });
   });
-  close.addEventListener("click", () => { editor.hidden = true; });
+  close.addEventListener("click", closeEditor);
 }
 
 function drawLoss() {
@@ -545,7 +561,7 @@ export function init(sender, changed) {
     }
   });
   $("step").addEventListener("click", () => send({ type: "step" }));
-  $("reset").addEventListener("click", () => { state.history = []; send({ type: "reset" }); });
+  $("reset").addEventListener("click", () => { state.history = []; closeEditor(); send({ type: "reset" }); });
   $("clear-points").addEventListener("click", () => {
     state.drawn = [];
     state.drawTransform = snapshot(plot($("output-view"), [], { xRange: [-3, 3], yRange: [-2, 2] }));
