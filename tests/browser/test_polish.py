@@ -157,3 +157,26 @@ def test_backprop_stages_stop_at_the_first_and_the_last(page):
     assert page.locator("[data-testid=bp-prev]").is_disabled()
     page.locator("[data-testid=bp-prev]").dispatch_event("click")
     assert f"stage 1 of {count}" in page.inner_text("[data-testid=bp-stage]")
+
+
+def test_the_steepness_slider_is_off_for_step_neurons(page):
+    page.click("[data-testid=tab-lesson]")
+    assert page.locator("[data-testid=steepness]").is_disabled()  # step is the lesson's start
+    page.check("input[name=lesson-act][value=sigmoid]")
+    assert page.locator("[data-testid=steepness]").is_enabled()
+    page.check("input[name=lesson-act][value=step]")
+    assert page.locator("[data-testid=steepness]").is_disabled()
+
+
+def test_the_loss_caption_says_when_no_points_are_held_out(page):
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=step]")
+    page.wait_for_function("window.neuronlab.playground.frame.step >= 1")
+    page.click("[data-testid=step]")
+    page.wait_for_function("window.neuronlab.playground.frame.step >= 2")
+    assert "no points are held out" in page.inner_text("#loss-caption")  # a function: every point trains
+    page.select_option("[data-testid=mode]", "dataset")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    page.click("[data-testid=train]")
+    page.locator("#loss-caption").filter(has_text="test (blue)").wait_for()
+    page.click("[data-testid=pause]")

@@ -160,6 +160,13 @@ export function onFacts(facts) {
   descent.onFacts(facts);
 }
 
+/** The steepness k shapes the sigmoid only: with step neurons its slider is off, and says why. */
+function syncSteepness() {
+  const off = state.activation === "step";
+  $("steepness").disabled = off;
+  $("steepness").title = off ? "choose sigmoid: a step neuron has no steepness" : "";
+}
+
 /** The lesson's sliders, activation and bump heights, for the link (app.js keeps them in the URL). */
 export function readConfig() {
   const value = (id) => Number($(id).value);
@@ -173,6 +180,7 @@ export function applyConfig(c) {
   if (c.activation === "step" || c.activation === "sigmoid") {
     document.querySelector(`input[name=lesson-act][value=${c.activation}]`).checked = true;
     state.activation = c.activation;
+    syncSteepness();
   }
   set("steepness", c.k); set("n-w", c.w); set("n-b", c.b); set("w11", c.w11); set("w21", c.w21); set("s1", c.s1); set("s2", c.s2);
   if (["sin", "bell", "wave"].includes(c.target)) $("challenge-target").value = c.target;
@@ -199,8 +207,10 @@ export function init(send = () => {}, changed = () => {}) {
   });
   document.querySelectorAll("input[name=lesson-act]").forEach((radio) => radio.addEventListener("change", () => {
     state.activation = document.querySelector("input[name=lesson-act]:checked").value;
+    syncSteepness();
     drawOneNeuron(); drawPair(); drawAnswer();
   }));
+  syncSteepness();
   $("reveal").addEventListener("click", () => {
     $("answer").hidden = false;
     $("reveal").hidden = true;

@@ -488,6 +488,8 @@ function drawLoss() {
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
+  $("loss-caption").textContent = test.length ? "loss: training (red) and test (blue)"
+    : "loss on the training points (red); no points are held out for a test here";
   plot($("loss-view"), series, { logY: true });
 }
 
