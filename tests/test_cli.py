@@ -24,8 +24,8 @@ def test_fit_expression_writes_model_plot_and_summary(tmp_path, capsys):
     error = np.abs(net.predict(x)[:, 0] - x * np.sin(3 * x))
     summary = json.loads((out / "summary.json").read_text())
     assert summary["max_abs_error"] == pytest.approx(error.max(), rel=1e-9)
-    # Levenberg–Marquardt with 16 tanh neurons reaches about 4e-5 on this smooth target; a 100x margin
-    assert error.max() < 5e-3 and error.mean() < 1e-3
+    # Levenberg–Marquardt with 16 tanh neurons on every point reaches about 1e-4 on this smooth target
+    assert error.max() < 2e-3 and error.mean() < 5e-4 and summary["choices"] is not None
     assert (out / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -129,7 +129,7 @@ def test_scaling_is_part_of_the_network():
     # superposition in raw units: contributions.sum + b_out * y_scale + y_mean == output
     assert np.allclose(net.contributions(x).sum(1) + 0.5 * 4.0 + 100.0, by_hand[:, 0])
     assert np.allclose(net.layer_values(x)[-1][1], by_hand)
-    assert "inputs standardised and outputs" in net.describe()
+    assert "inputs and outputs standardised" in net.describe()
     with pytest.raises(nl.ShapeError, match="linear output"):
         nl.Network([nl.Dense(2, 1, "sigmoid")], scaling=nl.Scaling([0, 0], [1, 1], [1.0], [2.0]))
     with pytest.raises(nl.ShapeError, match="scales finite and positive"):

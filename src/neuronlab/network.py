@@ -395,7 +395,7 @@ class Network:
         parts = [str(self.inputs)] + [f"{l.neurons} {l.activation.name}" for l in self.layers]
         text = " -> ".join(parts)
         if self.scaling is not None:
-            text += ", inputs standardised" + (" and outputs" if self.scaling.scales_outputs else "")
+            text += ", inputs and outputs standardised" if self.scaling.scales_outputs else ", inputs standardised"
         return text
 
     def __repr__(self) -> str:
