@@ -61,32 +61,16 @@ DEFAULTS = {
 }
 
 
-def use_one_blas_thread() -> bool:
-    """Ask NumPy's OpenBLAS for one thread per call; returns whether it could (Linux, OpenBLAS).
+def use_one_blas_thread() -> None:
+    """Ask NumPy's BLAS for one thread per call, from now on (threadpoolctl, as fit's solvers use it).
 
     For the playground server only: each tab trains in its own worker thread on small matrices, where BLAS
     threads spin against each other and the other tabs (measured on 2 busy cores, 8 layers of 64: 5 training
     slices with frames a second with the default threads, 29 with one).
     """
-    import ctypes
+    from threadpoolctl import threadpool_limits
 
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and "/" in line}
-    except OSError:
-        return False
-    for path in sorted(paths):
-        try:
-            library = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                     "openblas_set_num_threads64_", "openblas_set_num_threads"):
-            setter = getattr(library, name, None)
-            if setter is not None:
-                setter(1)
-                return True
-    return False
+    threadpool_limits(limits=1, user_api="blas")  # not as a context manager: the limit stays
 
 
 class RequestError(ValueError):
@@ -450,14 +434,17 @@ class Session:
                # the settings in use, so the page's panel and URL show what was accepted (or adopted)
                "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")},
                "data_note": self.data_note}
-        if self.dims == 1 and self.task == "classification":
-            out.update(self._one_feature_classes(full))
-        elif self.dims == 1:
+        if self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)
             values = net.layer_values(grid.reshape(-1, 1))
             out["grid"] = grid
-            out["output"] = values[-1][1][:, 0]
+            if self.task == "classification":  # each class's probability along x; the output: class 1's (or 0's)
+                probability = _softmax(values[-1][1])
+                out["probabilities"] = probability.T
+                out["output"] = probability[:, 1 if probability.shape[1] == 2 else 0]
+            else:
+                out["output"] = values[-1][1][:, 0]
             if len(net.layers) > 1:
                 shown, weights, bias, label = self._shown()
                 out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
@@ -469,39 +456,15 @@ class Session:
                 if hidden.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up, so the sum holds
                     out["contributions_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
                     out["hidden_total"] = hidden.shape[1]
-            if full:
-                out["points"] = np.column_stack([self.x_train[:, 0], self.y_train[:, 0]])
-                out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test[:, 0]]) \
+            if full:  # [x, y] for regression, [x, class] for classes
+                column = lambda y: y.reshape(len(y), -1)[:, 0]  # noqa: E731
+                out["points"] = np.column_stack([self.x_train[:, 0], column(self.y_train)])
+                out["test_points"] = np.column_stack([self.x_test[:, 0], column(self.y_test)]) \
                     if len(self.x_test) else []
                 if self.target is not None:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(full))
-        return out
-
-    def _one_feature_classes(self, full: bool) -> dict:
-        """One input, classes: each class's probability along x; the superposition of the score (class 1
-        over class 0 for two classes, else class 0's); the points as [x, class]."""
-        a, b = self._x_range()
-        grid = np.linspace(a, b, GRID_1D)
-        values = self.net.layer_values(grid.reshape(-1, 1))
-        logits = values[-1][1]
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        probability = shifted / shifted.sum(axis=1, keepdims=True)
-        out = {"grid": grid.tolist(), "probabilities": probability.T.round(5).tolist(),
-               "output": probability[:, 1 if probability.shape[1] == 2 else 0].round(5).tolist(),
-               "output_label": f"P(class {self.classes[1 if len(self.classes) == 2 else 0]})"}
-        if len(self.net.layers) > 1:
-            W, bias = self.net.layers[-1].W.data, self.net.layers[-1].b.data
-            weights, offset = (W[:, 1] - W[:, 0], bias[1] - bias[0]) if W.shape[1] == 2 else (W[:, 0], bias[0])
-            hidden = values[-2][1][:, :MAX_HIDDEN_SHOWN]
-            out["hidden"] = hidden.T.tolist()
-            out["contributions"] = (hidden * weights[:MAX_HIDDEN_SHOWN]).T.tolist()
-            out["shown_weights"] = weights[:MAX_HIDDEN_SHOWN].tolist()  # the weights of the score's superposition
-            out["output_bias"] = float(offset)
-        if full:
-            out["points"] = np.column_stack([self.x_train[:, 0], self.y_train]).tolist()
-            out["test_points"] = np.column_stack([self.x_test[:, 0], self.y_test]).tolist() if len(self.x_test) else []
         return out
 
     def _x_range(self):
@@ -518,8 +481,7 @@ class Session:
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
         values = self.net.layer_values(features)
         logits = values[-1][1]
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        probability = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        probability = _softmax(logits)
         result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1),
                   "heat_confidence": probability.max(axis=1),
                   "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
@@ -546,7 +508,7 @@ class Session:
         W, b = self.net.layers[shown + 1].W.data, self.net.layers[shown + 1].b.data
         if shown < last:
             return shown, W[:, 0], float(b[0]), f"z of neuron 1 of layer {shown + 2}"
-        if self.dims == 2 and W.shape[1] == 2:
+        if self.task == "classification" and W.shape[1] == 2:
             return shown, W[:, 1] - W[:, 0], float(b[1] - b[0]), "score of class 1 over class 0"
         return shown, W[:, 0], float(b[0]), "score of class 0" if self.task == "classification" else "the output"
 
@@ -680,6 +642,12 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
              "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
              "activation": activation, "thresholds": where[order].tolist()}
     return frame, net
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    """Each row's class probabilities from its logits (shifted by the row's largest: no overflow)."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _as_lists(value):
