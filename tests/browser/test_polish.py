@@ -180,3 +180,18 @@ def test_the_loss_caption_says_when_no_points_are_held_out(page):
     page.click("[data-testid=train]")
     page.locator("#loss-caption").filter(has_text="test (blue)").wait_for()
     page.click("[data-testid=pause]")
+
+
+def test_the_pair_diagram_keeps_its_weight_labels_when_redrawn(page):
+    """Presentation mode redraws every picture: the lesson's pair diagram comes back with its w11/w21 labels
+    and edges sized by |w|, not as a plain diagram."""
+    page.click("[data-testid=tab-lesson]")
+    labels = "[...document.querySelectorAll('#pair-diagram text')].map((t) => t.textContent).filter((t) => t.startsWith('w'))"
+    assert len(page.evaluate(labels)) == 2
+    for _ in range(2):  # on and off: each redraws everything
+        page.click("[data-testid=presentation]")
+        page.wait_for_timeout(100)
+    assert len(page.evaluate(labels)) == 2
+    widths = page.evaluate("[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('stroke-width')))")
+    weights = page.evaluate("[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('data-weight')))")
+    assert widths == [round(0.5 + 3 * abs(w), 2) for w in weights]

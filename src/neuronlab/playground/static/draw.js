@@ -37,10 +37,19 @@ function watchScreen() {
   watchRatio();
 }
 
+let drawingFor = null;  // the element whose kept drawing is running: what it draws into it, it redraws itself
+
+/** Run `draw` as the one that keeps `element` drawn (drawing calls made inside it do not take that over). */
+function asOwner(element, draw) {
+  const outer = drawingFor;
+  drawingFor = element;
+  try { return draw(); } finally { drawingFor = outer; }
+}
+
 function redraw(canvas) {
   if (!canvas.isConnected) { redraws.delete(canvas); resizeObserver.unobserve(canvas); return; }
   const again = redraws.get(canvas);
-  if (again) again(); else setup(canvas);
+  if (again) asOwner(canvas, again); else setup(canvas);
 }
 
 /** Draw every canvas and diagram again (after a change of style, such as presentation mode's text size). */
@@ -48,12 +57,16 @@ export function redrawAll() {
   for (const element of [...redraws.keys()]) redraw(element);
 }
 
-/** Draw with `draw()` now and again whenever the canvas's size or the screen's pixel ratio changes. */
+/**
+ * Draw with `draw()` now and again whenever the canvas's (or svg's) size or the screen's pixel ratio changes.
+ * A caller that draws more on top of plot() or diagram() wraps both in keepDrawn, and its whole drawing is
+ * what comes back on a redraw.
+ */
 export function keepDrawn(canvas, draw) {
   watchScreen();
   if (!redraws.has(canvas) && resizeObserver) resizeObserver.observe(canvas);
-  redraws.set(canvas, draw);
-  return draw();
+  if (drawingFor !== canvas) redraws.set(canvas, draw);
+  return asOwner(canvas, draw);
 }
 
 /** The canvas's size in CSS pixels (its design size while it is not displayed). */
@@ -421,7 +434,7 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     svg.style.setProperty("--svg-width", `${svg.dataset.width}px`);
     if (resizeObserver) resizeObserver.observe(svg);
   }
-  redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
+  if (drawingFor !== svg) redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
   const seen = boxes.get(svg);  // the observer's size (measuring would force a layout on every frame)
   const shown = seen ? seen.width + 2 : svg.getBoundingClientRect().width;
   const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));

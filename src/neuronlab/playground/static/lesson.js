@@ -3,7 +3,7 @@
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, diagram, linspace, plot, sigmoid, svgElement } from "./draw.js";
+import { COLORS, diagram, keepDrawn, linspace, plot, sigmoid, svgElement } from "./draw.js";
 import * as decide from "./decide.js";
 import * as bend from "./bend.js";
 import * as descent from "./descent.js";
@@ -68,6 +68,11 @@ function drawPair() {
 
 /** The 1-2-1 network beside card 2: the output edges' widths and colours follow w11 and w21 as they move. */
 function drawPairNetwork(w11, w21, s1, s2) {
+  // kept drawn as a whole: a resize or presentation mode redraws the restyled edges and their labels too
+  keepDrawn($("pair-diagram"), () => paintPairNetwork(w11, w21, s1, s2));
+}
+
+function paintPairNetwork(w11, w21, s1, s2) {
   const k = state.activation === "step" ? 1 : state.steepness;
   const svg = $("pair-diagram");
   diagram(svg, [1, 2, 1], [[[k, k]], [[w11], [w21]]], [[-k * s1, -k * s2], [0]], [state.activation, "linear"], {
