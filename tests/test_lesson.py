@@ -181,3 +181,11 @@ def test_backprop_figure_draws_nl_explains_gradients():
         for g in layer["dL_dW"].ravel():
             assert any(f"= {g:.4g}" in t for t in texts)
     assert f"loss {e.loss:.4g} -> {e.new_loss:.4g}" in fig.axes[1].get_title() and e.new_loss < e.loss
+
+
+def test_every_chapter_figure_shows_itself_in_a_notebook():
+    from neuronlab import lesson, plot
+
+    for make in (lesson.decide, lesson.xor, lesson.linear_collapse):
+        fig = make()
+        assert isinstance(fig, plot.Figure) and fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n", make.__name__

@@ -280,7 +280,7 @@ def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None)
 
 def decide():
     """A neuron decides: AND, OR (their yes/no over the input plane, divided by one line) and NOT."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .plot import NETWORK_COLOR
 
@@ -306,7 +306,7 @@ def decide():
 
 def xor():
     """XOR: one neuron's best line gets 3 of 4 corners; two hidden neurons (two lines) and an output get all."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .neuron import Neuron
 
@@ -354,7 +354,7 @@ def collapse(net: Network) -> tuple[np.ndarray, np.ndarray]:
 
 def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
     """Adding linear neurons changes nothing but the slope: the output stays a line; tanh neurons bend it."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .network import mlp
 
@@ -432,7 +432,7 @@ def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, 
 def activations_gallery(needed: dict | None = None):
     """Each activation's graph (solid), its derivative (dashed), the shape a few of them make (thick), and
     the neurons ``nl.approximate`` needs for the same target."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .plot import NETWORK_COLOR
 
@@ -521,7 +521,7 @@ def best_learning_rate() -> float:
 def descent(rates=None, steps: int = 25):
     """The loss over (w11, w21) as a contour map with gradient descent's path for a small, a good and a too large
     learning rate, and the output graph after the good run beside the target."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .plot import NETWORK_COLOR, TARGET_COLOR
 
@@ -569,7 +569,7 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
     """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
     by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
     ``nl.explain``'s."""
-    from matplotlib.figure import Figure
+    from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .explain import default_network, explain
     from .plot import NETWORK_COLOR, TARGET_COLOR
