@@ -268,3 +268,10 @@ def test_without_weight_decay_the_defaults_stop_early_on_a_validation_split():
     assert any(r.startswith("validation: 15% of the 354 points") for r in history.reasons)
     overfit, _ = held_out_r2(validation=0.0)
     assert r2 > 0.4 > 0 > overfit
+
+
+def test_levenberg_marquardt_asked_by_any_spelling_gets_no_default_weight_decay():
+    x = np.linspace(-1, 1, 20)  # 49 parameters > 20 points: l2=None would mean weight decay, which LM refuses
+    for name in ("lm", "levenberg-marquardt", "levenberg_marquardt", "Levenberg_Marquardt"):
+        history = nl.fit(nl.mlp([1, 16, 1], seed=0), x, np.sin(3 * x), optimizer=name, epochs=5, progress=False)
+        assert history.optimizer == "levenberg-marquardt", name

@@ -414,7 +414,7 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         if lr is not None:
             optimizer.lr = float(lr)
         return optimizer, f"{optimizer.name} (given)"
-    name = str(optimizer).lower().replace("_", "-")
+    name = _solver_name(optimizer)
     parameters, jacobian = net.n_parameters(), n_train * net.outputs * net.n_parameters()
     if name == "auto":
         candidates = {}  # solver -> estimated seconds
@@ -459,10 +459,15 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
     return cls(net.parameters(), lr=lr), f"{name} (lr={lr:g}), as asked"
 
 
+def _solver_name(optimizer) -> str:
+    """An optimizer's name as fit reads it: "Levenberg_Marquardt" is "levenberg-marquardt"."""
+    return str(optimizer).lower().replace("_", "-")
+
+
 def default_l2(net: Network, loss_name: str, n: int, optimizer) -> tuple[float, str]:
     """``l2=None``: weight decay when the parameters outnumber the training points, else none (and why)."""
     values, parameters = n, net.n_parameters()
-    if str(optimizer).lower() in ("lm", "levenberg-marquardt"):
+    if _solver_name(optimizer) in ("lm", "levenberg-marquardt"):
         return 0.0, "l2: none (Levenberg–Marquardt, as asked, fits squared error alone)"
     if parameters <= values:
         return 0.0, f"l2: none, since the {values} training points are at least the {parameters} parameters"
