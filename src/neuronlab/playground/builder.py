@@ -115,10 +115,10 @@ async def build(request: dict, slots: asyncio.Semaphore, report, cap: int, budge
     from .session import RequestError
 
     loop = asyncio.get_running_loop()
-    started = loop.time()
     if slots.locked():
         await report("waiting for a free builder", 0, 0.0)
     async with slots:
+        started = loop.time()  # the budget is for building: waiting for a free builder does not spend it
         await asyncio.to_thread(_ready)
         receiver, sender = _mp().Pipe(duplex=False)
         process = _mp().Process(target=_child, args=(sender, request, cap), daemon=True)
