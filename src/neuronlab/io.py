@@ -23,7 +23,6 @@ array's declared shape and size against it, so a crafted file cannot make it all
 from __future__ import annotations
 
 import hashlib
-import io as _io
 import json
 import os
 import tempfile
