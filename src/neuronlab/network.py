@@ -365,19 +365,10 @@ class Network:
     def folded(self) -> "Network":
         """An equal network without ``scaling``: it is folded into the first layer's and the last (linear)
         layer's weights and biases (a copy either way)."""
+        bare = self.copy()
+        bare.scaling = None
         s = self.scaling
-        net = Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.copy(),
-                             bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers])
-        if s is None:
-            return net
-        first, last = net.layers[0], net.layers[-1]
-        # z = ((x - m) / s) @ W + b = x @ (W / s) + (b - (m / s) @ W)
-        first.b.data[...] = first.b.data - (s.x_mean / s.x_scale) @ first.W.data
-        first.W.data[...] = first.W.data / s.x_scale[:, None]
-        if s.scales_outputs:  # y = (h @ W + b) * s + m = h @ (W * s) + (b * s + m)
-            last.W.data[...] = last.W.data * s.y_scale
-            last.b.data[...] = last.b.data * s.y_scale + s.y_mean
-        return net
+        return bare if s is None else bare.fold_scaling(s.x_mean, s.x_scale, s.y_mean, s.y_scale)
 
     def save(self, path) -> None:
         """Write the network to ``path`` (see ``nl.load``); atomic, no pickled code."""
