@@ -486,8 +486,9 @@ def _real_data(library: str, name: str, seed: int) -> list:
         solver = "adam"
     seconds = time.perf_counter() - started
     if regression:
-        prediction = np.asarray(out, dtype=float).reshape(-1)
-        score = 1.0 - np.sum((prediction - y_test) ** 2) / np.sum((y_test - y_test.mean()) ** 2)
+        from .train import Scores  # the one place neuronlab computes R^2
+
+        score = Scores.of("regression", "mse", np.asarray(out, dtype=float).reshape(-1, 1), y_test)["r2"]
     else:
         prediction = np.argmax(out, axis=1) if np.ndim(out) == 2 else np.asarray(out)
         score = float(np.mean(prediction == y_test))
