@@ -275,3 +275,18 @@ def test_levenberg_marquardt_asked_by_any_spelling_gets_no_default_weight_decay(
     for name in ("lm", "levenberg-marquardt", "levenberg_marquardt", "Levenberg_Marquardt"):
         history = nl.fit(nl.mlp([1, 16, 1], seed=0), x, np.sin(3 * x), optimizer=name, epochs=5, progress=False)
         assert history.optimizer == "levenberg-marquardt", name
+
+
+def test_planned_epochs_resolve_fits_defaults_as_fit_does():
+    """Animations and the notebook Trainer plan their frames with it: 300 points and no weight decay mean
+    fit holds 15 % out, so the planned epochs are those of 255 training points, and fit runs exactly them."""
+    from neuronlab.train import plan, planned_epochs
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 300)
+    y = np.sin(3 * x)
+    net = nl.mlp([1, 4, 1], seed=0)
+    planned = planned_epochs(net, 300, optimizer="adam", batch_size=128)
+    assert planned == plan(net, 255, "mse", "adam", 128, None, 0.0, 0.0)[2] != plan(net, 300, "mse", "adam", 128)[2]
+    history = nl.fit(net, x, y, optimizer="adam", batch_size=128, patience=10**6, progress=False)
+    assert history.n_train == 255 and history.epochs == planned

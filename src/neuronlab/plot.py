@@ -336,7 +336,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
             in, when ``x`` and ``y`` were scaled for training); it receives a copy of the network as it was
             at that frame's epoch.
     """
-    from .train import fit, plan
+    from .train import fit, planned_epochs
 
     if net.inputs != 1 or net.outputs != 1:
         raise ValueError("animate_fit draws one-input, one-output networks")
@@ -359,9 +359,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
 
     options = {k: v for k, v in fit_options.items() if k != "callback"}
     if planned is None:
-        n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
-        planned = plan(net, n_train, options.get("loss", "mse"), options.get("optimizer", "auto"),
-                       options.get("batch_size"), None, options.get("l1", 0.0), options.get("l2"))[2]
+        planned = planned_epochs(net, len(x), **options)
     wanted = set(np.unique(np.geomspace(1, planned, frames).round().astype(int)).tolist())
     snapshots.append((0, view(net.copy()), []))
     history = fit(net, x, y, callback=callback, **options)

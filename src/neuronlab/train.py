@@ -282,7 +282,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         l2, why = default_l2(net, loss_name, n, optimizer)
         reasons.append(why)
     if validation is None:  # early stopping regularises when weight decay does not (l2 = 0)
-        validation = AUTO_VALIDATION if not l2 and n >= AUTO_VALIDATION_ROWS else 0.0
+        validation = default_validation(n, l2)
         if validation:
             why = (f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
                    f"weights, since there are at least {AUTO_VALIDATION_ROWS} points and no weight decay")
@@ -380,6 +380,24 @@ def plan(net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=No
     solver, _ = _choose_solver(net, loss_name, n_train, optimizer, None, l1, l2, batch_size, epochs)
     batch, planned = _solver_schedule(solver, n_train, batch_size, epochs)
     return (solver if isinstance(solver, str) else solver.name), batch, planned
+
+
+def default_validation(n: int, l2: float) -> float:
+    """``validation=None``: hold out 15 % from 200 points on when there is no weight decay, else none."""
+    return AUTO_VALIDATION if not l2 and n >= AUTO_VALIDATION_ROWS else 0.0
+
+
+def planned_epochs(net: Network, n: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0,
+                   l2=None, validation=None, **other_fit_options) -> int:
+    """The epochs ``fit(net, x, y, **fit_options)`` plans for ``n`` points, its l2 and validation defaults
+    resolved as ``fit`` resolves them (for drawing progress before training: animations, the Trainer)."""
+    loss_name = loss if isinstance(loss, str) else "custom"
+    if l2 is None:
+        l2 = default_l2(net, loss_name, n, optimizer)[0]
+    if validation is None:
+        validation = default_validation(n, l2)
+    n_train = n - int(round(n * validation))
+    return plan(net, n_train, loss, optimizer, batch_size, epochs, l1, l2)[2]
 
 
 def _solver_schedule(solver, n_train: int, batch_size, epochs) -> tuple[int, int]:

@@ -31,7 +31,7 @@ from . import lesson as _lesson
 from .approximate import _target, approximate
 from .data import DataError
 from .network import Dense, Network
-from .train import fit, plan
+from .train import fit, planned_epochs
 
 MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are trained)
 MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
@@ -215,10 +215,7 @@ class Trainer(_Widget):
         self.losses: list[float] = []  # every epoch's training loss, over all runs
         self.histories: list = []  # fit's History of each run
         options = self.fit_options
-        n_train = len(x) - int(round(len(x) * options.get("validation", 0.0)))
-        planned = plan(net, n_train, options.get("loss", "mse"), options.get("optimizer", "auto"),
-                       options.get("batch_size"), options.get("epochs"), options.get("l1", 0.0),
-                       options.get("l2", 0.0))[2]
+        planned = planned_epochs(net, len(x), **options)
         self._pause, self._thread, self._lock, self._sent = threading.Event(), None, threading.Lock(), 0.0
         self._grid = np.linspace(x.min(), x.max(), min(MAX_GRID, 400)) if x.min() < x.max() else x[:1]
         with self.hold_sync():
