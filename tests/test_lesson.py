@@ -188,4 +188,4 @@ def test_every_chapter_figure_shows_itself_in_a_notebook():
 
     for make in (lesson.decide, lesson.xor, lesson.linear_collapse):
         fig = make()
-        assert isinstance(fig, plot.Figure) and fig._repr_png_()[:8] == b"\x89PNG\r\n\x1a\n", make.__name__
+        assert isinstance(fig, plot.Figure) and fig._repr_png_()[0][:8] == b"\x89PNG\r\n\x1a\n", make.__name__

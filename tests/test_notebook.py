@@ -7,6 +7,14 @@ import pytest
 from conftest import _require
 from notebook_runner import mime_types, run
 
+
+def png_size(encoded: str) -> tuple[int, int]:
+    """(width, height) of a base64 PNG from its header."""
+    import base64
+    import struct
+
+    return struct.unpack(">II", base64.b64decode(encoded)[16:24])
+
 SETUP = """
 import numpy as np, neuronlab as nl
 x = np.linspace(-1, 1, 40); net = nl.mlp([1, 4, 1], seed=0)
@@ -42,6 +50,8 @@ def test_every_figure_shows_as_one_image_without_a_magic(notebook):
         assert mime_types(cell) == [["image/png", "text/plain"]], source
         assert cell.outputs[0].output_type == "execute_result"
         assert cell.outputs[0].data["text/plain"].startswith("<Figure size")
+        shown = cell.outputs[0].metadata["image/png"]  # twice the pixels it is shown with: sharp at ratio 2
+        assert png_size(cell.outputs[0].data["image/png"]) == (2 * shown["width"], 2 * shown["height"]), source
 
 
 def check_one_progress_output(cell, epochs: int):

@@ -150,7 +150,7 @@ figures = {
     "lesson.bumps": nl.lesson.bumps(),
 }
 for name, fig in figures.items():
-    image = fig._repr_png_()
+    image = fig._repr_png_()[0]
     assert isinstance(fig, plot.Figure), name
     assert image[:8] == b"\x89PNG\r\n\x1a\n", name
     fig.savefig(sys.argv[1] + "/" + name + ".svg")
@@ -171,8 +171,11 @@ def test_every_figure_displays_in_a_notebook_and_touches_no_pyplot(tmp_path):
     assert len(list(tmp_path.glob("*.svg"))) == 13  # and each still saves as a matplotlib figure
 
 
-def test_repr_png_is_the_figure_at_the_inline_resolution():
+def test_repr_png_is_shown_at_the_inline_size_with_twice_its_pixels():
+    """Sharp on a ratio-2 screen: the PNG has 2 x 2 pixels per CSS pixel it is shown on (IPython metadata)."""
     fig = plot.neuron(nl.Neuron(1.0, 0.0, "sigmoid"))
-    image = non_blank_png(fig._repr_png_())
+    data, shown = fig._repr_png_()
+    image = non_blank_png(data)
     width, height = fig.get_size_inches() * plot.REPR_DPI
-    assert image.shape == (round(height), round(width))
+    assert shown == {"width": round(width), "height": round(height)}
+    assert image.shape == (round(2 * height), round(2 * width))

@@ -75,6 +75,7 @@ def _finite(value, name: str, low: float, high: float) -> float:
 
 class _Widget(anywidget.AnyWidget):
     _esm = _static("widgets.js")
+    _css = _static("drawing.css")  # how the page sizes its canvases: without it they grow at every redraw
     _modules = traitlets.Dict(_drawing_modules()).tag(sync=True)  # the page's drawing code, loaded as-is
     _view = traitlets.Unicode("").tag(sync=True)  # which of widgets.js's views draws this widget
 

@@ -16,6 +16,8 @@ from conftest import _require
 
 from .conftest import shot
 
+RATIO_CELL = ("import neuronlab as nl\ndisplay(nl.widgets.Lesson())\n"
+              "nl.widgets.Approximation('sin(3*x)', domain=(-3, 3), eps=0.1, activation='relu')")
 CELLS = [
     "import numpy as np, neuronlab as nl\nnl.widgets.Lesson()",
     "x = np.linspace(-1, 1, 60); net = nl.mlp([1, 8, 1], activation='tanh', seed=1)\n"
@@ -25,15 +27,18 @@ CELLS = [
 ]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
     """A JupyterLab server of this interpreter on a free port of 127.0.0.1; yields its notebook's URL."""
+    tmp_path = tmp_path_factory.mktemp("jupyterlab")
     _require("jupyterlab", "the widgets in a real JupyterLab")
     _require("anywidget", "the notebook widgets")
     nbformat = _require("nbformat", "writing the notebook")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
     nbformat.write(notebook, tmp_path / "check.ipynb")
+    ratios = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RATIO_CELL)], metadata=notebook.metadata)
+    nbformat.write(ratios, tmp_path / "ratios.ipynb")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -58,7 +63,7 @@ def jupyterlab(tmp_path):
                     log.flush()
                     pytest.fail("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield f"{base}/lab/tree/check.ipynb?token={token}"
+        yield f"{base}/lab/tree/{{}}.ipynb?token={token}"
     finally:
         server.terminate()
         try:
@@ -86,7 +91,7 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     try:
-        page.goto(jupyterlab)
+        page.goto(jupyterlab.format("check"))
         page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
         page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)  # the kernel is up
         run_cell(page, 0)
@@ -118,6 +123,59 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
         shot(page, "jupyterlab")
     except Exception:
         shot(page, "jupyterlab-failure")  # what the learner would have seen
+        raise
+    finally:
+        context.close()
+    assert not problems, problems
+
+
+# The canvases of every widget, as {testid: [css width, css height, backing width, backing height]}.
+CANVAS_SIZES = """() => Object.fromEntries([...document.querySelectorAll('.jp-OutputArea canvas[data-testid]')]
+  .filter((c) => c.offsetParent !== null)
+  .map((c) => [c.dataset.testid, [c.clientWidth, c.clientHeight, c.width, c.height]]))"""
+
+
+@pytest.mark.parametrize("ratio", [1, 1.25, 2, 3])
+def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, ratio):
+    """On a Mac (ratio 2), a 125 % screen or a phone the widgets' canvases keep their size through redraws
+    and resizes, their backing store is their size times the ratio (sharp), and a focused slider takes the
+    arrow keys (JupyterLab would move to another cell)."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1100}, device_scale_factor=ratio)
+    page = context.new_page()
+    problems = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        page.goto(jupyterlab.format("ratios"))
+        page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
+        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)
+        run_cell(page, 0)
+        page.wait_for_selector("[data-testid=widget-construction]", timeout=60_000)
+        page.wait_for_selector("[data-testid=widget-output]", timeout=60_000)
+        page.wait_for_timeout(1000)
+        first = page.evaluate(CANVAS_SIZES)
+        assert {"widget-h1", "widget-h2", "widget-output", "widget-construction"} <= set(first)
+        for name, (width, height, pixels_wide, pixels_high) in first.items():
+            assert 100 <= width <= 1300 and 40 <= height <= 1100, (name, first[name])
+            assert abs(pixels_wide - width * ratio) <= 2 and abs(pixels_high - height * ratio) <= 2, (name, first[name])
+        for move in range(3):  # redraws (a slider moved from the kernel) and resizes must not grow anything
+            page.set_viewport_size({"width": 1300 - 150 * (move % 2), "height": 1100})
+            page.wait_for_timeout(500)
+        page.set_viewport_size({"width": 1300, "height": 1100})
+        page.wait_for_timeout(1000)
+        assert page.evaluate(CANVAS_SIZES) == first
+        slider = page.locator("[data-testid=widget-w11]")
+        slider.focus()
+        page.keyboard.press("ArrowRight")  # the step is 0.1: 1.0 -> 1.1, through the kernel and back
+        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
+                               " === 'output = 1.1·h1 - 1.0·h2'", timeout=30_000)
+        page.keyboard.press("ArrowLeft")
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
+                               " === 'output = 0.9·h1 - 1.0·h2'", timeout=30_000)
+        assert page.evaluate(CANVAS_SIZES) == first
+        shot(page, f"jupyterlab-ratio-{ratio}")
+    except Exception:
+        shot(page, f"jupyterlab-ratio-{ratio}-failure")
         raise
     finally:
         context.close()

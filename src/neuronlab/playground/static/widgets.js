@@ -31,11 +31,15 @@ function canvas(parent, testid, width, height) {
   return element("canvas", { width, height, "data-testid": testid }, parent);
 }
 
+// A control of ours keeps its keys: JupyterLab's shortcuts (arrow keys move between cells in command mode)
+// skip an element with this attribute, so the arrow keys move a focused slider as on the page.
+const OWN_KEYS = { "data-lm-suppress-shortcuts": "true" };
+
 /** A labelled range input bound to a model trait (sent on every move; follows the model's changes). */
 function slider(parent, model, name, label, min, max, step) {
   const row = element("label", { style: "display:inline-flex;gap:6px;align-items:center;margin-right:14px" }, parent);
   element("span", {}, row, label);
-  const input = element("input", { type: "range", min, max, step, "data-testid": `widget-${name}` }, row);
+  const input = element("input", { type: "range", min, max, step, "data-testid": `widget-${name}`, ...OWN_KEYS }, row);
   const shown = element("output", { "data-testid": `widget-${name}-value` }, row);
   const follow = () => { input.value = model.get(name); shown.textContent = Number(model.get(name)).toFixed(1); };
   input.addEventListener("input", () => {
@@ -68,7 +72,7 @@ function renderLesson(draw, model, el) {
   slider(controls, model, "w21", "w21", -2, 2, 0.1);
   slider(controls, model, "s1", "threshold s1", -3, 3, 0.1);
   slider(controls, model, "s2", "threshold s2", -3, 3, 0.1);
-  const activation = element("select", { "data-testid": "widget-activation" }, controls);
+  const activation = element("select", { "data-testid": "widget-activation", ...OWN_KEYS }, controls);
   for (const name of ["step", "sigmoid"]) element("option", { value: name }, activation, name);
   activation.addEventListener("change", () => { model.set("activation", activation.value); model.save_changes(); });
   const steep = element("span", {}, controls);
@@ -165,7 +169,7 @@ function renderApproximation(draw, model, el) {
   const controls = element("div", { style: "display:flex;gap:8px;align-items:center" }, root);
   const play = element("button", { "data-testid": "widget-play" }, controls, "play");
   const shownInput = element("input", { type: "range", min: 0, max: model.get("neurons"), step: 1,
-    "data-testid": "widget-shown" }, controls);
+    "data-testid": "widget-shown", ...OWN_KEYS }, controls);
   const caption = element("span", { "data-testid": "widget-caption" }, controls);
   const picture = canvas(root, "widget-construction", 700, 300);
   const setShown = (k) => { model.set("shown", k); model.save_changes(); };
@@ -215,6 +219,7 @@ async function render({ model, el }) {
     return undefined;
   }
   const draw = await loadDrawing(model);
+  el.classList.add("neuronlab");  // drawing.css (the widget's _css) sizes the canvases inside it
   return view(draw, model, el);
 }
 
