@@ -290,3 +290,77 @@ def test_planned_epochs_resolve_fits_defaults_as_fit_does():
     assert planned == plan(net, 255, "mse", "adam", 128, None, 0.0, 0.0)[2] != plan(net, 300, "mse", "adam", 128)[2]
     history = nl.fit(net, x, y, optimizer="adam", batch_size=128, patience=10**6, progress=False)
     assert history.n_train == 255 and history.epochs == planned
+
+
+# ---------------------------------------------------------------- the textbook sigmoid output under binary cross-entropy
+
+def test_a_sigmoid_output_is_squashed_once_under_binary_cross_entropy():
+    """By hand: one sigmoid neuron with z = 2 on a point of class 1. The loss is -log sigmoid(2) =
+    softplus(2) - 2 = 0.126928 (squashed once), not softplus(sigmoid(2)) - sigmoid(2) = 0.345707 (twice)."""
+    net = nl.Network([nl.Dense(1, 1, "sigmoid", weights=[[2.0]], bias=[0.0])])
+    stepper = nl.train.Stepper(net, nl.optim.SGD(net.parameters(), lr=1e-12), np.array([[1.0]]), np.array([[1.0]]),
+                               "binary_cross_entropy")
+    loss, _, _ = stepper.step()
+    assert loss == pytest.approx(np.log1p(np.exp(-2.0)), abs=1e-12)
+    assert net.layers[-1].activation.name == "sigmoid"  # the user's network is unchanged
+    # and the gradient is sigmoid(z) - y times x, the textbook's
+    assert net.layers[0].W.grad[0, 0] == pytest.approx(1 / (1 + np.exp(-2.0)) - 1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("optimizer,engine", [("lbfgs", "fast"), ("adam", "fast"), ("adam", "tensor")])
+def test_a_sigmoid_output_trains_as_its_logits_would(optimizer, engine):
+    """The textbook network (a sigmoid output, binary cross-entropy) learns exactly what the same network with
+    a linear output (logits) learns, and predicts sigmoid of those logits: a probability."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(120, 2))
+    y = (x[:, 0] ** 2 + x[:, 1] ** 2 < 1.2).astype(float)  # a circle: needs the hidden layer
+    sigmoid_net = nl.mlp([2, 8, 1], activation="tanh", output_activation="sigmoid", seed=1)
+    logit_net = nl.Network([nl.Dense(layer.inputs, layer.neurons, name, weights=layer.W.data.copy(),
+                                     bias=layer.b.data.copy()) for layer, name in zip(sigmoid_net.layers, ["tanh", "linear"])])
+    options = dict(loss="binary_cross_entropy", optimizer=optimizer, engine=engine, epochs=300, l2=1e-3,
+                   progress=False)
+    history = nl.fit(sigmoid_net, x, y, **options)
+    reference = nl.fit(logit_net, x, y, **options)
+    assert history.loss == pytest.approx(reference.loss, rel=1e-9, abs=1e-12)
+    assert "the loss takes the output neuron's weighted sum z" in " ".join(history.reasons)
+    probabilities = sigmoid_net.predict(x)[:, 0]
+    assert probabilities == pytest.approx(1 / (1 + np.exp(-logit_net.predict(x)[:, 0])), rel=1e-9)
+    assert np.all((probabilities > 0) & (probabilities < 1))
+    assert history.loss[-1] < 0.25 < np.log(2)  # learnt: far below ln 2, where a double squash stalled
+    assert history.metrics["accuracy"][-1] == np.mean((probabilities > 0.5) == (y == 1))
+
+
+# ---------------------------------------------------------------- solvers work on the layers; fit keeps the scaling
+
+def test_fit_never_takes_the_scaling_off_the_network_while_it_trains():
+    """A thread drawing the network (the notebook Trainer) sees it whole at every step: predict takes raw
+    inputs throughout. fit used to remove the scaling while the solvers ran."""
+    seen = []
+
+    class Watching(nl.optim.Adam):
+        def step(self):
+            seen.append(net.scaling)
+            super().step()
+
+    net = nl.mlp([1, 8, 1], seed=0)
+    history = nl.fit(net, X, 3 + 10 * np.sin(X), optimizer=Watching(net.parameters(), lr=0.01), epochs=5,
+                     progress=False)
+    assert len(seen) == history.steps > 0 and all(s is net.scaling is not None for s in seen)
+    assert net.scaling.y_mean[0] == pytest.approx(3.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("solver", ["Stepper", "FusedMLP", "jacobian", "LevenbergMarquardt"])
+def test_every_solver_refuses_a_scaled_network(solver):
+    net = nl.mlp([1, 4, 1], seed=0)
+    nl.fit(net, X, 5 * X, epochs=2, progress=False)
+    assert net.scaling is not None
+    x = X.reshape(-1, 1)
+    make = {
+        "Stepper": lambda n: nl.train.Stepper(n, nl.optim.SGD(n.parameters(), lr=0.1), x, x, "mse"),
+        "FusedMLP": lambda n: nl.fastpath.FusedMLP(n, "mse"),
+        "jacobian": lambda n: nl.fastpath.jacobian(n, x),
+        "LevenbergMarquardt": lambda n: nl.optim.LevenbergMarquardt(n),
+    }[solver]
+    with pytest.raises(nl.fastpath.ScalingError, match="net.without_scaling"):
+        make(net)
+    make(net.without_scaling())  # the layers alone are what solvers take

@@ -169,3 +169,17 @@ def test_trainer_with_a_squashing_output_sends_the_sum_it_squashes():
     np.testing.assert_allclose(trainer.weighted_sum, total, atol=1e-5)
     np.testing.assert_allclose(trainer.output, 1 / (1 + np.exp(-total)), atol=1e-5)
     assert sine_trainer(epochs=1)[1].weighted_sum == []  # a linear output is the sum itself
+
+
+def test_trainer_trains_the_textbook_sigmoid_output_under_binary_cross_entropy():
+    """The loss takes the output neuron's weighted sum: the classes are learnt (a double squash stalled near
+    ln 2 = 0.69), and the output drawn is the probability sigmoid(sum)."""
+    x = np.linspace(-1, 1, 40)
+    y = (np.abs(x) < 0.5).astype(float)  # a bump: needs two hidden neurons
+    net = nl.mlp([1, 4, 1], activation="tanh", output_activation="sigmoid", seed=0)
+    trainer = widgets.Trainer(net, x, y, loss="binary_cross_entropy", optimizer="lbfgs", epochs=200, l2=1e-4)
+    trainer.train()
+    assert trainer.losses[-1] < 0.1
+    probabilities = net.predict(x)[:, 0]
+    assert np.all((probabilities > 0.5) == (y == 1))
+    np.testing.assert_allclose(trainer.output, 1 / (1 + np.exp(-np.asarray(trainer.weighted_sum))), atol=1e-5)

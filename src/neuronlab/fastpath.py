@@ -21,6 +21,10 @@ from .network import Network
 FUSED_LOSSES = ("mse", "mae", "cross_entropy", "binary_cross_entropy")
 
 
+class ScalingError(ValueError):
+    """A solver was given a network with a scaling around its layers (it trains the layers alone)."""
+
+
 IN_PLACE = ("tanh", "relu", "sigmoid", "linear")  # their derivative needs only a = g(z): a overwrites z
 
 
@@ -85,6 +89,7 @@ class FusedMLP:
     def __init__(self, net: Network, loss: str):
         if loss not in FUSED_LOSSES:
             raise ValueError(f"the fast path computes {', '.join(FUSED_LOSSES)}, not {loss!r}")
+        refuse_scaling(net, "FusedMLP")
         self.net, self.loss = net, loss
         self.layers = [(layer, layer.activation.name, layer.activation) for layer in net.layers]
         self._buffers: dict[int, _Buffers] = {}
@@ -170,6 +175,7 @@ def jacobian(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Computed by per-sample backpropagation through the Dense layers: for output o, delta starts as
     g'(z_out)·e_o and each layer's block is a_prev[s, i]·delta[s, j].
     """
+    refuse_scaling(net, "jacobian")
     values = net.layer_values(x)
     n, k = x.shape[0], net.outputs
     blocks = []
@@ -186,6 +192,13 @@ def jacobian(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             delta = (delta @ net.layers[l].W.data.T) * net.layers[l - 1].activation.derivative(z, a)[:, None, :]
     parts = [part for pair in reversed(blocks) for part in pair]
     return values[-1][1], np.concatenate(parts, axis=2).reshape(n * k, -1)
+
+
+def refuse_scaling(net: Network, who: str) -> None:
+    """Solvers work on the layers alone: a network with a ``scaling`` is refused, not half-computed."""
+    if net.scaling is not None:
+        raise ScalingError(f"{who} works on a network's layers alone, on standardised data; this network has a "
+                           "scaling around its layers: pass net.without_scaling() and scaled data")
 
 
 def pack(net: Network) -> np.ndarray:

@@ -12,6 +12,8 @@ to neuron j. A ``Network`` runs layers in sequence. The output neuron's weighted
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from . import activations
@@ -97,6 +99,13 @@ class Dense:
 
     def parameters(self) -> list[Tensor]:
         return [self.W, self.b]
+
+    def with_activation(self, name: str) -> "Dense":
+        """The same neurons with another activation: W and b are shared, not copied, so training one trains
+        the other (``fit`` trains a sigmoid output's weighted sum this way under binary cross-entropy)."""
+        layer = copy.copy(self)
+        layer.activation = activations.get(name)
+        return layer
 
     def __repr__(self) -> str:
         return f"Dense({self.inputs}, {self.neurons}, activation={self.activation.name!r})"
@@ -361,6 +370,16 @@ class Network:
             last.W.data[...] = last.W.data * y_scale
             last.b.data[...] = last.b.data * y_scale + y_mean
         return net
+
+    def without_scaling(self) -> "Network":
+        """The layers alone, with no scaling around them: the same Dense objects (weights shared, not copied).
+        Solvers train this on standardised data; the network itself keeps its scaling throughout.
+
+            >>> net = Network([Dense(1, 1, weights=[[2.0]], bias=[0.0])], scaling=Scaling([1.0], [2.0], [0.0], [1.0]))
+            >>> net.predict([[3.0]]).item(), net.without_scaling().predict([[3.0]]).item()
+            (2.0, 6.0)
+        """
+        return Network(self.layers)
 
     def folded(self) -> "Network":
         """An equal network without ``scaling``: it is folded into the first layer's and the last (linear)

@@ -189,6 +189,9 @@ class LevenbergMarquardt:
     MU_MAX = 1e10
 
     def __init__(self, net, mu: float = 1e-3, mu_decrease: float = 0.1, mu_increase: float = 10.0):
+        from .fastpath import refuse_scaling
+
+        refuse_scaling(net, "Levenberg–Marquardt")
         self.net, self.mu, self.mu_decrease, self.mu_increase = net, float(mu), mu_decrease, mu_increase
         self.lr = float("nan")  # no learning rate: the step size comes from the damped Gauss–Newton system
 

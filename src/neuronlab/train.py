@@ -331,24 +331,48 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     history = History(optimizer=solver if isinstance(solver, str) else solver.name, optimizer_reason=reason,
                       batch_size=batch, task=task, n_train=n_train, n_validation=n_val,
                       validation_indices=np.sort(order[:n_val]) if n_val else None, reasons=reasons)
-    run = _Run(net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val,
+    net.scaling = scaling  # the network keeps it from here on: callbacks see the whole network
+    layers = solver_network(net, loss_name)  # what the solvers train, on the standardised data
+    if layers.layers[-1] is not net.layers[-1]:
+        reasons.append(f"output: the loss takes the output neuron's weighted sum z ({loss_name} applies the "
+                       f"{net.layers[-1].activation.name} itself); net.predict gives {net.layers[-1].activation.name}(z)")
+    run = _Run(layers, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val,
                scaling)
-    net.scaling = None  # the layers train on the standardised data; callbacks see the whole network
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
             if solver == "levenberg-marquardt":
-                _train_lm(net, x_train, y_train, epochs, run, stall_stop)
+                _train_lm(layers, x_train, y_train, epochs, run, stall_stop)
             elif solver == "lbfgs":
-                _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
+                _train_lbfgs(layers, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
             else:
-                _train_first_order(net, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name, engine,
-                                   rng, run)
+                _train_first_order(layers, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name,
+                                   engine, rng, run)
         except KeyboardInterrupt:
             history.stopped = "interrupted"
         finally:
             run.close()
-            net.scaling = scaling
     return history
+
+
+# the output activation a loss applies itself: under it, the solvers train the output neuron's weighted sum
+# z, and the loss squashes it once (binary cross-entropy of a sigmoid neuron: softplus(z) - z·y)
+APPLIED_BY_LOSS = {"binary_cross_entropy": "sigmoid"}
+
+
+def solver_network(net: Network, loss_name: str) -> Network:
+    """What every solver trains: ``net``'s layers (weights shared, not copied) without the scaling around
+    them, and, when the loss applies the output activation itself (``APPLIED_BY_LOSS``: binary cross-entropy
+    after a sigmoid output), the output layer's weighted sum z in place of g(z), so it is not squashed twice.
+
+        >>> import neuronlab as nl
+        >>> net = nl.mlp([2, 4, 1], output_activation="sigmoid", seed=0)
+        >>> solver_network(net, "binary_cross_entropy").layers[-1].activation.name
+        'linear'
+    """
+    layers = list(net.layers)
+    if APPLIED_BY_LOSS.get(loss_name) == layers[-1].activation.name:
+        layers[-1] = layers[-1].with_activation("linear")
+    return Network(layers)
 
 
 FUSED = set(fastpath.FUSED_LOSSES)
@@ -503,7 +527,7 @@ class _Run:
     def __init__(self, net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train,
                  x_val, y_val, scaling=None):
         self.net, self.history, self.loss_fn, self.tol, self.patience = net, history, loss_fn, tol, patience
-        self.callback, self.x_val, self.y_val, self.scaling = callback, x_val, y_val, scaling
+        self.callback, self.x_val, self.y_val = callback, x_val, y_val
         raw = scaling.y_scale if scaling is not None and scaling.scales_outputs else None  # metrics in raw units
         self.scores = Scores(history.task, loss_name, y_train, raw)
         self.val_scores = Scores(history.task, loss_name, y_val, raw) if x_val is not None else None
@@ -545,12 +569,7 @@ class _Run:
         return True
 
     def _ask_callback(self, epoch: int) -> bool:
-        """Call the callback with the network whole (its scaling on), so it can predict raw data."""
-        self.net.scaling = self.scaling
-        try:
-            return _says_stop(self.callback(epoch, self.history))
-        finally:
-            self.net.scaling = None
+        return _says_stop(self.callback(epoch, self.history))
 
     def diverged(self, what: str, epoch: int) -> "TrainingDiverged":
         self.history.stopped = "diverged"
@@ -613,13 +632,17 @@ class Stepper:
     weights with the lowest (batch) loss seen so far, and lets the optimizer move them. If the loss or a weight
     is no longer finite, or the loss grew a million-fold over its best (and above its first value), the best
     weights are put back and ``Diverged`` is raised: the last finite weights of a diverging run can be
-    useless (SGD at lr 10 left outputs of -2e154). ``x`` and ``y`` must already be checked (as ``fit`` does).
+    useless (SGD at lr 10 left outputs of -2e154). ``x`` and ``y`` must already be checked (as ``fit`` does),
+    and scaled: the network is the layers alone (``net.without_scaling()``; a scaled network is refused). A
+    sigmoid output under binary cross-entropy is trained through its weighted sum (``solver_network``).
     """
 
     GROWTH = 1e6  # a loss this many times its best is divergence, even while it is finite
 
     def __init__(self, net, optimizer, x, y, loss_name: str, loss_fn=None, batch: int | None = None, l1=0.0, l2=0.0,
                  rng=None, engine: str = "fast"):
+        fastpath.refuse_scaling(net, "Stepper")
+        net = solver_network(net, loss_name)
         self.net, self.opt, self.x, self.y = net, optimizer, x, y
         self.loss_fn = loss_fn or _losses.get(loss_name)
         self.batch = min(batch or len(x), len(x))
