@@ -123,3 +123,53 @@ def test_fused_cross_entropy_is_stable_for_huge_logits():
     x, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
     fused, _ = fastpath.FusedMLP(net, "cross_entropy").loss_and_gradients(x, y)
     assert np.isfinite(fused) and fused == pytest.approx(nl.losses.cross_entropy(net(x), y).item(), rel=1e-12)
+
+
+# ---------------------------------------------------------------- every fast path against the one reference
+
+LEARNABLE = [name for name in nl.activations.names() if nl.activations.get(name).learnable]
+
+
+def _tensor_gradients(net, x, loss, y):
+    """The reference: the Tensor engine's loss and backward() (tensor.py, the readable engine)."""
+    net.zero_grad()
+    value = nl.losses.get(loss)(net(x), y)
+    value.backward()
+    return value.item(), [p.grad.copy() for p in net.parameters()]
+
+
+@pytest.mark.parametrize("activation", LEARNABLE)
+@pytest.mark.parametrize("loss", fastpath.FUSED_LOSSES)
+def test_fused_backprop_agrees_with_the_tensor_engine_for_every_activation(activation, loss):
+    """Random networks, the activation in the hidden layers and at the output: values and gradients to 1e-10."""
+    generator = np.random.default_rng(len(activation) * 7 + len(loss))
+    outputs = 3 if loss == "cross_entropy" else 2
+    net = nl.mlp([3, 6, 5, outputs], activation=activation,
+                 output_activation="linear" if loss.endswith("cross_entropy") else activation, seed=generator)
+    x = generator.normal(size=(9, 3))
+    y = {"cross_entropy": generator.integers(0, outputs, 9),
+         "binary_cross_entropy": generator.integers(0, 2, (9, outputs)).astype(float)}.get(
+        loss, generator.normal(size=(9, outputs)))
+    expected_value, expected = _tensor_gradients(net, x, loss, y)
+    net.zero_grad()
+    value, out = fastpath.FusedMLP(net, loss).loss_and_gradients(x, fastpath.labels_for(loss, y, 9, outputs))
+    assert abs(value - expected_value) <= 1e-10 * max(1.0, abs(expected_value))
+    np.testing.assert_allclose(out, net.predict(x), rtol=1e-10, atol=1e-12)
+    for p, g in zip(net.parameters(), expected):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", LEARNABLE)
+def test_jacobian_rows_are_the_tensor_engines_gradients_for_every_activation(activation):
+    """Row s·k + o of the Jacobian is the gradient of output o at sample s, as backward() computes it."""
+    generator = np.random.default_rng(len(activation))
+    net = nl.mlp([2, 5, 4, 2], activation=activation, output_activation=activation, seed=generator)
+    x = generator.normal(size=(4, 2))
+    out, J = fastpath.jacobian(net, x)
+    for s in range(4):
+        for o in range(2):
+            net.zero_grad()
+            net(x[s:s + 1])[0, o].backward()
+            row = np.concatenate([p.grad.ravel() for p in net.parameters()])
+            np.testing.assert_allclose(J[s * 2 + o], row, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out, net.predict(x), rtol=1e-10, atol=1e-12)
