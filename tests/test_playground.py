@@ -35,7 +35,7 @@ def client():
 def test_first_frame_and_training(client):
     with client.websocket_connect("/ws") as ws:
         first = receive(ws, "frame")
-        assert first["step"] == 0 and first["status"] == "paused" and len(first["grid"]) == ps.GRID_1D
+        assert first["step"] == 0 and first["status"] == "ready" and len(first["grid"]) == ps.GRID_1D
         assert len(first["hidden"]) == 8 and len(first["contributions"]) == 8 and first["target"]
         # the contributions plus the output bias are the output (linear output layer)
         total = np.sum(first["contributions"], axis=0) + first["output_bias"]
@@ -726,3 +726,18 @@ def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
         assert closed.value.rcvd.code == 1009
         other.send(json.dumps({"type": "step"}))  # the other tab is untouched
         assert json.loads(other.recv(timeout=10))["step"] == 1
+
+
+# ---------------------------------------------------------------- honest numbers
+
+def test_before_anything_is_trained_the_status_is_ready(client):
+    with client.websocket_connect("/ws") as ws:
+        assert receive(ws, "frame")["status"] == "ready"
+        ws.send_text(json.dumps({"type": "pause"}))
+        assert receive(ws, "frame")["status"] == "ready"  # nothing to pause yet
+        ws.send_text(json.dumps({"type": "step"}))
+        assert receive(ws, "frame")["status"] == "paused"
+        ws.send_text(json.dumps({"type": "reset"}))
+        assert receive(ws, "frame")["status"] == "ready"
+        ws.send_text(json.dumps({"type": "config", "config": {"layers": [3]}}))
+        assert receive(ws, "frame")["status"] == "ready"

@@ -253,7 +253,7 @@ class Connection:
             await self.frame(reply=reply)
             self._ensure_loop()
         elif kind == "pause":
-            session.status = "paused"
+            session.status = session.idle
             await self.frame(reply=reply)
         elif kind == "step":
             session.status = "paused"

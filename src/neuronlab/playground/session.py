@@ -174,7 +174,7 @@ class Session:
     """A tab's training run. ``configure`` rebuilds it; ``train_for`` runs steps for a time budget."""
 
     def __init__(self):
-        self.status, self.message = "paused", ""
+        self.status, self.message = "ready", ""
         self.configure({})
 
     # ---------------------------------------------------------------- building
@@ -207,7 +207,7 @@ class Session:
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
         self.history, self.steps = [], 0
-        self.status, self.message = "paused", ""
+        self.status, self.message = "ready", ""
         # what the exported script needs to replay the run: where the start came from, and every change
         # made while it trained (live settings, edited neurons), at the step it was made
         self.origin, self.events, self.diverged_at = None, [], None
@@ -278,7 +278,8 @@ class Session:
             return
         was = self.status
         self.configure({**self.config, **raw})
-        self.status = "paused" if was != "training" else "training"
+        if was == "training":
+            self.status = "training"
 
     def edit(self, layer: int, neuron: int, weights, bias) -> None:
         """Set one neuron's incoming weights and bias (the page's editor)."""
@@ -331,6 +332,11 @@ class Session:
         self._rebuild_optimizer()
 
     # ---------------------------------------------------------------- training
+    @property
+    def idle(self) -> str:
+        """The status of a session not training: "ready" before its first step, "paused" after."""
+        return "paused" if self.steps else "ready"
+
     def train_for(self, seconds: float) -> None:
         """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
         budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
