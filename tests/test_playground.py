@@ -741,3 +741,34 @@ def test_before_anything_is_trained_the_status_is_ready(client):
         assert receive(ws, "frame")["status"] == "ready"
         ws.send_text(json.dumps({"type": "config", "config": {"layers": [3]}}))
         assert receive(ws, "frame")["status"] == "ready"
+
+
+def test_the_loss_shown_is_the_training_sets_and_agrees_with_the_rmse_beside_it():
+    """The toolbar's loss is mse on all training points of the weights the RMSE is of: loss = RMSE^2 (neuronlab's
+    mse is mean((output - target)^2), no 1/2), while training (measured a few times a second) and paused."""
+    session = ps.Session()
+    session.configure({"noise": 0.2, "lr": 0.05})
+    session.status = "training"
+    for _ in range(5):
+        session.train_for_steps(40)
+        frame = session.frame()
+        assert frame["loss"] == pytest.approx(frame["metrics"]["train_rmse"] ** 2, rel=1e-12)
+    session.status = "paused"
+    frame = session.frame()
+    out = session.net.predict(session.x_train)
+    assert frame["loss"] == pytest.approx(np.mean((out - session.y_train) ** 2), rel=1e-12)
+    assert frame["loss"] == pytest.approx(frame["metrics"]["train_rmse"] ** 2, rel=1e-12)
+    assert frame["measured_step"] == frame["step"] == 200 and frame["loss_name"] == "mse"
+    # the loss curve's last point is that same loss, at that step
+    assert frame["history"][-1][:2] == [200, frame["loss"]]
+
+
+def test_the_loss_of_classes_is_the_cross_entropy_on_every_training_point():
+    session = ps.Session()
+    session.configure({"mode": "dataset", "dataset": "xor", "test_ratio": 0.25})
+    session.train_for_steps(50)
+    frame = session.frame()
+    expected = nl.losses.cross_entropy(nl.Tensor(session.net.predict(session.x_train)), session.y_train)
+    assert frame["loss"] == pytest.approx(float(expected.data), rel=1e-12)
+    test = nl.losses.cross_entropy(nl.Tensor(session.net.predict(session.x_test)), session.y_test)
+    assert frame["history"][-1] == [50, frame["loss"], pytest.approx(float(test.data), rel=1e-12)]
