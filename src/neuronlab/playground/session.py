@@ -20,7 +20,7 @@ import numpy as np
 from .. import activations, data, losses
 from ..data import DataError
 from ..expr import ExpressionError, expr
-from ..network import Dense, Network, mlp
+from ..network import Dense, Network, Scaling, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
 from ..train import Diverged, Scores, Stepper
@@ -83,6 +83,13 @@ class Measured(NamedTuple):
     train_loss: float  # the loss on all training points, raw units
     test_loss: float  # NaN without test points
     cost: float  # seconds the pass took
+
+
+def fit_scaling(net: Network, x_train: np.ndarray, y_train: np.ndarray, task: str) -> Scaling:
+    """The ``Scaling`` ``nl.fit(net, ..., scale=True)`` adds for these training rows: the inputs' mean and
+    standard deviation, and the targets' for regression with a linear output (class scores stay as they are)."""
+    scale_targets = task == "regression" and net.layers[-1].activation.name == "linear"
+    return Scaling.of(x_train, y_train if scale_targets else None, net.outputs).astype(net.dtype)
 
 
 class RequestError(ValueError):
@@ -209,6 +216,13 @@ class Session:
         test, train = order[:n_test], order[n_test:]
         outputs = len(classes) if task == "classification" else 1
         net = mlp([x.shape[1], *config["layers"], outputs], activation=config["activation"], seed=config["seed"])
+        # A CSV's columns can differ by orders of magnitude: it is standardised as nl.fit does, the scaling part of
+        # the network. A function's samples, drawn points and the 2-D sets are not: they lie within a few units
+        # of 0 already (the domain is the user's; the sets are in [-1.5, 1.5]), and unscaled, the weights that
+        # train are the ones the editor sets, a network adopted from the Approximate tab (built on raw x) trains
+        # on as it is, and the Backprop tab's step is the playground's own step.
+        if config["mode"] == "csv":
+            net = Network(net.layers, scaling=fit_scaling(net, x[train], y[train], task))
         self._adopt(config, net, x, y, train, test, task, classes, dims, target)
 
     def _adopt(self, config, net, x, y, train, test, task, classes, dims, target) -> None:
@@ -228,7 +242,13 @@ class Session:
         c, params = self.config, self.net.parameters()
         opt = Adam(params, lr=c["lr"]) if c["optimizer"] == "adam" else SGD(params, lr=c["lr"], momentum=0.9)
         self.trainable = all(layer.activation.learnable for layer in self.net.layers)
-        self.stepper = Stepper(self.net, opt, self.x_train, self.y_train, self.loss_name, batch=c["batch"],
+        # a scaled network's layers train as fit trains them: a Network of the same layers (the same weight
+        # arrays) without the scaling, on the standardised training rows; self.net, with its scaling, is the model
+        scaling, x_fit, y_fit = self.net.scaling, self.x_train, self.y_train
+        if scaling is not None:
+            x_fit = scaling.inputs(x_fit)
+            y_fit = scaling.targets(y_fit) if scaling.scales_outputs else y_fit
+        self.stepper = Stepper(Network(self.net.layers), opt, x_fit, y_fit, self.loss_name, batch=c["batch"],
                                l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
         self.stepper.steps = self.steps
         self.start_settings = {k: c[k] for k in ("lr", "batch", "l1", "l2")}  # before any live change
@@ -265,7 +285,9 @@ class Session:
                 raise RequestError(f"the CSV has {len(ds.x)} rows; at most {MAX_POINTS}", "csv")
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
-            self.data_note = f"target {ds.target_name!r}: {ds.reason}"
+            standardised = "inputs and target" if ds.task == "regression" else "inputs"
+            self.data_note = (f"target {ds.target_name!r}: {ds.reason}. {standardised.capitalize()} standardised on "
+                              "the training rows, as nl.fit does; every number shown is in the CSV's own units.")
             classes = [c if len(c) <= MAX_LABEL else c[:MAX_LABEL - 1] + "…" for c in ds.classes or []]
             return ds.x, y, ds.task, classes, dims, None  # every frame carries the labels: short ones
         make, classes = DATASETS[config["dataset"]]
@@ -293,7 +315,7 @@ class Session:
             self.status = "training"
 
     def edit(self, layer: int, neuron: int, weights, bias) -> None:
-        """Set one neuron's incoming weights and bias (the page's editor)."""
+        """Set one neuron's incoming weights and bias (the page's editor), in the units the page shows them."""
         if not (_is_number(layer) and layer == int(layer) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
         layer = int(layer)
@@ -308,14 +330,34 @@ class Session:
             b = float(bias)
         except (TypeError, ValueError):
             raise RequestError(f"give {dense.inputs} weight(s) and a bias, as numbers") from None
-        if not (np.all(np.isfinite(w)) and math.isfinite(b) and np.all(np.abs(w) <= 1e4) and abs(b) <= 1e4):
+        if not (np.all(np.isfinite(w)) and math.isfinite(b)):
             raise RequestError("weights and bias must be finite numbers within ±10000")
+        W, bias = self._held(layer, w.reshape(-1, 1), np.array([b]), [neuron])
+        w, b = W[:, 0], float(bias[0])
+        if not (np.all(np.abs(w) <= 1e4) and abs(b) <= 1e4):
+            raise RequestError("weights and bias must be finite numbers within ±10000" + self._held_note())
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
-        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))
+        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))  # as the layers hold them
+
+    def _held(self, layer: int, W: np.ndarray, b: np.ndarray, neurons: list) -> tuple[np.ndarray, np.ndarray]:
+        """Weights and biases of ``neurons`` of ``layer`` as the page shows them (raw units: the network with its
+        scaling folded in, ``net.folded()``) -> as the layer holds them (acting on standardised data)."""
+        s = self.net.scaling
+        if s is None:
+            return W, b
+        if layer == len(self.net.layers) - 1 and s.scales_outputs:  # y = z * y_scale + y_mean, undone
+            W, b = W / s.y_scale[neurons], (b - s.y_mean[neurons]) / s.y_scale[neurons]
+        if layer == 0:  # (x - x_mean) / x_scale @ W + b = x @ (W / x_scale) + b - (x_mean / x_scale) @ W, undone
+            W, b = W * s.x_scale[:, None], b + s.x_mean @ W
+        return W, b
+
+    def _held_note(self) -> str:
+        return "" if self.net.scaling is None else " (as the network holds them, on the standardised data)"
 
     def set_layer(self, layer: int, weights, bias) -> None:
-        """Set a whole layer's weights (inputs x neurons) and biases: the page restoring a reloaded tab."""
+        """Set a whole layer's weights (inputs x neurons) and biases, in the units the page shows (see ``_held``):
+        the page restoring a reloaded tab."""
         if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
         dense = self.net.layers[layer]
@@ -325,8 +367,11 @@ class Session:
         except (TypeError, ValueError):
             raise RequestError(f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and "
                                f"{dense.neurons} biases") from None
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b)) and np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise RequestError("weights and biases must be finite numbers within ±10000")
+        W, b = self._held(layer, W, b, list(range(dense.neurons)))
+        if not (np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+            raise RequestError("weights and biases must be finite numbers within ±10000" + self._held_note())
         dense.W.data[...] = W
         dense.b.data[...] = b
         self.events.append((self.steps, "layer", layer, W.tolist(), b.tolist()))
@@ -446,7 +491,9 @@ class Session:
             return encode_frame({**self._frame(full), **(extra or {})})
 
     def _frame(self, full: bool) -> dict:
-        net = self.net
+        # every number the page shows is in raw units: a scaled network is shown as the equal network with its
+        # scaling folded into the first and last layers (the editor's values are taken back by _held)
+        net = self.net.folded() if self.net.scaling is not None else self.net
         measured = self._measure(force=full)
         # while training, the diagram's first neurons of each layer are enough (it draws 10 a column); the
         # whole network (for the editor's other neurons and the page's copy for a reload) once a second
@@ -460,7 +507,7 @@ class Session:
                "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
                # the loss on all training points and the metrics: one pass, of the same weights
                "loss": measured.train_loss, "loss_name": self.loss_name, "n_train": len(self.x_train),
-               "measured_step": measured.step,
+               "measured_step": measured.step, "scaled": self.net.scaling is not None,
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
                "weights": [layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
                            for i, layer in enumerate(net.layers)],
