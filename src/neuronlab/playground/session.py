@@ -460,11 +460,12 @@ class Session:
         on all training points and on the test points, in raw units (the model's ``predict``), so the loss and
         the RMSE the page shows are of the same weights (for mse, loss = RMSE^2). Each new step measured joins
         the history. While training this costs a pass over every point, so it is measured a few times a
-        second (at most REFRESH_SHARE of the time) and the last measurement is given in between."""
+        second (at most REFRESH_SHARE of the time), and whenever the step count has doubled since the last
+        measurement (a few more at the start); the last measurement is given in between."""
         now, last = time.perf_counter(), self._measured
-        if (not force and last is not None and self.status == "training"
+        if (not force and last is not None and self.status == "training" and self.steps < 2 * max(1, last.step)
                 and now - last.at < max(REFRESH_SECONDS, last.cost / REFRESH_SHARE)):
-            return last
+            return last  # (a doubled step count is measured anyway: the curve's start, where the loss falls most)
         out = self.net.predict(self.x)
         metrics = self._metrics(out[self.train_index], out[self.test_index])
         self._measured = last = Measured(
