@@ -133,6 +133,19 @@ def test_datasets_features_and_classification_frames(client):
         assert len(frame["slice_contributions"]) == 6 and frame["slice_label"] == "score of class 0"
 
 
+def test_the_first_answer_to_approximate_carries_the_target_to_draw_at_once(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05,
+                                 "activation": "relu", "id": 7}))
+        first = receive(ws)
+        assert first["type"] == "building" and first["stage"] == "estimated" and first["id"] == 7
+        np.testing.assert_allclose(first["target"], np.sin(3 * np.array(first["grid"])), rtol=1e-12)
+        assert first["grid"][0] == -1 and first["grid"][-1] == 1 and first["eps"] == 0.05
+        approx = receive(ws, "approximation")
+        assert approx["grid"] == first["grid"] and approx["target"] == first["target"]  # the same curve, drawn on
+
+
 def test_approximate_adopt_explain_and_export(client, tmp_path):
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")

@@ -694,6 +694,16 @@ def estimate_approximation(f_text, domain, eps, activation) -> int:
     return estimate
 
 
+APPROXIMATION_GRID = 400  # points of the approximate tab's curves
+
+
+def approximation_target(f_text, domain, eps, activation) -> dict:
+    """The target the approximate tab draws at once, before its construction ends: its grid and values."""
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
+    grid = np.linspace(a, b, APPROXIMATION_GRID)
+    return {"grid": grid.tolist(), "target": f(grid).tolist(), "eps": eps}
+
+
 def approximation_frame(f_text: str, domain, eps: float, activation: str, progress=None) -> tuple[dict, Network]:
     """The approximate tab's data: the construction's per-neuron contributions, left to right."""
     from ..approximate import ApproximationError, approximate, predict
@@ -703,7 +713,7 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
         net = approximate(f, (a, b), eps, activation, max_neurons=MAX_APPROXIMATION_NEURONS, progress=progress)
     except ApproximationError as err:
         raise RequestError(str(err), "eps") from None
-    grid = np.linspace(a, b, 400)
+    grid = np.linspace(a, b, APPROXIMATION_GRID)
     where = net.layers[0].thresholds()
     order = np.argsort(where)
     parts = net.contributions(grid)[:, order]
