@@ -76,12 +76,23 @@ def test_the_approximate_tab_draws_the_target_while_a_slow_build_runs(browser, l
         shot(page, "approximate-target-while-building")
         page.click("[data-testid=ap-cancel]")
         page.locator("[data-testid=ap-building]").filter(has_text="cancelled").wait_for()
+        assert page.locator("[data-testid=ap-summary]").is_hidden()  # no certificate without a network
         page.fill("#ap-b", "-2")  # a quick one: the target first, then the network over it
         page.evaluate("document.getElementById('ap-eps').value = -1")
         page.select_option("[data-testid=ap-activation]", "relu")  # (a change builds; step networks can't train)
         page.wait_for_selector("[data-testid=ap-graph][data-shows=network]")
         assert page.evaluate("window.neuronlab.approximate.frame.eps") == 0.1
         assert not page.locator("[data-testid=ap-adopt]").is_disabled()
+        assert "hidden neurons" in page.inner_text("[data-testid=ap-summary]")
+        page.fill("#ap-b", "3")  # while the next (slow) one builds, the last one's certificate is put away
+        page.evaluate("document.getElementById('ap-eps').value = -2")
+        page.select_option("[data-testid=ap-activation]", "step")
+        page.wait_for_selector("[data-testid=ap-graph][data-shows=target]")
+        assert page.locator("[data-testid=ap-summary]").is_hidden()
+        page.click("[data-testid=ap-cancel]")  # cancelled: the last network and its certificate are back
+        page.wait_for_selector("[data-testid=ap-graph][data-shows=network]")
+        assert page.locator("[data-testid=ap-summary]").is_visible()
+        assert page.evaluate("window.neuronlab.approximate.frame.activation") == "relu"
     finally:
         context.close()
 

@@ -37,6 +37,7 @@ export function onBuilding(report) {
     clearInterval(state.timer);
     state.preview = report;
     $("ap-adopt").disabled = true;  // until this build ends, there is nothing new to train from
+    $("ap-summary").hidden = true;  // (it certifies the last network, not this target's)
     draw();
   }
 }
@@ -63,7 +64,7 @@ function doneBuilding() {
   state.building = null;
   if (state.preview) {  // cancelled or refused: the last network built is back on screen (if any)
     state.preview = null;
-    if (state.frame) { showAdopt(state.frame); draw(); }
+    if (state.frame) { showAdopt(state.frame); $("ap-summary").hidden = false; draw(); }
   }
   $("ap-building").hidden = true;
   $("ap-cancel").hidden = true;
@@ -83,6 +84,7 @@ export function onApproximation(frame) {
   slider.max = frame.counts.length;
   slider.value = frame.counts.length;
   $("ap-summary").textContent = frame.summary;
+  $("ap-summary").hidden = false;
   showAdopt(frame);
   draw();
 }
