@@ -797,7 +797,7 @@ def wide_csv(rows=300, seed=0):
 
 
 def test_a_csv_is_standardised_as_fit_does_and_trains_as_well_as_fit():
-    text, x, y = wide_csv()
+    text, _, y = wide_csv()
     session = ps.Session()
     session.configure({"mode": "csv", "csv": text, "test_ratio": 0.0, "layers": [16], "lr": 0.01, "batch": 32})
     # the network carries the Scaling fit makes from the same training rows
@@ -817,7 +817,7 @@ def test_a_csv_is_standardised_as_fit_does_and_trains_as_well_as_fit():
 
 
 def test_a_scaled_csv_shows_exports_and_saves_raw_units(tmp_path):
-    text, x, y = wide_csv(120)
+    _, x, y = wide_csv(120)
     one = "distance,price\n" + "".join(f"{a:.3f},{c:.4f}\n" for a, c in zip(x[:, 0], y - 2e5 * x[:, 1]))
     session = ps.Session()
     session.configure({"mode": "csv", "csv": one, "test_ratio": 0.2, "layers": [6]})

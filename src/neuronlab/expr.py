@@ -168,7 +168,7 @@ def expr(text: str) -> Expression:
 # a number (as Python writes one; hex, octal, binary and imaginary literals too, so they are not mistaken for a
 # number and a name), or a name; anything else is one character
 _TOKEN = re.compile(r"(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|"
-                    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<name>[A-Za-z_]\w*)|.", re.S)
+                    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<name>[A-Za-z_]\w*)|.", re.DOTALL)
 SHORT = 24  # characters of a bracket's contents quoted in a suggestion; longer ones are shortened to (…)
 
 

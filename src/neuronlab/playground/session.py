@@ -455,7 +455,7 @@ class Session:
             return float("nan")
         return float(losses.get(self.loss_name)(Tensor(out), y).data)
 
-    def _measure(self, force: bool = False) -> "Measured":
+    def _measure(self, force: bool = False) -> Measured:
         """The network's outputs on every point, computed once for the current weights: the metrics, the loss
         on all training points and on the test points, in raw units (the model's ``predict``), so the loss and
         the RMSE the page shows are of the same weights (for mse, loss = RMSE^2). Each new step measured joins
