@@ -78,3 +78,30 @@ def test_huge_powers_overflow_instead_of_hanging():
 def test_not_text():
     with pytest.raises(nl.ExpressionError, match="must be text"):
         nl.expr(3)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sin(3x)", "write 3*x for 3 times x at column 5: sin(»3x)"),
+    ("2sin(x)", "write 2*sin(x) for 2 times sin(x) at column 1: »2sin(x)"),
+    ("3(x + 1)", "write 3*(x + 1) for 3 times (x + 1) at column 1: »3(x + 1)"),
+    ("1.5e-1x^2", "write 1.5e-1*x for 1.5e-1 times x at column 1: »1.5e-1x^2"),
+    ("2pi*x", "write 2*pi for 2 times pi at column 1: »2pi*x"),
+    ("x(1+x)", "write x*(1+x) for x times (1+x) at column 2: x»(1+x)"),
+    ("(x+1)(x-1)", "write (x+1)*(x-1) for (x+1) times (x-1) at column 6: (x+1)»(x-1)"),
+    ("sin(x) (x)", "write sin(x)*(x) for sin(x) times (x) at column 8: sin(x) »(x)"),
+    ("2exp(x + 1 + 2 + 3 + 4 + 5 + 6 + 7)", "write 2*exp(…) for 2 times exp(…) at column 1: »2exp(x + 1"),
+])
+def test_a_product_written_without_its_star_says_where_the_star_goes(text, message):
+    with pytest.raises(nl.ExpressionError) as err:
+        nl.expr(text)
+    assert isinstance(err.value, ValueError) and str(err.value).startswith(message)
+
+
+@pytest.mark.parametrize("text, value", [("0x10 + x", 16.0), ("3*x", 3.0), ("x2", None), ("3j", None)])
+def test_what_only_looks_like_a_product_is_left_alone(text, value):
+    """Hex numbers parse as before; a name with digits or an imaginary number keeps its own message."""
+    if value is not None:
+        assert nl.expr(text)(np.array([1.0]))[0] == value + (1.0 if "0x" in text else 0.0)
+        return
+    with pytest.raises(nl.ExpressionError, match="unknown name 'x2'|only numbers"):
+        nl.expr(text)

@@ -35,7 +35,7 @@ def client():
 def test_first_frame_and_training(client):
     with client.websocket_connect("/ws") as ws:
         first = receive(ws, "frame")
-        assert first["step"] == 0 and first["status"] == "paused" and len(first["grid"]) == ps.GRID_1D
+        assert first["step"] == 0 and first["status"] == "ready" and len(first["grid"]) == ps.GRID_1D
         assert len(first["hidden"]) == 8 and len(first["contributions"]) == 8 and first["target"]
         # the contributions plus the output bias are the output (linear output layer)
         total = np.sum(first["contributions"], axis=0) + first["output_bias"]
@@ -131,6 +131,19 @@ def test_datasets_features_and_classification_frames(client):
         assert len(frame["test_mask"]) == len(frame["points"])
         # along x2 = 0 the weighted hidden shares plus the bias are class 0's score (three classes)
         assert len(frame["slice_contributions"]) == 6 and frame["slice_label"] == "score of class 0"
+
+
+def test_the_first_answer_to_approximate_carries_the_target_to_draw_at_once(client):
+    with client.websocket_connect("/ws") as ws:
+        receive(ws, "frame")
+        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05,
+                                 "activation": "relu", "id": 7}))
+        first = receive(ws)
+        assert first["type"] == "building" and first["stage"] == "estimated" and first["id"] == 7
+        np.testing.assert_allclose(first["target"], np.sin(3 * np.array(first["grid"])), rtol=1e-12)
+        assert first["grid"][0] == -1 and first["grid"][-1] == 1 and first["eps"] == 0.05
+        approx = receive(ws, "approximation")
+        assert approx["grid"] == first["grid"] and approx["target"] == first["target"]  # the same curve, drawn on
 
 
 def test_approximate_adopt_explain_and_export(client, tmp_path):
@@ -726,3 +739,119 @@ def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
         assert closed.value.rcvd.code == 1009
         other.send(json.dumps({"type": "step"}))  # the other tab is untouched
         assert json.loads(other.recv(timeout=10))["step"] == 1
+
+
+# ---------------------------------------------------------------- honest numbers
+
+def test_the_loss_shown_is_the_training_sets_and_agrees_with_the_rmse_beside_it():
+    """The toolbar's loss is mse on all training points of the weights the RMSE is of: loss = RMSE^2 (neuronlab's
+    mse is mean((output - target)^2), no 1/2), while training (measured a few times a second) and paused."""
+    session = ps.Session()
+    session.configure({"noise": 0.2, "lr": 0.05})
+    session.status = "training"
+    for _ in range(5):
+        session.train_for_steps(40)
+        frame = session.frame()
+        assert frame["loss"] == pytest.approx(frame["metrics"]["train_rmse"] ** 2, rel=1e-12)
+    session.status = "paused"
+    frame = session.frame()
+    out = session.net.predict(session.x_train)
+    assert frame["loss"] == pytest.approx(np.mean((out - session.y_train) ** 2), rel=1e-12)
+    assert frame["loss"] == pytest.approx(frame["metrics"]["train_rmse"] ** 2, rel=1e-12)
+    assert frame["measured_step"] == frame["step"] == 200 and frame["loss_name"] == "mse"
+    # the loss curve's last point is that same loss, at that step
+    assert frame["history"][-1][:2] == [200, frame["loss"]]
+
+
+def test_the_loss_of_classes_is_the_cross_entropy_on_every_training_point():
+    session = ps.Session()
+    session.configure({"mode": "dataset", "dataset": "xor", "test_ratio": 0.25})
+    session.train_for_steps(50)
+    frame = session.frame()
+    expected = nl.losses.cross_entropy(nl.Tensor(session.net.predict(session.x_train)), session.y_train)
+    assert frame["loss"] == pytest.approx(float(expected.data), rel=1e-12)
+    test = nl.losses.cross_entropy(nl.Tensor(session.net.predict(session.x_test)), session.y_test)
+    assert frame["history"][-1] == [50, frame["loss"], pytest.approx(float(test.data), rel=1e-12)]
+
+
+def test_before_anything_is_trained_the_status_is_ready(client):
+    with client.websocket_connect("/ws") as ws:
+        assert receive(ws, "frame")["status"] == "ready"
+        ws.send_text(json.dumps({"type": "pause"}))
+        assert receive(ws, "frame")["status"] == "ready"  # nothing to pause yet
+        ws.send_text(json.dumps({"type": "step"}))
+        assert receive(ws, "frame")["status"] == "paused"
+        ws.send_text(json.dumps({"type": "reset"}))
+        assert receive(ws, "frame")["status"] == "ready"
+        ws.send_text(json.dumps({"type": "config", "config": {"layers": [3]}}))
+        assert receive(ws, "frame")["status"] == "ready"
+
+
+def wide_csv(rows=300, seed=0):
+    """A CSV whose columns differ by orders of magnitude: x1 in thousands, x2 in thousandths, y in hundreds."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.uniform(0, 5000, rows), rng.uniform(0, 0.002, rows)
+    y = 300 * np.sin(x1 / 800) + 2e5 * x2 + 1000
+    text = "distance,dose,price\n" + "".join(f"{a:.3f},{b:.7f},{c:.4f}\n" for a, b, c in zip(x1, x2, y))
+    return text, np.column_stack([x1, x2]), y
+
+
+def test_a_csv_is_standardised_as_fit_does_and_trains_as_well_as_fit():
+    text, _, y = wide_csv()
+    session = ps.Session()
+    session.configure({"mode": "csv", "csv": text, "test_ratio": 0.0, "layers": [16], "lr": 0.01, "batch": 32})
+    # the network carries the Scaling fit makes from the same training rows
+    reference = nl.mlp([2, 16, 1], activation="tanh", seed=0)
+    steps = 3000
+    nl.fit(reference, session.x_train, session.y_train, optimizer="adam", lr=0.01, batch_size=32,
+           epochs=steps * 32 // len(session.x_train), validation=0, l2=0, scale=True, progress=False)
+    for name in ("x_mean", "x_scale", "y_mean", "y_scale"):
+        np.testing.assert_allclose(getattr(session.net.scaling, name), getattr(reference.scaling, name), rtol=1e-12)
+    session.train_for_steps(steps)
+    frame = session.frame(full=True)
+    fit_rmse = float(np.sqrt(np.mean((reference.predict(session.x_train) - session.y_train) ** 2)))
+    rmse = frame["metrics"]["train_rmse"]
+    assert rmse < 2 * fit_rmse and rmse < 0.05 * np.std(y), (rmse, fit_rmse, np.std(y))
+    assert frame["loss"] == pytest.approx(rmse**2, rel=1e-12)  # in raw units, as the RMSE
+    assert "standardised" in frame["data_note"] and "as nl.fit does" in frame["data_note"]
+
+
+def test_a_scaled_csv_shows_exports_and_saves_raw_units(tmp_path):
+    _, x, y = wide_csv(120)
+    one = "distance,price\n" + "".join(f"{a:.3f},{c:.4f}\n" for a, c in zip(x[:, 0], y - 2e5 * x[:, 1]))
+    session = ps.Session()
+    session.configure({"mode": "csv", "csv": one, "test_ratio": 0.2, "layers": [6]})
+    session.train_for_steps(300)
+    frame = session.frame(full=True)
+    # the plot: the output along x in raw units, and the sum of the contributions plus the bias is that output
+    grid = np.array(frame["grid"])
+    assert grid.min() < 100 and grid.max() > 4000
+    np.testing.assert_allclose(frame["output"], session.net.predict(grid)[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(np.sum(frame["contributions"], axis=0) + frame["output_bias"], frame["output"],
+                               rtol=1e-9)
+    # the weights shown are the folded network's (raw units); editing a neuron to what is shown changes nothing,
+    # and so does restoring a layer as the page saved it
+    before = session.net.predict(session.x)
+    session.edit(0, 2, [frame["weights"][0][0][2]], frame["biases"][0][2])
+    session.edit(1, 0, [row[0] for row in frame["weights"][1]], frame["biases"][1][0])
+    for layer in (0, 1):
+        session.set_layer(layer, frame["weights"][layer], frame["biases"][layer])
+    np.testing.assert_allclose(session.net.predict(session.x), before, rtol=1e-9)
+    # the saved model predicts raw units and keeps its scaling: it round-trips
+    exported = session.export("model")
+    path = tmp_path / "model.npz"
+    path.write_bytes(base64.b64decode(exported["base64"]))
+    loaded = nl.load(path)
+    assert loaded.scaling is not None and loaded.scaling.scales_outputs
+    np.testing.assert_allclose(loaded.predict(session.x), before, rtol=1e-12)
+    rmse = float(np.sqrt(np.mean((loaded.predict(session.x_test) - session.y_test) ** 2)))
+    assert rmse == pytest.approx(frame["metrics"]["test_rmse"], rel=1e-9)
+    loaded.save(tmp_path / "again.npz")
+    np.testing.assert_array_equal(nl.load(tmp_path / "again.npz").predict(session.x), loaded.predict(session.x))
+
+
+def test_function_targets_and_two_dimensional_sets_stay_unscaled():
+    for config in ({}, {"mode": "dataset"}, {"mode": "points", "drawn": [[0, 0], [1, 1], [2, 0]]}):
+        session = ps.Session()
+        session.configure(config)
+        assert session.net.scaling is None

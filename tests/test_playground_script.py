@@ -13,6 +13,8 @@ CSV_REGRESSION = "size,noise level,price\n" + "".join(
     f"{i * 0.37:.3f},{(i * 7) % 5},{np.sin(i * 0.37) + 0.1 * ((i * 7) % 5):.5f}\n" for i in range(60))
 CSV_CLASSES = "a,b,kind\n" + "".join(f"{i % 7 - 3},{(i * 3) % 5 - 2},{'red' if (i % 7 - 3) * ((i * 3) % 5 - 2) > 0 else 'blue'}\n"
                                      for i in range(50))
+CSV_WIDE = "distance,dose,price\n" + "".join(  # columns orders of magnitude apart: the page standardises them
+    f"{i * 97.3:.2f},{(i * 13) % 7 * 1e-4:.5f},{1000 + 300 * np.sin(i * 0.2) + (i * 13) % 7 * 50:.3f}\n" for i in range(50))
 CSV_LEVELS = "x,level\n" + "".join(f"{i / 10},{(i * 7) % 5}\n" for i in range(40))
 
 # a script that runs the exported file, then writes what it built and printed, for comparison
@@ -66,6 +68,7 @@ def check_same_run(session, report, arrays):
     {"mode": "csv", "csv": CSV_REGRESSION, "layers": [6, 5], "activation": "relu", "optimizer": "sgd",
      "lr": 0.02, "test_ratio": 0.25},
     {"mode": "csv", "csv": CSV_CLASSES, "layers": [5], "test_ratio": 0.3, "seed": 7},
+    {"mode": "csv", "csv": CSV_WIDE, "layers": [6], "test_ratio": 0.2, "seed": 2},
     {"mode": "csv", "csv": CSV_LEVELS, "task": "regression", "layers": [4], "seed": 1},  # the page's "the target
     # is" control over the guess (whole numbers with few values would be classes)
     {"mode": "dataset", "dataset": "circle", "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"],
@@ -159,3 +162,20 @@ def test_the_feature_code_computes_the_features():
         value = eval(code, {"np": np, "x": x})  # our own constant code text, never user input
         np.testing.assert_array_equal(value, ps.FEATURES[name](x))
     assert set(ps.FEATURE_CODE) == set(ps.FEATURES)
+
+
+def test_a_scaled_csv_run_with_edits_is_replayed_by_the_script(tmp_path):
+    """The page's edits are in raw units; the script replays them as the (standardised) layers hold them."""
+    s = ps.Session()
+    s.configure({"mode": "csv", "csv": CSV_WIDE, "layers": [5], "test_ratio": 0.2})
+    assert s.net.scaling is not None and s.net.scaling.scales_outputs
+    s.train_for_steps(15)
+    shown = s.frame(full=True)
+    s.edit(0, 1, [0.002, 300.0], -1.5)  # as typed into the editor, in the CSV's units
+    s.train_for_steps(10)
+    s.set_layer(1, shown["weights"][1], shown["biases"][1])  # as a reloaded page restores a layer
+    s.train_for_steps(5)
+    text = s.python_script()
+    assert "nl.Scaling.of(x_train, y_train, net.outputs)" in text
+    report, arrays = replay(s, tmp_path)
+    check_same_run(s, report, arrays)

@@ -3,7 +3,8 @@
 The text is parsed by Python's ``ast`` module (parsing runs nothing) and checked node by node against a
 small language: numbers, the variables x and y, + - * / ^ **, parentheses, unary minus, the constants
 pi and e, and calls to abs sqrt exp log sin cos tan tanh sigmoid relu step min max. Nothing else is
-accepted; there is no ``eval``, no attribute access, no names beyond those.
+accepted; there is no ``eval``, no attribute access, no names beyond those. A product needs its ``*``:
+``3x``, ``2sin(x)`` or ``x(1 + x)`` are refused with the text to write instead (``3*x``).
 
     >>> f = expr("sin(3*x) + x^2")
     >>> f(np.array([0.0, 1.0]))
@@ -13,6 +14,7 @@ accepted; there is no ``eval``, no attribute access, no names beyond those.
 from __future__ import annotations
 
 import ast
+import re
 
 import numpy as np
 
@@ -144,6 +146,7 @@ def expr(text: str) -> Expression:
     if body[-1] in "+-*/^(,":
         raise ExpressionError(f"the expression ends with {body[-1]!r}: something is missing after it",
                               text, lead + len(body) - 1)
+    _refuse_implicit_products(text, lead, body)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
@@ -153,11 +156,78 @@ def expr(text: str) -> Expression:
     for node in ast.walk(tree.body):  # breadth first: a call is checked before its function's name
         if id(node) in function_names:
             continue
+        if isinstance(node, ast.Call):
+            _refuse_bracket_product(node, text, column, lead, body)
         _check(node, text, column(getattr(node, "col_offset", None)), used)
         if isinstance(node, ast.Call):
             function_names.add(id(node.func))
     variables = tuple(v for v in VARIABLES if v in used)
     return Expression(text, tree.body, variables)
+
+
+# a number (as Python writes one; hex, octal, binary and imaginary literals too, so they are not mistaken for a
+# number and a name), or a name; anything else is one character
+_TOKEN = re.compile(r"(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|"
+                    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<name>[A-Za-z_]\w*)|.", re.DOTALL)
+SHORT = 24  # characters of a bracket's contents quoted in a suggestion; longer ones are shortened to (…)
+
+
+def _refuse_implicit_products(text: str, lead: int, body: str) -> None:
+    """``3x``, ``2sin(x)``, ``3(x + 1)``: a number written right before a name or a bracket means a product in
+    maths, but not here; say how to write it instead of Python's "invalid decimal literal"."""
+    for match in _TOKEN.finditer(body):
+        number, end = match.group("number"), match.end()
+        if number is None or end >= len(body) or number[-1] in "jJ":
+            continue
+        after = _TOKEN.match(body, end)
+        if after.group("name") is not None:
+            operand, close = after.group("name"), after.end()
+            if close < len(body) and body[close] == "(" and operand in FUNCTIONS:
+                operand += _bracket(body, close)
+        elif body[end] == "(":
+            operand = _bracket(body, end)
+        else:
+            continue
+        raise ExpressionError(f"write {number}*{operand} for {number} times {operand}", text, lead + match.start())
+
+
+def _refuse_bracket_product(node: ast.Call, text: str, column, lead: int, body: str) -> None:
+    """``x(1 + x)``, ``(x + 1)(x - 1)``, ``2 (x)``: a bracket after a variable, a constant, a number or a
+    bracket is a product in maths; Python reads a call. Say where the * goes."""
+    func = node.func
+    value = (isinstance(func, ast.Name) and func.id in VARIABLES + tuple(CONSTANTS)
+             or isinstance(func, ast.Constant) and isinstance(func.value, (int, float))
+             or isinstance(func, (ast.BinOp, ast.UnaryOp, ast.Call)))
+    if not value:
+        return  # a function's name, or something _check refuses with its own message
+    opening = body.index("(", column(node.func.end_col_offset) - lead)
+    end = len(body[:opening].rstrip())
+    start = column(node.func.col_offset) - lead
+    if body[end - 1] == ")":  # a bracket called: from its own '(' (the node's columns leave it out)
+        depth, start = 0, end - 1
+        while True:
+            depth += (body[start] == ")") - (body[start] == "(")
+            if depth == 0:
+                break
+            start -= 1
+        while start > 0 and (body[start - 1].isalnum() or body[start - 1] == "_"):  # a function's name
+            start -= 1
+    before = body[start:end]
+    if len(before) > SHORT:
+        before = "(…)"
+    after = _bracket(body, opening)
+    raise ExpressionError(f"write {before}*{after} for {before} times {after}", text, lead + opening)
+
+
+def _bracket(body: str, start: int) -> str:
+    """The bracket opened at ``body[start]`` as written, up to its closing ')'; (…) when long or unclosed."""
+    depth = 0
+    for i in range(start, len(body)):
+        depth += (body[i] == "(") - (body[i] == ")")
+        if depth == 0:
+            inside = body[start:i + 1]
+            return inside if len(inside) <= SHORT else "(…)"
+    return "(…)"
 
 
 def _check(node, text: str, where, used: set) -> None:

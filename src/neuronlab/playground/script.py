@@ -1,7 +1,8 @@
 """The playground's "Python script" export: a script that replays a tab's run from a fresh interpreter.
 
 The script builds the same data (the expression, the drawn points or the CSV rows embedded in it, or the
-built-in set with the page's input features), the same train/test split, the same starting network, the
+built-in set with the page's input features), the same train/test split, the same starting network (for a
+CSV with the scaling ``nl.fit`` would add, standardising on the training rows), the
 same optimizer and minibatch order, takes the same steps with every change made in the page while it
 trained (learning rate, batch size, L1/L2, an edited neuron, weights restored after a reload) at the
 step it was made, and prints the same
@@ -90,6 +91,18 @@ def script(s) -> str:
                  else f"nl.optim.SGD(net.parameters(), lr={c['lr']!r}, momentum=0.9)")
     held_out = (f"# {n_test} of the {len(s.x)} points held out for testing, chosen by the seed"
                 if n_test else "# every point is used for training (the seed only sets their order)")
+    if s.net.scaling is None:
+        scaling, trained, x_fit, y_fit = [], "net", "x_train", "y_train"
+    else:
+        targets = "y_train" if s.net.scaling.scales_outputs else "None"  # class scores are not scaled
+        what = "inputs and the target" if s.net.scaling.scales_outputs else "inputs"
+        scaling = [f"# the {what} standardised on the training rows, as nl.fit(scale=True) does; the scaling",
+                   "# is part of the network: net.predict takes and gives the CSV's own units",
+                   f"net = nl.Network(net.layers, scaling=nl.Scaling.of(x_train, {targets}, net.outputs))",
+                   "layers = nl.Network(net.layers)  # the same layers without the scaling train on the standardised rows",
+                   "x_fit = net.scaling.inputs(x_train)",
+                   "y_fit = net.scaling.targets(y_train) if net.scaling.scales_outputs else y_train"]
+        trained, x_fit, y_fit = "layers", "x_fit", "y_fit"
     lines = ['"""Replay a neuronlab playground run: the same data, split, network, optimizer and steps.',
              "",
              'Written by the page\'s "Python script" export; run it with python. It ends by printing the metrics',
@@ -107,9 +120,10 @@ def script(s) -> str:
              "x_train, y_train, x_test, y_test = x[train], y[train], x[test], y[test]",
              "",
              *_start_lines(s),
+             *scaling,
              f"optimizer = {optimizer}",
              "# minibatch steps, shuffled by the seed, exactly as the page takes them",
-             f"stepper = Stepper(net, optimizer, x_train, y_train, {loss!r}, batch={c['batch']}, l1={c['l1']!r}, "
+             f"stepper = Stepper({trained}, optimizer, {x_fit}, {y_fit}, {loss!r}, batch={c['batch']}, l1={c['l1']!r}, "
              f"l2={c['l2']!r}, rng=np.random.default_rng({c['seed']}))",
              ""]
     if s.events:
@@ -125,7 +139,7 @@ def script(s) -> str:
               "        optimizer.lr = change['lr']",
               "        stepper.batch = min(change['batch'], len(x_train))",
               "        stepper.l1, stepper.l2 = change['l1'], change['l2']",
-              "    elif kind == 'layer':  # a whole layer's weights, as a reloaded page put them back",
+              "    elif kind == 'layer':  # a whole layer's weights (as the layers hold them), as a reloaded page put them back",
               "        layer = net.layers[change['layer']]",
               "        layer.W.data[...] = change['weights']",
               "        layer.b.data[...] = change['bias']",

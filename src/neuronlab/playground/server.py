@@ -13,7 +13,7 @@ direct answer repeats; every message gets a direct answer):
     train / pause / step / reset                                                           -> frame
     edit {layer, neuron, weights, bias}                                                   -> frame
     restore {layer, weights, bias}     a whole layer (the page giving back its weights after a reload) -> frame
-    approximate {expr, domain, eps, activation}   -> building (estimate), building..., approximation
+    approximate {expr, domain, eps, activation}   -> building (estimate, target), building..., approximation
     cancel                    stop this tab's construction                                  -> cancelled
     adopt                     train from the last approximation                             -> frame
     explain {x, y, lr}        ->  explanation (nl.explain on the current network; no lr: one that lowers the loss)
@@ -47,7 +47,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import builder
-from .session import MAX_APPROXIMATION_NEURONS, RequestError, Session, estimate_approximation
+from .session import MAX_APPROXIMATION_NEURONS, RequestError, Session, approximation_target, estimate_approximation
 
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
@@ -253,7 +253,7 @@ class Connection:
             await self.frame(reply=reply)
             self._ensure_loop()
         elif kind == "pause":
-            session.status = "paused"
+            session.status = session.idle
             await self.frame(reply=reply)
         elif kind == "step":
             session.status = "paused"
@@ -303,10 +303,12 @@ class Connection:
         request = {"expr": message["expr"], "domain": message.get("domain", [-3, 3]),
                    "eps": message.get("eps", 0.05), "activation": message.get("activation", "relu")}
         self.cancel_build()
-        estimate = await asyncio.to_thread(estimate_approximation, request["expr"], request["domain"],
-                                           request["eps"], request["activation"])
+        arguments = (request["expr"], request["domain"], request["eps"], request["activation"])
+        estimate = await asyncio.to_thread(estimate_approximation, *arguments)
+        # the target (and its eps band) to draw at once: a build can take seconds
+        target = await asyncio.to_thread(approximation_target, *arguments)
         await self.send({"type": "building", "stage": "estimated", "neurons": 0, "estimate": estimate,
-                         "seconds": 0.0, "budget": builder.BUDGET_SECONDS}, reply)
+                         "seconds": 0.0, "budget": builder.BUDGET_SECONDS, **target}, reply)
 
         async def report(stage, count, seconds):
             await self.send({"type": "building", "stage": stage, "neurons": count, "estimate": estimate,

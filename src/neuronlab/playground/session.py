@@ -13,13 +13,14 @@ import struct
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import activations, data, losses
 from ..data import DataError
 from ..expr import ExpressionError, expr
-from ..network import Dense, Network, mlp
+from ..network import Dense, Network, Scaling, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
 from ..train import Diverged, Scores, Stepper
@@ -38,8 +39,8 @@ GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
 DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
 MAX_HISTORY = 1500
-REFRESH_SECONDS = 0.25  # while training, metrics and the test loss are measured at most this often,
-REFRESH_SHARE = 0.1     # and less often when they are slow: they may take at most this share of the time
+REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
+REFRESH_SHARE = 0.1     # often, and less often when slow: they may take at most this share of the time
 STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
 MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
@@ -71,6 +72,24 @@ def use_one_blas_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")  # not as a context manager: the limit stays
+
+
+class Measured(NamedTuple):
+    """One pass of the network over every point (``Session._measure``): all of one set of weights."""
+    at: float  # time.perf_counter() when measured
+    step: int
+    metrics: dict
+    predicted: np.ndarray | None  # each point's class (classification)
+    train_loss: float  # the loss on all training points, raw units
+    test_loss: float  # NaN without test points
+    cost: float  # seconds the pass took
+
+
+def fit_scaling(net: Network, x_train: np.ndarray, y_train: np.ndarray, task: str) -> Scaling:
+    """The ``Scaling`` ``nl.fit(net, ..., scale=True)`` adds for these training rows: the inputs' mean and
+    standard deviation, and the targets' for regression with a linear output (class scores stay as they are)."""
+    scale_targets = task == "regression" and net.layers[-1].activation.name == "linear"
+    return Scaling.of(x_train, y_train if scale_targets else None, net.outputs).astype(net.dtype)
 
 
 class RequestError(ValueError):
@@ -174,7 +193,7 @@ class Session:
     """A tab's training run. ``configure`` rebuilds it; ``train_for`` runs steps for a time budget."""
 
     def __init__(self):
-        self.status, self.message = "paused", ""
+        self.status, self.message = "ready", ""
         self.configure({})
 
     # ---------------------------------------------------------------- building
@@ -197,17 +216,23 @@ class Session:
         test, train = order[:n_test], order[n_test:]
         outputs = len(classes) if task == "classification" else 1
         net = mlp([x.shape[1], *config["layers"], outputs], activation=config["activation"], seed=config["seed"])
+        # A CSV's columns can differ by orders of magnitude: it is standardised as nl.fit does, the scaling part of
+        # the network. A function's samples, drawn points and the 2-D sets are not: they lie within a few units
+        # of 0 already (the domain is the user's; the sets are in [-1.5, 1.5]), and unscaled, the weights that
+        # train are the ones the editor sets, a network adopted from the Approximate tab (built on raw x) trains
+        # on as it is, and the Backprop tab's step is the playground's own step.
+        if config["mode"] == "csv":
+            net = Network(net.layers, scaling=fit_scaling(net, x[train], y[train], task))
         self._adopt(config, net, x, y, train, test, task, classes, dims, target)
 
     def _adopt(self, config, net, x, y, train, test, task, classes, dims, target) -> None:
         self.config, self.net, self.task, self.classes, self.dims, self.target = config, net, task, classes, dims, target
         self.x, self.y, self.test_index, self.train_index = x, y, test, train
-        self._test_loss_at, self._test_loss_cost, self._metrics_cache = -math.inf, 0.0, None
-        self._complete_at = -math.inf
+        self._measured, self._complete_at = None, -math.inf
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
         self.loss_name = "cross_entropy" if task == "classification" else "mse"
-        self.history, self.steps = [], 0
-        self.status, self.message = "paused", ""
+        self.history, self.steps, self._slice_losses = [], 0, []
+        self.status, self.message = "ready", ""
         # what the exported script needs to replay the run: where the start came from, and every change
         # made while it trained (live settings, edited neurons), at the step it was made
         self.origin, self.events, self.diverged_at = None, [], None
@@ -217,7 +242,13 @@ class Session:
         c, params = self.config, self.net.parameters()
         opt = Adam(params, lr=c["lr"]) if c["optimizer"] == "adam" else SGD(params, lr=c["lr"], momentum=0.9)
         self.trainable = all(layer.activation.learnable for layer in self.net.layers)
-        self.stepper = Stepper(self.net, opt, self.x_train, self.y_train, self.loss_name, batch=c["batch"],
+        # a scaled network's layers train as fit trains them: a Network of the same layers (the same weight
+        # arrays) without the scaling, on the standardised training rows; self.net, with its scaling, is the model
+        scaling, x_fit, y_fit = self.net.scaling, self.x_train, self.y_train
+        if scaling is not None:
+            x_fit = scaling.inputs(x_fit)
+            y_fit = scaling.targets(y_fit) if scaling.scales_outputs else y_fit
+        self.stepper = Stepper(Network(self.net.layers), opt, x_fit, y_fit, self.loss_name, batch=c["batch"],
                                l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
         self.stepper.steps = self.steps
         self.start_settings = {k: c[k] for k in ("lr", "batch", "l1", "l2")}  # before any live change
@@ -254,7 +285,9 @@ class Session:
                 raise RequestError(f"the CSV has {len(ds.x)} rows; at most {MAX_POINTS}", "csv")
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
-            self.data_note = f"target {ds.target_name!r}: {ds.reason}"
+            standardised = "inputs and target" if ds.task == "regression" else "inputs"
+            self.data_note = (f"target {ds.target_name!r}: {ds.reason}. {standardised.capitalize()} standardised on "
+                              "the training rows, as nl.fit does; every number shown is in the CSV's own units.")
             classes = [c if len(c) <= MAX_LABEL else c[:MAX_LABEL - 1] + "…" for c in ds.classes or []]
             return ds.x, y, ds.task, classes, dims, None  # every frame carries the labels: short ones
         make, classes = DATASETS[config["dataset"]]
@@ -278,10 +311,11 @@ class Session:
             return
         was = self.status
         self.configure({**self.config, **raw})
-        self.status = "paused" if was != "training" else "training"
+        if was == "training":
+            self.status = "training"
 
     def edit(self, layer: int, neuron: int, weights, bias) -> None:
-        """Set one neuron's incoming weights and bias (the page's editor)."""
+        """Set one neuron's incoming weights and bias (the page's editor), in the units the page shows them."""
         if not (_is_number(layer) and layer == int(layer) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
         layer = int(layer)
@@ -296,14 +330,34 @@ class Session:
             b = float(bias)
         except (TypeError, ValueError):
             raise RequestError(f"give {dense.inputs} weight(s) and a bias, as numbers") from None
-        if not (np.all(np.isfinite(w)) and math.isfinite(b) and np.all(np.abs(w) <= 1e4) and abs(b) <= 1e4):
+        if not (np.all(np.isfinite(w)) and math.isfinite(b)):
             raise RequestError("weights and bias must be finite numbers within ±10000")
+        W, bias = self._held(layer, w.reshape(-1, 1), np.array([b]), [neuron])
+        w, b = W[:, 0], float(bias[0])
+        if not (np.all(np.abs(w) <= 1e4) and abs(b) <= 1e4):
+            raise RequestError("weights and bias must be finite numbers within ±10000" + self._held_note())
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
-        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))
+        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))  # as the layers hold them
+
+    def _held(self, layer: int, W: np.ndarray, b: np.ndarray, neurons: list) -> tuple[np.ndarray, np.ndarray]:
+        """Weights and biases of ``neurons`` of ``layer`` as the page shows them (raw units: the network with its
+        scaling folded in, ``net.folded()``) -> as the layer holds them (acting on standardised data)."""
+        s = self.net.scaling
+        if s is None:
+            return W, b
+        if layer == len(self.net.layers) - 1 and s.scales_outputs:  # y = z * y_scale + y_mean, undone
+            W, b = W / s.y_scale[neurons], (b - s.y_mean[neurons]) / s.y_scale[neurons]
+        if layer == 0:  # (x - x_mean) / x_scale @ W + b = x @ (W / x_scale) + b - (x_mean / x_scale) @ W, undone
+            W, b = W * s.x_scale[:, None], b + s.x_mean @ W
+        return W, b
+
+    def _held_note(self) -> str:
+        return "" if self.net.scaling is None else " (as the network holds them, on the standardised data)"
 
     def set_layer(self, layer: int, weights, bias) -> None:
-        """Set a whole layer's weights (inputs x neurons) and biases: the page restoring a reloaded tab."""
+        """Set a whole layer's weights (inputs x neurons) and biases, in the units the page shows (see ``_held``):
+        the page restoring a reloaded tab."""
         if not (isinstance(layer, int) and 0 <= layer < len(self.net.layers)):
             raise RequestError("no such layer")
         dense = self.net.layers[layer]
@@ -313,8 +367,11 @@ class Session:
         except (TypeError, ValueError):
             raise RequestError(f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and "
                                f"{dense.neurons} biases") from None
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b)) and np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise RequestError("weights and biases must be finite numbers within ±10000")
+        W, b = self._held(layer, W, b, list(range(dense.neurons)))
+        if not (np.abs(W).max() <= 1e4 and np.abs(b).max() <= 1e4):
+            raise RequestError("weights and biases must be finite numbers within ±10000" + self._held_note())
         dense.W.data[...] = W
         dense.b.data[...] = b
         self.events.append((self.steps, "layer", layer, W.tolist(), b.tolist()))
@@ -331,6 +388,11 @@ class Session:
         self._rebuild_optimizer()
 
     # ---------------------------------------------------------------- training
+    @property
+    def idle(self) -> str:
+        """The status of a session not training: "ready" before its first step, "paused" after."""
+        return "paused" if self.steps else "ready"
+
     def train_for(self, seconds: float) -> None:
         """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
         budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
@@ -355,20 +417,25 @@ class Session:
                     budget -= 1
             except Diverged as err:
                 self.status, self.diverged_at = "stopped", self.stepper.steps
+                self.steps = self.stepper.steps
                 self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The best "
-                                f"weights seen (loss {self.stepper.best_loss:.3g}) are back; try a smaller learning "
-                                f"rate, e.g. {self.config['lr'] / 10:g}.")
+                                f"weights seen (training loss {self._measure(force=True).train_loss:.3g}) are back; try a "
+                                f"smaller learning rate, e.g. {self.config['lr'] / 10:g}.")
             self.steps = self.stepper.steps
             if step_losses:
-                self._record(float(np.mean(step_losses)))
+                # the minibatches' losses (in the units the layers train in) only tell when Adam is stuck
+                self._slice_losses = (self._slice_losses + [float(np.mean(step_losses))])[-STUCK_RECORDS:]
                 self._hint_if_stuck()
-                if self.config["stop_loss"] and self.history[-1][1] <= self.config["stop_loss"]:
+                if self.status == "ready":  # stepped without the server's loop (the step message sets it itself)
+                    self.status = self.idle
+                loss = self._measure().train_loss  # a few times a second while training; at once otherwise
+                if self.config["stop_loss"] and loss <= self.config["stop_loss"]:
                     self.status = "paused"
-                    self.message = f"Stopped at loss {self.history[-1][1]:.4g} <= {self.config['stop_loss']:g}."
+                    self.message = f"Stopped at training loss {loss:.4g} <= {self.config['stop_loss']:g}."
 
     def _hint_if_stuck(self) -> None:
         """Adam at a huge learning rate can saturate the neurons: the loss stays far above its best, finite."""
-        c, losses_seen = self.config, [h[1] for h in self.history[-STUCK_RECORDS:]]
+        c, losses_seen = self.config, self._slice_losses
         if (c["optimizer"] == "adam" and c["lr"] >= 0.5 and len(losses_seen) == STUCK_RECORDS and not self.message
                 and min(losses_seen) > 3 * self.stepper.best_loss):
             self.message = (f"The loss has stayed over 3 times its best for a while: Adam at learning rate {c['lr']:g} "
@@ -383,21 +450,34 @@ class Session:
         onehot[int(self.y_train[index])] = 1.0
         return onehot
 
-    def _loss_on(self, x, y) -> float:
-        if len(x) == 0:
+    def _loss_on(self, out: np.ndarray, y) -> float:
+        if len(y) == 0:
             return float("nan")
-        return float(losses.get(self.loss_name)(Tensor(self.net.predict(x)), y).data)
+        return float(losses.get(self.loss_name)(Tensor(out), y).data)
 
-    def _record(self, train_loss: float) -> None:
-        # the test loss costs a pass over the test points: measured a few times a second, NaN in between
-        test_loss, now = float("nan"), time.perf_counter()
-        due = max(REFRESH_SECONDS, self._test_loss_cost / REFRESH_SHARE)
-        if len(self.x_test) and (self.status != "training" or now - self._test_loss_at >= due):
-            test_loss, self._test_loss_at = self._loss_on(self.x_test, self.y_test), now
-            self._test_loss_cost = time.perf_counter() - now
-        self.history.append((self.steps, train_loss, test_loss))
-        if len(self.history) > MAX_HISTORY:
-            self.history = self.history[::2]
+    def _measure(self, force: bool = False) -> Measured:
+        """The network's outputs on every point, computed once for the current weights: the metrics, the loss
+        on all training points and on the test points, in raw units (the model's ``predict``), so the loss and
+        the RMSE the page shows are of the same weights (for mse, loss = RMSE^2). Each new step measured joins
+        the history. While training this costs a pass over every point, so it is measured a few times a
+        second (at most REFRESH_SHARE of the time), and whenever the step count has doubled since the last
+        measurement (a few more at the start); the last measurement is given in between."""
+        now, last = time.perf_counter(), self._measured
+        if (not force and last is not None and self.status == "training" and self.steps < 2 * max(1, last.step)
+                and now - last.at < max(REFRESH_SECONDS, last.cost / REFRESH_SHARE)):
+            return last  # (a doubled step count is measured anyway: the curve's start, where the loss falls most)
+        out = self.net.predict(self.x)
+        metrics = self._metrics(out[self.train_index], out[self.test_index])
+        self._measured = last = Measured(
+            at=now, step=self.steps, metrics=metrics,
+            predicted=np.argmax(out, axis=1) if self.task == "classification" else None,
+            train_loss=self._loss_on(out[self.train_index], self.y_train),
+            test_loss=self._loss_on(out[self.test_index], self.y_test), cost=time.perf_counter() - now)
+        if self.steps and (not self.history or self.steps > self.history[-1][0]):
+            self.history.append((self.steps, last.train_loss, last.test_loss))
+            if len(self.history) > MAX_HISTORY:
+                self.history = self.history[::2]
+        return last
 
     # ---------------------------------------------------------------- what the page draws
     def frame(self, full: bool = False) -> dict:
@@ -412,7 +492,10 @@ class Session:
             return encode_frame({**self._frame(full), **(extra or {})})
 
     def _frame(self, full: bool) -> dict:
-        net = self.net
+        # every number the page shows is in raw units: a scaled network is shown as the equal network with its
+        # scaling folded into the first and last layers (the editor's values are taken back by _held)
+        net = self.net.folded() if self.net.scaling is not None else self.net
+        measured = self._measure(force=full)
         # while training, the diagram's first neurons of each layer are enough (it draws 10 a column); the
         # whole network (for the editor's other neurons and the page's copy for a reload) once a second
         now = time.perf_counter()
@@ -423,14 +506,16 @@ class Session:
         out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
                "task": self.task, "dims": self.dims, "classes": self.classes,
                "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
-               "loss": self.history[-1][1] if self.history else self._loss_on(self.x_train, self.y_train),
+               # the loss on all training points and the metrics: one pass, of the same weights
+               "loss": measured.train_loss, "loss_name": self.loss_name, "n_train": len(self.x_train),
+               "measured_step": measured.step, "scaled": self.net.scaling is not None,
                "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
                "weights": [layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
                            for i, layer in enumerate(net.layers)],
                "biases": [layer.b.data if complete or i == last else layer.b.data[:DRAWN_NEURONS]
                           for i, layer in enumerate(net.layers)],
                "weights_complete": complete,
-               "metrics": self._cached_metrics(full), "trainable": self.trainable, "parameters": net.n_parameters(),
+               "metrics": measured.metrics, "trainable": self.trainable, "parameters": net.n_parameters(),
                # the settings in use, so the page's panel and URL show what was accepted (or adopted)
                "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")},
                "data_note": self.data_note}
@@ -446,7 +531,7 @@ class Session:
             else:
                 out["output"] = values[-1][1][:, 0]
             if len(net.layers) > 1:
-                shown, weights, bias, label = self._shown()
+                shown, weights, bias, label = self._shown(net)
                 out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
                 hidden = values[shown][1]
                 contributions = hidden * weights
@@ -464,7 +549,7 @@ class Session:
                 if self.target is not None:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
-            out.update(self._heat_maps(full))
+            out.update(self._heat_maps(net, measured, full))
         return out
 
     def _x_range(self):
@@ -474,52 +559,51 @@ class Session:
         pad = 0.1 * (high - low or 1.0)
         return low - pad, high + pad
 
-    def _heat_maps(self, full: bool) -> dict:
-        grid = np.linspace(-1.5, 1.5, GRID_2D if self.net.n_parameters() < BIG_NETWORK else GRID_2D_BIG)
+    def _heat_maps(self, net: Network, measured: Measured, full: bool) -> dict:
+        grid = np.linspace(-1.5, 1.5, GRID_2D if net.n_parameters() < BIG_NETWORK else GRID_2D_BIG)
         gx, gy = np.meshgrid(grid, grid)
         raw = np.column_stack([gx.ravel(), gy.ravel()])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
-        values = self.net.layer_values(features)
+        values = net.layer_values(features)
         logits = values[-1][1]
         probability = _softmax(logits)
         result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1),
                   "heat_confidence": probability.max(axis=1),
                   "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
-        if len(self.net.layers) > 1:
-            shown, weights, _, label = self._shown()
+        if len(net.layers) > 1:
+            shown, weights, _, label = self._shown(net)
             result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
             result["hidden_heat"] = values[shown][1][:, :MAX_HIDDEN_SHOWN].T
-            result.update(self._slice())
-        if self._metrics_cache is not None:  # each point's predicted class, so the page can mark the wrong ones
-            result["predicted"] = self._metrics_cache[2]
+            result.update(self._slice(net))
+        result["predicted"] = measured.predicted  # each point's class, so the page can mark the wrong ones
         if full:
             result["points"] = np.column_stack([self.raw_2d, self.y])
             result["test_mask"] = np.isin(np.arange(len(self.x)), self.test_index).tolist()
         return result
 
-    def _shown(self) -> tuple[int, np.ndarray, float, str]:
+    def _shown(self, net: Network) -> tuple[int, np.ndarray, float, str]:
         """The hidden layer the superposition shows (its index in net.layers; config layer_shown, 0 or too
         deep: the last), the weights w_i from its neurons to what they add up to, that sum's bias and name:
         the output (for two classes, the score of class 1 over class 0), or for an earlier layer the weighted
         sum z of the next layer's first neuron, before its activation."""
-        last = len(self.net.layers) - 2
+        last = len(net.layers) - 2
         chosen = self.config["layer_shown"]
         shown = last if chosen == 0 or chosen - 1 > last else chosen - 1
-        W, b = self.net.layers[shown + 1].W.data, self.net.layers[shown + 1].b.data
+        W, b = net.layers[shown + 1].W.data, net.layers[shown + 1].b.data
         if shown < last:
             return shown, W[:, 0], float(b[0]), f"z of neuron 1 of layer {shown + 2}"
         if self.task == "classification" and W.shape[1] == 2:
             return shown, W[:, 1] - W[:, 0], float(b[1] - b[0]), "score of class 1 over class 0"
         return shown, W[:, 0], float(b[0]), "score of class 0" if self.task == "classification" else "the output"
 
-    def _slice(self) -> dict:
+    def _slice(self, net: Network) -> dict:
         """Superposition along the line x2 = config["line"]: each last-hidden neuron's weighted share of the
         score (logit of class 1 minus class 0 for two classes, else class 0's logit) and their sum."""
-        line = np.linspace(-1.5, 1.5, GRID_1D if self.net.n_parameters() < BIG_NETWORK else GRID_1D_BIG)
+        line = np.linspace(-1.5, 1.5, GRID_1D if net.n_parameters() < BIG_NETWORK else GRID_1D_BIG)
         raw = np.column_stack([line, np.full_like(line, self.config["line"])])
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
-        values = self.net.layer_values(features)
-        shown, weights, bias, label = self._shown()
+        values = net.layer_values(features)
+        shown, weights, bias, label = self._shown(net)
         contributions = values[shown][1] * weights
         result = {"slice_x": line, "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
                   "slice_bias": bias, "slice_line": self.config["line"], "slice_label": label}
@@ -527,16 +611,6 @@ class Session:
             result["slice_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
             result["hidden_total"] = contributions.shape[1]
         return result
-
-    def _cached_metrics(self, full: bool) -> dict:
-        """Metrics cost a pass over every point: while training they are measured a few times a second."""
-        now, cache = time.perf_counter(), self._metrics_cache
-        if full or cache is None or self.status != "training" or now - cache[0] >= max(REFRESH_SECONDS, cache[3] / REFRESH_SHARE):
-            out = self.net.predict(self.x)
-            predicted = np.argmax(out, axis=1) if self.task == "classification" else None
-            metrics = self._metrics(out[self.train_index], out[self.test_index])
-            self._metrics_cache = cache = (now, metrics, predicted, time.perf_counter() - now)
-        return cache[1]
 
     def _metrics(self, out_train, out_test) -> dict:
         metrics = {}
@@ -620,6 +694,16 @@ def estimate_approximation(f_text, domain, eps, activation) -> int:
     return estimate
 
 
+APPROXIMATION_GRID = 400  # points of the approximate tab's curves
+
+
+def approximation_target(f_text, domain, eps, activation) -> dict:
+    """The target the approximate tab draws at once, before its construction ends: its grid and values."""
+    f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
+    grid = np.linspace(a, b, APPROXIMATION_GRID)
+    return {"grid": grid.tolist(), "target": f(grid).tolist(), "eps": eps}
+
+
 def approximation_frame(f_text: str, domain, eps: float, activation: str, progress=None) -> tuple[dict, Network]:
     """The approximate tab's data: the construction's per-neuron contributions, left to right."""
     from ..approximate import ApproximationError, approximate, predict
@@ -629,7 +713,7 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
         net = approximate(f, (a, b), eps, activation, max_neurons=MAX_APPROXIMATION_NEURONS, progress=progress)
     except ApproximationError as err:
         raise RequestError(str(err), "eps") from None
-    grid = np.linspace(a, b, 400)
+    grid = np.linspace(a, b, APPROXIMATION_GRID)
     where = net.layers[0].thresholds()
     order = np.argsort(where)
     parts = net.contributions(grid)[:, order]

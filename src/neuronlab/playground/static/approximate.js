@@ -5,7 +5,7 @@ import { COLORS, plot } from "./draw.js";
 const $ = (id) => document.getElementById(id);
 let send = () => {};
 let onChange = () => {};
-const state = { frame: null, timer: null, building: null };
+const state = { frame: null, timer: null, building: null, preview: null };
 
 export function readConfig() {
   return { expr: $("ap-expr").value, domain: [Number($("ap-a").value), Number($("ap-b").value)],
@@ -29,9 +29,17 @@ export function build() {
   onChange();
 }
 
-/** The server's progress report: "building… N neurons so far", with the estimate and the time budget. */
+/** The server's progress report: "building… N neurons so far", with the estimate and the time budget. Its
+ * first report carries the target: drawn at once with its eps band, the network once the build ends. */
 export function onBuilding(report) {
   showBuilding(report);
+  if (report.target) {
+    clearInterval(state.timer);
+    state.preview = report;
+    $("ap-adopt").disabled = true;  // until this build ends, there is nothing new to train from
+    $("ap-summary").hidden = true;  // (it certifies the last network, not this target's)
+    draw();
+  }
 }
 
 function showBuilding(report) {
@@ -54,6 +62,10 @@ function showBuilding(report) {
 
 function doneBuilding() {
   state.building = null;
+  if (state.preview) {  // cancelled or refused: the last network built is back on screen (if any)
+    state.preview = null;
+    if (state.frame) { showAdopt(state.frame); $("ap-summary").hidden = false; draw(); }
+  }
   $("ap-building").hidden = true;
   $("ap-cancel").hidden = true;
 }
@@ -65,15 +77,32 @@ export function onCancelled() {
 }
 
 export function onApproximation(frame) {
+  state.preview = null;
   doneBuilding();
   state.frame = frame;
   const slider = $("ap-shown");
   slider.max = frame.counts.length;
   slider.value = frame.counts.length;
   $("ap-summary").textContent = frame.summary;
+  $("ap-summary").hidden = false;
+  showAdopt(frame);
+  draw();
+}
+
+function showAdopt(frame) {
   $("ap-adopt").disabled = frame.activation === "step";
   $("ap-adopt").title = frame.activation === "step" ? "step neurons cannot be trained by backprop" : "";
-  draw();
+}
+
+/** The target and its eps band alone, while the network is being built. */
+function drawTarget(p) {
+  const finite = p.target.filter(Number.isFinite);
+  const low = Math.min(...finite), high = Math.max(...finite), pad = 0.4 * (high - low || 1);
+  plot($("ap-graph"), [
+    { x: p.grid, y: p.target, band: "rgba(154,165,177,0.25)", spread: p.eps },
+    { x: p.grid, y: p.target, color: COLORS.target, width: 3, label: `target ± eps (${p.eps}); the network is being built…` },
+  ], { yRange: [low - pad, high + pad] });
+  $("ap-graph").dataset.shows = "target";
 }
 
 export function onError(message) {
@@ -84,6 +113,7 @@ export function onError(message) {
 }
 
 function draw() {
+  if (state.preview) return drawTarget(state.preview);
   const f = state.frame;
   if (!f) return;
   const k = Number($("ap-shown").value);
@@ -99,6 +129,7 @@ function draw() {
       label: `${count} ${f.activation} neurons: max |error| ${error.toPrecision(3)}${count === f.neurons && error <= f.eps ? " ✓ within eps" : ""}` },
   ], { yRange: [low - pad, high + pad], verticals: count ? [{ x: f.thresholds[Math.min(count, f.thresholds.length) - 1], color: COLORS.test }] : [] });
   state.shown = { count, error };
+  $("ap-graph").dataset.shows = "network";
 }
 
 function play() {

@@ -149,6 +149,7 @@ function render() {
   const started = performance.now();
   $("step-count").textContent = frame.step;
   $("loss").textContent = Number.isFinite(frame.loss) ? frame.loss.toPrecision(4) : "–";
+  $("loss-label").title = lossMeaning(frame);
   $("status").textContent = frame.status;
   $("train").disabled = frame.status === "training" || !frame.trainable;
   const message = $("message");
@@ -223,6 +224,19 @@ function showMetrics(m) {
     $("confusion").innerHTML = "<tr><th></th>" + m.confusion.map((_, j) => `<th>→${j}</th>`).join("") + "</tr>" +
       m.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((v) => `<td>${v}</td>`).join("")}</tr>`).join("");
   }
+}
+
+/** What the toolbar's loss is: the loss of the current weights on every training point (not the minibatches'),
+ * from the same pass as the metrics beside it. */
+function lossMeaning(frame) {
+  const where = `of the current weights on all ${frame.n_train} training points`;
+  const when = "measured with the metrics beside it, a few times a second while training";
+  const units = frame.scaled ? " It is in the CSV's own units." : "";
+  if (frame.loss_name === "mse") {
+    return `mean squared error ${where}: mean((output − target)²), with no ½ factor, so it is the RMSE squared; ` +
+      `${when}.${units}`;
+  }
+  return `cross-entropy ${where}: −mean(log of the probability given to the true class); ${when}.`;
 }
 
 /** A transform frozen as it is now (plot's own object follows later redraws of its canvas). */
@@ -488,8 +502,8 @@ function drawLoss() {
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
-  $("loss-caption").textContent = test.length ? "loss: training (red) and test (blue)"
-    : "loss on the training points (red); no points are held out for a test here";
+  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue)"
+    : "loss on all training points (red); no points are held out for a test here";
   plot($("loss-view"), series, { logY: true });
 }
 
