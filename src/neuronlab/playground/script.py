@@ -99,7 +99,7 @@ def script(s) -> str:
         scaling = [f"# the {what} standardised on the training rows, as nl.fit(scale=True) does; the scaling",
                    "# is part of the network: net.predict takes and gives the CSV's own units",
                    f"net = nl.Network(net.layers, scaling=nl.Scaling.of(x_train, {targets}, net.outputs))",
-                   "layers = nl.Network(net.layers)  # the same layers without the scaling train on the standardised rows",
+                   "layers = net.without_scaling()  # the same layers, no scaling around them: they train on the standardised rows",
                    "x_fit = net.scaling.inputs(x_train)",
                    "y_fit = net.scaling.targets(y_train) if net.scaling.scales_outputs else y_train"]
         trained, x_fit, y_fit = "layers", "x_fit", "y_fit"

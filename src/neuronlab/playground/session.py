@@ -248,7 +248,7 @@ class Session:
         if scaling is not None:
             x_fit = scaling.inputs(x_fit)
             y_fit = scaling.targets(y_fit) if scaling.scales_outputs else y_fit
-        self.stepper = Stepper(Network(self.net.layers), opt, x_fit, y_fit, self.loss_name, batch=c["batch"],
+        self.stepper = Stepper(self.net.without_scaling(), opt, x_fit, y_fit, self.loss_name, batch=c["batch"],
                                l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
         self.stepper.steps = self.steps
         self.start_settings = {k: c[k] for k in ("lr", "batch", "l1", "l2")}  # before any live change
