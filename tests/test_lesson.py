@@ -175,7 +175,7 @@ def test_gradient_descent_goes_down_the_landscape_and_too_large_a_step_diverges(
 
 def test_backprop_figure_draws_nl_explains_gradients():
     fig = lesson.backprop()
-    e = nl.explain(lesson.network(1.0, -1.0, activation="sigmoid"), 0.5, 1.0, lr=None)
+    e = nl.explain(lesson.network(1.0, -1.0, activation="sigmoid"), 0.5, 1.0)  # explain's default step
     texts = [t.get_text() for t in fig.axes[0].texts]
     for layer in e.layers:
         for g in layer["dL_dW"].ravel():

@@ -568,17 +568,17 @@ BACKPROP_POINT = (0.5, 1.0)
 def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: float | None = None):
     """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
     by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
-    ``nl.explain``'s."""
+    ``nl.explain``'s, with its default learning rate unless ``lr`` is given."""
     from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .explain import default_network, explain
+    from .explain import DEFAULT_LR, default_network, explain
     from .plot import NETWORK_COLOR, TARGET_COLOR
 
     grid = _x()
-    e = explain(default_network(), x, y, lr=lr, grid=grid)
+    e = explain(default_network(), x, y, lr=DEFAULT_LR if lr is None else lr, grid=grid)  # `neuronlab explain`'s step
     fig = Figure(figsize=(13, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
-    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, y
+    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, out
     largest = max(abs(c["backprop"]) for c in e.checks if c["name"].startswith("W"))
     for l, layer in enumerate(e.layers):
         for i, source in enumerate(layer["input_names"]):
