@@ -261,6 +261,8 @@ def embed(page: str, numbers: dict) -> str:
         what, name = match.groups()
         if name not in texts:
             raise ValueError(f"the page asks for lesson text {name!r}, which does not exist")
-        return texts[name]["text" if what == "lesson" else "check"]
+        if what == "check":
+            return texts[name]["check"]
+        return f'<div class="lesson-text" data-chapter="{name}">{texts[name]["text"]}</div>'
 
     return PLACEHOLDER.sub(fill, page)
