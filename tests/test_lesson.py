@@ -119,7 +119,7 @@ def test_words_are_defined_before_they_are_used(lesson_md):
     assert first("**weight**") < first("w11") and first("**activation**") < first("sigmoid")
     assert lesson_md.count("import neuronlab as nl") == 1 and first("import neuronlab as nl") < first("nl.")
     assert "the output neuron only adds" in lesson_md.lower() and "**superposition**" in lesson_md
-    assert "The weight from h1 to out is **w11**" in lesson_md and "it moves the step" in lesson_md
+    assert "The weight from h1 to out is **w11**" in lesson_md and "An input weight instead moves the step" in lesson_md
     assert "04a-network.png" in lesson_md
     assert lesson_md.count("**In one line:**") == len(lesson_text.CHAPTERS) - 1  # every chapter but the opening
     assert lesson_md.count("**Check yourself") == len(lesson_text.CHAPTERS) - 1
