@@ -151,9 +151,9 @@ def test_examples_run(tmp_path):
 def test_lesson_command_hides_the_answer_until_revealed(tmp_path, capsys):
     assert main(["lesson", "--out", str(tmp_path / "a")]) == 0
     assert "--reveal" in capsys.readouterr().out
-    assert not (tmp_path / "a" / "05b-answer.png").exists() and (tmp_path / "a" / "05-exercise.png").exists()
+    assert not (tmp_path / "a" / "04f-answer.png").exists() and (tmp_path / "a" / "04e-exercise.png").exists()
     assert main(["lesson", "--out", str(tmp_path / "b"), "--reveal"]) == 0
-    assert (tmp_path / "b" / "05b-answer.png").exists()
+    assert (tmp_path / "b" / "04f-answer.png").exists()
 
 
 def test_explain_command_prints_the_chain_rule_and_writes_the_graph(tmp_path, capsys):

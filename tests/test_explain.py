@@ -18,7 +18,7 @@ def test_default_lesson_network_by_hand():
                                                             rel=1e-14)
     assert e.new_loss < e.loss
     formulas = dict(e.layers[1]["formulas"])
-    assert formulas["dL/dy"] == f"2·(a - y)/1 = 2·({out:.4g} - 1)/1 = {2 * (out - 1):.4g}"
+    assert formulas["dL/dout"] == f"2·(a - y)/1 = 2·({out:.4g} - 1)/1 = {2 * (out - 1):.4g}"
 
 
 def test_every_gradient_agrees_with_backward_central_difference_and_pytorch(torch):
@@ -62,7 +62,7 @@ def test_printed_tables_carry_the_numbers():
     explain().print(Console(file=out, width=140))
     text = out.getvalue()
     # the loss before and after the step, worked out without the engine: the lesson's network written as
-    # a formula of its 7 parameters, its gradient by central differences, one step of lr 0.5 at x=0.5, y=1
+    # a formula of its 7 parameters, its gradient by central differences, one step of lr 0.2 at x=0.5, y=1
     s = lambda z: 1 / (1 + np.exp(-z))
 
     def loss(p):
@@ -72,9 +72,25 @@ def test_printed_tables_carry_the_numbers():
     start = np.array([1.0, 1.0, 1.0, -1.0, 1.0, -1.0, 0.0])  # thresholds -1 and 1, output weights 1 and -1
     h = 1e-6
     gradient = np.array([(loss(start + h * e) - loss(start - h * e)) / (2 * h) for e in np.eye(7)])
-    before, after = loss(start), loss(start - 0.5 * gradient)
-    assert f"{before:.4g} -> {after:.4g}" in text  # 0.3136 -> 0.2559
+    before, after = loss(start), loss(start - 0.2 * gradient)
+    assert f"{before:.4g} -> {after:.4g}" in text  # 0.3136 -> 0.0177
     assert "dL/dW1[x->h1]" in text and "a(1-a)" in text and "central" in text
+
+
+def test_the_default_step_is_the_lessons_and_lowers_the_loss_where_0_5_overshoots():
+    from neuronlab import lesson
+    from neuronlab.cli import build_parser
+    from neuronlab.explain import DEFAULT_LR
+
+    e = explain()
+    assert e.lr == DEFAULT_LR == 0.2 and build_parser().parse_args(["explain"]).lr in (None, DEFAULT_LR)
+    assert e.layers[-1]["names"] == ["out"]  # the output neuron is "out"; y is the target
+    assert "W2[h1->out]" in [c["name"] for c in e.checks]
+    assert e.new_loss < e.loss / 10  # 0.3136 -> 0.0177
+    overshoot = explain(lr=0.5)  # jumps past the minimum along the gradient: lower, but far less
+    assert e.new_loss < overshoot.new_loss < overshoot.loss
+    title = lesson.backprop().axes[1].get_title()  # the lesson's figure shows the same step
+    assert f"loss {e.loss:.4g} -> {e.new_loss:.4g}" in title
 
 
 def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
@@ -83,7 +99,7 @@ def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
     e = explain(net, x=[0.5], y=[1.0], lr=0.1)
     formulas = dict(e.layers[0]["formulas"])
     assert formulas["dL/dW1[x->h1]"] == "x · dL/dz(h1) = 0.5 · 0 = 0"  # -2·(-2)·0 is 0, not -0
-    assert formulas["dL/dh1"] == "sum_m w·dL/dz_m = -2·(-2) = 4"  # dL/dz(y) = 2·(0 - 1) = -2, bracketed
+    assert formulas["dL/dh1"] == "sum_m w·dL/dz_m = -2·(-2) = 4"  # dL/dz(out) = 2·(0 - 1) = -2, bracketed
     text = " ".join(f for layer in e.layers for _, f in layer["formulas"])
     assert "-0 " not in text + " " and "·-" not in text
     from neuronlab.explain import _n

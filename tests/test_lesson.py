@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab import lesson
+from neuronlab import lesson, lesson_text
 
 from test_plot import non_blank_png
 
@@ -59,15 +59,123 @@ def test_write_produces_the_page_and_its_figures_in_order(tmp_path):
     page = lesson.write(tmp_path / "lesson")
     text = page.read_text()
     linked = [line.split("(")[1].rstrip(")") for line in text.splitlines() if line.startswith("![")]
-    assert linked == sorted(linked) and len(linked) == 14
-    assert linked[:2] == ["00a-decide.png", "00b-xor.png"] and linked[-1] == "12-backprop.png"
-    assert "05b-answer.png" not in linked and "--reveal" in text
+    assert linked == sorted(linked) and len(linked) == 15
+    assert linked[:2] == ["01-decide.png", "02-xor.png"] and linked[-1] == "10-backprop.png"
+    assert "04f-answer.png" not in linked and "--reveal" in text
     for name in linked:
         non_blank_png(tmp_path / "lesson" / name)
     revealed = lesson.write(tmp_path / "revealed", reveal=True).read_text()
-    assert "05b-answer.png" in revealed and lesson.EXERCISE_ANSWER in revealed
+    assert "04f-answer.png" in revealed and lesson.EXERCISE_ANSWER in lesson_text.plain(revealed)
     names = [line.split("(")[1].rstrip(")") for line in revealed.splitlines() if line.startswith("![")]
-    assert names.index("05b-answer.png") == names.index("05-exercise.png") + 1
+    assert names.index("04f-answer.png") == names.index("04e-exercise.png") + 1
+
+
+@pytest.fixture(scope="module")
+def lesson_md():
+    return lesson.markdown()[0]
+
+
+def test_lesson_md_states_the_theorem_with_its_conditions_and_limits(lesson_md):
+    box = "\n".join(line[1:].strip() for line in lesson_md.splitlines() if line.startswith(">"))  # the quoted box
+    for condition in ("one hidden layer", "continuous function", "closed, bounded interval", "not a polynomial",
+                      "within ε of f at every x in [a, b]", "anything outside [a, b]", "how many neurons",
+                      "training will find those weights", "exist"):
+        assert condition in lesson_text.plain(box), condition
+    assert "two-dimensional domain" in lesson_md and "towers" in lesson_md  # several inputs: the towers
+
+
+FALSE_SENTENCES = [  # what lesson.md used to say, and is not true
+    "With step neurons the landscape over their weights is flat",  # over w11, w21 it is a bowl
+    "Backpropagation moves each weight along the slope",  # it computes the slope; descent moves against it
+    "Adding neurons changes only the slope",  # the intercept changes too
+    "above 1.27",  # the critical rate is 1.268: 1.27 already diverges
+    "A non-linear activation is what lets the sum bend",  # polynomials bend and still fail
+    "the output follows any continuous curve",  # only on a closed, bounded interval
+    "keep a gradient to learn with",  # a steep sigmoid saturates
+    "neurons for sin(2*x) within 0.05 |",  # a count with no word on how it was got (trained or constructed)
+]
+
+
+def test_lesson_md_says_nothing_false(lesson_md):
+    for sentence in FALSE_SENTENCES:
+        assert sentence not in lesson_md, sentence
+    # the true versions, with the engine's numbers
+    numbers = lesson.numbers()
+    assert "over a step neuron's own weight and bias, which set its threshold, the loss is flat" in lesson_md
+    assert "Over the output weights w11 and w21 the loss is still a bowl" in lesson_md
+    assert "It only computes the slopes; gradient descent then moves each weight against its own" in lesson_md
+    assert "The slope changed, and so did the intercept" in lesson_md
+    assert f"Above lr = {lesson.critical_learning_rate():.3f}" in lesson_md and "lr = 1.27 already climbs out" in lesson_md
+    big = lesson.descend(lr=1.27, steps=200)
+    assert big[-1, 2] > big[0, 2]  # 1.27 does climb out
+    assert "**not a polynomial**" in lesson_md and "closed, bounded interval" in lesson_md
+    assert numbers["critical_lr"] == "1.268" and numbers["critical_lr_up"] == "1.27"
+
+
+def test_words_are_defined_before_they_are_used(lesson_md):
+    first = lambda word: lesson_md.index(word)
+    assert first("**loss**") < first("dL/dw") and first("**loss**") < first("loss is")
+    assert first("**Nudge**") < first("dL/dw11") < first("**Gradient descent**")
+    assert first("**weight**") < first("w11") and first("**activation**") < first("sigmoid")
+    assert lesson_md.count("import neuronlab as nl") == 1 and first("import neuronlab as nl") < first("nl.")
+    assert "the output neuron only adds" in lesson_md.lower() and "**superposition**" in lesson_md
+    assert "The weight from h1 to out is **w11**" in lesson_md and "An input weight instead moves the step" in lesson_md
+    assert "04a-network.png" in lesson_md
+    assert lesson_md.count("**In one line:**") == len(lesson_text.CHAPTERS) - 1  # every chapter but the opening
+    assert lesson_md.count("**Check yourself") == len(lesson_text.CHAPTERS) - 1
+
+
+def test_the_activations_chapter_labels_trained_and_constructed_counts(lesson_md):
+    trained, needed = lesson.neurons_trained(), lesson.neurons_needed()
+    assert trained["tanh"]["neurons"] <= 4 and trained["tanh"]["error"] <= lesson.APPROXIMATE_EPS
+    assert needed["tanh"] > 10 * trained["tanh"]["neurons"]  # the construction's fake steps cost many neurons
+    f, x = nl.expr(lesson.APPROXIMATE_TARGET), np.linspace(-3, 3, lesson.TRAIN_POINTS)
+    errors = []
+    for seed in lesson.TRAIN_SEEDS:
+        net = nl.mlp([1, trained["tanh"]["neurons"], 1], activation="tanh", seed=seed, dtype="float64")
+        nl.fit(net, x, f(x), progress=False, seed=seed)
+        dense = np.linspace(-3, 3, 2001)
+        errors.append(np.abs(net.predict(dense)[:, 0] - f(dense)).max())
+    assert min(errors) == pytest.approx(trained["tanh"]["error"], rel=1e-6)
+    assert "| trained (`nl.fit`) | constructed (`nl.approximate`) |" in lesson_md
+    row = next(line for line in lesson_md.splitlines() if line.startswith("| tanh |"))
+    assert f"| {trained['tanh']['neurons']} | {needed['tanh']} |" in row
+    low, high = lesson.construction_steepness()
+    assert 1000 < low < high and f"{low:,.0f}" in lesson_md  # the construction's sigmoids are near-steps
+
+
+def test_chapter_texts_parse_and_every_field_comes_from_the_engine():
+    numbers = lesson.numbers()
+    for name in lesson_text.CHAPTERS + lesson_text.EXTRAS:
+        assert lesson_text.fields(lesson_text.source(name)) <= set(numbers), name
+        chapter = lesson_text.blocks(name, numbers)
+        checks = [b for b in chapter if b["kind"] == "check"]
+        assert len(checks) == (0 if name in ("hook", "answer") else 1), name
+    bp = nl.explain()
+    assert numbers["bp_dw11_value"] == pytest.approx(bp.layers[1]["dL_dW"][0, 0], abs=5e-4)
+    path = lesson.descend(lr=1.0, steps=1)  # one step of lr 1 moves w11 by -dL/dw11
+    assert numbers["nudge_ratio_value"] == pytest.approx(path[0, 0] - path[1, 0], abs=0.02)  # the nudge ~ the slope
+    with pytest.raises(ValueError, match="exactly one right"):
+        lesson_text.parse(":::check\nQ?\n* a | yes\n* b | also\n:::")
+    with pytest.raises(ValueError, match="why a wrong number"):
+        lesson_text.parse(":::check\nQ?\n= 1 ± 0.1 | yes\n:::")
+
+
+def test_the_page_gets_the_same_words_as_lesson_md():
+    from neuronlab.playground.server import STATIC
+
+    page = lesson.page((STATIC / "index.html").read_text())
+    assert "<!-- lesson:" not in page and "<!-- check:" not in page  # every placeholder filled
+    assert 'data-testid="theorem"' in page and "<script>" not in page  # no inline script: the CSP stays
+    numbers = lesson.numbers()
+    for name in lesson_text.CHAPTERS:
+        for block in lesson_text.blocks(name, numbers):
+            if block["kind"] in ("paragraph", "recap"):
+                assert lesson_text.inline(block["text"]) in page, (name, block["text"][:60])
+        assert f'data-testid="check-{name}"' in page or name == "hook"
+    assert lesson_text.html(lesson_text.blocks("answer", numbers)) in page
+    with pytest.raises(ValueError, match="does not exist"):
+        lesson_text.embed("<!-- lesson:nochapter -->", numbers)
 
 
 # ---------------------------------------------------------------- chapter 0: a neuron decides
@@ -175,7 +283,7 @@ def test_gradient_descent_goes_down_the_landscape_and_too_large_a_step_diverges(
 
 def test_backprop_figure_draws_nl_explains_gradients():
     fig = lesson.backprop()
-    e = nl.explain(lesson.network(1.0, -1.0, activation="sigmoid"), 0.5, 1.0, lr=None)
+    e = nl.explain(lesson.network(1.0, -1.0, activation="sigmoid"), 0.5, 1.0)  # explain's default step
     texts = [t.get_text() for t in fig.axes[0].texts]
     for layer in e.layers:
         for g in layer["dL_dW"].ravel():

@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="FILE", help="a saved network (default: the lesson's 1-2-1 network)")
     p.add_argument("--x", default="0.5", help="the input, comma-separated for several inputs (default: 0.5)")
     p.add_argument("--y", default="1.0", help="the target, comma-separated for several outputs (default: 1.0)")
-    p.add_argument("--lr", type=float, default=0.5, help="learning rate of the step shown (default: 0.5)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="learning rate of the step shown (default: 0.2, as in the lesson's backprop figure)")
     p.add_argument("--graph", metavar="FILE.svg", help="also write the computation graph as SVG")
     p.set_defaults(run=_explain)
 
@@ -382,13 +383,14 @@ def _lesson(args) -> int:
 
 
 def _explain(args) -> int:
-    from .explain import explain
+    from .explain import DEFAULT_LR, explain
     from .io import load
 
     net = load(args.model) if args.model else None
-    if not (math.isfinite(args.lr) and args.lr > 0):
-        raise UsageError(f"--lr must be a positive number, got {args.lr}")
-    result = explain(net, _numbers(args.x, "--x"), _numbers(args.y, "--y"), lr=args.lr)
+    lr = DEFAULT_LR if args.lr is None else args.lr
+    if not (math.isfinite(lr) and lr > 0):
+        raise UsageError(f"--lr must be a positive number, got {lr}")
+    result = explain(net, _numbers(args.x, "--x"), _numbers(args.y, "--y"), lr=lr)
     result.print()
     if args.graph:
         from .diagram import computation_graph

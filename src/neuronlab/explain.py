@@ -41,6 +41,9 @@ def default_network() -> Network:
     return network(1.0, -1.0, activation="sigmoid")
 
 
+# The step ``explain`` shows by default: on the lesson's network and point it lowers the loss from 0.3136 to
+# 0.0177, while 0.5 jumps past the minimum (0.2559). The lesson's backprop figure uses it too.
+DEFAULT_LR = 0.2
 LEARNING_RATES = (1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 1e-4, 1e-5, 1e-6)
 
 
@@ -130,12 +133,13 @@ class Explanation:
 def _names(net: Network, layer_index: int) -> list[str]:
     count = net.layers[layer_index].neurons
     if layer_index == len(net.layers) - 1:
-        return ["y"] if count == 1 else [f"y{j + 1}" for j in range(count)]
+        # "out", not "y": y is the target (the loss compares out with y)
+        return ["out"] if count == 1 else [f"out{j + 1}" for j in range(count)]
     prefix = "h" if len(net.layers) == 2 else f"h{layer_index + 1}_"
     return [f"{prefix}{j + 1}" for j in range(count)]
 
 
-def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h: float = 1e-6,
+def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT_LR, h: float = 1e-6,
             grid=None) -> Explanation:
     """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
 
@@ -145,8 +149,8 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = 0.5, h:
             scaling folded into its first and last layers, so every number is in raw units.
         x: one input sample (a number, or one number per input).
         y: its target (one number per output).
-        lr: the learning rate of the gradient-descent step shown at the end; ``None`` picks the one of
-            ``LEARNING_RATES`` whose step lowers the loss most (``lr_auto`` is then True).
+        lr: the learning rate of the gradient-descent step shown at the end (``DEFAULT_LR``, 0.2, unless
+            given); ``None`` picks the one of ``LEARNING_RATES`` whose step lowers the loss most (``lr_auto`` is then True).
         h: the central-difference step.
         grid: inputs (one-input networks) at which to record the first output before and after the step.
     """

@@ -17,6 +17,7 @@ Markdown page.
 from __future__ import annotations
 
 import functools
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +35,20 @@ CASES = [
 ]
 EXERCISE = (1.5, -0.5)
 EXERCISE_QUESTION = "What does the output graph look like for w11 = 1.5, w21 = -0.5?"
-EXERCISE_ANSWER = ("0 left of s1; 1.5 between the thresholds (neuron 1 alone, stretched by 1.5); "
-                   "1.5 - 0.5 = 1.0 right of s2 (neuron 2 joins, inverted and shrunk to -0.5)")
+
+
+def _answer_text() -> str:
+    from . import lesson_text
+
+    return lesson_text.plain(lesson_text.source("answer").strip())
+
+
+EXERCISE_ANSWER = _answer_text()  # lesson_text/answer.md, as on the page
+ONE_NEURON = (2.0, -1.0)  # w, b of chapter 3's neuron: it jumps at s = 0.5
+CHECK_PAIR = (2.0, -1.0)  # chapter 4's check: the output right of s2
+BUMPS_TARGET, BUMPS_COUNTS = "sin(2*x) + 0.3*x", (3, 6, 12, 24)
+WHY_NOT_STEP_THRESHOLD = 0.3
+NUDGE = 0.01  # chapter 7: nudge w11 by this and watch the loss
 
 
 def network(w11: float, w21: float, activation: str = "step", steepness: float = 1.0) -> Network:
@@ -83,7 +96,7 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
         ax.plot(x, parts[:, 1], color=colors[1], ls="--", lw=1.2, label=f"w21·h2 = {w21:g}·h2")
         ax.plot(x, out, color=NETWORK_COLOR, lw=2.5, label="output = sum")
         ax.set_title(f"output = {w11:g}·h1 {'+' if w21 >= 0 else '-'} {abs(w21):g}·h2")
-        ax.legend(fontsize="small", loc="upper left")
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)  # below: no curve under it
     levels = sorted({*np.round(out, 12), *np.round(parts.ravel(), 12), 0.0, 1.0})
     for ax in axes:
         ax.set_xlabel("x")
@@ -91,7 +104,39 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
         ax.set_ylim(min(levels) - 0.3, max(levels) + 0.3)
         ax.set_xlim(DOMAIN[0] - 0.2, DOMAIN[1] + 0.2)
     if caption:
-        fig.suptitle(caption)
+        fig.suptitle(textwrap.fill(caption, 110))  # a long caption wraps instead of running off the figure
+    return fig
+
+
+def network_diagram():
+    """The 1-2-1 network of chapter 4, labelled: x -> h1, h2 (step neurons, thresholds s1, s2) -> out, which adds
+    w11·h1 + w21·h2 and does not step."""
+    from .plot import Figure
+
+    fig = Figure(figsize=(9, 3.6), layout="constrained")
+    ax = fig.subplots()
+    nodes = {"x": (0.0, 0.0), "h1": (1.0, 0.55), "h2": (1.0, -0.55), "out": (2.0, 0.0)}
+    colors = {"h1": "#1f77b4", "h2": "#ff7f0e"}
+    for i, hidden in enumerate(("h1", "h2")):
+        (x0, y0), (x1, y1), (x2, y2) = nodes["x"], nodes[hidden], nodes["out"]
+        ax.plot([x0, x1], [y0, y1], color="#888888", lw=1.5, zorder=1)
+        ax.plot([x1, x2], [y1, y2], color=colors[hidden], lw=3, zorder=1)
+        ax.annotate(f"w{i + 1}1", ((x1 + x2) / 2, (y1 + y2) / 2), xytext=(0, 10 if i == 0 else -18),
+                    textcoords="offset points", ha="center", fontsize=13, weight="bold", color=colors[hidden])
+    for name, (u, v) in nodes.items():
+        ax.scatter([u], [v], s=1500, color="#f7fafc", edgecolor="#2d3748", linewidth=1.5, zorder=2)
+        ax.annotate(name, (u, v), ha="center", va="center", fontsize=13, weight="bold", zorder=3)
+    for i, hidden in enumerate(("h1", "h2")):
+        s = THRESHOLDS[i]
+        ax.annotate(f"step(x {'+' if s < 0 else '-'} {abs(s):g})\njumps at s{i + 1} = {s:g}", nodes[hidden], xytext=(0, 26 if i == 0 else -46),
+                    textcoords="offset points", ha="center", fontsize=11)
+    ax.annotate("out = w11·h1 + w21·h2\nadds (bias 0), no step", nodes["out"], xytext=(0, -52), textcoords="offset points",
+                ha="center", fontsize=11)
+    ax.annotate("input x", nodes["x"], xytext=(0, -40), textcoords="offset points", ha="center", fontsize=11)
+    ax.set_xlim(-0.4, 2.5)
+    ax.set_ylim(-1.15, 1.15)
+    ax.axis("off")
+    fig.suptitle("The network: input x, two hidden step neurons h1 and h2, and the output neuron out")
     return fig
 
 
@@ -105,7 +150,7 @@ def answer():
     return figure(*EXERCISE, caption="Answer: " + EXERCISE_ANSWER)
 
 
-def why_not_step(target_threshold: float = 0.3):
+def why_not_step(target_threshold: float = WHY_NOT_STEP_THRESHOLD):
     """Why gradient descent cannot train step neurons: the loss as a function of one neuron's bias.
 
     Fit one neuron g(x + b) to a step at x = 0.3 and plot the mean squared error against b. With the
@@ -172,7 +217,7 @@ def bump_network(target, domain, bumps: int) -> Network:
     return Network([hidden, Dense(2 * bumps, 1, "linear", weights=weights.reshape(-1, 1), bias=[0.0])])
 
 
-def bumps(target: str = "sin(2*x) + 0.3*x", counts=(3, 6, 12, 24)):
+def bumps(target: str = BUMPS_TARGET, counts=BUMPS_COUNTS):
     """Many bumps approximate a curve: the more bumps (pairs of neurons), the smaller the error."""
     from .plot import Figure
 
@@ -420,6 +465,7 @@ def shape(name: str, x) -> np.ndarray:
     return sum(c * g.value(k * (x - s)) for c, k, s in SHAPES[name])
 
 
+@functools.lru_cache(maxsize=4)
 def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS) -> dict:
     """Hidden neurons ``nl.approximate`` needs to stay within ``eps`` of ``target``, per activation it builds
     with (relu, step, sigmoid, tanh); None for the gallery's others."""
@@ -429,14 +475,15 @@ def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, 
             else None for name in GALLERY}
 
 
-def activations_gallery(needed: dict | None = None):
-    """Each activation's graph (solid), its derivative (dashed), the shape a few of them make (thick), and
-    the neurons ``nl.approximate`` needs for the same target."""
+def activations_gallery(needed: dict | None = None, trained: dict | None = None):
+    """Each activation's graph (solid), its derivative (dashed), the shape a few of them make (thick), and the
+    neurons ``nl.fit`` trained and ``nl.approximate`` built for the same target, each labelled."""
     from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
     from .plot import NETWORK_COLOR
 
     needed = neurons_needed() if needed is None else needed
+    trained = neurons_trained() if trained is None else trained
     x = _x(1201)
     fig = Figure(figsize=(14, 6.5), layout="constrained")
     axes = fig.subplots(2, 4, sharex=True).ravel()
@@ -449,15 +496,16 @@ def activations_gallery(needed: dict | None = None):
         ax.plot(x, slope, color="#1f77b4", lw=1.2, ls="--", label="g'(z)")
         ax.plot(x, shape(name, x), color=NETWORK_COLOR, lw=2.5, alpha=0.8,
                 label=f"{len(SHAPES[name])} neuron{'s' if len(SHAPES[name]) > 1 else ''}")
-        count = needed.get(name)
-        ax.set_title(f"{name}: " + (f"{count} neurons for {APPROXIMATE_TARGET}" if count else "not built by approximate"),
-                     fontsize="medium")
+        count, fitted = needed.get(name), trained.get(name)
+        taught = ("cannot" if name == "step" else "-") if fitted is None else \
+            (str(fitted["neurons"]) if fitted["neurons"] else f"> {TRAIN_MAX_NEURONS}")
+        ax.set_title(f"{name}: trained {taught}, built {count if count else '-'}", fontsize="medium")
         ax.set_ylim(-2.2, 2.6)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small", loc="upper left")
-    fig.suptitle(f"Activations: graph, slope, the bump or hat a few of them make, and the neurons nl.approximate needs "
-                 f"to stay within {APPROXIMATE_EPS:g} of {APPROXIMATE_TARGET} on [{APPROXIMATE_DOMAIN[0]:g}, "
-                 f"{APPROXIMATE_DOMAIN[1]:g}]")
+    fig.suptitle(f"Activations: graph, slope, the shape a few make; hidden neurons to stay within {APPROXIMATE_EPS:g} of "
+                 f"{APPROXIMATE_TARGET} on [{APPROXIMATE_DOMAIN[0]:g}, {APPROXIMATE_DOMAIN[1]:g}], trained (nl.fit, best of "
+                 f"{len(TRAIN_SEEDS)} seeds) and built (nl.approximate)")
     return fig
 
 
@@ -568,17 +616,17 @@ BACKPROP_POINT = (0.5, 1.0)
 def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: float | None = None):
     """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
     by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
-    ``nl.explain``'s."""
+    ``nl.explain``'s, with its default learning rate unless ``lr`` is given."""
     from .plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .explain import default_network, explain
+    from .explain import DEFAULT_LR, default_network, explain
     from .plot import NETWORK_COLOR, TARGET_COLOR
 
     grid = _x()
-    e = explain(default_network(), x, y, lr=lr, grid=grid)
+    e = explain(default_network(), x, y, lr=DEFAULT_LR if lr is None else lr, grid=grid)  # `neuronlab explain`'s step
     fig = Figure(figsize=(13, 4.6), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=(1.2, 1))
-    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, y
+    columns = [[0.0], [0.6, -0.6], [0.0]]  # x, h1 and h2, out
     largest = max(abs(c["backprop"]) for c in e.checks if c["name"].startswith("W"))
     for l, layer in enumerate(e.layers):
         for i, source in enumerate(layer["input_names"]):
@@ -611,91 +659,251 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
     return fig
 
 
+# ---------------------------------------------------------------- trained against constructed
+
+TRAINED = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "sin")  # the gallery's trainable engine activations
+TRAIN_MAX_NEURONS, TRAIN_SEEDS, TRAIN_POINTS = 12, (0, 1, 2), 121
+
+
+@functools.lru_cache(maxsize=1)
+def neurons_trained(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS) -> dict:
+    """The fewest hidden neurons n (1 to ``TRAIN_MAX_NEURONS``) with which ``nl.fit``, with its defaults, trains a
+    1-n-1 network of each trainable gallery activation to stay within ``eps`` of ``target`` on ``domain`` (checked
+    on 2001 points), best of ``TRAIN_SEEDS``: {name: {"neurons": n or None, "error": the best max error at n (or at
+    the largest n tried), "dead": per seed, the hidden neurons with z <= 0 on every training point at that n}};
+    step and gaussian are None (not trainable by nl.fit)."""
+    from .network import mlp
+    from .train import fit
+
+    f = expr(target)
+    x, dense = np.linspace(*domain, TRAIN_POINTS), np.linspace(*domain, 2001)
+    found = {}
+    for name in GALLERY:
+        if name not in TRAINED:
+            found[name] = None
+            continue
+        for n in range(1, TRAIN_MAX_NEURONS + 1):
+            errors, dead = [], []
+            for seed in TRAIN_SEEDS:
+                net = mlp([1, n, 1], activation=name, seed=seed, dtype="float64")
+                fit(net, x, f(x), progress=False, seed=seed)
+                errors.append(float(np.abs(net.predict(dense)[:, 0] - f(dense)).max()))
+                dead.append(int((net.layer_values(x)[0][0] <= 0).all(axis=0).sum()))
+            if min(errors) <= eps:
+                break
+        found[name] = {"neurons": n if min(errors) <= eps else None, "error": min(errors), "dead": dead}
+    return found
+
+
+def construction_steepness(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS,
+                           activation: str = "sigmoid") -> tuple[float, float]:
+    """The smallest and largest steepness |w| of the hidden neurons ``nl.approximate`` builds: its "steps"."""
+    from .approximate import approximate
+
+    w = np.abs(approximate(target, domain, eps, activation).layers[0].W.data)
+    return float(w.min()), float(w.max())
+
+
+def sigmoid_band(fraction: float = 0.01) -> float:
+    """u with sigmoid'(u) = ``fraction`` of sigmoid'(0): the slope of sigmoid(k·x) is above that only for |x| < u/k."""
+    from . import activations
+
+    u = np.linspace(0, 20, 200001)
+    slope = activations.get("sigmoid").derivative(u)
+    return float(u[np.argmax(slope < fraction * slope[0])])
+
+
+# ---------------------------------------------------------------- the numbers the texts show
+
+LINEAR_EXAMPLE = (((2.0, -1.0), (1.0, 3.0), (3.0, 1.0)), ((4.0,), (-2.0,), (0.5,)))  # h1, h2 then h3: (w, b, w_out)
+
+
+def _signed(value: float, digits: int = 4) -> str:
+    """A number for the text: -0.5 as −0.5 (a real minus sign), no needless zeros."""
+    text = f"{value:.{digits}g}"
+    return ("0" if text == "-0" else text).replace("-", "−")
+
+
+def _bracketed(value: float, digits: int = 4) -> str:
+    """A number as a factor: negatives in brackets."""
+    text = _signed(value, digits)
+    return f"({text})" if text.startswith("−") else text
+
+
+def _affine(slope: float, intercept: float) -> str:
+    if abs(slope) == 1:
+        return f"{'−' if slope < 0 else ''}x {'−' if intercept < 0 else '+'} {_signed(abs(intercept))}"
+    return f"{_signed(slope)}·x {'−' if intercept < 0 else '+'} {_signed(abs(intercept))}"
+
+
+def _linear_example() -> dict:
+    """The worked example of chapter 6, collapsed by the engine (``collapse``)."""
+    (w, b, out), (w3, b3, out3) = LINEAR_EXAMPLE
+    two = Network([Dense(1, 2, "linear", weights=[list(w)], bias=list(b)), Dense(2, 1, "linear", weights=[[v] for v in out], bias=[0.0])])
+    three = Network([Dense(1, 3, "linear", weights=[list(w + w3)], bias=list(b + b3)),
+                     Dense(3, 1, "linear", weights=[[v] for v in out + out3], bias=[0.0])])
+    (W2, B2), (W3, B3) = collapse(two), collapse(three)
+    return {"lin_h1": _affine(w[0], b[0]), "lin_h2": _affine(w[1], b[1]), "lin_h3": _affine(w3[0], b3[0]),
+            "lin_out": f"{_signed(out[0])}·h1 + {_signed(out[1])}·h2", "lin_w3": _signed(out3[0]),
+            "lin_collapsed": _affine(W2[0, 0], B2[0]), "lin_collapsed3": _affine(W3[0, 0], B3[0])}
+
+
+def _backprop_example() -> dict:
+    """The worked example of chapter 10: ``nl.explain``'s numbers for the lesson's sigmoid network at one point."""
+    from .explain import DEFAULT_LR, default_network, explain
+
+    e = explain(default_network(), *BACKPROP_POINT, lr=DEFAULT_LR)
+    hidden, output = e.layers
+    h1, h2 = hidden["a"]
+    return {"bp_x": _signed(e.x[0]), "bp_y": _signed(e.y[0]), "bp_h1": _signed(h1, 3), "bp_h2": _signed(h2, 3),
+            "bp_out": _signed(output["a"][0], 3), "bp_loss": _signed(e.loss), "bp_dout": _signed(output["dL_da"][0], 3),
+            "bp_dout_f": _bracketed(output["dL_da"][0], 3), "bp_dw11": _signed(output["dL_dW"][0, 0], 3),
+            "bp_dw11_value": round(float(output["dL_dW"][0, 0]), 3), "bp_dh1": _signed(hidden["dL_da"][0], 3),
+            "bp_g1": _signed(h1 * (1 - h1), 3), "bp_dz1": _signed(hidden["dL_dz"][0], 3),
+            "bp_dz1_f": _bracketed(hidden["dL_dz"][0], 3), "bp_dwx1": _signed(hidden["dL_dW"][0, 0], 3),
+            "bp_lr": _signed(e.lr), "bp_new_loss": _signed(e.new_loss), "bp_new_w11": _signed(e.new_parameters["W2"][0, 0], 4)}
+
+
+def activation_table(trained: dict, needed: dict) -> str:
+    """The activations chapter's table (Markdown): trained and constructed neuron counts, each labelled."""
+    rows = ["| activation | trained (`nl.fit`) | constructed (`nl.approximate`) | what a few make, and what goes wrong |",
+            "|---|---|---|---|"]
+    for name in GALLERY:
+        t = trained.get(name)
+        if t is None:
+            shown = "cannot be trained (slope 0)" if name == "step" else "not trained here"
+        elif t["neurons"] is None:
+            shown = f"not within {APPROXIMATE_EPS:g} with up to {TRAIN_MAX_NEURONS}"
+        else:
+            shown = str(t["neurons"])
+        rows.append(f"| {name} | {shown} | {needed[name] if needed[name] else 'not built'} | {NOTES[name]} |")
+    return "\n".join(rows)
+
+
+@functools.lru_cache(maxsize=1)
+def numbers() -> dict:
+    """Every number the lesson's texts show, computed by the engine: the ``{fields}`` of ``lesson_text``."""
+    from .neuron import Neuron
+
+    needed, trained = neurons_needed(), neurons_trained()
+    steep_min, steep_max = construction_steepness()
+    critical, best = critical_learning_rate(), best_learning_rate()
+    start = DESCENT_START
+    nudged = descent_loss(start[0] + NUDGE, start[1]) - descent_loss(*start)
+    slope = start[0] - descend(lr=1.0, steps=1)[1, 0]  # dL/dw11 by backward(): one step of lr 1 moves w11 by -dL/dw11
+    (w1, w2), b = DECIDE_NEURON
+    one = Neuron(weights=ONE_NEURON[0], bias=ONE_NEURON[1], activation="step")
+    weights, bias, best_xor = best_single_neuron_on_xor()
+    f = expr(BUMPS_TARGET)
+    x = _x(2001)
+    bump_errors = [float(np.abs(bump_network(f, DOMAIN, n).predict(x)[:, 0] - f(x)).max()) for n in BUMPS_COUNTS]
+    pair = lambda w11, w21, at: _signed(float(network(w11, w21).predict([at])[0, 0]))
+    tanh_trained = trained["tanh"]["neurons"]
+    return {
+        "decide_x1": DECIDE_INPUTS[0], "decide_x2": DECIDE_INPUTS[1], "decide_w1": _signed(w1), "decide_w2": _signed(w2),
+        "decide_b": _signed(b), "decide_z_one": _signed(w1 + b), "decide_z_both": _signed(w1 + w2 + b),
+        "xor_best": best_xor,
+        "neuron_w": _signed(one.weights[0]), "neuron_b": _signed(one.bias), "neuron_formula": one.formula().replace("-", "−"),
+        "neuron_s": _signed(one.threshold), "neuron_s_value": float(one.threshold),
+        "s1": _signed(THRESHOLDS[0]), "s2": _signed(THRESHOLDS[1]), "exercise_question": EXERCISE_QUESTION,
+        "staircase": ", ".join(pair(1, 1, at) for at in (-2, 0, 2)), "bump_height": pair(1, -1, 0), "dip_depth": pair(-1, 1, 0).lstrip("−"),
+        "check_pair_w11": _signed(CHECK_PAIR[0]), "check_pair_w21": _signed(CHECK_PAIR[1]),
+        "check_pair_right": pair(*CHECK_PAIR, 2), "check_pair_middle": pair(*CHECK_PAIR, 0),
+        "bumps_target": BUMPS_TARGET, "bumps_errors": "; ".join(f"{n} bumps: {e:.2f}" for n, e in zip(BUMPS_COUNTS, bump_errors)),
+        **_linear_example(),
+        "descent_k": _signed(DESCENT_STEEPNESS), "descent_points": len(DESCENT_X), "start_w11": _signed(start[0]),
+        "start_w21": _signed(start[1]), "start_loss": _signed(descent_loss(*start)), "nudge": _signed(NUDGE),
+        "nudged_w11": _signed(start[0] + NUDGE), "nudged_loss": _signed(descent_loss(start[0] + NUDGE, start[1])),
+        "nudge_change": _signed(nudged, 3), "nudge_ratio": _signed(nudged / NUDGE, 3), "nudge_ratio_value": round(nudged / NUDGE, 2),
+        "slope_w11": _signed(slope, 3), "critical_lr": f"{critical:.3f}", "critical_lr_up": f"{np.ceil(critical * 100) / 100:.2f}",
+        "best_lr": f"{best:.2f}",
+        "why_threshold": _signed(WHY_NOT_STEP_THRESHOLD), "why_best_b": _signed(-WHY_NOT_STEP_THRESHOLD),
+        "band": f"{sigmoid_band():.1f}", "band_steep": f"{sigmoid_band() / steep_min:.4f}",
+        "steep_min": f"{steep_min:,.0f}", "steep_max": f"{steep_max:,.0f}",
+        "eps": f"{APPROXIMATE_EPS:g}", "target": APPROXIMATE_TARGET, "domain_a": _signed(APPROXIMATE_DOMAIN[0]),
+        "domain_b": _signed(APPROXIMATE_DOMAIN[1]), "train_max": TRAIN_MAX_NEURONS, "train_seeds": len(TRAIN_SEEDS),
+        "train_points": TRAIN_POINTS, "activation_table": activation_table(trained, needed),
+        "trained_tanh": tanh_trained, "trained_tanh_error": f"{trained['tanh']['error']:.3f}",
+        "constructed_tanh": needed["tanh"], "constructed_relu": needed["relu"],
+        "trained_relu": (f"{trained['relu']['neurons']} trained relu neurons got there" if trained["relu"]["neurons"] else
+                         f"trained relu networks of up to {TRAIN_MAX_NEURONS} neurons did not get there with `nl.fit`'s "
+                         f"defaults (largest error {trained['relu']['error']:.2f} at best); with {TRAIN_MAX_NEURONS} "
+                         f"neurons, {', '.join(map(str, trained['relu']['dead'][:-1]))} and {trained['relu']['dead'][-1]} of them ended dead (z < 0 on every "
+                         f"training point, so slope 0) in the {len(TRAIN_SEEDS)} runs"),
+        **_backprop_example(),
+    }
+
+
+
 @functools.lru_cache(maxsize=1)
 def facts() -> dict:
     """The engine's numbers and definitions the page's Lesson tab draws with: the gallery's shapes, notes and the
-    neurons ``nl.approximate`` needs per activation; the descent chapter's data, target and learning rates."""
+    neurons ``nl.approximate`` builds and ``nl.fit`` trains per activation; the descent chapter's data, target and
+    learning rates."""
     return {"gallery": list(GALLERY), "shapes": {name: [list(t) for t in SHAPES[name]] for name in GALLERY},
-            "notes": dict(NOTES), "neurons_needed": neurons_needed(),
+            "notes": dict(NOTES), "neurons_needed": neurons_needed(), "neurons_trained": neurons_trained(),
+            "training": {"max_neurons": TRAIN_MAX_NEURONS, "seeds": len(TRAIN_SEEDS)},
             "approximate": {"target": APPROXIMATE_TARGET, "domain": list(APPROXIMATE_DOMAIN), "eps": APPROXIMATE_EPS},
             "descent": {"x": DESCENT_X.tolist(), "target": descent_target().tolist(), "steepness": DESCENT_STEEPNESS,
                         "thresholds": list(THRESHOLDS), "start": list(DESCENT_START),
                         "critical_lr": critical_learning_rate(), "best_lr": best_learning_rate()}}
 
 
-def steps() -> list[tuple[str, str, object]]:
-    """The lesson in order: (file name, Markdown text, figure) for each part, the answer not included."""
-    parts = [("00a-decide.png",
-              "## 0. A neuron decides\n\nA neuron takes a few inputs, say x1 = \"" + DECIDE_INPUTS[0] + "\" and x2 = \""
-              + DECIDE_INPUTS[1] + "\" (1 = yes, 0 = no), multiplies each by a **weight** (how much that input "
-              "counts), adds a **bias** and answers yes (1) when the sum reaches 0, else no (0): "
-              "step(w1·x1 + w2·x2 + b). The bias is the weight w0 of an input that is always 1. Over the plane of "
-              "all inputs, w1·x1 + w2·x2 + b = 0 is a **line**: yes on one side, no on the other. Choosing the "
-              "weights makes logic gates: AND = step(x1 + x2 - 1.5), OR = step(x1 + x2 - 0.5), NOT = step(0.5 - x).",
-              decide()),
-             ("00b-xor.png",
-              "### XOR needs two neurons\n\nXOR (yes when exactly one input is on) cannot be one neuron: it would "
-              "need b < 0 for (0,0), w1 + b >= 0 and w2 + b >= 0 for (0,1) and (1,0), and then w1 + w2 + b >= -b > 0 "
-              "says yes to (1,1) too. One line cannot separate the corners; the best gets 3 of 4. Two hidden neurons "
-              "draw two lines (OR and AND) and an output neuron combines them: step(OR - AND - 0.5) is XOR. That is "
-              "why neurons **network**.", xor()),
-             ("01-one-neuron.png",
-              "## 1. One neuron\n\nA neuron computes a weighted sum of its input plus a bias, z = w·x + b, and "
-              "passes it through an activation. With the **step** activation it outputs 0 until z reaches 0 "
-              "and 1 from there on: the graph jumps at the threshold **s = -b/w**.",
-              _one_neuron())]
-    for i, (w11, w21, text) in enumerate(CASES):
-        parts.append((f"{i + 2:02d}-w11_{w11:g}_w21_{w21:g}.png",
-                      f"## {i + 2}. w11 = {w11:g}, w21 = {w21:g}\n\nTwo step neurons, thresholds s1 = -1 and "
-                      f"s2 = 1, feed an output neuron (bias 0). The output {text}.",
-                      figure(w11, w21, caption=f"w11 = {w11:g}, w21 = {w21:g}: {text}")))
-    parts.append(("05-exercise.png",
-                  f"## 5. Exercise\n\n{EXERCISE_QUESTION} Sketch it before you look: the answer is shown by "
-                  "`neuronlab lesson --reveal` (or `nl.lesson.answer()`).", exercise()))
-    parts.append(("06-why-not-step.png",
-                  "## 6. Why step neurons cannot learn by gradient descent\n\nBackpropagation moves each weight "
-                  "along the slope of the loss. A step neuron's output does not change when its weights move a "
-                  "little, so the loss is flat and the slope is zero almost everywhere: there is nothing to "
-                  "follow. A sigmoid neuron's loss slopes smoothly towards the best weights.", why_not_step()))
-    parts.append(("07-steep-sigmoid.png",
-                  "## 7. A steep sigmoid approaches the step\n\nsigmoid(k·x) becomes the step as k grows, so "
-                  "networks trained with sigmoids can still build sharp steps, and keep a gradient to learn "
-                  "with.", steep_sigmoid()))
-    parts.append(("08-bumps.png",
-                  "## 8. Many bumps trace a curve\n\nThe (1, -1) pair makes a bump; scale it by h and it has "
-                  "height h. Put bumps side by side, each as high as the target in its interval, and the output "
-                  "follows any continuous curve; more bumps, smaller error. That is the universal approximation "
-                  "theorem, made concrete.", bumps()))
-    needed = neurons_needed()
-    table = ["| activation | what a few neurons make, and what goes wrong | neurons for "
-             f"{APPROXIMATE_TARGET} within {APPROXIMATE_EPS:g} |", "|---|---|---|"]
-    table += [f"| {name} | {NOTES[name]} | {needed[name] if needed[name] else 'not built by nl.approximate'} |"
-              for name in GALLERY]
-    parts.append(("09-linear-collapses.png",
-                  "## 9. Why the activation must bend\n\nWith the identity activation every neuron is a straight "
-                  "line, and a line of lines is a line: any number of linear layers equals one, W = W1·W2·…, "
-                  "b = (b1·W2 + b2)·W3 + … (`nl.lesson.collapse`). Adding neurons changes only the slope. A "
-                  "non-linear activation is what lets the sum bend.", linear_collapse()))
-    parts.append(("10-activations.png",
-                  "## 10. Which activation\n\nEach activation's graph, its slope (what backprop multiplies by), the "
-                  "bump or hat a few of them make, and the hidden neurons `nl.approximate` needs for the same "
-                  "target.\n\n" + "\n".join(table), activations_gallery(needed)))
-    parts.append(("11-descent.png",
-                  "## 11. Learning by going downhill\n\nThe loss of the two-neuron sigmoid network, over its "
-                  "output weights w11 and w21, is a landscape. Gradient descent rolls a ball downhill: each step "
-                  "w <- w - lr·dL/dw. The learning rate is the step size: too small crawls, too large overshoots "
-                  f"the valley and, above {critical_learning_rate():.2f} here, climbs out of it further each step. "
-                  "With step neurons the landscape over their weights is flat (section 6): there is no downhill. "
-                  "Backpropagation is how the slope dL/dw is computed, for every weight at once: "
-                  "`neuronlab explain` shows every number of one step.", descent()))
-    parts.append(("12-backprop.png",
-                  "## 12. Backprop you can watch\n\nFor one training point, the forward pass computes every neuron; the "
-                  "loss compares the output with the target; then the chain rule runs backwards: dL/da at the output, "
-                  "dL/dz = dL/da · g'(z) at each neuron, dL/dw = (the input on that edge) · dL/dz for each weight, and "
-                  "dL/da = sum of w · dL/dz for the layer before. Every weight gets its slope in one sweep; one step "
-                  "w <- w - lr·dL/dw moves them all and the output graph moves towards the point. The Backprop tab of "
-                  "`neuronlab play` animates it; `neuronlab explain` prints every product.", backprop()))
-    return parts
+def page(index_html: str) -> str:
+    """The playground's index.html with the Lesson tab's chapter texts and questions put in (``lesson_text.embed``,
+    the engine's numbers filled in): the same words as lesson.md. The server serves it; a static page can too."""
+    from . import lesson_text
+
+    return lesson_text.embed(index_html, numbers())
+
+
+def figures() -> dict:
+    """The lesson's figures by the name its texts give them (``!figure NAME``): {name: (file name, make)}; the file
+    names sort in reading order."""
+    return {
+        "decide": ("01-decide.png", decide), "xor": ("02-xor.png", xor), "neuron": ("03-one-neuron.png", _one_neuron),
+        "network": ("04a-network.png", network_diagram),
+        **{f"case{i + 1}": (f"04{'bcd'[i]}-w11_{w11:g}_w21_{w21:g}.png",
+                            functools.partial(figure, w11, w21, caption=f"w11 = {w11:g}, w21 = {w21:g}: {text}"))
+           for i, (w11, w21, text) in enumerate(CASES)},
+        "exercise": ("04e-exercise.png", exercise), "answer": ("04f-answer.png", answer),
+        "bumps": ("05-bumps.png", bumps), "linear": ("06-linear-collapses.png", linear_collapse),
+        "descent": ("07-descent.png", descent), "why-not-step": ("08a-why-not-step.png", why_not_step),
+        "steep-sigmoid": ("08b-steep-sigmoid.png", steep_sigmoid), "activations": ("09-activations.png", activations_gallery),
+        "backprop": ("10-backprop.png", backprop),
+    }
+
+
+def markdown(reveal: bool = False) -> tuple[str, list[str]]:
+    """lesson.md's text, and the figures it links (by name), from the chapter texts (``neuronlab.lesson_text``)."""
+    from . import lesson_text
+
+    values, files, linked = numbers(), figures(), []
+
+    def link(name):
+        linked.append(name)
+        return f"![{files[name][0]}]({files[name][0]})"
+
+    def the_answer():
+        if not reveal:
+            return "The answer: `neuronlab lesson --reveal`, or `nl.lesson.answer()` in Python."
+        return "### Answer\n\n" + lesson_text.markdown(lesson_text.blocks("answer", values))[0] + "\n\n" + link("answer")
+
+    parts, answers = [], []
+    for number, name in enumerate(lesson_text.CHAPTERS):
+        text, solution = lesson_text.markdown(lesson_text.blocks(name, values), figure=link, answer=the_answer,
+                                              check_number=f" {number}" if number else "")
+        parts.append(text)
+        if solution:
+            answers.append(f"- **{number}.** {solution}")
+    parts.append("## Answers to the checks\n\n" + "\n".join(answers))
+    return "\n\n".join(parts) + "\n", linked
+
+
+def steps(reveal: bool = False) -> list[tuple[str, object]]:
+    """The lesson's figures in reading order: (file name, figure), the answer only with ``reveal``."""
+    files = figures()
+    return [(files[name][0], files[name][1]()) for name in markdown(reveal)[1]]
 
 
 def _one_neuron():
@@ -708,20 +916,17 @@ def _one_neuron():
 def write(out_dir, reveal: bool = False) -> Path:
     """Write the lesson's figures and ``lesson.md`` (linking them in order) into ``out_dir``; returns its path.
 
-    With ``reveal``, the exercise's answer is included.
+    With ``reveal``, the exercise's answer is included. The words come from ``neuronlab.lesson_text``, as on the
+    page's Lesson tab.
     """
     from .plot import save
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lines = ["# How neurons network to learn (almost) anything", ""]
-    parts = steps()
-    if reveal:
-        after = [name for name, _, _ in parts].index("05-exercise.png") + 1
-        parts.insert(after, ("05b-answer.png", f"### Answer\n\n{EXERCISE_ANSWER}.", answer()))
-    for name, text, fig in parts:
-        save(fig, out / name)
-        lines += [text, "", f"![{name}]({name})", ""]
+    text, linked = markdown(reveal)
+    files = figures()
+    for name in linked:
+        save(files[name][1](), out / files[name][0])
     page = out / "lesson.md"
-    atomic_write(page, lambda f: f.write("\n".join(lines).encode("utf-8")))
+    atomic_write(page, lambda f: f.write(text.encode("utf-8")))
     return page

@@ -190,3 +190,77 @@ def test_why_not_step_in_the_descent_chapter_is_the_engines_curve(page):
         np.testing.assert_allclose(shown[name], line.get_ydata(), rtol=1e-9, atol=1e-12)
     step = np.array(shown["step"])
     assert np.mean(np.diff(step) == 0) > 0.9  # flat almost everywhere: no direction to go
+
+
+# ---------------------------------------------------------------- the words, the theorem and check yourself
+
+def _choices(name: str):
+    from neuronlab import lesson_text
+
+    check = next(b for b in lesson_text.blocks(name, lesson.numbers()) if b["kind"] == "check")
+    return check
+
+
+def test_each_chapter_has_its_text_the_theorem_and_a_check_answered_right_and_wrong(page):
+    from neuronlab import lesson_text
+
+    page.click("[data-testid=tab-lesson]")
+    theorem = page.inner_text("[data-testid=theorem]")
+    for condition in ("one hidden layer", "closed, bounded interval", "not a polynomial", "exist"):
+        assert condition in theorem
+    chapters = [name for name in lesson_text.CHAPTERS if name != "hook"]
+    for name in chapters:
+        check = _choices(name)
+        box = page.locator(f"[data-testid=check-{name}]")
+        feedback = box.locator(".check-feedback")
+        box.scroll_into_view_if_needed()
+        if check["options"]:
+            buttons = box.locator(".check-choices button")
+            assert buttons.count() == len(check["options"])
+            wrong = next(k for k, o in enumerate(check["options"]) if not o["right"])
+            right = next(k for k, o in enumerate(check["options"]) if o["right"])
+            buttons.nth(wrong).focus()
+            page.keyboard.press("Enter")  # keyboard: a focused choice answers
+            assert "Not quite" in feedback.inner_text(), name
+            assert lesson_text.plain(check["options"][wrong]["why"]).split(": ", 1)[-1][:30] in feedback.inner_text(), name
+            assert lesson_data(page, "checks")[name] == {"answered": True, "right": False,
+                                                         "answer": buttons.nth(wrong).inner_text()}
+            buttons.nth(right).click()
+            assert "✓ Right." in feedback.inner_text(), name
+            assert lesson_data(page, "checks")[name]["right"] is True
+        else:
+            number = check["number"]
+            field = box.locator("input")
+            field.fill("banana")
+            field.press("Enter")
+            assert "Type a number" in feedback.inner_text() and not lesson_data(page, "checks")[name]["answered"]
+            field.fill(str(number["answer"] + 10 * number["tolerance"] + 1))
+            field.press("Enter")  # Enter answers, as the button does
+            assert "Not quite" in feedback.inner_text(), name
+            assert lesson_data(page, "checks")[name]["right"] is False
+            field.fill(f"{number['answer']:g}".replace("-", "−"))  # a real minus sign is a number too
+            box.locator("button").click()
+            assert "✓ Right." in feedback.inner_text(), name
+            assert lesson_data(page, "checks")[name]["right"] is True
+    shown = page.locator("#lesson .check").count()
+    assert shown == len(chapters)
+    chapter_shot(page, "lesson-bumps")
+
+
+def test_the_two_neuron_chapter_fits_one_projector_screen(browser, live_server):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.goto(live_server + "/")
+    page.wait_for_function("window.neuronlab && document.getElementById('connection').textContent === 'connected'")
+    page.click("[data-testid=tab-lesson]")
+    card = page.locator("[data-testid=lesson-pair]")
+    card.scroll_into_view_if_needed()
+    box = card.bounding_box()
+    header = page.locator("header").bounding_box()
+    assert box["height"] <= 768 - header["height"], box  # the whole chapter under the sticky header
+    assert box["width"] <= 1024
+    page.evaluate("window.scrollTo(0, document.querySelector('[data-testid=lesson-pair]').offsetTop - "
+                  "document.querySelector('header').offsetHeight)")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "lesson-pair-1024x768.png"))
+    context.close()

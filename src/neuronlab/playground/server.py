@@ -41,7 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 from starlette.applications import Starlette
-from starlette.responses import FileResponse, PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -427,8 +427,15 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         app_state.connections.discard(connection)
 
 
+def _index_html() -> str:
+    from ..lesson import page
+
+    return page((STATIC / "index.html").read_text(encoding="utf-8"))
+
+
 async def index(request):
-    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
+    # the Lesson tab's chapter texts come from lesson_text/*.md, as lesson.md's do: put in here, never fetched
+    return HTMLResponse(await asyncio.to_thread(_index_html), headers={"Cache-Control": "no-store"})
 
 
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?$")

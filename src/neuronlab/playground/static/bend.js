@@ -1,5 +1,5 @@
-// Lesson chapter 4: why the activation must bend (a network of linear neurons is a straight line), and the
-// activation gallery (graph, slope, the shape a few neurons make, the neurons nl.approximate needs).
+// Lesson chapter 6: why the activation must bend (a network of linear neurons is a straight line), and chapter 9's
+// activation gallery (graph, slope, the shape a few neurons make, the neurons nl.fit trained and nl.approximate built).
 
 import { COLORS, linspace, plot, sigmoid } from "./draw.js";
 
@@ -97,6 +97,13 @@ export function shape(name, terms, x) {
   return terms.reduce((sum, [c, k, s]) => sum + c * g(k * (x - s)), 0);
 }
 
+/** What nl.fit reached for this activation (nl.lesson.neurons_trained), labelled as trained. */
+function trainedText(name, facts) {
+  const trained = (facts.neurons_trained || {})[name];
+  if (!trained) return name === "step" ? "cannot be (slope 0)" : "not tried";
+  return trained.neurons ? `${trained.neurons} neurons` : `not within ${facts.approximate.eps} with up to ${facts.training.max_neurons}`;
+}
+
 export function drawGallery(facts) {
   const gallery = $("act-gallery");
   gallery.replaceChildren();
@@ -116,7 +123,7 @@ export function drawGallery(facts) {
     canvas.width = 260; canvas.height = 170;
     canvas.className = "small-graph";
     const caption = document.createElement("figcaption");
-    caption.innerHTML = `<b>${count ? `${count} neurons for ${facts.approximate.target}` : "not built by nl.approximate"}</b>` +
+    caption.innerHTML = `<b>trained: ${trainedText(name, facts)} · constructed: ${count ? `${count} neurons` : "not built"}</b>` +
       ` · ${terms.length} make${terms.length > 1 ? "" : "s"} the red shape. `;
     const note = facts.notes[name];
     caption.append(`${note[0].toUpperCase()}${note.slice(1)}.`);
@@ -128,7 +135,7 @@ export function drawGallery(facts) {
       { x: X, y: values.slope, color: "#1f77b4", width: 1.2, dash: [4, 3] },
       { x: X, y: values.shape, color: COLORS.network, width: 2.5 },
     ], { xRange: [-3, 3], yRange: [-1.6, 2.2] });
-    shown[name] = { ...values, neurons: count };
+    shown[name] = { ...values, neurons: count, trained: (facts.neurons_trained || {})[name] || null };
   }
   state.gallery = { x: [...X], activations: shown };
 }

@@ -1,5 +1,7 @@
 // The lesson tab: a neuron decides (decide.js), one neuron, two neurons adding their graphs, the exercise, bumps,
-// the bump challenge, why the activation must bend (bend.js), and going downhill (descent.js).
+// the bump challenge, why the activation must bend (bend.js), and going downhill (descent.js). The chapter texts and
+// their check-yourself questions are in the page already (the server puts in src/neuronlab/lesson_text/*.md); this
+// module makes the questions answer.
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
@@ -159,6 +161,51 @@ function setHeightAt(event) {
   drawChallenge();
 }
 
+// ---------------------------------------------------------------- check yourself
+
+const checks = {};  // chapter -> { answered, right, answer }
+
+/** A typed number: "0.5", "−0.92" (a real minus sign), "-1,28" (a decimal comma); NaN if it is none. */
+function parseNumber(text) {
+  const clean = text.trim().replace(/\u2212/g, "-").replace(",", ".");
+  return /^[-+]?(\d+\.?\d*|\.\d+)$/.test(clean) ? Number(clean) : NaN;
+}
+
+/** Show the verdict and its reason (the reason is the lesson text's own HTML, from the server). */
+function answer(box, right, why, given) {
+  const feedback = box.querySelector(".check-feedback");
+  feedback.innerHTML = `<b>${right ? "✓ Right." : "✗ Not quite."}</b> ${why.replace(/^(Right|No|Not quite)[:.]\s*/, "")}`;
+  feedback.classList.toggle("right", right);
+  feedback.classList.toggle("wrong", !right);
+  checks[box.dataset.check] = { answered: true, right, answer: given };
+}
+
+function initCheck(box) {
+  checks[box.dataset.check] = { answered: false, right: false, answer: null };
+  const choices = [...box.querySelectorAll(".check-choices button")];
+  for (const button of choices) {
+    button.addEventListener("click", () => {
+      choices.forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
+      answer(box, button.dataset.right === "true", button.dataset.why, button.textContent);
+    });
+  }
+  const input = box.querySelector(".check-number input");
+  if (!input) return;
+  const check = () => {
+    const value = parseNumber(input.value), target = Number(input.dataset.answer);
+    if (Number.isNaN(value)) {  // no verdict on a typo
+      const feedback = box.querySelector(".check-feedback");
+      feedback.textContent = "Type a number, such as 0.5 or −1.2.";
+      feedback.classList.remove("right", "wrong");
+      return;
+    }
+    const right = Math.abs(value - target) <= Number(input.dataset.tolerance) + 1e-12;
+    answer(box, right, right ? input.dataset.why : input.dataset.wrong, value);
+  };
+  box.querySelector(".check-number button").addEventListener("click", check);
+  input.addEventListener("keydown", (event) => { if (event.key === "Enter") check(); });
+}
+
 /** The engine's numbers for the gallery and the descent chapter (nl.lesson.facts), sent once by the server. */
 export function onFacts(facts) {
   bend.drawGallery(facts);
@@ -197,6 +244,7 @@ export function applyConfig(c) {
 }
 
 export function init(send = () => {}, changed = () => {}) {
+  document.querySelectorAll("#lesson .check").forEach(initCheck);
   decide.init();
   bend.init();
   descent.init();
@@ -244,6 +292,7 @@ export const data = {
   get challenge() { return state.challenge; },
   setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
   get pairEdges() { return state.pairEdges; },
+  get checks() { return structuredClone(checks); },
   decide: decide.data,
   bend: bend.data,
   descent: descent.data,
