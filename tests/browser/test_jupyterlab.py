@@ -63,7 +63,9 @@ def jupyterlab(tmp_path_factory):
                     log.flush()
                     pytest.fail("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:])
                 time.sleep(0.5)
-        yield f"{base}/lab/tree/{{}}.ipynb?token={token}"
+        # one workspace per notebook, reset on every load: a restored workspace would also open the notebooks
+        # of the tests before, and their cells would be found first
+        yield f"{base}/lab/workspaces/{{0}}/tree/{{0}}.ipynb?token={token}&reset"
     finally:
         server.terminate()
         try:
