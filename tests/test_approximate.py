@@ -39,6 +39,7 @@ def test_within_eps_on_a_grid_ten_times_denser(kind, activation):
     assert independent == pytest.approx(c.sup_error, rel=0.05)
 
 
+@pytest.mark.slow
 def test_adaptive_beats_uniform_on_uneven_curvature():
     f = "relu(x)^2 * sin(6*x)"  # flat on the left, wiggly and growing on the right
     for activation in ("relu", "step"):
@@ -47,6 +48,7 @@ def test_adaptive_beats_uniform_on_uneven_curvature():
         assert "as many" in c.savings
 
 
+@pytest.mark.slow
 def test_relu_best_fit_beats_interpolation_on_smooth_targets():
     c = nl.approximate("sin(x)", (0, 3), 1e-4, "relu").certificate
     ratio = c.neurons / c.interpolation_neurons
@@ -109,6 +111,7 @@ def test_two_dimensional_towers():
     (dict(f="sin(x)", activation="gelu"), "activation must be"),
     (dict(f=42), "expression or a callable"),
 ])
+@pytest.mark.slow
 def test_bad_input_is_explained(kwargs, message):
     kwargs.setdefault("eps", 0.01)
     if "{relu sin}" in message:  # the count the cap refuses is the count the construction builds without it

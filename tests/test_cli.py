@@ -148,6 +148,7 @@ def test_examples_run(tmp_path):
     assert (tmp_path / "points.csv").read_text() == (ROOT / "examples" / "points.csv").read_text()
 
 
+@pytest.mark.slow
 def test_lesson_command_hides_the_answer_until_revealed(tmp_path, capsys):
     assert main(["lesson", "--out", str(tmp_path / "a")]) == 0
     assert "--reveal" in capsys.readouterr().out
@@ -181,12 +182,14 @@ def test_draw_command(tmp_path, capsys):
     assert "truncated or damaged" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_fit_animate_writes_a_gif(tmp_path):
     assert main(["fit", "sin(2*x)", "--epochs", "100", "--animate", "--out", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / "fit.gif").read_bytes()[:6] == b"GIF89a"
     assert main(["fit", "--data", "x.csv", "--animate", "--out", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 def test_approx_command_prints_the_certificate_and_writes_the_files(tmp_path, capsys):
     out = tmp_path / "ap"
     assert main(["approx", "sin(5*x) + 0.3*x^2", "--eps", "0.01", "--domain", "-2", "2", "--out", str(out),

@@ -55,6 +55,7 @@ def test_more_bumps_less_error():
     assert net.layers[0].neurons == 48 and net.layers[0].activation.name == "step"
 
 
+@pytest.mark.slow
 def test_write_produces_the_page_and_its_figures_in_order(tmp_path):
     page = lesson.write(tmp_path / "lesson")
     text = page.read_text()

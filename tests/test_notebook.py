@@ -7,6 +7,8 @@ import pytest
 from conftest import _require
 from notebook_runner import mime_types, run
 
+pytestmark = pytest.mark.slow  # minutes in a kernel: not in the quick tier (-m 'not slow')
+
 
 def png_size(encoded: str) -> tuple[int, int]:
     """(width, height) of a base64 PNG from its header."""

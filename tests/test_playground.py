@@ -532,6 +532,7 @@ def _random_messages():
     return st.one_of(*kinds, st.dictionaries(st.text(max_size=6), garbage, max_size=3), garbage)
 
 
+@pytest.mark.slow
 def test_thousands_of_random_messages_each_get_an_answer_while_another_tab_trains(live_server):
     """Property: whatever a tab sends, it gets an answer (an error at worst) and the tab next door keeps
     training. The gap between the other tab's frames is printed; only a stall of seconds fails the test."""
@@ -687,6 +688,7 @@ def test_csv_task_control_and_one_feature_classification(client):
         assert [len(c) for c in frame["classes"]] == [ps.MAX_LABEL, ps.MAX_LABEL]  # each frame stays small
 
 
+@pytest.mark.slow
 def test_a_build_does_not_hold_up_training_in_another_tab(live_server):
     """Two slow constructions (the most that run at once) in one tab's neighbours while another tab trains:
     its frames keep coming. The largest gap is printed; only a stall of seconds fails the test."""

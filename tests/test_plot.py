@@ -81,6 +81,7 @@ def test_diagnostics_mark_the_best_validation_epoch():
     non_blank_png(plot.png(fig))
 
 
+@pytest.mark.slow
 def test_animate_fit_writes_a_bounded_gif(tmp_path):
     x = np.linspace(-1, 1, 60)
     net = nl.mlp([1, 6, 1], seed=0)
@@ -99,6 +100,7 @@ def test_animate_fit_writes_a_bounded_gif(tmp_path):
         plot.animate_fit(nl.mlp([2, 3, 1]), np.zeros((3, 2)), np.zeros(3), tmp_path / "x.gif")
 
 
+@pytest.mark.slow
 def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     """Each frame draws a snapshot, not the live network (which would make every frame the last one)."""
     x = np.linspace(-1, 1, 60)
@@ -158,6 +160,7 @@ print(len(figures), "matplotlib.pyplot" in sys.modules)
 '''
 
 
+@pytest.mark.slow
 def test_every_figure_displays_in_a_notebook_and_touches_no_pyplot(tmp_path):
     """Jupyter shows an object through its _repr_png_; a figure that has one needs no %matplotlib magic.
     Run in a fresh interpreter: importing pyplot there would start a GUI backend and keep figures alive."""

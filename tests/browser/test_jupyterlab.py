@@ -16,6 +16,8 @@ from conftest import _require
 
 from .conftest import shot
 
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
+
 RATIO_CELL = ("import neuronlab as nl\ndisplay(nl.widgets.Lesson())\n"
               "nl.widgets.Approximation('sin(3*x)', domain=(-3, 3), eps=0.1, activation='relu')")
 CELLS = [

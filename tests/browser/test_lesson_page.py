@@ -8,6 +8,8 @@ from neuronlab import lesson
 
 from .conftest import SCREENSHOTS
 
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
+
 
 def chapter_shot(page, testid: str):
     SCREENSHOTS.mkdir(exist_ok=True)

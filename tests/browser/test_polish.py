@@ -1,6 +1,10 @@
 """Defects a newcomer found in the playground page, each pinned by what the browser shows."""
 
+import pytest
+
 from .test_screens import open_page
+
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
 
 def test_backprop_diagram_is_whole_on_a_phone(browser, live_server):

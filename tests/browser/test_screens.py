@@ -4,6 +4,8 @@ import pytest
 
 from .conftest import SCREENSHOTS
 
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
+
 SCREENS = [(1, 1024, 768), (1.25, 1024, 768), (2, 1024, 768), (1, 390, 844), (1.25, 390, 844), (2, 390, 844),
            (1.5, 1280, 720), (3, 1920, 1080)]
 

@@ -10,6 +10,8 @@ import urllib.request
 
 import pytest
 
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
+
 SETUPS = {
     "2-8-8-2, circle, 200 points": {"mode": "dataset", "dataset": "circle", "points": 200, "layers": [8, 8]},
     "1-8-1, sin(3*x)": {"mode": "function", "expr": "sin(3*x)", "layers": [8]},

@@ -5,8 +5,11 @@ import json
 from urllib.parse import quote
 
 import numpy as np
+import pytest
 
 from .conftest import shot
+
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
 
 def frame(page):

@@ -4,6 +4,9 @@ import json
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
 
 def test_ticks_are_nice_numbers_with_one_label_each(page):

@@ -16,6 +16,8 @@ _require("anywidget", "the notebook widgets (the notebook extra)")
 import neuronlab as nl  # noqa: E402
 from neuronlab import widgets  # noqa: E402
 
+pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
+
 ORIGIN = "http://widgets.test"
 RED = (214, 39, 40)  # draw.js's COLORS.network, the output curve
 HARNESS = """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
