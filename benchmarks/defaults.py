@@ -213,17 +213,24 @@ def main(argv=None) -> int:
         for name in names:
             results.append(run_task(name, args.repeats, args.folds))
             print("\n".join(table(results[-1:])[2:]), flush=True)
+            done = len(results) == len(names)
+            text = report(results, command, args, load_start, started, "" if done else
+                          f"**Partial: {len(results)} of {len(names)} tasks so far (the run is still going).**")
+            if args.json:
+                Path(args.json).write_text(json.dumps(results, indent=1))
+            if args.out != "-":
+                _write(Path(args.out), text)
+    print(text)
+    return 0
+
+
+def report(results, command, args, load_start, started, note: str) -> str:
     minutes = (time.perf_counter() - started) / 60
     lines = [f"Command: `{command.strip()}` ({args.repeats} x {args.folds}-fold CV), "
              f"{datetime.date.today().isoformat()}, {minutes:.0f} min.", "",
-             "Machine: " + machine(load_start, os.getloadavg()), "", *table(results), "", *verdict(results)]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
-    if args.out != "-":
-        _write(Path(args.out), text)
-    return 0
+             "Machine: " + machine(load_start, os.getloadavg()), "", *([note, ""] if note else []),
+             *table(results), "", *verdict(results)]
+    return "\n".join(lines) + "\n"
 
 
 def _write(path: Path, text: str) -> None:
