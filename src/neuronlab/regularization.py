@@ -2,15 +2,16 @@
 
 When a network's parameters outnumber its training points, ``fit`` trains with a penalty ``l2 * sum w^2`` on
 the weights (not the biases). Its size is not a constant measured on some data sets. ``choose_l2`` holds
-out ``VALIDATION_SHARE`` of the rows ``fit`` trains on, trains a copy of the network on the rest with each
-value of ``L2_GRID``, from the weakest penalty to the strongest, each one starting from the weights the
-previous one reached (a warm-started regularisation path: a stronger penalty only shrinks a solution, which
-takes few iterations), and keeps the value whose copy has the lowest loss on the held-out rows (the loss
-``fit`` minimises, without the penalty). The path stops once ``WORSE_IN_A_ROW`` values in a row did worse
-than the best so far, since the held-out loss is U-shaped in log(l2). ``fit`` then trains the network on all
-its training rows with the chosen l2, starting from that copy's weights. No row outside ``x`` is looked at.
+out ``VALIDATION_SHARE`` of the rows ``fit`` trains on, trains a copy of the network on the rest and scores
+it by its loss on the held-out rows (the loss ``fit`` minimises, without the penalty). It searches
+``L2_GRID`` from its middle value: first the middle, then one step stronger; if that helped it keeps going
+stronger, else it goes weaker from the middle, and in either direction it stops at the first value that does
+not beat the best so far (the held-out loss of weight decay is U-shaped in log(l2)). Each step starts from
+the weights of the one before (a warm-started regularisation path), so it takes few iterations. ``fit``
+then trains the network on all its training rows with the best value, from that copy's weights. No row
+outside ``x`` is looked at.
 
-The grid, the share and the warm start were compared only on the frozen generated suite
+The grid, the share, the search and the warm starts were compared only on the frozen generated suite
 (``benchmarks/suite.py``), never on the data sets ``benchmarks/DEFAULTS.md`` reports.
 
     >>> import numpy as np, neuronlab as nl
@@ -38,7 +39,6 @@ L2_GRID = (1e-4, 1e-3, 1e-2, 0.1, 1.0)
 VALIDATION_SHARE = 0.2  # of the training rows, held out to compare the candidates
 MIN_HELD_OUT = 5  # fewer held-out rows than this cannot tell the candidates apart
 FALLBACK_L2 = 0.01  # too few rows to validate: the middle of the grid (said so in history.reasons)
-WORSE_IN_A_ROW = 2  # stop the path after this many candidates in a row worse than the best so far
 
 
 class GridError(DataError):
@@ -63,8 +63,9 @@ class L2Choice:
                     f"are too few to hold out {MIN_HELD_OUT} for choosing it by validation")
         losses = ", ".join(f"{value:g}: {loss:.4g}" for value, loss in self.losses.items())
         return (f"l2: {self.l2:g}, chosen by validation on the training rows only: copies of the network trained "
-                f"on {self.n_fit} of the {n} training points with l2 = {_grid_text(tuple(self.losses))} (each "
-                f"from the previous one's weights) had these losses on the other {self.n_held_out}: {losses}; "
+                f"on {self.n_fit} of the {n} training points with l2 = {_grid_text(tuple(self.losses))} (a search "
+                f"from the grid's middle, each from the previous weights) had these losses on the other "
+                f"{self.n_held_out}: {losses}; "
                 f"the network then trained on all {n} from the weights of the l2={self.l2:g} copy")
 
 
@@ -94,19 +95,32 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     order = np.random.default_rng([0 if seed is None else seed, 2]).permutation(n)  # fit's shuffles stay as they were
     fit_rows, held = np.sort(order[n_held:]), np.sort(order[:n_held])
     loss_fn = _losses.get(loss)
-    losses, states, worse = {}, {}, 0
-    candidate = net.copy()
-    for value in grid:
-        try:  # its first fit standardises with the fit rows and keeps that scaling for the rest of the path
+    losses, states = {}, {}
+
+    def held_out_loss(value: float, start) -> float:
+        """Train a copy of ``start`` with this l2 on the fit rows; its loss on the held-out rows."""
+        candidate = start.copy()  # the first copy standardises with the fit rows and keeps that scaling
+        try:
             fit(candidate, x[fit_rows], y[fit_rows], loss=loss, l2=value, validation=0.0, seed=seed,
                 progress=False, **fit_options)
-            held_out = float(loss_fn(Tensor(candidate.predict(x[held])), y[held]).data)  # raw units: same ranking
+            loss_value = float(loss_fn(Tensor(candidate.predict(x[held])), y[held]).data)  # raw units: same ranking
         except TrainingDiverged:
-            held_out, candidate = math.inf, net.copy()  # start the next value afresh
-        losses[value] = held_out if math.isfinite(held_out) else math.inf
-        states[value] = candidate.state_dict()
-        worse = worse + 1 if losses[value] > min(losses.values()) else 0
-        if worse >= WORSE_IN_A_ROW:
+            loss_value, candidate = math.inf, start.copy()  # the next step starts from where this one did
+        losses[value] = loss_value if math.isfinite(loss_value) else math.inf
+        states[value] = candidate
+        return losses[value]
+
+    middle = len(grid) // 2
+    held_out_loss(grid[middle], net)
+    for step in (1, -1):  # stronger first; weaker only when one step stronger did not help
+        i = middle + step
+        while 0 <= i < len(grid):
+            best_so_far = min(losses.values())
+            if held_out_loss(grid[i], states[grid[i - step]]) >= best_so_far:
+                break
+            i += step
+        if i - step != middle:  # this direction improved on the middle: the minimum is on this side
             break
-    best = min(losses, key=losses.get)  # ties: the first, the weaker penalty
-    return L2Choice(best, losses, len(fit_rows), len(held), states[best] if math.isfinite(losses[best]) else None)
+    best = min(losses, key=losses.get)  # ties: the first tried
+    state = states[best].state_dict() if math.isfinite(losses[best]) else None
+    return L2Choice(best, dict(sorted(losses.items())), len(fit_rows), len(held), state)
