@@ -34,11 +34,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import suite  # noqa: E402  (benchmarks/suite.py, next to this file)
+import suite  # benchmarks/suite.py, next to this file
 
-import neuronlab as nl  # noqa: E402
-from neuronlab import peers  # noqa: E402
-from neuronlab.train import Scores  # noqa: E402
+import neuronlab as nl
+from neuronlab import peers
+from neuronlab.train import Scores
 
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes", "friedman1"]
 BUNDLED_REGRESSION = {"diabetes", "friedman1"}
@@ -136,8 +136,8 @@ def _l2_summary(reasons: list) -> str:
 
 
 def table(results: list) -> list:
-    lines = ["| task | rows x cols | neuronlab | sklearn MLP | linear | neuronlab - best ± SE | as good | "
-             "time nl / MLP | l2 chosen |", "|---|---:|---:|---:|---:|---:|:---:|---:|---|"]
+    lines = [("| task | rows x cols | neuronlab | sklearn MLP | linear | neuronlab - best ± SE | as good | "
+              "time nl / MLP | l2 chosen |"), "|---|---:|---:|---:|---:|---:|:---:|---:|---|"]
     for result in results:
         s, reg = summarise(result), result["regression"]
         scale = 1 if reg else 100
@@ -226,8 +226,8 @@ def main(argv=None) -> int:
 
 def report(results, command, args, load_start, started, note: str) -> str:
     minutes = (time.perf_counter() - started) / 60
-    lines = [f"Command: `{command.strip()}` ({args.repeats} x {args.folds}-fold CV), "
-             f"{datetime.date.today().isoformat()}, {minutes:.0f} min.", "",
+    lines = [(f"Command: `{command.strip()}` ({args.repeats} x {args.folds}-fold CV), "
+              f"{datetime.date.today().isoformat()}, {minutes:.0f} min."), "",
              "Machine: " + machine(load_start, os.getloadavg()), "", *([note, ""] if note else []),
              *table(results), "", *verdict(results)]
     return "\n".join(lines) + "\n"

@@ -89,7 +89,7 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     if not 0 < share < 1:
         raise GridError(f"the held-out share must be in (0, 1), got {share!r}")
     n = len(x)
-    n_held = int(round(share * n))
+    n_held = round(share * n)  # as fit rounds its validation split
     if n_held < MIN_HELD_OUT or n - n_held < MIN_HELD_OUT:
         return L2Choice(FALLBACK_L2, {}, n, 0)
     order = np.random.default_rng([0 if seed is None else seed, 2]).permutation(n)  # fit's shuffles stay as they were
