@@ -239,10 +239,11 @@ def test_defaults_say_what_they_chose_and_why():
     assert history.n_validation == 45 and history.n_train == 255  # first-order, 300 >= 200 points: 15 % held out
     assert any(r.startswith("validation: 15% of the 300 points") for r in history.reasons)
     assert any(r.startswith("l2: none, since the 300 training points") for r in history.reasons)
-    wide = nl.mlp([3, 100, 1], seed=0)  # 501 parameters > 60 points: weight decay, L-BFGS, no split
+    wide = nl.mlp([3, 100, 1], seed=0)  # 501 parameters > 60 points: weight decay chosen, L-BFGS, no split
     history = nl.fit(wide, x[:60], y[:60], progress=False)
     assert history.optimizer == "lbfgs" and history.n_validation == 0
-    assert any(r.startswith("l2: 0.01, since 501 parameters outnumber the 60 training points") for r in history.reasons)
+    assert "chosen by validation on the training rows only" in history.reasons[0]
+    assert history.reasons[0].endswith("(parameters 501 > 60 points)")
     assert "not Levenberg–Marquardt, since 501 parameters outnumber the 60" in history.optimizer_reason
     free = nl.mlp([3, 100, 1], seed=0)
     nl.fit(free, x[:60], y[:60], l2=0.0, optimizer="lbfgs", progress=False)
@@ -364,3 +365,84 @@ def test_every_solver_refuses_a_scaled_network(solver):
     with pytest.raises(nl.fastpath.ScalingError, match="net.without_scaling"):
         make(net)
     make(net.without_scaling())  # the layers alone are what solvers take
+
+
+def _wide_regression(n=80, seed=0):
+    """3 inputs, 30 relu units: 151 parameters, more than the training points, so l2=None chooses l2."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 3))
+    return x, np.sin(x[:, 0]) + 0.5 * x[:, 1] + rng.normal(0, 0.2, n)
+
+
+def test_l2_none_is_chosen_by_validation_on_the_training_rows_only():
+    """The rows fit holds out for early stopping are not training rows: making them absurd (targets a
+    million times too large) must not move the l2 that validation on the training rows chose."""
+    from neuronlab import regularization
+
+    x, y = _wide_regression()
+
+    def chosen(targets):
+        history = nl.fit(nl.mlp([3, 30, 1], seed=0), x, targets, validation=0.25, progress=False)
+        return history.reasons[0], history.validation_indices
+
+    reason, held = chosen(y)
+    spoiled = y.copy()
+    spoiled[held] = 1e6 * (1 + np.arange(len(held)))
+    spoiled_reason, spoiled_held = chosen(spoiled)
+    assert spoiled_reason == reason and np.array_equal(spoiled_held, held)
+    assert reason.startswith("l2: ") and "chosen by validation on the training rows only" in reason
+    value = float(reason.split()[1].rstrip(","))
+    assert value in regularization.L2_GRID
+    assert f"of the {len(x) - len(held)} training points" in reason  # the 60 training rows, not all 80
+
+
+def test_chosen_l2_is_the_grid_value_with_the_lowest_held_out_loss():
+    from neuronlab import regularization
+
+    x, y = _wide_regression()
+    choice = regularization.choose_l2(nl.mlp([3, 30, 1], seed=0), x, y.reshape(-1, 1), "mse", seed=0)
+    assert choice.l2 in regularization.L2_GRID and set(choice.losses) <= set(regularization.L2_GRID)
+    assert choice.losses[choice.l2] == min(choice.losses.values())
+    assert choice.n_fit + choice.n_held_out == len(x) and choice.n_held_out == 16
+    history = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, progress=False)
+    assert history.reasons[0].startswith(f"l2: {choice.l2:g}, chosen by validation")
+    for value, loss in choice.losses.items():  # the reason shows the evidence: every candidate's loss
+        assert f"{value:g}: {loss:.4g}" in history.reasons[0]
+
+
+def test_l2_given_is_used_as_given_without_choosing(monkeypatch):
+    from neuronlab import regularization
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("l2 was given: nothing to choose")
+
+    monkeypatch.setattr(regularization, "choose_l2", refuse)
+    x, y = _wide_regression()
+    history = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, l2=0.05, progress=False)
+    assert not any(r.startswith("l2") for r in history.reasons)
+    zero = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, l2=0.0, optimizer="lbfgs", progress=False)
+    assert not any(r.startswith("l2") for r in zero.reasons)
+
+
+def test_l2_choice_repeats_exactly_with_a_seed():
+    x, y = _wide_regression()
+    nets = [nl.mlp([3, 30, 1], seed=0) for _ in range(2)]
+    histories = [nl.fit(net, x, y, seed=3, progress=False) for net in nets]
+    assert histories[0].reasons == histories[1].reasons
+    assert all(np.array_equal(a, b) for a, b in zip(nets[0].state_dict().values(), nets[1].state_dict().values()))
+
+
+def test_l2_choice_for_classes_and_a_bad_grid():
+    from neuronlab import regularization
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(90, 4))
+    labels = (x[:, 0] * x[:, 1] > 0).astype(int) + (x[:, 2] > 1)
+    history = nl.fit(nl.mlp([4, 30, 3], seed=0), x, labels, loss="cross_entropy", progress=False)
+    assert history.reasons[0].startswith("l2: ") and "had these losses on the other 18" in history.reasons[0]
+    with pytest.raises(regularization.GridError, match="positive"):
+        regularization.choose_l2(nl.mlp([4, 30, 3], seed=0), x, labels, "cross_entropy", grid=(0.1, -1.0))
+    with pytest.raises(ValueError, match="share"):
+        regularization.choose_l2(nl.mlp([4, 30, 3], seed=0), x, labels, "cross_entropy", share=1.5)
+    tiny = nl.fit(nl.mlp([4, 30, 3], seed=0), x[:12], labels[:12], loss="cross_entropy", progress=False)
+    assert tiny.reasons[0].startswith(f"l2: {regularization.FALLBACK_L2:g} (the middle of the grid")

@@ -25,6 +25,7 @@ from . import optim as _optim
 from .data import DataError
 from . import fastpath
 from .network import Network, Scaling, ShapeError
+from . import regularization
 from .tensor import Tensor
 
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
@@ -224,8 +225,12 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         progress: show a progress bar with the loss and the speed (``True``, or a ``rich.console.Console``
             to draw it on).
         l1, l2: add ``l1 * sum|w|`` and ``l2 * sum w^2`` over the weights (not the biases) to the loss.
-            ``l2=None`` means ``L2_DEFAULT`` (0.01 for mse, 0.003 for the cross-entropies) when the
-            parameters outnumber the training points, else 0 (``history.reasons`` says which).
+            ``l2=None`` means 0 when the training points are at least the parameters. When the parameters
+            outnumber them (mse and the cross-entropies) it is chosen by validation on the training rows
+            alone (``regularization.choose_l2``): copies of the network train on 80 % of them with l2 from
+            {0.0001, 0.001, 0.01, 0.1, 1} (a search from 0.01 towards the side that helps, each step from the
+            previous weights) and the l2 with the lowest loss on the other 20 % trains the network on all of
+            them, from that copy's weights. ``history.reasons`` says which l2 and every tried value's loss.
         patience: epochs without validation improvement before stopping; ``None`` means 6 iterations for
             Levenberg–Marquardt (MATLAB's max_fail), 20 for L-BFGS, max(10, epochs/10) for Adam/SGD.
         callback: ``callback(epoch, history)`` after every epoch; returning ``False`` (or any false value
@@ -278,15 +283,16 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     if engine not in ("fast", "tensor"):
         raise DataError(f"engine must be 'fast' or 'tensor', got {engine!r}")
     reasons = []
-    if l2 is None:
+    if l2 is None:  # l2 stays None when it is to be chosen by validation on the training rows (below)
         l2, why = default_l2(net, loss_name, n, optimizer)
-        reasons.append(why)
+        if l2 is not None:
+            reasons.append(why)
     if validation is None:  # early stopping regularises when weight decay does not (l2 = 0)
         validation = default_validation(n, l2)
         if validation:
             why = (f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
                    f"weights, since there are at least {AUTO_VALIDATION_ROWS} points and no weight decay")
-        elif l2:
+        elif l2 is None or l2:
             why = "validation: none (weight decay regularises; every point trains; pass validation= to hold some out)"
         else:
             why = f"validation: none, since {n} points are fewer than {AUTO_VALIDATION_ROWS}"
@@ -305,6 +311,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     else:
         x_train, y_train, x_val, y_val = x, y, None, None
     n_train = len(x_train)
+    if l2 is None:
+        l2 = _l2_by_validation(net, x_train, y_train, loss, seed, reasons, optimizer=optimizer, lr=lr,
+                               epochs=epochs, batch_size=batch_size, tol=tol, l1=l1, engine=engine, scale=scale)
 
     stall_stop = epochs is None  # epochs=None: LM and L-BFGS also stop when progress stalls
     solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size, epochs)
@@ -383,9 +392,6 @@ SOLVER_NAMES = {"levenberg-marquardt": "Levenberg–Marquardt", "lbfgs": "L-BFGS
 FLOP_RATE = 5e9
 ITERATION_COST = {"levenberg-marquardt": 3e-4, "lbfgs": 5e-4, "adam": 5e-5}
 EXPECTED_ITERATIONS = {"levenberg-marquardt": 50, "lbfgs": 150}
-# l2=None with more parameters than training values: measured on digits, iris, wine, breast_cancer, diabetes
-# and friedman1 (10-100-k relu, 5 seeds; see benchmarks/RESULTS.md)
-L2_DEFAULT = {"mse": 1e-2, "cross_entropy": 3e-3, "binary_cross_entropy": 3e-3}
 SECOND_ORDER_ITERATIONS = 1000  # epochs=None for Levenberg–Marquardt and L-BFGS
 LBFGS_ONE_THREAD_WORK = 10_000_000  # multiply-adds of the largest matrix product
 LM_ONE_THREAD_WORK = 1_000_000_000  # multiply-adds of LM's normal matrix
@@ -401,14 +407,17 @@ def plan(net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=No
     loss_name = loss if isinstance(loss, str) else "custom"
     if l2 is None:
         l2 = default_l2(net, loss_name, n_train, optimizer)[0]
+    if l2 is None:  # to be chosen by validation: always one of the grid's positive values
+        l2 = regularization.L2_GRID[-1]
     solver, _ = _choose_solver(net, loss_name, n_train, optimizer, None, l1, l2, batch_size, epochs)
     batch, planned = _solver_schedule(solver, n_train, batch_size, epochs)
     return (solver if isinstance(solver, str) else solver.name), batch, planned
 
 
-def default_validation(n: int, l2: float) -> float:
-    """``validation=None``: hold out 15 % from 200 points on when there is no weight decay, else none."""
-    return AUTO_VALIDATION if not l2 and n >= AUTO_VALIDATION_ROWS else 0.0
+def default_validation(n: int, l2: float | None) -> float:
+    """``validation=None``: hold out 15 % from 200 points on when there is no weight decay, else none
+    (``l2=None``, weight decay still to be chosen by validation, is weight decay)."""
+    return AUTO_VALIDATION if l2 == 0 and n >= AUTO_VALIDATION_ROWS else 0.0
 
 
 def planned_epochs(net: Network, n: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0,
@@ -506,19 +515,32 @@ def _solver_name(optimizer) -> str:
     return str(optimizer).lower().replace("_", "-")
 
 
-def default_l2(net: Network, loss_name: str, n: int, optimizer) -> tuple[float, str]:
-    """``l2=None``: weight decay when the parameters outnumber the training points, else none (and why)."""
+def default_l2(net: Network, loss_name: str, n: int, optimizer) -> tuple[float | None, str]:
+    """``l2=None``: none when the training points are at least the parameters (and why); ``None`` when the
+    parameters outnumber them, meaning weight decay chosen by validation on the training rows (``fit`` does
+    that with ``regularization.choose_l2`` once the training rows are known)."""
     values, parameters = n, net.n_parameters()
     if _solver_name(optimizer) in ("lm", "levenberg-marquardt"):
         return 0.0, "l2: none (Levenberg–Marquardt, as asked, fits squared error alone)"
     if parameters <= values:
         return 0.0, f"l2: none, since the {values} training points are at least the {parameters} parameters"
-    l2 = L2_DEFAULT.get(loss_name, 0.0)
-    if not l2:
-        return 0.0, f"l2: none (no measured default for the loss {loss_name!r})"
-    return l2, (f"l2: {l2:g}, since {parameters} parameters outnumber the {values} training points; measured "
-                "on scikit-learn's data sets, it generalises as well as or better than scikit-learn's MLP "
-                "(benchmarks/RESULTS.md)")
+    if loss_name not in FUSED:
+        return 0.0, (f"l2: none (weight decay is chosen by validation for {', '.join(FUSED)}; pass l2= to "
+                     f"penalise the weights with the loss {loss_name!r})")
+    return None, ""
+
+
+def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list, optimizer, **fit_options) -> float:
+    """``l2=None`` with more parameters than training points: the l2 ``regularization.choose_l2`` picks on the
+    training rows alone; its reason goes first in ``reasons``, and ``net`` starts from the chosen copy's
+    weights (its layers only: ``fit`` standardises with all the training rows). An optimizer object trains only
+    the network it holds, so the candidates then use ``optimizer="auto"``."""
+    candidates = optimizer if isinstance(optimizer, str) else "auto"
+    choice = regularization.choose_l2(net, x_train, y_train, loss, seed, optimizer=candidates, **fit_options)
+    reasons.insert(0, choice.reason(len(x_train)) + f" (parameters {net.n_parameters()} > {len(x_train)} points)")
+    if choice.state is not None:
+        net.load_state_dict(choice.state)
+    return choice.l2
 
 
 class _Run:
