@@ -34,6 +34,7 @@ class Activation:
     _derivative: Callable[[np.ndarray, np.ndarray], np.ndarray]
     description: str
     learnable: bool  # False: its gradient is zero almost everywhere, backprop cannot move weights before it
+    slope: str = "g'(z)"  # g'(z) as a formula, in a = g(z) where that is simpler (nl.explain writes it out)
 
     def value(self, z: np.ndarray) -> np.ndarray:
         z = np.asarray(z)
@@ -74,8 +75,8 @@ def _silu_derivative(z, a):
 _REGISTRY: dict[str, Activation] = {}
 
 
-def _register(name, value, derivative, description, learnable=True):
-    _REGISTRY[name] = Activation(name, value, derivative, description, learnable)
+def _register(name, value, derivative, description, slope, learnable=True):
+    _REGISTRY[name] = Activation(name, value, derivative, description, learnable, slope)
 
 
 _register(
@@ -83,39 +84,44 @@ _register(
     lambda z: (z >= 0).astype(z.dtype if z.dtype.kind == "f" else np.float64),
     lambda z, a: np.zeros_like(a),  # flat on both sides of the jump; undefined at 0, taken as 0
     "Heaviside step: 1 when z >= 0, else 0 (the classic neuron firing above its threshold)",
+    "0",
     learnable=False,
 )
-_register("linear", lambda z: z.copy(), lambda z, a: np.ones_like(a), "identity: g(z) = z")
+_register("linear", lambda z: z.copy(), lambda z, a: np.ones_like(a), "identity: g(z) = z", "1")
 _register(
-    "sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "logistic 1/(1+e^-z): a smooth step from 0 to 1"
+    "sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "logistic 1/(1+e^-z): a smooth step from 0 to 1", "a(1-a)"
 )
-_register("tanh", np.tanh, lambda z, a: 1.0 - a * a, "hyperbolic tangent: a smooth step from -1 to 1")
+_register("tanh", np.tanh, lambda z, a: 1.0 - a * a, "hyperbolic tangent: a smooth step from -1 to 1", "1-a^2")
 _register(
     "relu",
     lambda z: np.maximum(z, 0.0),
     lambda z, a: (z > 0).astype(a.dtype),  # 0 at z = 0, as in PyTorch
     "rectified linear: max(0, z), a hinge",
+    "1 if z>0",
 )
 _register(
     "leaky_relu",
     lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
     lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
     f"leaky ReLU: z for z > 0, {LEAKY_SLOPE}·z otherwise (never completely flat)",
+    f"1 or {LEAKY_SLOPE}",
 )
 _register(
     "softplus",
     lambda z: np.logaddexp(0.0, z),
     lambda z, a: _sigmoid(z),  # d/dz ln(1 + e^z) = σ(z)
     "softplus: ln(1 + e^z), a smooth ReLU",
+    "sigmoid(z)",
 )
 _register(
     "gelu",
     lambda z: 0.5 * z * (1.0 + erf(z / np.sqrt(2.0))),
     _gelu_derivative,
     "Gaussian error linear unit: z·Φ(z) with Φ the normal CDF (exact erf form)",
+    "Phi(z)+z*phi(z)",
 )
-_register("silu", lambda z: z * _sigmoid(z), _silu_derivative, "sigmoid linear unit (swish): z·σ(z)")
-_register("sin", np.sin, lambda z, a: np.cos(z), "sine: periodic, smooth")
+_register("silu", lambda z: z * _sigmoid(z), _silu_derivative, "sigmoid linear unit (swish): z·σ(z)", "s+z*s(1-s)")
+_register("sin", np.sin, lambda z, a: np.cos(z), "sine: periodic, smooth", "cos(z)")
 
 _ALIASES = {"identity": "linear", "none": "linear", "heaviside": "step", "swish": "silu", "logistic": "sigmoid"}
 

@@ -28,12 +28,6 @@ import numpy as np
 from . import losses
 from .network import Network, ShapeError
 
-_DERIVATIVE_TEXT = {
-    "sigmoid": "a(1-a)", "tanh": "1-a^2", "linear": "1", "relu": "1 if z>0", "leaky_relu": "1 or 0.01",
-    "step": "0", "softplus": "sigmoid(z)", "gelu": "Phi(z)+z*phi(z)", "silu": "s+z*s(1-s)", "sin": "cos(z)",
-}
-
-
 def default_network() -> Network:
     """The lesson's 1-2-1 network with sigmoid hidden neurons (thresholds -1 and 1, output weights 1, -1)."""
     from .lesson import network
@@ -201,7 +195,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
                 parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·{_factor(next_dz[m])}"
                                    for m in range(net.layers[l + 1].neurons))
                 formulas.append((f"dL/d{name}", f"sum_m w·dL/dz_m = {parts} = {_n(dL_da[j])}"))
-            g_text = _DERIVATIVE_TEXT.get(layer.activation.name, "g'(z)")
+            g_text = layer.activation.slope
             formulas.append((f"dL/dz({name})", f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_factor(slope[j])} "
                                                f"= {_n(dL_dz[j])}"))
             for i, source in enumerate(info["input_names"]):

@@ -424,7 +424,7 @@ def _gaussian():
 
     # d/dz e^(-z^2) = -2z·e^(-z^2)
     return Activation("gaussian", lambda z: np.exp(-z * z), lambda z, a: -2.0 * z * a,
-                      "gaussian e^(-z^2): a bump by itself (radial basis function)", True)
+                      "gaussian e^(-z^2): a bump by itself (radial basis function)", True, "-2z·a")
 
 
 GALLERY = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gaussian", "sin")

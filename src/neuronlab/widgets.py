@@ -108,7 +108,7 @@ class Lesson(_Widget):
     output = traitlets.List().tag(sync=True)
     formula = traitlets.Unicode().tag(sync=True)
     question = traitlets.Unicode(_lesson.EXERCISE_QUESTION).tag(sync=True)
-    answer = traitlets.Dict().tag(sync=True)  # {} until revealed: {c1, c2, output, text}
+    answer = traitlets.Dict().tag(sync=True)  # {} until revealed: {c1, c2, output, text, weights}
 
     POINTS = 301
 
@@ -160,7 +160,8 @@ class Lesson(_Widget):
                 answer = self.network(*_lesson.EXERCISE)
                 parts = answer.contributions(x)
                 self.answer = {"c1": _numbers(parts[:, 0]), "c2": _numbers(parts[:, 1]),
-                               "output": _numbers(answer.predict(x)[:, 0]), "text": _lesson.EXERCISE_ANSWER}
+                               "output": _numbers(answer.predict(x)[:, 0]), "text": _lesson.EXERCISE_ANSWER,
+                               "weights": list(_lesson.EXERCISE)}
             else:
                 self.answer = {}
 

@@ -1,24 +1,12 @@
 // Lesson chapter 6: why the activation must bend (a network of linear neurons is a straight line), and chapter 9's
 // activation gallery (graph, slope, the shape a few neurons make, the neurons nl.fit trained and nl.approximate built).
 
-import { COLORS, linspace, plot, sigmoid } from "./draw.js";
+import { activation as activationNamed } from "./activations.js";
+import { COLORS, linspace, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const X = linspace(-3, 3, 301);
 const state = { linear: null, gallery: null, seed: 1 };
-
-/** The gallery's activations and their slopes, the same formulas as nl.activations (and the lesson's gaussian). */
-export const ACTIVATIONS = {
-  step: [(z) => (z >= 0 ? 1 : 0), () => 0],
-  sigmoid: [sigmoid, (z) => sigmoid(z) * (1 - sigmoid(z))],
-  tanh: [Math.tanh, (z) => 1 - Math.tanh(z) ** 2],
-  relu: [(z) => Math.max(z, 0), (z) => (z > 0 ? 1 : 0)],
-  leaky_relu: [(z) => (z > 0 ? z : 0.01 * z), (z) => (z > 0 ? 1 : 0.01)],
-  softplus: [(z) => Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))), sigmoid],  // ln(1 + e^z), slope σ(z)
-  gaussian: [(z) => Math.exp(-z * z), (z) => -2 * z * Math.exp(-z * z)],
-  sin: [Math.sin, Math.cos],
-  linear: [(z) => z, () => 1],
-};
 
 // ---------------------------------------------------------------- linear networks collapse
 
@@ -70,7 +58,7 @@ function drawLinear() {
   const layers = Number($("lin-layers").value), neurons = Number($("lin-neurons").value);
   const activation = document.querySelector("input[name=lin-act]:checked").value;
   const net = randomLayers(layers, neurons, state.seed);
-  const g = ACTIVATIONS[activation][0];
+  const g = activationNamed(activation).value;
   const values = X.map((x) => forward(net, x, g)), y = values.map((v) => v.output);
   const bend = Math.max(...y.slice(2).map((v, i) => Math.abs(v - 2 * y[i + 1] + y[i])));  // second differences
   const { slope, intercept } = collapse(net);
@@ -93,7 +81,7 @@ function drawLinear() {
 
 /** sum of c·g(k·(x - s)) over the shape's (c, k, s): nl.lesson.shape */
 export function shape(name, terms, x) {
-  const g = ACTIVATIONS[name][0];
+  const g = activationNamed(name).value;
   return terms.reduce((sum, [c, k, s]) => sum + c * g(k * (x - s)), 0);
 }
 
@@ -111,7 +99,7 @@ export function drawGallery(facts) {
   $("act-eps").textContent = facts.approximate.eps;
   $("act-target").textContent = `${facts.approximate.target} on [${facts.approximate.domain.join(", ")}]`;
   for (const name of facts.gallery) {
-    const [g, slope] = ACTIVATIONS[name];
+    const { value: g, derivative: slope } = activationNamed(name);
     const terms = facts.shapes[name];
     const figure = document.createElement("figure");
     figure.className = "gallery-item";

@@ -2,12 +2,14 @@
 // no single neuron, two neurons and an output neuron. The same neurons as nl.lesson.gate and nl.lesson.xor_network.
 
 import { COLORS, keepDrawn, setup } from "./draw.js";
+import FACTS from "./facts.js";
 
 const $ = (id) => document.getElementById(id);
-export const GATES = { AND: [[1, 1], -1.5], OR: [[1, 1], -0.5], NOT: [[-1, 0], 0.5] };
-const CORNERS = [[0, 0], [0, 1], [1, 0], [1, 1]];
-const XOR = [0, 1, 1, 0];
-const PLANE = [-0.5, 1.5];
+const LESSON = FACTS.lesson;  // nl.lesson's gates, corners, XOR and plane, written by Python
+/** {AND: [[w1, w2], b], ...}: a one-input gate (NOT) gets weight 0 for x2, the page's second slider */
+export const GATES = Object.fromEntries(Object.entries(LESSON.gates).map(([name, [w, b]]) => [name, [[w[0], w[1] ?? 0], b]]));
+const CORNERS = LESSON.corners, XOR = LESSON.xor_target, PLANE = LESSON.plane;
+const [XOR_OUT_W, XOR_OUT_B] = LESSON.xor_output;
 const YES = "#2b6cb0", NO = "#dd6b20";
 const state = { decide: null, xor: null };
 
@@ -105,10 +107,10 @@ function drawXor() {
   state.xor = { ...(state.xor || {}), w, b, outputs, correct };
 }
 
-/** nl.lesson.xor_network: hidden OR and AND, output step(h1 - h2 - 0.5) */
+/** nl.lesson.xor_network: hidden OR and AND, output step(1·h1 - 1·h2 - 0.5) (its weights from facts.js) */
 export function xorNetwork(x) {
-  const h1 = fires(...GATES.OR, x), h2 = fires(...GATES.AND, x);
-  return { hidden: [h1, h2], output: h1 - h2 - 0.5 >= 0 ? 1 : 0 };
+  const hidden = [fires(...GATES.OR, x), fires(...GATES.AND, x)];
+  return { hidden, output: fires(XOR_OUT_W, XOR_OUT_B, hidden) };
 }
 
 function drawXorSolution() {

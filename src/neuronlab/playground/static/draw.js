@@ -528,6 +528,9 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font) {
   if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
 }
 
+/** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */
+export const weighted = (w, name) => `${String(w).replace("-", "−")}·${name}`;
+
 /** sigmoid that does not overflow */
 export function sigmoid(z) {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));

@@ -5,10 +5,11 @@
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, diagram, keepDrawn, linspace, plot, sigmoid, svgElement } from "./draw.js";
+import { COLORS, diagram, keepDrawn, linspace, plot, sigmoid, svgElement, weighted } from "./draw.js";
 import * as decide from "./decide.js";
 import * as bend from "./bend.js";
 import * as descent from "./descent.js";
+import FACTS from "./facts.js";
 
 const X = linspace(-3, 3, 601);
 const $ = (id) => document.getElementById(id);
@@ -98,10 +99,11 @@ function paintPairNetwork(w11, w21, s1, s2) {
 }
 
 function drawAnswer() {
-  const v = pairValues(1.5, -0.5);
+  const [w11, w21] = FACTS.lesson.exercise;  // nl.lesson.EXERCISE
+  const v = pairValues(w11, w21);
   plot($("answer-graph"), [
-    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: "1.5·h1" },
-    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: "−0.5·h2" },
+    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: weighted(w11, "h1") },
+    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: weighted(w21, "h2") },
     { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output" },
   ], { xRange: [-3, 3], yRange: [-0.8, 1.8] });
 }

@@ -1,10 +1,10 @@
 // The playground tab: controls become config messages; frames from the server become pictures.
 
+import { ENGINE_NAMES } from "./activations.js";
 import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
-const ACTIVATIONS = ["tanh", "sigmoid", "relu", "leaky_relu", "softplus", "gelu", "silu", "sin", "linear", "step"];
 const CLASS_COLORS = ["#dd6b20", "#2b6cb0", "#2f855a", "#9467bd"];
 const MAX_LAYERS = 8, MAX_NEURONS = 64;
 
@@ -534,7 +534,7 @@ export function init(sender, changed) {
   onChange = changed;
   try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
-  $("activation").innerHTML = ACTIVATIONS.map((a) => `<option>${a}</option>`).join("");
+  $("activation").innerHTML = ENGINE_NAMES.map((a) => `<option>${a}</option>`).join("");
   $("features").innerHTML = FEATURES.map((f) =>
     `<label><input type="checkbox" id="feature-${f}" data-testid="feature-${f}" ${f === "x1" || f === "x2" ? "checked" : ""}> ${f}</label>`).join("");
   renderLayers();

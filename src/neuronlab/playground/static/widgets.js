@@ -111,8 +111,8 @@ function renderLesson(draw, model, el) {
     answerText.textContent = revealed ? `Answer: ${shown.text}` : "";
     if (revealed) {
       draw.plot(answer, [
-        { x, y: shown.c1, color: BLUE, dash: [5, 4], label: "1.5·h1" },
-        { x, y: shown.c2, color: ORANGE, dash: [5, 4], label: "−0.5·h2" },
+        { x, y: shown.c1, color: BLUE, dash: [5, 4], label: draw.weighted(shown.weights[0], "h1") },
+        { x, y: shown.c2, color: ORANGE, dash: [5, 4], label: draw.weighted(shown.weights[1], "h2") },
         { x, y: shown.output, color: draw.COLORS.network, width: 2.5, label: "output" },
       ], { xRange: small.xRange, yRange: [-0.8, 1.8] });
     }

@@ -1,0 +1,18 @@
+// Written by `python -m neuronlab.facts` from neuronlab's Python definitions (facts.py): do not edit.
+// The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.
+export default {
+ "activations": [
+  {"name": "step", "description": "Heaviside step: 1 when z >= 0, else 0 (the classic neuron firing above its threshold)", "slope": "0", "learnable": false, "engine": true},
+  {"name": "linear", "description": "identity: g(z) = z", "slope": "1", "learnable": true, "engine": true},
+  {"name": "sigmoid", "description": "logistic 1/(1+e^-z): a smooth step from 0 to 1", "slope": "a(1-a)", "learnable": true, "engine": true},
+  {"name": "tanh", "description": "hyperbolic tangent: a smooth step from -1 to 1", "slope": "1-a^2", "learnable": true, "engine": true},
+  {"name": "relu", "description": "rectified linear: max(0, z), a hinge", "slope": "1 if z>0", "learnable": true, "engine": true},
+  {"name": "leaky_relu", "description": "leaky ReLU: z for z > 0, 0.01·z otherwise (never completely flat)", "slope": "1 or 0.01", "learnable": true, "engine": true},
+  {"name": "softplus", "description": "softplus: ln(1 + e^z), a smooth ReLU", "slope": "sigmoid(z)", "learnable": true, "engine": true},
+  {"name": "gelu", "description": "Gaussian error linear unit: z·Φ(z) with Φ the normal CDF (exact erf form)", "slope": "Phi(z)+z*phi(z)", "learnable": true, "engine": true},
+  {"name": "silu", "description": "sigmoid linear unit (swish): z·σ(z)", "slope": "s+z*s(1-s)", "learnable": true, "engine": true},
+  {"name": "sin", "description": "sine: periodic, smooth", "slope": "cos(z)", "learnable": true, "engine": true},
+  {"name": "gaussian", "description": "gaussian e^(-z^2): a bump by itself (radial basis function)", "slope": "-2z·a", "learnable": true, "engine": false}
+ ],
+ "lesson": {"gates": {"AND": [[1.0, 1.0], -1.5], "OR": [[1.0, 1.0], -0.5], "NOT": [[-1.0], 0.5]}, "corners": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "xor_target": [0.0, 1.0, 1.0, 0.0], "xor_output": [[1.0, -1.0], -0.5], "plane": [-0.5, 1.5], "thresholds": [-1.0, 1.0], "domain": [-3.0, 3.0], "exercise": [1.5, -0.5]}
+};

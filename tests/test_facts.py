@@ -1,0 +1,33 @@
+"""The facts the page draws with are Python's: static/facts.js is what neuronlab.facts writes."""
+
+import json
+
+import neuronlab as nl
+from neuronlab import facts
+
+
+def test_the_shipped_facts_file_is_what_python_writes():
+    """Edit activations.py or lesson.py, and this fails until `python -m neuronlab.facts` is run again."""
+    assert facts.FILE.read_text(encoding="utf-8") == facts.module_text()
+
+
+def test_the_facts_are_the_engines_definitions():
+    written = facts.FILE.read_text(encoding="utf-8")
+    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    engine = [a for a in data["activations"] if a["engine"]]
+    assert [a["name"] for a in engine] == nl.activations.names()
+    for entry in engine:
+        act = nl.activations.get(entry["name"])
+        assert (entry["description"], entry["slope"], entry["learnable"]) == (act.description, act.slope, act.learnable)
+    assert [a["name"] for a in data["activations"] if not a["engine"]] == ["gaussian"]  # the lesson's own bump
+    lesson = data["lesson"]
+    assert lesson["exercise"] == [1.5, -0.5] == list(nl.lesson.EXERCISE)
+    assert lesson["gates"]["NOT"] == [[-1.0], 0.5] and lesson["plane"] == [-0.5, 1.5]
+    out = nl.lesson.xor_network().layers[1]
+    assert lesson["xor_output"] == [[1.0, -1.0], -0.5] == [out.W.data[:, 0].tolist(), float(out.b.data[0])]
+
+
+def test_explain_writes_each_activations_own_slope():
+    net = nl.mlp([1, 2, 1], activation="tanh", seed=0)
+    formulas = [text for layer in nl.explain(net, x=0.3, y=0.1).layers for _, text in layer["formulas"]]
+    assert any("[1-a^2]" in text for text in formulas)
