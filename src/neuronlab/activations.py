@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy.special import erf
 
 LEAKY_SLOPE = 0.01
 
@@ -59,9 +58,15 @@ def _sigmoid(z):
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _erf(z):
+    from scipy.special import erf  # on first use: scipy.special doubles the time of `import neuronlab`
+
+    return erf(z)
+
+
 def _gelu_derivative(z, a):
     # d/dz z·Φ(z) = Φ(z) + z·φ(z)
-    cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+    cdf = 0.5 * (1.0 + _erf(z / np.sqrt(2.0)))
     pdf = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
     return cdf + z * pdf
 
@@ -115,7 +120,7 @@ _register(
 )
 _register(
     "gelu",
-    lambda z: 0.5 * z * (1.0 + erf(z / np.sqrt(2.0))),
+    lambda z: 0.5 * z * (1.0 + _erf(z / np.sqrt(2.0))),
     _gelu_derivative,
     "Gaussian error linear unit: z·Φ(z) with Φ the normal CDF (exact erf form)",
     "Phi(z)+z*phi(z)",
