@@ -242,3 +242,50 @@ def test_fit_task_overrides_the_guess_and_says_why(tmp_path, capsys):
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["task"] == "regression"
     assert main(["fit", "sin(x)", "--task", "regression"]) == 2
     assert "--task is for --data" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- hostile paths and output folders
+
+@pytest.mark.parametrize("make", ["zero", "urandom", "fifo", "folder"])
+def test_files_that_are_not_regular_are_refused_before_reading(tmp_path, capsys, make):
+    """A symlink to /dev/zero read until memory ran out; a FIFO hung for ever. Now: one line, exit code 2."""
+    path = tmp_path / "m.npz"
+    if make == "fifo":
+        os.mkfifo(path)
+    elif make == "folder":
+        path.mkdir()
+    else:
+        path.symlink_to(f"/dev/{make}")
+    expected = "is a folder" if make == "folder" else "is not a regular file"
+    for argv in (["draw", str(path)], ["fit", "--data", str(path), "--out", str(tmp_path / "out"), "--quiet"],
+                 ["explain", "--model", str(path)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert expected in err and len(err.strip().splitlines()) == 1, (argv, err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run"
+    assert main(["fit", "x", "--epochs", "5", "--out", str(out), "--quiet"]) == 0
+    before = {name: (out / name).read_bytes() for name in ("model.npz", "fit.png", "summary.json")}
+    (out / "fit.png").unlink()
+    (out / "fit.png").mkdir()  # in the way: refused before any training
+    trained = []
+    monkeypatch.setattr("neuronlab.cli.fit", lambda *a, **k: trained.append(1))
+    assert main(["fit", "x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
+    assert "is in the way" in capsys.readouterr().err and trained == []
+    monkeypatch.undo()
+    (out / "fit.png").rmdir()
+    (out / "fit.png").write_bytes(before["fit.png"])
+
+    def failing_save(*args, **kwargs):  # the figure fails after the model is written: nothing may move in
+        raise OSError("disk full")
+
+    monkeypatch.setattr("neuronlab.plot.save", failing_save)
+    assert main(["fit", "x*x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
+    assert "disk full" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in before} == before  # the old outputs, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary folder left behind
+    assert main(["fit", "--data", str(tmp_path / "run"), "--out", str(out / "summary.json"), "--quiet"]) == 2
+    assert "is a file" in capsys.readouterr().err

@@ -93,3 +93,17 @@ def test_semicolons_tabs_huge_fields_and_decimal_commas(tmp_path):
         nl.load_csv(write(tmp_path, "a;y\n1,5;2\n3,5;4\n"))
     with pytest.raises(nl.DataError, match="line 2: a cell longer than"):
         nl.load_csv(write(tmp_path, 'a,y\n"' + "x" * 200_000 + "\n1,2\n"))
+
+
+def test_a_csv_that_is_not_a_regular_file_or_too_large_is_refused(tmp_path, monkeypatch):
+    import os
+
+    fifo = tmp_path / "points.csv"
+    os.mkfifo(fifo)  # a plain open would wait for a writer for ever
+    with pytest.raises(nl.DataError, match="not a regular file"):
+        nl.load_csv(fifo)
+    monkeypatch.setattr(nl.data, "MAX_CSV_FILE_BYTES", 100)
+    big = tmp_path / "big.csv"
+    big.write_text("x,y\n" + "1,2\n" * 100)
+    with pytest.raises(nl.DataError, match="at most 100 bytes"):
+        nl.load_csv(big)

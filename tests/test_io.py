@@ -259,3 +259,26 @@ def test_to_torch_folds_the_scaling_in(torch):
     back = nl.from_torch(module)
     assert back.scaling is None
     np.testing.assert_allclose(back.predict(x), net.predict(x), rtol=1e-10)
+
+
+def test_a_header_nested_half_a_million_deep_is_a_format_error(tmp_path):
+    """json.loads raised RecursionError out of nl.load (and a traceback out of the CLI)."""
+    import io as stdio
+    import zipfile
+
+    path = tmp_path / "deep.npz"
+    header = np.frombuffer(b"[" * 500_000 + b"]" * 500_000, dtype=np.uint8)
+    buffer = stdio.BytesIO()
+    np.lib.format.write_array(buffer, header)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("header.npy", buffer.getvalue())
+    with pytest.raises(nl.io.FormatError, match="nested too deep"):
+        nl.load(path)
+
+
+def test_a_model_file_larger_than_any_network_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(nl.io, "MAX_FILE_BYTES", 1000)
+    path = tmp_path / "big.npz"
+    nl.mlp([1, 64, 1], seed=0).save(path)
+    with pytest.raises(nl.io.FormatError, match="at most 1,000 bytes"):
+        nl.load(path)

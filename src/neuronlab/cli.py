@@ -9,9 +9,13 @@ A user's mistake prints one line on stderr and exits with code 2; never a traceb
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +66,33 @@ def _fit_options(args) -> dict:
             "progress": not args.quiet}
 
 
+@contextlib.contextmanager
+def output_folder(out, names):
+    """A folder for a command's outputs ``names``, checked before any work and filled all at once.
+
+    Yields a temporary folder beside ``out`` to write into; when the block ends without an error, each file
+    moves into ``out`` (created if need be), replacing its older version. A failure in the block leaves
+    ``out`` as it was: never a new model beside an old summary. Anything in the way (``out`` a file, an output
+    name taken by a folder) is a UsageError before the work starts.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder")
+    for name in names:
+        if (out / name).exists() and not (out / name).is_file():
+            raise UsageError(f"{out / name} is in the way (not a file); remove it or choose another --out")
+    parent = out.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=parent))
+    try:
+        yield staging
+        out.mkdir(exist_ok=True)
+        for path in staging.iterdir():
+            os.replace(path, out / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _write_summary(out: Path, summary: dict) -> None:
     atomic_write(out / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
 
@@ -81,19 +112,23 @@ def _fit_expression(args) -> int:
         bad = x[~np.isfinite(y)][0]
         raise UsageError(f"{args.expression} is not finite at x = {bad:g}; choose a domain where it is defined")
     sizes = _layers(args)
-    out = Path(args.out)
+    written = ["model.npz", "fit.png", "summary.json"] + (["fit.gif"] if args.animate else [])
+    with output_folder(args.out, written) as out:
+        _fit_expression_into(out, args, f, x, y, sizes, a, b)
+    print("wrote " + ", ".join(str(Path(args.out) / name) for name in written))
+    return 0
 
+
+def _fit_expression_into(out: Path, args, f, x, y, sizes, a, b) -> None:
     # fit standardises x and y itself and keeps that scaling in the network (saved with it)
     net = mlp([1, *sizes, 1], activation=args.activation, seed=args.seed)
     # an expression is sampled without noise: there is nothing to overfit, so every point trains (fit's
     # default would hold 15 % out and stop early, at 10x the error)
     options = {**_fit_options(args), "validation": 0.0}
     if args.animate:
-        out.mkdir(parents=True, exist_ok=True)
         history = plot.animate_fit(net, x, y, out / "fit.gif", target=f, loss="mse", **options)
     else:
         history = fit(net, x, y, loss="mse", **options)
-    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
 
     err = np.abs(net.predict(x)[:, 0] - y)
     print(f"{args.expression} on [{a:g}, {b:g}] with {net.describe()}: max |error| {err.max():.4g}, "
@@ -104,12 +139,17 @@ def _fit_expression(args) -> int:
                          "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
                          "epochs": history.epochs, "seconds": history.time, "optimizer": history.optimizer,
                          "optimizer_reason": history.optimizer_reason, "choices": history.reasons})
-    written = ["model.npz", "fit.png", "summary.json"] + (["fit.gif"] if args.animate else [])
-    print("wrote " + ", ".join(str(out / name) for name in written))
-    return 0
 
 
 def _fit_data(args) -> int:
+    written = ["model.npz", "fit.png", "summary.json"]
+    with output_folder(args.out, written) as out:
+        _fit_data_into(out, args)
+    print("wrote " + ", ".join(str(Path(args.out) / name) for name in written))
+    return 0
+
+
+def _fit_data_into(out: Path, args) -> None:
     ds = _data.load_csv(args.data, args.target, task=args.task)
     print(f"target {ds.target_name!r}: {ds.reason}")
     sizes = _layers(args)
@@ -118,7 +158,6 @@ def _fit_data(args) -> int:
     order = rng.permutation(n)
     n_test = int(round(0.2 * n)) if n >= 10 else 0
     test, train = order[:n_test], order[n_test:]
-    out = Path(args.out)
     is_test = np.zeros(n, bool)
     is_test[test] = True
     summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
@@ -153,14 +192,11 @@ def _fit_data(args) -> int:
         figure = plot.predicted_vs_actual(ds.y, predicted, history, test_mask=is_test)
         summary.update(max_abs_error=float(err.max()), mean_abs_error=float(err.mean()), rmse=rmse, r2=r2,
                        errors_on=split)
-    out.mkdir(parents=True, exist_ok=True)  # only once there is something to write
     net.save(out / "model.npz")
     plot.save(figure, out / "fit.png")
     summary.update(network=net.describe(), epochs=history.epochs, seconds=history.time, optimizer=history.optimizer,
                    optimizer_reason=history.optimizer_reason, choices=history.reasons)
     _write_summary(out, summary)
-    print(f"wrote {out / 'model.npz'}, {out / 'fit.png'}, {out / 'summary.json'}")
-    return 0
 
 
 def _fit(args) -> int:
@@ -277,8 +313,6 @@ def _numbers(text: str, name: str) -> list[float]:
 
 
 def _approx(args) -> int:
-    from .approximate import approximate, compare
-
     f = expr(args.expression)
     if len(args.domain) not in (2, 4):
         raise UsageError(f"--domain takes A B (for f(x)) or A B C D (for f(x, y)), got {len(args.domain)} numbers")
@@ -290,27 +324,31 @@ def _approx(args) -> int:
         raise UsageError("--animate and --compare are for functions of x alone")
     if args.compare and args.activation == "step":
         raise UsageError("--compare trains by backprop, which cannot train step neurons; use relu, sigmoid or tanh")
+    written = ["model.npz", "approx.png", "certificate.json"] + (["approx.gif"] if args.animate else [])
+    with output_folder(args.out, written) as out:
+        _approx_into(out, args, f, domain, two_d)
+    print("wrote " + ", ".join(str(Path(args.out) / name) for name in written))
+    return 0
+
+
+def _approx_into(out: Path, args, f, domain, two_d: bool) -> None:
+    from .approximate import approximate, compare
+
     net = approximate(f, domain, args.eps, args.activation, max_neurons=args.max_neurons)
     certificate = net.certificate
     print(certificate.summary())
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
     net.save(out / "model.npz")
     figure = plot.approximation_2d(net, f) if two_d else plot.approximation(net, f)
     plot.save(figure, out / "approx.png")
     record = {k: v for k, v in certificate.__dict__.items()}
     record.update(expression=args.expression, summary=certificate.summary())
-    written = ["model.npz", "approx.png", "certificate.json"]
     if args.animate:
         plot.animate_construction(net, f, out / "approx.gif")
-        written.append("approx.gif")
     if args.compare:
         comparison = compare(f, domain, neurons=certificate.neurons, activation=args.activation)
         print(comparison.table())
         record["compare"] = [{k: v for k, v in row.items() if k != "network"} for row in comparison.rows]
     atomic_write(out / "certificate.json", lambda fh: fh.write(json.dumps(record, indent=2, default=str).encode()))
-    print("wrote " + ", ".join(str(out / name) for name in written))
-    return 0
 
 
 def free_port(host: str, port: int, tries: int = 20) -> int:

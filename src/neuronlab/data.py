@@ -15,6 +15,9 @@ from pathlib import Path
 import numpy as np
 
 
+MAX_CSV_FILE_BYTES = 200 << 20  # 200 MB of text: far more rows than a network here trains on in minutes
+
+
 class DataError(ValueError):
     """Data that cannot be used as given (shape, NaN/inf, labels, split sizes, a malformed file)."""
 
@@ -67,9 +70,11 @@ def load_csv(path, target: str | None = None, task: str | None = None) -> Datase
     classes (at most 100). ``Dataset.reason`` says which was chosen and why. Commas, semicolons or tabs
     separate the columns (found from the header). Raises ``DataError`` naming the row and column of any problem.
     """
+    from .io import read_regular
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_regular(path, MAX_CSV_FILE_BYTES, DataError, "CSV file").decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path} is not a UTF-8 text file") from None
     return parse_csv(text, target, source=str(path), task=task)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import zipfile
 import zlib
@@ -43,6 +44,42 @@ SCALING_ARRAYS = ("x_mean", "x_scale", "y_mean", "y_scale")
 
 class FormatError(ValueError):
     """A file that is not a valid neuronlab network (empty, truncated, foreign or changed)."""
+
+
+def open_regular(path, limit: int, error: type[ValueError] = FormatError, what: str = "file"):
+    """``path`` opened for binary reading if it is a regular file of at most ``limit`` bytes; else ``error``
+    saying why. A device (/dev/zero), a pipe or a socket is refused before anything is read: the file is
+    opened without blocking (a plain open of a FIFO waits for a writer before any check could run) and
+    checked on the open descriptor, so it cannot be swapped between the check and the read.
+
+        >>> open_regular("/dev/zero", 100)
+        Traceback (most recent call last):
+        ...
+        neuronlab.io.FormatError: /dev/zero is not a regular file (a device, a pipe or a socket); give a file
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise error(f"{path} is a folder; give a {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{path} is not a regular file (a device, a pipe or a socket); give a {what}")
+        if info.st_size > limit:
+            raise error(f"{path} is {info.st_size:,} bytes; a {what} of at most {limit:,} bytes is read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path, limit: int, error: type[ValueError] = FormatError, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (``open_regular``), read with that bound even
+    if the file grows, or says it is small and is not (as files in /proc do)."""
+    with open_regular(path, limit, error, what) as f:
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"{path} holds more than {limit:,} bytes; a {what} of at most {limit:,} bytes is read")
+    return data
 
 
 def _checksum(dtype, layers, arrays: list[np.ndarray], scaling=None) -> str:
@@ -115,6 +152,7 @@ def _umask() -> int:
 MAX_HEADER_BYTES = 1 << 20
 MAX_LOAD_BYTES = 1 << 30  # weights of all layers together: 1 GiB (128 million float64)
 MAX_LAYERS = 1000
+MAX_FILE_BYTES = MAX_LOAD_BYTES + MAX_HEADER_BYTES + (MAX_LAYERS + 4) * 2 * (4096 + 1024)  # weights, header, per-array room
 _NPY_HEADER_ROOM = 4096  # a member's .npy header and padding, beyond its data
 
 
@@ -126,16 +164,19 @@ def load(path) -> Network:
     capped at ``MAX_LOAD_BYTES``, so a crafted file cannot make ``load`` allocate or inflate more.
     """
     path = Path(path)
-    if not path.is_file():
-        path.read_bytes()  # FileNotFoundError / IsADirectoryError speak for themselves
-    with open(path, "rb") as f:
-        start = f.read(4)
+    with open_regular(path, MAX_FILE_BYTES, FormatError, "neuronlab network file") as f:
+        return _load_from(f, path)
+
+
+def _load_from(f, path) -> Network:
+    start = f.read(4)
+    f.seek(0)
     if not start:
         raise FormatError(f"{path} is empty")
     if not start.startswith(b"PK"):
         raise FormatError(f"{path} is not a neuronlab network file (not an .npz archive)")
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(f) as archive:
             members = {info.filename: info for info in archive.infolist()}
             if "header.npy" not in members:
                 raise FormatError(f"{path} is an .npz archive but not a neuronlab network (no header)")
@@ -144,6 +185,8 @@ def load(path) -> Network:
                 header = json.loads(raw_header.tobytes().decode("utf-8"))
             except (UnicodeDecodeError, json.JSONDecodeError):
                 raise FormatError(f"{path} has an unreadable header") from None
+            except RecursionError:  # lists in lists, hundreds of thousands deep: no header of ours nests so
+                raise FormatError(f"{path} has a header nested too deep to be a neuronlab network") from None
             declared = _declared_arrays(header, path)
             found = sorted(name[:-4] if name.endswith(".npy") else name for name in members if name != "header.npy")
             if found != sorted(declared):
