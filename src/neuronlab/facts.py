@@ -33,8 +33,11 @@ def definitions() -> dict:
     engine = [_activation(activations.get(name), True) for name in activations.names()]
     extra = [_activation(lesson.activation(name), False) for name in lesson.GALLERY if name not in activations.names()]
     xor_output = lesson.xor_network().layers[1]  # the output neuron that combines OR and AND into XOR
+    from .playground.session import DEFAULTS  # the playground's starting settings: the server's own
+
     return {
         "activations": engine + extra,
+        "playground": {"defaults": {key: DEFAULTS[key] for key in ("activation",)}},
         "lesson": {
             "gates": {name: [list(w), b] for name, (w, b) in lesson.GATES.items()},
             "corners": lesson.CORNERS.tolist(), "xor_target": lesson.XOR_TARGET.tolist(),
@@ -49,7 +52,8 @@ def module_text() -> str:
     """The text of ``static/facts.js``: the definitions as one JSON object, the module's default export."""
     facts = definitions()
     entries = ",\n".join("  " + json.dumps(entry, ensure_ascii=False) for entry in facts["activations"])
-    return (HEADER + 'export default {\n "activations": [\n' + entries + '\n ],\n "lesson": '
+    return (HEADER + 'export default {\n "activations": [\n' + entries + '\n ],\n "playground": '
+            + json.dumps(facts["playground"], ensure_ascii=False) + ',\n "lesson": '
             + json.dumps(facts["lesson"], ensure_ascii=False) + "\n};\n")
 
 

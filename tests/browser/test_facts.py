@@ -29,3 +29,4 @@ def test_every_activation_the_page_computes_matches_python_to_1e_12(page):
         np.testing.assert_allclose(slopes, act.derivative(z), rtol=1e-12, atol=1e-12, err_msg=name)
     options = page.locator("#activation option").all_text_contents()
     assert sorted(options) == sorted(nl.activations.names()) and options[-1] == "step"  # trainable ones first
+    assert page.locator("#activation").input_value() == "tanh"  # the server's starting network

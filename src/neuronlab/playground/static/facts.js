@@ -14,5 +14,6 @@ export default {
   {"name": "sin", "description": "sine: periodic, smooth", "slope": "cos(z)", "learnable": true, "engine": true},
   {"name": "gaussian", "description": "gaussian e^(-z^2): a bump by itself (radial basis function)", "slope": "-2z·a", "learnable": true, "engine": false}
  ],
+ "playground": {"defaults": {"activation": "tanh"}},
  "lesson": {"gates": {"AND": [[1.0, 1.0], -1.5], "OR": [[1.0, 1.0], -0.5], "NOT": [[-1.0], 0.5]}, "corners": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "xor_target": [0.0, 1.0, 1.0, 0.0], "xor_output": [[1.0, -1.0], -0.5], "plane": [-0.5, 1.5], "thresholds": [-1.0, 1.0], "domain": [-3.0, 3.0], "exercise": [1.5, -0.5]}
 };

@@ -1,6 +1,7 @@
 // The playground tab: controls become config messages; frames from the server become pictures.
 
 import { ENGINE_NAMES } from "./activations.js";
+import FACTS from "./facts.js";
 import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
@@ -535,6 +536,7 @@ export function init(sender, changed) {
   try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
   $("activation").innerHTML = ENGINE_NAMES.map((a) => `<option>${a}</option>`).join("");
+  $("activation").value = FACTS.playground.defaults.activation;  // the server's starting network
   $("features").innerHTML = FEATURES.map((f) =>
     `<label><input type="checkbox" id="feature-${f}" data-testid="feature-${f}" ${f === "x1" || f === "x2" ? "checked" : ""}> ${f}</label>`).join("");
   renderLayers();
