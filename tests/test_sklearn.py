@@ -179,3 +179,19 @@ def test_importing_neuronlab_does_not_import_scikit_learn():
                           env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
     assert done.returncode == 0, done.stderr
 
+
+def test_the_example_runs():
+    done = subprocess.run([sys.executable, str(ROOT / "examples" / "sklearn_pipeline.py")], capture_output=True,
+                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    assert done.returncode == 0, done.stderr
+    assert "hidden_layer_sizes=(100,): cross-validated R^2" in done.stdout and "iris: accuracy" in done.stdout
+
+
+def test_the_docs_code_blocks_run(tmp_path, monkeypatch):
+    text = (ROOT / "docs" / "sklearn.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    for block in blocks:  # in order, in one namespace, as a reader pastes them
+        exec(compile(block, "docs/sklearn.md", "exec"), namespace)
