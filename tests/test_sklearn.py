@@ -89,6 +89,8 @@ def test_multi_output_regression():
     targets = np.column_stack([y, np.sin(x[:, 0])])
     model = NetworkRegressor((16,), activation="tanh", random_state=0).fit(x, targets)
     assert model.predict(x).shape == (100, 2) and model.n_outputs_ == 2 and model.score(x, targets) > 0.95
+    assert model.__sklearn_tags__().target_tags.multi_output  # so scikit-learn runs its multi-output checks
+    assert not NetworkClassifier().__sklearn_tags__().target_tags.multi_output
 
 
 def test_classifier_labels_probabilities_and_the_network():
