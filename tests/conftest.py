@@ -12,7 +12,7 @@ def _require(module_name: str, why: str):
     except ImportError:
         if os.environ.get("CI"):
             pytest.fail(f"{module_name} is required in CI ({why}); scripts/test installs it")
-        pytest.skip(f"{module_name} not installed ({why})")
+        pytest.skip(f"{module_name} not installed ({why})", allow_module_level=True)  # also from a module's top
 
 
 @pytest.fixture

@@ -189,3 +189,15 @@ def test_a_regression_scaling_is_refused_for_classification():
     with pytest.raises(nl.DataError, match="scales its outputs"):
         nl.fit(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), loss="cross_entropy", progress=False)
     assert all(np.array_equal(before[k], v) for k, v in net.state_dict().items()) and net.scaling is not None
+
+
+def test_a_network_pickles_with_its_scaling_and_activations():
+    import pickle
+
+    net = nl.mlp([2, 5, 5, 1], activation="silu", seed=0)
+    net.layers[1] = net.layers[1].with_activation("step")
+    net.scaling = nl.Scaling([1.0, 2.0], [3.0, 4.0], [5.0], [6.0])
+    x = np.random.default_rng(0).normal(size=(7, 2))
+    again = pickle.loads(pickle.dumps(net))
+    assert np.array_equal(again.predict(x), net.predict(x))
+    assert again.layers[0].activation is nl.activations.get("silu")  # the registry's own, by name

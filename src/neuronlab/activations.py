@@ -51,6 +51,10 @@ class Activation:
     def __repr__(self) -> str:
         return f"<activation {self.name}: {self.description}>"
 
+    def __reduce__(self):
+        # pickled by name (its functions may be lambdas): a Network pickles, and unpickles to the registry's own
+        return get, (self.name,)
+
 
 def _sigmoid(z):
     # 1 / (1 + e^-z), without overflow: for z < 0 use e^z / (1 + e^z)
