@@ -5,7 +5,7 @@
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, diagram, keepDrawn, linspace, plot, sigmoid, svgElement, weighted } from "./draw.js";
+import { COLORS, diagram, linspace, plot, sigmoid, weighted } from "./draw.js";
 import * as decide from "./decide.js";
 import * as bend from "./bend.js";
 import * as descent from "./descent.js";
@@ -71,27 +71,15 @@ function drawPair() {
 
 /** The 1-2-1 network beside card 2: the output edges' widths and colours follow w11 and w21 as they move. */
 function drawPairNetwork(w11, w21, s1, s2) {
-  // kept drawn as a whole: a resize or presentation mode redraws the restyled edges and their labels too
-  keepDrawn($("pair-diagram"), () => paintPairNetwork(w11, w21, s1, s2));
-}
-
-function paintPairNetwork(w11, w21, s1, s2) {
   const k = state.activation === "step" ? 1 : state.steepness;
   const svg = $("pair-diagram");
   diagram(svg, [1, 2, 1], [[[k, k]], [[w11], [w21]]], [[-k * s1, -k * s2], [0]], [state.activation, "linear"], {
     label: (c, r) => (c === 0 ? "x" : c === 1 ? `h${r + 1}` : "out"),
-  });
-  // diagram() draws the input's two edges first, then w11 and w21; scale those two by |w| itself, not by the
-  // largest weight (the steepness k), so 1 and -1 look equally strong and 0 nearly vanishes
-  [...svg.querySelectorAll("line")].forEach((line, i) => {
-    const w = Number(line.getAttribute("data-weight"));
-    if (i < 2) { line.setAttribute("stroke", COLORS.target); line.setAttribute("stroke-width", "1.5"); return; }
-    line.setAttribute("stroke-width", (0.5 + 3 * Math.abs(w)).toFixed(2));
-    line.setAttribute("stroke-opacity", w === 0 ? "0.15" : "0.9");
-    const x = (Number(line.getAttribute("x1")) + Number(line.getAttribute("x2"))) / 2;
-    const y = (Number(line.getAttribute("y1")) + Number(line.getAttribute("y2"))) / 2 + (i === 2 ? -8 : 16);
-    svgElement("text", { x, y, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
-      `${i === 2 ? "w11" : "w21"} = ${w.toFixed(1)}`;
+    // the input's edges grey; w11 and w21 by |w| itself, not by the largest weight (the steepness k), so 1 and
+    // -1 look equally strong and 0 nearly vanishes
+    edge: (l, i) => (l === 0 ? { color: COLORS.target, width: 1.5 }
+      : { width: 0.5 + 3 * Math.abs([w11, w21][i]), opacity: [w11, w21][i] === 0 ? 0.15 : 0.9,
+        label: `w${i + 1}1 = ${[w11, w21][i].toFixed(1)}` }),
   });
   state.pairEdges = [...svg.querySelectorAll("line")].slice(2).map((line) => ({
     weight: Number(line.getAttribute("data-weight")), width: Number(line.getAttribute("stroke-width")),
