@@ -305,17 +305,23 @@ function drawPlot(canvas, series, options) {
 /**
  * A heat map of n x n values (row 0 at the bottom) in [low, high], drawn smooth (the cells interpolated), with
  * optional points on top. colorOf(k, t) -> [r, g, b] colours cell k (t = its value scaled to 0..1).
- * With options.axes: a square data area with ticks over options.extent, and options.legend [{label, color}].
+ * With options.axes: a square data area over options.extent with ticks (options.ticks, else nice ones), axis
+ * names options.names [x, y], a frame if options.border is a colour, and options.legend [{label, color}].
  * Points: {x, y, color, test, wrong}: filled with their colour, outlined (black for test points), a cross if wrong.
+ * options.line: a dashed horizontal line at y. options.overlay(ctx, transform) draws more on top, inside the
+ * data area. Returns the transform {px, py, invert, width, height} (data <-> CSS pixels), kept current like plot()'s.
  */
 export function heatmap(canvas, values, n, options = {}) {
-  keepDrawn(canvas, () => drawHeatmap(canvas, values, n, options));
+  const transform = transforms.get(canvas) || {};
+  transforms.set(canvas, transform);
+  return keepDrawn(canvas, () => Object.assign(transform, drawHeatmap(canvas, values, n, options)));
 }
 
 const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
 
 function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
+  canvas.dataset.drawnBy = "heatmap";  // (tests check that every heat map on the page comes from here)
   let low = options.low, high = options.high;
   if (low === undefined || high === undefined) {
     low = Infinity; high = -Infinity;
@@ -337,14 +343,17 @@ function drawHeatmap(canvas, values, n, options) {
   const [e0, e1] = options.extent || [-1.5, 1.5];
   const legend = options.legend || [];
   let area;
-  if (options.axes) {  // the data area square, ticks left and below, the legend on the right
+  if (options.axes) {  // the data area square, ticks left and below, the axis names after them, the legend on the right
     const font = textSize(canvas);
     ctx.font = `${font}px system-ui, sans-serif`;
-    const ticks = niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const ticks = options.ticks || niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const [xName, yName] = options.names || ["", ""];
     const left = 8 + Math.max(...labels.map((l) => ctx.measureText(l).width));
+    const lastHalf = ctx.measureText(labels[labels.length - 1]).width / 2;  // the last tick label may end past the area
+    const top = yName ? font + 12 : 4, right = xName ? lastHalf + ctx.measureText(xName).width + 10 : 0;
     const legendWidth = legend.length ? 16 + Math.max(...legend.map((l) => ctx.measureText(l.label).width)) + font : 0;
-    const size = Math.max(20, Math.min(width - left - 8 - legendWidth, height - font - 12));
-    area = { left, top: 4, size };
+    const size = Math.max(20, Math.min(width - left - 8 - legendWidth - right, height - top - font - 8));
+    area = { left, top, size };
     ctx.fillStyle = "#52606d";
     ticks.forEach((t, i) => {
       const along = ((t - e0) / (e1 - e0)) * size, w = ctx.measureText(labels[i]).width;
@@ -353,6 +362,9 @@ function drawHeatmap(canvas, values, n, options) {
       ctx.fillText(labels[i], left - 4, Math.max(font, area.top + size - along + font * 0.35));
       ctx.textAlign = "left";
     });
+    ctx.fillStyle = COLORS.ink;
+    if (xName) ctx.fillText(xName, left + size + lastHalf + 6, area.top + size + font + 4);  // on the tick labels' row, after them
+    if (yName) ctx.fillText(yName, Math.max(0, left - 4 - ctx.measureText(yName).width), font + 2);  // above the ticks
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
       ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
@@ -364,11 +376,23 @@ function drawHeatmap(canvas, values, n, options) {
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  if (options.border) {
+    ctx.strokeStyle = options.border; ctx.lineWidth = 1;
+    ctx.strokeRect(area.left, area.top, areaWidth, areaHeight);
+  }
   const px = (x) => area.left + ((x - e0) / (e1 - e0)) * areaWidth, py = (y) => area.top + areaHeight - ((y - e0) / (e1 - e0)) * areaHeight;
+  const transform = { px, py, width, height,
+    invert: (x, y) => [e0 + ((x - area.left) / areaWidth) * (e1 - e0), e0 + ((area.top + areaHeight - y) / areaHeight) * (e1 - e0)] };
   if (options.line) {  // a horizontal line across the data area, dashed, with its label
     ctx.save();
     ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.5; ctx.setLineDash([6, 4]);
     ctx.beginPath(); ctx.moveTo(area.left, py(options.line.y)); ctx.lineTo(area.left + areaWidth, py(options.line.y)); ctx.stroke();
+    ctx.restore();
+  }
+  if (options.overlay) {  // the caller's own marks, clipped to the data area
+    ctx.save();
+    ctx.beginPath(); ctx.rect(area.left, area.top, areaWidth, areaHeight); ctx.clip();
+    options.overlay(ctx, transform);
     ctx.restore();
   }
   const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
@@ -397,6 +421,7 @@ function drawHeatmap(canvas, values, n, options) {
     ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
   }
   ctx.lineWidth = 1;
+  return transform;
 }
 
 /** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
