@@ -2,6 +2,7 @@
 // neurons, the loss, then each backward stage lights the layer the chain rule computes: edges coloured and sized
 // by dL/dw, neurons by dL/da, numbers on hover, the current chain-rule product written large; then the step moves
 // every weight and the output graph changes. All numbers are nl.explain's (the server's explanation message).
+// The diagram is draw.js's, restyled per stage in place, so style.css's transitions animate each change.
 
 import { COLORS, diagram, diverging, plot } from "./draw.js";
 

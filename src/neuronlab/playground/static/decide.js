@@ -1,5 +1,6 @@
 // Lesson chapter 0: a neuron decides (weights, the bias as w0, yes/no, the dividing line, AND/OR/NOT), and XOR:
 // no single neuron, two neurons and an output neuron. The same neurons as nl.lesson.gate and nl.lesson.xor_network.
+// The planes are draw.js heat maps with the lines and corners drawn over them.
 
 import { COLORS, heatmap } from "./draw.js";
 import FACTS from "./facts.js";

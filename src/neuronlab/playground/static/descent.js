@@ -1,6 +1,7 @@
 // Lesson chapter 5: learning by going downhill. The loss of the two-neuron sigmoid network over its output weights
 // (w11, w21) as a map, a ball doing gradient descent on it, and the output graph moving towards the target.
 // Same formulas as nl.lesson.descend (tested against it); the data, target and rates come from nl.lesson.facts().
+// The map is a draw.js heat map (the log-loss in bands), the path drawn over it.
 
 import { COLORS, heatmap, linspace, plot, sigmoid } from "./draw.js";
 

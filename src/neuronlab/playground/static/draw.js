@@ -1,4 +1,6 @@
-// Drawing helpers: line plots and heat maps on canvas, network diagrams in SVG. No third-party code.
+// Drawing helpers: line plots and heat maps on canvas, network diagrams in SVG (made once per network shape,
+// then updated in place). Every plot, heat map and network picture of the page and the notebook widgets is drawn
+// here (pair.js draws the lesson's pair of neurons with it). No third-party code.
 
 export const COLORS = {
   target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#2b6cb0", negative: "#dd6b20",
