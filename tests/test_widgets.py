@@ -69,7 +69,8 @@ def test_widgets_send_the_pages_own_drawing_code():
 
     static_dir = resources.files("neuronlab.playground") / "static"
     state = widgets.Lesson().get_state()
-    assert state["_modules"]["draw.js"] == (static_dir / "draw.js").read_text(encoding="utf-8")
+    for name in ("draw.js", "pair.js"):  # the lesson's renderer too: the page's Lesson tab draws with it
+        assert state["_modules"][name] == (static_dir / name).read_text(encoding="utf-8")
     assert widgets.Lesson._esm == (static_dir / "widgets.js").read_text(encoding="utf-8")
     assert state["_view"] == "lesson"
 

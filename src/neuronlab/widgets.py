@@ -2,7 +2,8 @@
 
 Built on anywidget (``pip install 'neuronlab[notebook]'``), so they work in JupyterLab, Notebook 7, VS Code
 and marimo. The kernel computes with the real engine; the browser draws with the playground page's own
-drawing module (``static/draw.js``, sent as text and imported unchanged) through ``static/widgets.js``.
+drawing modules (``static/draw.js``, and ``static/pair.js`` that draws the lesson's pair of neurons on the page too),
+sent as text and imported unchanged by ``static/widgets.js``.
 Each widget's state is its traits: set the inputs, read the outputs, from Python or from the sliders.
 
     >>> import neuronlab as nl
@@ -48,8 +49,9 @@ def _static(name: str) -> str:
 
 
 def _drawing_modules() -> dict:
-    """draw.js and every module it imports by a relative path ("./x.js"), as {file name: text}."""
-    modules, pending = {}, ["draw.js"]
+    """draw.js, pair.js (the lesson's renderer) and every module they import by a relative path ("./x.js"), as
+    {file name: text}; widgets.js imports the two from these texts (its ENTRIES)."""
+    modules, pending = {}, ["draw.js", "pair.js"]
     while pending:
         name = pending.pop()
         if name not in modules:

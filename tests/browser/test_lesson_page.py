@@ -266,3 +266,56 @@ def test_the_two_neuron_chapter_fits_one_projector_screen(browser, live_server):
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lesson-pair-1024x768.png"))
     context.close()
+
+
+def test_backprop_diagram_keeps_its_elements_so_its_transitions_run(page):
+    """draw.js's diagram updates its elements in place: a neuron marked at stage 1 is the same element at the
+    step, and a stage change starts CSS transitions (a diagram rebuilt each frame would never run them)."""
+    page.click("[data-testid=tab-backprop]")
+    page.wait_for_function("window.neuronlab.backprop.explanation !== null")
+    count = page.evaluate("2 * window.neuronlab.backprop.explanation.layers.length + 2")
+    page.evaluate("""() => {
+      const svg = document.getElementById('bp-diagram');
+      svg.querySelector("circle[data-layer='1'][data-neuron='0']").dataset.marked = 'node';
+      svg.querySelector("line[data-layer='0'][data-from='0'][data-to='0']").dataset.marked = 'edge';
+      window.elementCount = svg.querySelectorAll('*').length;
+    }""")
+    running = []
+    for _ in range(count - 1):
+        page.click("[data-testid=bp-next]")
+        running.append(page.evaluate("document.getElementById('bp-diagram').getAnimations({ subtree: true }).length"))
+    page.wait_for_timeout(900)  # the step's two transitions
+    assert "one step" in page.inner_text("[data-testid=bp-stage]")
+    kept = page.evaluate("""() => {
+      const svg = document.getElementById('bp-diagram');
+      return { node: svg.querySelector("circle[data-layer='1'][data-neuron='0']").dataset.marked,
+               edge: svg.querySelector("line[data-layer='0'][data-from='0'][data-to='0']").dataset.marked,
+               same: svg.querySelectorAll('*').length === window.elementCount };
+    }""")
+    assert kept == {"node": "node", "edge": "edge", "same": True}
+    assert all(n > 0 for n in running), running  # every stage change animates
+    # the step moved the edges to the new weights
+    e = page.evaluate("window.neuronlab.backprop.explanation")
+    weight = float(page.get_attribute("#bp-diagram line[data-layer='0'][data-from='0'][data-to='0']", "data-weight"))
+    assert weight == pytest.approx(e["new_parameters"]["W1"][0][0], rel=1e-12)
+
+
+def test_the_lessons_planes_and_loss_map_are_drawn_by_draw_js_heatmap(page):
+    """decide.js and descent.js paint no cells of their own: every redraw of their pictures goes through heatmap(),
+    which marks the canvas (data-drawn-by) each time it draws it."""
+    page.click("[data-testid=tab-lesson]")
+    page.wait_for_function("window.neuronlab.lesson.descent.path.length === 1")
+    unmark = "ids => ids.forEach((id) => delete document.getElementById(id).dataset.drawnBy)"
+    drawn_by = "ids => ids.map((id) => document.getElementById(id).dataset.drawnBy || null)"
+    page.evaluate(unmark, ["d-plane", "x-one", "desc-map"])
+    page.fill("[data-testid=decide-w1]", "0.2")
+    page.fill("[data-testid=xor-w1]", "0.5")
+    page.click("[data-testid=descent-step]")
+    page.click("[data-testid=xor-two]")
+    pictures = ["d-plane", "x-one", "desc-map", "x-hidden", "x-output"]
+    assert page.evaluate(drawn_by, pictures) == ["heatmap"] * len(pictures)
+    # the map's transform comes from heatmap() too: a click on the map puts the ball there, inside the range
+    box = page.locator("[data-testid=descent-map]").bounding_box()
+    page.locator("[data-testid=descent-map]").click(position={"x": 0.3 * box["width"], "y": 0.3 * box["height"]})
+    path = lesson_data(page, "descent.path")
+    assert len(path) == 1 and -3 < path[0]["w"][0] < 0 < path[0]["w"][1] < 3, path

@@ -105,6 +105,10 @@ def test_lesson_widget_draws_and_its_sliders_talk_to_the_kernel(widget_page):
     kernel_update(page, lesson)
     assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 + 0.5·h2"
     assert page.locator("[data-testid=widget-output]").screenshot() != before
+    # the page's own pair renderer (pair.js) draws the network too: its output edges follow the kernel's weights
+    edges = page.eval_on_selector_all("[data-testid=widget-diagram] line[data-layer='1']",
+                                      "ls => ls.map((l) => Number(l.getAttribute('data-weight')))")
+    assert edges == [1.0, 0.5]
     page.click("[data-testid=widget-reveal]")
     assert page.evaluate("window.kernel.sets")[-1] == ["revealed", True]
     lesson.revealed = True

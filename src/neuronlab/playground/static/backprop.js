@@ -2,11 +2,11 @@
 // neurons, the loss, then each backward stage lights the layer the chain rule computes: edges coloured and sized
 // by dL/dw, neurons by dL/da, numbers on hover, the current chain-rule product written large; then the step moves
 // every weight and the output graph changes. All numbers are nl.explain's (the server's explanation message).
+// The diagram is draw.js's, restyled per stage in place, so style.css's transitions animate each change.
 
-import { COLORS, diverging, plot, svgElement } from "./draw.js";
+import { COLORS, diagram, diverging, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
-const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
 let send = () => {};
 const state = { explanation: null, stage: 0, timer: null, view: null, frame: 0 };
 // x and y are the current data's first training point until the learner types their own (then "edited")
@@ -52,15 +52,7 @@ export function onExplanation(e) {
   render();
 }
 
-// ---------------------------------------------------------------- the diagram
-
-function layout(sizes, width, height) {
-  const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
-  const x = (c) => 50 + (c * (width - 100)) / Math.max(sizes.length - 1, 1);
-  const gap = Math.min(40, (height - 60) / Math.max(...drawn));
-  const y = (c, r) => 20 + (height - 20) / 2 + (r - (drawn[c] - 1) / 2) * gap;
-  return { drawn, x, y };
-}
+// ---------------------------------------------------------------- the diagram (draw.js's, restyled per stage)
 
 const formula = (layer, quantity) => ((layer.formulas || []).find(([q]) => q === quantity) || [null, ""])[1];
 
@@ -88,80 +80,51 @@ function view(e, stage) {
   return { kind: stage.kind, layer: stage.layer ?? null, edges, nodes };
 }
 
+const edgeText = (shown, edge) => `${edge.quantity.replace("dL/d", "")}: w = ${f(edge.weight)}` +
+  (shown.kind === "step" ? ` (was ${f(edge.old)})` : "") + (edge.gradient !== null ? `, dL/dw = ${f(edge.gradient)}` : "");
+
+const nodeText = (node) => (node.layer === 0 ? `${node.name} = ${f(node.a)}` : `${node.name}: z = ${f(node.z)}, a = ${f(node.a)}` +
+  (node.dL_da !== null ? `, dL/da = ${f(node.dL_da)}, dL/dz = ${f(node.dL_dz)}` : ""));
+
+/** The stage on draw.js's diagram: edges by their gradient once the backward pass has one (else faint), nodes by dL/da. */
 function drawDiagram(e, shown) {
-  const svg = $("bp-diagram");
-  svg.replaceChildren();
-  const width = Number(svg.getAttribute("width")), height = Number(svg.getAttribute("height"));
-  const { drawn, x, y } = layout(e.sizes, width, height);
+  const edges = new Map(shown.edges.map((edge) => [`${edge.layer},${edge.from},${edge.to}`, edge]));
+  const nodes = new Map(shown.nodes.map((node) => [`${node.layer},${node.neuron}`, node]));
+  const weights = e.weights.map((W, l) => W.map((row, i) => row.map((_, j) => edges.get(`${l},${i},${j}`).weight)));
   const backward = shown.edges.some((edge) => edge.gradient !== null) && shown.kind !== "step";
   const largestGradient = Math.max(1e-12, ...shown.edges.map((edge) => Math.abs(edge.gradient ?? 0)));
-  const largestWeight = Math.max(1e-12, ...shown.edges.map((edge) => Math.abs(edge.weight)));
   const largestNode = Math.max(1e-12, ...shown.nodes.map((node) => Math.abs(node.dL_da ?? 0)));
-  const edgeGroup = svgElement("g", {}, svg), nodeGroup = svgElement("g", {}, svg);
-  for (const edge of shown.edges) {
-    if (edge.from >= drawn[edge.layer] || edge.to >= drawn[edge.layer + 1]) continue;
-    let stroke, width_, opacity;
-    if (backward) {  // edges by their gradient; not yet computed: faint
+  diagram($("bp-diagram"), e.sizes, weights, [], e.activations, {
+    edge: (l, i, j) => {
+      const edge = edges.get(`${l},${i},${j}`), title = edgeText(shown, edge);
+      if (!backward) return { lit: edge.lit, title };  // by its weight, as every diagram draws it
       const known = edge.gradient !== null, share = known ? Math.abs(edge.gradient) / largestGradient : 0;
-      stroke = !known ? COLORS.target : edge.gradient >= 0 ? COLORS.positive : COLORS.negative;
-      width_ = known ? 0.8 + 7 * share : 0.8;
-      opacity = known ? 0.35 + 0.65 * share : 0.25;
-    } else {  // edges by their weight
-      const share = Math.abs(edge.weight) / largestWeight;
-      stroke = edge.weight >= 0 ? COLORS.positive : COLORS.negative;
-      width_ = 0.5 + 4 * share;
-      opacity = 0.25 + 0.75 * share;
-    }
-    const line = svgElement("line", { x1: x(edge.layer), y1: y(edge.layer, edge.from), x2: x(edge.layer + 1),
-      y2: y(edge.layer + 1, edge.to), stroke, "stroke-width": width_.toFixed(2), "stroke-opacity": opacity.toFixed(2),
-      class: edge.lit ? "lit" : "", "data-layer": edge.layer, "data-from": edge.from, "data-to": edge.to }, edgeGroup);
-    const text = `${edge.quantity.replace("dL/d", "")}: w = ${f(edge.weight)}` +
-      (shown.kind === "step" ? ` (was ${f(edge.old)})` : "") + (edge.gradient !== null ? `, dL/dw = ${f(edge.gradient)}` : "");
-    svgElement("title", {}, line).textContent = text;
-    const hit = svgElement("line", { x1: line.getAttribute("x1"), y1: line.getAttribute("y1"), x2: line.getAttribute("x2"),
-      y2: line.getAttribute("y2"), stroke: "transparent", "stroke-width": 10 }, edgeGroup);  // easier to hover
-    svgElement("title", {}, hit).textContent = text;
-    hit.addEventListener("mouseenter", () => showProduct(edge.quantity, text));
-  }
-  for (const node of shown.nodes) {
-    if (node.neuron >= drawn[node.layer]) continue;
-    const fill = node.dL_da !== null && node.dL_da !== undefined ? diverging(0.5 + 0.5 * node.dL_da / largestNode)
-      : node.known && node.layer > 0 ? "#bee3f8" : "#f7fafc";
-    const circle = svgElement("circle", { cx: x(node.layer), cy: y(node.layer, node.neuron), r: 11, fill,
-      stroke: node.lit ? "#dd6b20" : "#2d3748", "stroke-width": node.lit ? 3 : 1.2, class: `neuron${node.lit ? " lit" : ""}`,
-      "data-layer": node.layer, "data-neuron": node.neuron }, nodeGroup);
-    const text = node.layer === 0 ? `${node.name} = ${f(node.a)}` : `${node.name}: z = ${f(node.z)}, a = ${f(node.a)}` +
-      (node.dL_da !== null ? `, dL/da = ${f(node.dL_da)}, dL/dz = ${f(node.dL_dz)}` : "");
-    svgElement("title", {}, circle).textContent = text;
-    circle.addEventListener("mouseenter", () => showProduct(node.layer ? `dL/dz(${node.name})` : null, text));
-    const last = node.layer === e.sizes.length - 1;
-    const label = node.layer === 0 ? `${node.name}=${f(node.a)}` : !node.known ? "" :
-      node.dL_da !== null ? `dL/da=${f(node.dL_da)}` : `a=${f(node.a)}`;
-    if (label) {
-      svgElement("text", { x: x(node.layer) + (last ? -14 : 14), y: y(node.layer, node.neuron) - 12, "font-size": 12,
-        fill: COLORS.ink, "text-anchor": last ? "end" : "start" }, nodeGroup).textContent = label;
-    }
-  }
-  e.sizes.forEach((n, c) => {
-    svgElement("text", { x: x(c), y: 14, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
-      c === 0 ? `${n} in` : `${n} ${e.activations[c - 1]}`;
-    if (n > MAX_DRAWN) {
-      svgElement("text", { x: x(c), y: height - 4, "text-anchor": "middle", "font-size": 11 }, svg).textContent = `+${n - MAX_DRAWN} more`;
-    }
+      return { lit: edge.lit, title, color: !known ? COLORS.target : edge.gradient >= 0 ? COLORS.positive : COLORS.negative,
+        width: known ? 0.8 + 7 * share : 0.8, opacity: known ? 0.35 + 0.65 * share : 0.25 };
+    },
+    fill: (l, r) => {
+      const node = nodes.get(`${l},${r}`);
+      return node.dL_da !== null && node.dL_da !== undefined ? diverging(0.5 + 0.5 * node.dL_da / largestNode)
+        : node.known && l > 0 ? "#bee3f8" : "#f7fafc";
+    },
+    highlight: (l, r) => nodes.get(`${l},${r}`).lit,
+    title: (l, r) => nodeText(nodes.get(`${l},${r}`)),
+    label: (l, r) => {
+      const node = nodes.get(`${l},${r}`);
+      return l === 0 ? `${node.name}=${f(node.a)}` : !node.known ? "" : node.dL_da !== null ? `dL/da=${f(node.dL_da)}` : `a=${f(node.a)}`;
+    },
+    onHover: (event, l, r) => { const node = nodes.get(`${l},${r}`); showProduct(l ? `dL/dz(${node.name})` : null, nodeText(node)); },
+    onEdgeHover: (event, l, i, j) => { const edge = edges.get(`${l},${i},${j}`); showProduct(edge.quantity, edgeText(shown, edge)); },
   });
 }
 
-/** The step, animated: every edge slides from its old weight to its new one (w - lr·dL/dw) in 0.8 s. */
+/**
+ * The step, animated by the diagram's CSS transitions (style.css): the edges first take the look of their old
+ * weights, then slide to their new ones (w - lr·dL/dw).
+ */
 function moveWeights(e, final) {
-  const start = performance.now();
-  const frame = (now) => {
-    const t = Math.min(1, (now - start) / 800), ease = t * (2 - t);
-    const edges = final.edges.map((edge) => ({ ...edge, weight: edge.old + (edge.weight - edge.old) * ease }));
-    drawDiagram(e, { ...final, edges });
-    if (t < 1) state.frame = requestAnimationFrame(frame);
-  };
   drawDiagram(e, { ...final, edges: final.edges.map((edge) => ({ ...edge, weight: edge.old })) });
-  state.frame = requestAnimationFrame(frame);
+  state.frame = setTimeout(() => drawDiagram(e, final), 400);
 }
 
 /** The chain-rule product of one quantity, written large (hovering an edge or neuron shows its own). */
@@ -216,7 +179,7 @@ function render() {
   const all = stages(e);
   const index = Math.min(state.stage, all.length - 1), stage = all[index];
   state.view = view(e, stage);
-  cancelAnimationFrame(state.frame);
+  clearTimeout(state.frame);
   if (stage.kind === "step") moveWeights(e, state.view);
   else drawDiagram(e, state.view);
   drawOutput(e, stage);

@@ -1,7 +1,8 @@
 // Lesson chapter 0: a neuron decides (weights, the bias as w0, yes/no, the dividing line, AND/OR/NOT), and XOR:
 // no single neuron, two neurons and an output neuron. The same neurons as nl.lesson.gate and nl.lesson.xor_network.
+// The planes are draw.js heat maps with the lines and corners drawn over them.
 
-import { COLORS, keepDrawn, setup } from "./draw.js";
+import { COLORS, heatmap } from "./draw.js";
 import FACTS from "./facts.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,42 +17,29 @@ const state = { decide: null, xor: null };
 /** step(w1·x1 + w2·x2 + b): 1 when the weighted sum reaches 0 */
 export const fires = (w, b, x) => (w[0] * x[0] + w[1] * x[1] + b >= 0 ? 1 : 0);
 
-/**
- * Draw a decision over the input plane: decide(x1, x2) -> value in [0, 2] shaded, dividing lines
- * [{w, b, color}], and the four corners with their values (marked when they differ from `targets`).
- */
-function drawPlane(canvas, decide, lines, options = {}) {
-  keepDrawn(canvas, () => paintPlane(canvas, decide, lines, options));  // redrawn when its size or the ratio changes
-}
+const SHADES = [[251, 225, 204], [212, 227, 244], [144, 180, 222]];  // no (0), yes (1), both yes (2): pale orange to blue
+const CELLS = 100;
 
-function paintPlane(canvas, decide, lines, { targets = null, point = null } = {}) {
-  const { ctx, width, height } = setup(canvas);
-  const pad = 26, size = Math.min(width, height) - 2 * pad;
-  const sx = (v) => pad + ((v - PLANE[0]) / (PLANE[1] - PLANE[0])) * size;
-  const sy = (v) => pad + size - ((v - PLANE[0]) / (PLANE[1] - PLANE[0])) * size;
-  const cells = 100, cell = size / cells;
-  for (let r = 0; r < cells; r++) {
-    for (let c = 0; c < cells; c++) {
-      const x1 = PLANE[0] + ((c + 0.5) / cells) * (PLANE[1] - PLANE[0]);
-      const x2 = PLANE[0] + ((r + 0.5) / cells) * (PLANE[1] - PLANE[0]);
-      const v = decide(x1, x2);
-      ctx.fillStyle = v >= 2 ? "#90b4de" : v >= 1 ? "#d4e3f4" : "#fbe1cc";
-      ctx.fillRect(pad + c * cell, pad + size - (r + 1) * cell, cell + 0.6, cell + 0.6);
+/**
+ * Draw a decision over the input plane with draw.js's heat map: decide(x1, x2) -> value in [0, 2] shaded,
+ * dividing lines [{w, b, color}], and the four corners with their values (marked when they differ from `targets`).
+ */
+function drawPlane(canvas, decide, lines, { targets = null, point = null } = {}) {
+  const values = [];
+  for (let r = 0; r < CELLS; r++) {  // each cell's centre; row 0 at the bottom
+    for (let c = 0; c < CELLS; c++) {
+      const at = (i) => PLANE[0] + ((i + 0.5) / CELLS) * (PLANE[1] - PLANE[0]);
+      values.push(decide(at(c), at(r)));
     }
   }
-  ctx.strokeStyle = COLORS.ink;
-  ctx.strokeRect(pad, pad, size, size);
-  ctx.font = "12px system-ui, sans-serif";
-  ctx.fillStyle = COLORS.ink;
-  for (const t of [0, 1]) {
-    ctx.fillText(String(t), sx(t) - 3, pad + size + 15);
-    ctx.fillText(String(t), pad - 14, sy(t) + 4);
-  }
-  ctx.fillText("x1", pad + size - 12, pad + size + 15);
-  ctx.fillText("x2", 4, pad + 10);
-  ctx.save();
-  ctx.beginPath(); ctx.rect(pad, pad, size, size); ctx.clip();
-  for (const { w, b, color } of lines) {  // w1·x1 + w2·x2 + b = 0
+  heatmap(canvas, values, CELLS, { low: 0, high: 2, extent: PLANE, axes: true, ticks: [0, 1], names: ["x1", "x2"],
+    border: COLORS.ink, colorOf: (k) => SHADES[Math.max(0, Math.min(2, values[k]))],
+    overlay: (ctx, { px, py }) => drawMarks(ctx, px, py, decide, lines, targets, point) });
+}
+
+/** The dividing lines w1·x1 + w2·x2 + b = 0, the corners with their answers, and the chosen input (a cross). */
+function drawMarks(ctx, sx, sy, decide, lines, targets, point) {
+  for (const { w, b, color } of lines) {
     ctx.strokeStyle = color; ctx.lineWidth = 2.5;
     ctx.beginPath();
     if (Math.abs(w[1]) > 1e-9) {
@@ -62,7 +50,6 @@ function paintPlane(canvas, decide, lines, { targets = null, point = null } = {}
     }
     ctx.stroke();
   }
-  ctx.restore();
   ctx.font = "bold 13px system-ui, sans-serif";
   CORNERS.forEach(([x1, x2], i) => {
     const v = decide(x1, x2), wrong = targets && v !== targets[i];

@@ -1,8 +1,9 @@
 // Lesson chapter 5: learning by going downhill. The loss of the two-neuron sigmoid network over its output weights
 // (w11, w21) as a map, a ball doing gradient descent on it, and the output graph moving towards the target.
 // Same formulas as nl.lesson.descend (tested against it); the data, target and rates come from nl.lesson.facts().
+// The map is a draw.js heat map (the log-loss in bands), the path drawn over it.
 
-import { COLORS, keepDrawn, linspace, plot, setup, sigmoid } from "./draw.js";
+import { COLORS, heatmap, linspace, plot, sigmoid } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const RANGE = [-3, 3];
@@ -24,64 +25,39 @@ export function lossAndGradient(w11, w21) {
   return { loss: loss / n, gradient: [g11 / n, g21 / n] };
 }
 
-function color(t) {  // t in [0, 1]: dark blue (low loss) to pale yellow (high)
-  const stops = [[37, 52, 148], [44, 127, 184], [65, 182, 196], [161, 218, 180], [255, 255, 204]];
-  const u = Math.max(0, Math.min(0.9999, t)) * (stops.length - 1), i = Math.floor(u), f = u - i;
-  const c = stops[i].map((v, k) => Math.round(v + (stops[i + 1][k] - v) * f));
-  return `rgb(${c.join(",")})`;
+const STOPS = [[37, 52, 148], [44, 127, 184], [65, 182, 196], [161, 218, 180], [255, 255, 204]];
+
+function color(t) {  // t in [0, 1]: dark blue (low loss) to pale yellow (high), as [r, g, b]
+  const u = Math.max(0, Math.min(0.9999, t)) * (STOPS.length - 1), i = Math.floor(u), f = u - i;
+  return STOPS[i].map((v, k) => Math.round(v + (STOPS[i + 1][k] - v) * f));
 }
 
+const CELLS = 80, BANDS = 14;  // the log-loss in 14 bands: filled contours
+
+/** The loss map (draw.js's heat map of log10 loss over w11, w21) and the ball's path on it. */
 function drawMap() {
-  keepDrawn($("desc-map"), paintMap);  // redrawn when its size or the ratio changes
-}
-
-function paintMap() {
-  const canvas = $("desc-map");
-  const { ctx, width, height } = setup(canvas);
-  const pad = 28, size = Math.min(width, height) - 2 * pad;
-  const sx = (w) => pad + ((w - RANGE[0]) / (RANGE[1] - RANGE[0])) * size;
-  const sy = (w) => pad + size - ((w - RANGE[0]) / (RANGE[1] - RANGE[0])) * size;
-  const cells = 80, cell = size / cells;
   if (!state.landscape) {
-    const values = [];
-    for (let r = 0; r < cells; r++) {
-      for (let c = 0; c < cells; c++) {
-        const w11 = RANGE[0] + ((c + 0.5) / cells) * (RANGE[1] - RANGE[0]), w21 = RANGE[0] + ((r + 0.5) / cells) * (RANGE[1] - RANGE[0]);
-        values.push(Math.log10(lossAndGradient(w11, w21).loss + 1e-3));
-      }
+    const values = [], at = (i) => RANGE[0] + ((i + 0.5) / CELLS) * (RANGE[1] - RANGE[0]);
+    for (let r = 0; r < CELLS; r++) {
+      for (let c = 0; c < CELLS; c++) values.push(Math.log10(lossAndGradient(at(c), at(r)).loss + 1e-3));
     }
-    state.landscape = { values, low: Math.min(...values), high: Math.max(...values) };
+    state.landscape = values;
   }
-  const { values, low, high } = state.landscape, bands = 14;
-  values.forEach((v, i) => {  // filled contours: the log-loss in bands
-    const r = Math.floor(i / cells), c = i % cells;
-    ctx.fillStyle = color(Math.floor(((v - low) / (high - low)) * bands) / bands);
-    ctx.fillRect(pad + c * cell, pad + size - (r + 1) * cell, cell + 0.6, cell + 0.6);
-  });
-  ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1;
-  ctx.strokeRect(pad, pad, size, size);
-  ctx.font = "12px system-ui, sans-serif"; ctx.fillStyle = COLORS.ink;
-  for (const t of [-3, -2, -1, 0, 1, 2, 3]) {
-    ctx.fillText(String(t), sx(t) - 4, pad + size + 15);
-    ctx.fillText(String(t), pad - 16, sy(t) + 4);
-  }
-  ctx.fillText("w11", pad + size - 22, pad - 8);
-  ctx.fillText("w21", 2, pad - 8);
-  ctx.save();
-  ctx.beginPath(); ctx.rect(pad, pad, size, size); ctx.clip();
-  ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 2;
-  ctx.beginPath();
-  state.path.forEach(({ w }, i) => (i ? ctx.lineTo(sx(w[0]), sy(w[1])) : ctx.moveTo(sx(w[0]), sy(w[1]))));
-  ctx.stroke();
-  state.path.forEach(({ w }, i) => {
-    const last = i === state.path.length - 1;
-    ctx.fillStyle = last ? COLORS.network : "#ffffff";
-    ctx.beginPath(); ctx.arc(sx(w[0]), sy(w[1]), last ? 7 : 3, 0, 2 * Math.PI); ctx.fill();
-    if (last) { ctx.strokeStyle = "#ffffff"; ctx.stroke(); }
-  });
-  ctx.restore();
-  state.transform = { width, height, invert: (px, py) => [RANGE[0] + ((px - pad) / size) * (RANGE[1] - RANGE[0]),
-    RANGE[0] + ((pad + size - py) / size) * (RANGE[1] - RANGE[0])] };
+  const path = state.path;
+  state.transform = heatmap($("desc-map"), state.landscape, CELLS, { extent: RANGE, axes: true, ticks: [-3, -2, -1, 0, 1, 2, 3],
+    names: ["w11", "w21"], border: COLORS.ink, colorOf: (k, t) => color(Math.floor(t * BANDS) / BANDS),
+    overlay: (ctx, { px, py }) => {
+      ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 2;
+      ctx.beginPath();
+      path.forEach(({ w }, i) => (i ? ctx.lineTo(px(w[0]), py(w[1])) : ctx.moveTo(px(w[0]), py(w[1]))));
+      ctx.stroke();
+      path.forEach(({ w }, i) => {
+        const last = i === path.length - 1;
+        ctx.fillStyle = last ? COLORS.network : "#ffffff";
+        ctx.beginPath(); ctx.arc(px(w[0]), py(w[1]), last ? 7 : 3, 0, 2 * Math.PI); ctx.fill();
+        if (last) { ctx.strokeStyle = "#ffffff"; ctx.stroke(); }
+      });
+    } });
 }
 
 function drawOutput() {

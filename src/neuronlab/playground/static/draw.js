@@ -1,4 +1,6 @@
-// Drawing helpers: line plots and heat maps on canvas, network diagrams in SVG. No third-party code.
+// Drawing helpers: line plots and heat maps on canvas, network diagrams in SVG (made once per network shape,
+// then updated in place). Every plot, heat map and network picture of the page and the notebook widgets is drawn
+// here (pair.js draws the lesson's pair of neurons with it). No third-party code.
 
 export const COLORS = {
   target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#2b6cb0", negative: "#dd6b20",
@@ -305,17 +307,23 @@ function drawPlot(canvas, series, options) {
 /**
  * A heat map of n x n values (row 0 at the bottom) in [low, high], drawn smooth (the cells interpolated), with
  * optional points on top. colorOf(k, t) -> [r, g, b] colours cell k (t = its value scaled to 0..1).
- * With options.axes: a square data area with ticks over options.extent, and options.legend [{label, color}].
+ * With options.axes: a square data area over options.extent with ticks (options.ticks, else nice ones), axis
+ * names options.names [x, y], a frame if options.border is a colour, and options.legend [{label, color}].
  * Points: {x, y, color, test, wrong}: filled with their colour, outlined (black for test points), a cross if wrong.
+ * options.line: a dashed horizontal line at y. options.overlay(ctx, transform) draws more on top, inside the
+ * data area. Returns the transform {px, py, invert, width, height} (data <-> CSS pixels), kept current like plot()'s.
  */
 export function heatmap(canvas, values, n, options = {}) {
-  keepDrawn(canvas, () => drawHeatmap(canvas, values, n, options));
+  const transform = transforms.get(canvas) || {};
+  transforms.set(canvas, transform);
+  return keepDrawn(canvas, () => Object.assign(transform, drawHeatmap(canvas, values, n, options)));
 }
 
 const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
 
 function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
+  canvas.dataset.drawnBy = "heatmap";  // (tests check that every heat map on the page comes from here)
   let low = options.low, high = options.high;
   if (low === undefined || high === undefined) {
     low = Infinity; high = -Infinity;
@@ -337,14 +345,17 @@ function drawHeatmap(canvas, values, n, options) {
   const [e0, e1] = options.extent || [-1.5, 1.5];
   const legend = options.legend || [];
   let area;
-  if (options.axes) {  // the data area square, ticks left and below, the legend on the right
+  if (options.axes) {  // the data area square, ticks left and below, the axis names after them, the legend on the right
     const font = textSize(canvas);
     ctx.font = `${font}px system-ui, sans-serif`;
-    const ticks = niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const ticks = options.ticks || niceTicks(e0, e1, 4), labels = tickLabels(ticks);
+    const [xName, yName] = options.names || ["", ""];
     const left = 8 + Math.max(...labels.map((l) => ctx.measureText(l).width));
+    const lastHalf = ctx.measureText(labels[labels.length - 1]).width / 2;  // the last tick label may end past the area
+    const top = yName ? font + 12 : 4, right = xName ? lastHalf + ctx.measureText(xName).width + 10 : 0;
     const legendWidth = legend.length ? 16 + Math.max(...legend.map((l) => ctx.measureText(l.label).width)) + font : 0;
-    const size = Math.max(20, Math.min(width - left - 8 - legendWidth, height - font - 12));
-    area = { left, top: 4, size };
+    const size = Math.max(20, Math.min(width - left - 8 - legendWidth - right, height - top - font - 8));
+    area = { left, top, size };
     ctx.fillStyle = "#52606d";
     ticks.forEach((t, i) => {
       const along = ((t - e0) / (e1 - e0)) * size, w = ctx.measureText(labels[i]).width;
@@ -353,6 +364,9 @@ function drawHeatmap(canvas, values, n, options) {
       ctx.fillText(labels[i], left - 4, Math.max(font, area.top + size - along + font * 0.35));
       ctx.textAlign = "left";
     });
+    ctx.fillStyle = COLORS.ink;
+    if (xName) ctx.fillText(xName, left + size + lastHalf + 6, area.top + size + font + 4);  // on the tick labels' row, after them
+    if (yName) ctx.fillText(yName, Math.max(0, left - 4 - ctx.measureText(yName).width), font + 2);  // above the ticks
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
       ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
@@ -364,11 +378,23 @@ function drawHeatmap(canvas, values, n, options) {
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
   ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  if (options.border) {
+    ctx.strokeStyle = options.border; ctx.lineWidth = 1;
+    ctx.strokeRect(area.left, area.top, areaWidth, areaHeight);
+  }
   const px = (x) => area.left + ((x - e0) / (e1 - e0)) * areaWidth, py = (y) => area.top + areaHeight - ((y - e0) / (e1 - e0)) * areaHeight;
+  const transform = { px, py, width, height,
+    invert: (x, y) => [e0 + ((x - area.left) / areaWidth) * (e1 - e0), e0 + ((area.top + areaHeight - y) / areaHeight) * (e1 - e0)] };
   if (options.line) {  // a horizontal line across the data area, dashed, with its label
     ctx.save();
     ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.5; ctx.setLineDash([6, 4]);
     ctx.beginPath(); ctx.moveTo(area.left, py(options.line.y)); ctx.lineTo(area.left + areaWidth, py(options.line.y)); ctx.stroke();
+    ctx.restore();
+  }
+  if (options.overlay) {  // the caller's own marks, clipped to the data area
+    ctx.save();
+    ctx.beginPath(); ctx.rect(area.left, area.top, areaWidth, areaHeight); ctx.clip();
+    options.overlay(ctx, transform);
     ctx.restore();
   }
   const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
@@ -397,6 +423,7 @@ function drawHeatmap(canvas, values, n, options) {
     ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
   }
   ctx.lineWidth = 1;
+  return transform;
 }
 
 /** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
@@ -422,10 +449,16 @@ export function svgElement(tag, attributes = {}, parent = null) {
 
 /**
  * Draw a network into an <svg>: columns of neurons, edges by weight. The svg's width/height attributes are its
- * design size; it is drawn at the width its box has (redrawn when that changes), text at 12 CSS px.
- * Options: label(layer, neuron) -> extra text; fill(layer, neuron) -> colour; picture(layer, neuron) ->
- * {y, low, high, color, text} drawn as a small graph beside the node; highlight: {layer, neuron};
- * onHover/onLeave/onClick(event, layer, neuron). Neurons are <circle data-layer data-neuron>; layer 0 is the input.
+ * design size; it is drawn at the width its box has (redrawn when that changes), text at 12 CSS px or more.
+ * Its elements are made once per network shape and updated in place on later calls, so CSS transitions on
+ * them run and a pointer over a neuron stays over the same element.
+ * Options: label(layer, neuron) -> text beside the node; title(layer, neuron) -> its tooltip; fill(layer, neuron)
+ * -> colour; highlight: {layer, neuron} (its edges lit, the others faint) or (layer, neuron) -> lit or not;
+ * picture(layer, neuron) -> {y, low, high, color, text} drawn as a small graph beside the node;
+ * edge(layer, from, to) -> {color, width, opacity, lit, title, label} replacing the weight's own look, any part;
+ * onHover/onLeave/onClick(event, layer, neuron), onEdgeHover(event, layer, from, to).
+ * Neurons are <circle data-layer data-neuron>, edges <line data-layer data-from data-to data-weight>; layer 0
+ * is the input.
  */
 export function diagram(svg, sizes, weights, biases, activations, options = {}) {
   watchScreen();
@@ -440,57 +473,114 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
   svg.dataset.drawnWidth = shown;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.replaceChildren();
   const font = textSize(svg);
-  const maxDrawn = 10;
-  const drawn = sizes.map((n) => Math.min(n, maxDrawn));
+  const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
+  const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
+  parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
   const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 2 * font - 20) / Math.max(...drawn));
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
-  const lit = options.highlight;
-  const edges = svgElement("g", {}, svg), pictures = svgElement("g", {}, svg), nodes = svgElement("g", {}, svg);
-  for (let l = 0; l < weights.length; l++) {
-    for (let i = 0; i < drawn[l]; i++) {
-      for (let j = 0; j < drawn[l + 1]; j++) {
-        const w = weights[l][i][j];
-        const share = Math.abs(w) / largest;
-        const touches = lit && ((lit.layer === l && lit.neuron === i) || (lit.layer === l + 1 && lit.neuron === j));
-        svgElement("line", {
-          x1: columnX(l), y1: rowY(l, i), x2: columnX(l + 1), y2: rowY(l + 1, j),
-          stroke: w >= 0 ? COLORS.positive : COLORS.negative, "stroke-width": (0.4 + 4 * share + (touches ? 1.5 : 0)).toFixed(2),
-          "stroke-opacity": (lit && !touches ? 0.12 : 0.25 + 0.75 * share).toFixed(2), "data-weight": w,
-        }, edges);
-      }
+  const lit = typeof options.highlight === "function" ? options.highlight
+    : options.highlight ? (l, n) => l === options.highlight.layer && n === options.highlight.neuron : () => false;
+  const one = options.highlight && typeof options.highlight === "object" ? options.highlight : null;
+  for (const edge of parts.edges) {
+    const { layer: l, from: i, to: j } = edge, w = weights[l][i][j], share = Math.abs(w) / largest;
+    const touches = one && ((one.layer === l && one.neuron === i) || (one.layer === l + 1 && one.neuron === j));
+    const look = { color: w >= 0 ? COLORS.positive : COLORS.negative, width: 0.4 + 4 * share + (touches ? 1.5 : 0),
+      opacity: one && !touches ? 0.12 : 0.25 + 0.75 * share, lit: false, title: "", label: "",
+      ...(options.edge ? options.edge(l, i, j) : {}) };
+    const ends = { x1: columnX(l), y1: rowY(l, i), x2: columnX(l + 1), y2: rowY(l + 1, j) };
+    setAttributes(edge.line, { ...ends, stroke: look.color, "stroke-width": look.width.toFixed(2),
+      "stroke-opacity": look.opacity.toFixed(2), "data-weight": w, class: look.lit ? "edge highlight" : "edge" });
+    if (edge.hit) setAttributes(edge.hit, ends);
+    setTitle(edge.line, look.title);
+    if (edge.hit) setTitle(edge.hit, look.title);
+    if (look.label || edge.label) {  // beside the edge's middle, on the side away from the other edges
+      edge.label ||= svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
+      setAttributes(edge.label, { x: (ends.x1 + ends.x2) / 2, "font-size": font,
+        y: (ends.y1 + ends.y2) / 2 + (ends.y2 < ends.y1 ? font + 4 : -8) });
+      edge.label.textContent = look.label;
     }
   }
   const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
-  sizes.forEach((n, c) => {
-    svgElement("text", { x: columnX(c), y: font + 1, "text-anchor": "middle", "font-size": font }, svg).textContent =
-      c === 0 ? `${n} in` : `${n} ${activations[c - 1]}`;
-    for (let r = 0; r < drawn[c]; r++) {
-      const isLit = lit && lit.layer === c && lit.neuron === r;
-      const picture = options.picture && options.picture(c, r);
-      if (picture) drawPicture(pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
-      const circle = svgElement("circle", {
-        cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
-        stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, "data-layer": c, "data-neuron": r,
-        class: isLit ? "neuron highlight" : "neuron",
-      }, nodes);
-      if (options.onHover) circle.addEventListener("mousemove", (e) => options.onHover(e, c, r));
-      if (options.onLeave) circle.addEventListener("mouseleave", (e) => options.onLeave(e, c, r));
-      if (options.onClick && c > 0) circle.addEventListener("click", (e) => options.onClick(e, c, r));
-      if (options.label) {
-        const text = options.label(c, r);
-        const last = c === sizes.length - 1;  // the output column's labels go to the left, inside the picture
-        if (text) svgElement("text", { x: columnX(c) + (last ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
-          fill: "#1f2933", "text-anchor": last ? "end" : "start" }, nodes).textContent = text;
+  parts.pictures.replaceChildren();
+  parts.columns.forEach(({ header, more }, c) => {
+    setAttributes(header, { x: columnX(c), y: font + 1, "font-size": font });
+    header.textContent = c === 0 ? `${sizes[c]} in` : `${sizes[c]} ${activations[c - 1]}`;
+    if (more) setAttributes(more, { x: columnX(c), y: height - 4, "font-size": font });
+  });
+  const lastColumn = sizes.length - 1;
+  for (const { circle, label, layer: c, neuron: r } of parts.nodes) {
+    const isLit = lit(c, r);
+    const picture = options.picture && options.picture(c, r);
+    if (picture) drawPicture(parts.pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
+    setAttributes(circle, { cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
+      stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, class: isLit ? "neuron highlight" : "neuron" });
+    setTitle(circle, options.title ? options.title(c, r) : "");
+    // the output column's labels go to the left, inside the picture
+    setAttributes(label, { x: columnX(c) + (c === lastColumn ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
+      "text-anchor": c === lastColumn ? "end" : "start" });
+    label.textContent = (options.label && options.label(c, r)) || "";
+  }
+}
+
+const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
+const diagrams = new WeakMap();  // svg -> its elements, made for one network shape
+
+/** The svg's elements for this shape: the ones of the last call if the shape is the same, else new ones. */
+function diagramParts(svg, sizes, drawn, hoverableEdges) {
+  const shape = `${sizes.join(",")}|${hoverableEdges}`;
+  const kept = diagrams.get(svg);
+  if (kept && kept.shape === shape && svg.firstChild === kept.edgeGroup) return kept;
+  svg.replaceChildren();
+  const parts = { shape, options: {}, edges: [], nodes: [], columns: [] };
+  const edgeGroup = parts.edgeGroup = svgElement("g", {}, svg);
+  parts.pictures = svgElement("g", {}, svg);
+  const nodeGroup = svgElement("g", {}, svg);
+  parts.labels = svgElement("g", {}, svg);
+  const call = (name, ...args) => parts.options[name] && parts.options[name](...args);
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    for (let i = 0; i < drawn[l]; i++) {
+      for (let j = 0; j < drawn[l + 1]; j++) {
+        const edge = { layer: l, from: i, to: j, line: svgElement("line", { "data-layer": l, "data-from": i, "data-to": j }, edgeGroup) };
+        if (hoverableEdges) {  // a wide invisible line over the edge: easier to point at
+          edge.hit = svgElement("line", { stroke: "transparent", "stroke-width": 10 }, edgeGroup);
+          edge.hit.addEventListener("mouseenter", (e) => call("onEdgeHover", e, l, i, j));
+        }
+        parts.edges.push(edge);
       }
     }
-    if (sizes[c] > maxDrawn) {
-      svgElement("text", { x: columnX(c), y: height - 4, "text-anchor": "middle", "font-size": font }, svg).textContent =
-        `+${sizes[c] - maxDrawn} more`;
+  }
+  sizes.forEach((n, c) => {
+    const header = svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
+    const more = n > MAX_DRAWN ? svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels) : null;
+    if (more) more.textContent = `+${n - MAX_DRAWN} more`;
+    parts.columns.push({ header, more });
+    for (let r = 0; r < drawn[c]; r++) {
+      const circle = svgElement("circle", { "data-layer": c, "data-neuron": r }, nodeGroup);
+      circle.addEventListener("mousemove", (e) => call("onHover", e, c, r));
+      circle.addEventListener("mouseleave", (e) => call("onLeave", e, c, r));
+      if (c > 0) circle.addEventListener("click", (e) => call("onClick", e, c, r));
+      parts.nodes.push({ circle, layer: c, neuron: r, label: svgElement("text", { fill: COLORS.ink }, nodeGroup) });
     }
   });
+  diagrams.set(svg, parts);
+  return parts;
+}
+
+function setAttributes(element, attributes) {
+  for (const [k, v] of Object.entries(attributes)) {
+    const text = String(v);
+    if (element.getAttribute(k) !== text) element.setAttribute(k, text);  // unchanged: no style work
+  }
+}
+
+/** An element's tooltip: its <title> child, made when first needed. */
+function setTitle(element, text) {
+  let title = element.firstElementChild;
+  if (!title && !text) return;
+  title ||= svgElement("title", {}, element);
+  if (title.textContent !== text) title.textContent = text;
 }
 
 /**

@@ -1,11 +1,12 @@
 // The lesson tab: a neuron decides (decide.js), one neuron, two neurons adding their graphs, the exercise, bumps,
 // the bump challenge, why the activation must bend (bend.js), and going downhill (descent.js). The chapter texts and
 // their check-yourself questions are in the page already (the server puts in src/neuronlab/lesson_text/*.md); this
-// module makes the questions answer.
+// module makes the questions answer. The two neurons' graphs are drawn by pair.js, the notebook widget's renderer too.
 // Pure arithmetic on a handful of neurons: computed here, instantly, as the sliders move; the few numbers that need
 // the engine (nl.approximate's neuron counts, the descent chapter's data) come once from the server.
 
-import { COLORS, diagram, keepDrawn, linspace, plot, sigmoid, svgElement, weighted } from "./draw.js";
+import { COLORS, linspace, plot, sigmoid } from "./draw.js";
+import * as pair from "./pair.js";
 import * as decide from "./decide.js";
 import * as bend from "./bend.js";
 import * as descent from "./descent.js";
@@ -42,70 +43,27 @@ function drawOneNeuron() {
     (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)");
 }
 
-function pairValues(w11, w21) {
+/** The pair's graphs for weights w11, w21 and the sliders' thresholds, as pair.js draws them (and the widget gets them). */
+function pairGraphs(w11, w21) {
   const s1 = Number($("s1").value), s2 = Number($("s2").value);
   const h1 = neuronGraph(s1), h2 = neuronGraph(s2);
   const c1 = h1.map((v) => w11 * v), c2 = h2.map((v) => w21 * v);
-  return { s1, s2, h1, h2, c1, c2, out: c1.map((v, i) => v + c2[i]) };
+  return { x: X, h1, h2, c1, c2, output: c1.map((v, i) => v + c2[i]), thresholds: [s1, s2], weights: [w11, w21],
+    activation: state.activation, steepness: state.steepness };
 }
 
 function drawPair() {
   const w11 = Number($("w11").value), w21 = Number($("w21").value);
-  const v = pairValues(w11, w21);
-  state.output = v.out;
-  state.hidden = [v.h1, v.h2];
-  const small = { xRange: [-3, 3], yRange: [-0.1, 1.1] };
-  plot($("h1-graph"), [{ x: X, y: v.h1, color: "#1f77b4", width: 2, label: "neuron 1: h1" }],
-    { ...small, verticals: [{ x: v.s1, label: "s1" }] });
-  plot($("h2-graph"), [{ x: X, y: v.h2, color: "#ff7f0e", width: 2, label: "neuron 2: h2" }],
-    { ...small, verticals: [{ x: v.s2, label: "s2" }] });
-  const low = Math.min(-1.1, ...v.out, ...v.c1, ...v.c2) - 0.1, high = Math.max(1.1, ...v.out, ...v.c1, ...v.c2) + 0.1;
-  plot($("out-graph"), [
-    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: `w11·h1 = ${w11.toFixed(1)}·h1` },
-    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: `w21·h2 = ${w21.toFixed(1)}·h2` },
-    { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output = the sum" },
-  ], { xRange: [-3, 3], yRange: [low, high] });
+  const graphs = pairGraphs(w11, w21);
+  state.output = graphs.output;
+  state.hidden = [graphs.h1, graphs.h2];
+  pair.drawPair({ h1: $("h1-graph"), h2: $("h2-graph"), output: $("out-graph") }, graphs);
   $("pair-formula").textContent = `output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`;
-  drawPairNetwork(w11, w21, v.s1, v.s2);
-}
-
-/** The 1-2-1 network beside card 2: the output edges' widths and colours follow w11 and w21 as they move. */
-function drawPairNetwork(w11, w21, s1, s2) {
-  // kept drawn as a whole: a resize or presentation mode redraws the restyled edges and their labels too
-  keepDrawn($("pair-diagram"), () => paintPairNetwork(w11, w21, s1, s2));
-}
-
-function paintPairNetwork(w11, w21, s1, s2) {
-  const k = state.activation === "step" ? 1 : state.steepness;
-  const svg = $("pair-diagram");
-  diagram(svg, [1, 2, 1], [[[k, k]], [[w11], [w21]]], [[-k * s1, -k * s2], [0]], [state.activation, "linear"], {
-    label: (c, r) => (c === 0 ? "x" : c === 1 ? `h${r + 1}` : "out"),
-  });
-  // diagram() draws the input's two edges first, then w11 and w21; scale those two by |w| itself, not by the
-  // largest weight (the steepness k), so 1 and -1 look equally strong and 0 nearly vanishes
-  [...svg.querySelectorAll("line")].forEach((line, i) => {
-    const w = Number(line.getAttribute("data-weight"));
-    if (i < 2) { line.setAttribute("stroke", COLORS.target); line.setAttribute("stroke-width", "1.5"); return; }
-    line.setAttribute("stroke-width", (0.5 + 3 * Math.abs(w)).toFixed(2));
-    line.setAttribute("stroke-opacity", w === 0 ? "0.15" : "0.9");
-    const x = (Number(line.getAttribute("x1")) + Number(line.getAttribute("x2"))) / 2;
-    const y = (Number(line.getAttribute("y1")) + Number(line.getAttribute("y2"))) / 2 + (i === 2 ? -8 : 16);
-    svgElement("text", { x, y, "text-anchor": "middle", "font-size": 12, fill: COLORS.ink }, svg).textContent =
-      `${i === 2 ? "w11" : "w21"} = ${w.toFixed(1)}`;
-  });
-  state.pairEdges = [...svg.querySelectorAll("line")].slice(2).map((line) => ({
-    weight: Number(line.getAttribute("data-weight")), width: Number(line.getAttribute("stroke-width")),
-    color: line.getAttribute("stroke") }));
+  state.pairEdges = pair.drawPairNetwork($("pair-diagram"), graphs);  // beside card 2, following w11 and w21
 }
 
 function drawAnswer() {
-  const [w11, w21] = FACTS.lesson.exercise;  // nl.lesson.EXERCISE
-  const v = pairValues(w11, w21);
-  plot($("answer-graph"), [
-    { x: X, y: v.c1, color: "#1f77b4", dash: [5, 4], label: weighted(w11, "h1") },
-    { x: X, y: v.c2, color: "#ff7f0e", dash: [5, 4], label: weighted(w21, "h2") },
-    { x: X, y: v.out, color: COLORS.network, width: 2.5, label: "output" },
-  ], { xRange: [-3, 3], yRange: [-0.8, 1.8] });
+  pair.drawAnswer($("answer-graph"), pairGraphs(...FACTS.lesson.exercise));  // nl.lesson.EXERCISE
 }
 
 // ---------------------------------------------------------------- the bump challenge

@@ -1,14 +1,17 @@
 // The notebook widgets' front end (anywidget: export default { render({ model, el }) }).
-// The kernel computes; this draws with the page's own drawing module, draw.js, which the kernel sends as
-// text (model "_modules") and which is imported here unchanged from a blob URL: one drawing code for the
-// page and the notebook. Views: lesson, trainer, approximation (model "_view").
+// The kernel computes; this draws with the page's own drawing modules, draw.js and pair.js (the lesson's pair of
+// neurons, the same renderer as the page's Lesson tab), which the kernel sends as text (model "_modules") and
+// which are imported here unchanged from blob URLs: one drawing code for the page and the notebook. Views:
+// lesson, trainer, approximation (model "_view").
 
-/** Import draw.js (and any module it imports by "./name.js") from the texts the kernel sent. */
+const ENTRIES = ["draw.js", "pair.js"];  // widgets._drawing_modules() sends these and every module they import
+
+/** Import the entry modules (and any module they import by "./name.js") from the texts the kernel sent. */
 async function loadDrawing(model) {
   const texts = { ...model.get("_modules") };
   const urls = {};
   const imports = (text) => [...text.matchAll(/from\s+["']\.\/([\w.-]+\.js)["']/g)].map((m) => m[1]);
-  while (!urls["draw.js"]) {
+  while (!ENTRIES.every((name) => urls[name] || !texts[name])) {
     const ready = Object.keys(texts).filter((name) => !urls[name] && imports(texts[name]).every((dep) => urls[dep]));
     if (!ready.length) throw new Error("neuronlab widgets: the drawing modules import each other in a circle");
     for (const name of ready) {
@@ -16,7 +19,8 @@ async function loadDrawing(model) {
       urls[name] = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
     }
   }
-  return import(urls["draw.js"]);
+  const modules = await Promise.all(ENTRIES.filter((name) => urls[name]).map((name) => import(urls[name])));
+  return Object.assign({}, ...modules);  // draw.js's and pair.js's exports, as one namespace
 }
 
 function element(tag, attributes = {}, parent = null, text = "") {
@@ -62,7 +66,7 @@ function scheduler(draw) {
   };
 }
 
-const BLUE = "#1f77b4", ORANGE = "#ff7f0e";
+const BLUE = "#1f77b4";
 const STYLE = "font:13px system-ui,sans-serif;color:#1f2933";
 
 function renderLesson(draw, model, el) {
@@ -77,7 +81,10 @@ function renderLesson(draw, model, el) {
   activation.addEventListener("change", () => { model.set("activation", activation.value); model.save_changes(); });
   const steep = element("span", {}, controls);
   slider(steep, model, "steepness", "steepness k", 1, 50, 1);
-  const row = element("div", { style: "display:flex;gap:8px;flex-wrap:wrap" }, root);
+  const row = element("div", { style: "display:flex;gap:8px;flex-wrap:wrap;align-items:flex-start" }, root);
+  const network = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  for (const [k, v] of Object.entries({ width: 240, height: 150, "data-testid": "widget-diagram" })) network.setAttribute(k, v);
+  row.appendChild(network);
   const h1 = canvas(row, "widget-h1", 260, 170), h2 = canvas(row, "widget-h2", 260, 170);
   const out = canvas(row, "widget-output", 360, 170);
   const formula = element("div", { "data-testid": "widget-formula", style: "margin:4px 0" }, root);
@@ -88,34 +95,21 @@ function renderLesson(draw, model, el) {
   const answerText = element("div", { "data-testid": "widget-answer-text" }, exercise);
   const answer = canvas(exercise, "widget-answer", 360, 170);
 
-  const redraw = scheduler(() => {
-    const x = model.get("x"), small = { xRange: [x[0], x[x.length - 1]], yRange: [-0.1, 1.1] };
+  const redraw = scheduler(() => {  // the kernel's graphs, drawn by pair.js as the page draws its own
     activation.value = model.get("activation");
     steep.hidden = model.get("activation") !== "sigmoid";
-    draw.plot(h1, [{ x, y: model.get("h1"), color: BLUE, width: 2, label: "neuron 1: h1" }],
-      { ...small, verticals: [{ x: model.get("s1"), label: "s1" }] });
-    draw.plot(h2, [{ x, y: model.get("h2"), color: ORANGE, width: 2, label: "neuron 2: h2" }],
-      { ...small, verticals: [{ x: model.get("s2"), label: "s2" }] });
-    const c1 = model.get("c1"), c2 = model.get("c2"), output = model.get("output");
-    const all = [...c1, ...c2, ...output];
-    draw.plot(out, [
-      { x, y: c1, color: BLUE, dash: [5, 4], label: `w11·h1 = ${model.get("w11").toFixed(1)}·h1` },
-      { x, y: c2, color: ORANGE, dash: [5, 4], label: `w21·h2 = ${model.get("w21").toFixed(1)}·h2` },
-      { x, y: output, color: draw.COLORS.network, width: 2.5, label: "output = the sum" },
-    ], { xRange: small.xRange, yRange: [Math.min(-1.1, ...all) - 0.1, Math.max(1.1, ...all) + 0.1] });
+    const graphs = { x: model.get("x"), h1: model.get("h1"), h2: model.get("h2"), c1: model.get("c1"), c2: model.get("c2"),
+      output: model.get("output"), thresholds: [model.get("s1"), model.get("s2")], weights: [model.get("w11"), model.get("w21")],
+      activation: model.get("activation"), steepness: model.get("steepness") };
+    draw.drawPair({ h1, h2, output: out }, graphs);
+    draw.drawPairNetwork(network, graphs);
     formula.textContent = model.get("formula");
     const shown = model.get("answer");
     const revealed = Boolean(shown && shown.output);
     reveal.hidden = revealed;
     answer.hidden = !revealed;
     answerText.textContent = revealed ? `Answer: ${shown.text}` : "";
-    if (revealed) {
-      draw.plot(answer, [
-        { x, y: shown.c1, color: BLUE, dash: [5, 4], label: draw.weighted(shown.weights[0], "h1") },
-        { x, y: shown.c2, color: ORANGE, dash: [5, 4], label: draw.weighted(shown.weights[1], "h2") },
-        { x, y: shown.output, color: draw.COLORS.network, width: 2.5, label: "output" },
-      ], { xRange: small.xRange, yRange: [-0.8, 1.8] });
-    }
+    if (revealed) draw.drawAnswer(answer, { ...shown, x: graphs.x });
   });
   for (const name of ["x", "h1", "h2", "c1", "c2", "output", "formula", "answer", "activation"]) {
     model.on(`change:${name}`, redraw);
