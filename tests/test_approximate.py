@@ -1,4 +1,5 @@
 import importlib
+import re
 
 import numpy as np
 import pytest
@@ -143,3 +144,21 @@ def test_learning_from_the_construction_starts_from_it():
     built, _, from_built = c.rows
     assert from_built["network"].scaling is None
     assert from_built["sup_error"] < 2 * built["sup_error"]
+
+
+@pytest.mark.slow  # the constructions sample for a while before they refuse
+@pytest.mark.parametrize("f, domain, eps, message", [
+    ("x", (0, 5e-324), 0.01, "too narrow to sample"),
+    ("x", (1e6 - 1e-10, 1e6), 0.01, "too narrow to sample"),
+    ("exp(x)", (700, 709), 1e-4, "more than 1,000,000,000 relu neurons"),
+    ("exp(x)", (-700, 700), 0.01, "more than 1,000,000,000 relu neurons"),
+])
+def test_extreme_domains_get_a_reason_not_a_crash_or_a_300_digit_count(f, domain, eps, message):
+    """The estimate raised "cannot convert float NaN/infinity to integer" or printed a 300-digit count."""
+    with pytest.raises(nl.ApproximationError, match=message):
+        from neuronlab.approximate import estimate_neurons
+
+        estimate_neurons(f, domain, eps, "relu")
+    with pytest.raises(nl.ApproximationError) as refused:  # the construction itself: a reason, in one short line
+        nl.approximate(f, domain=domain, eps=eps, activation="relu")
+    assert len(str(refused.value)) < 300 and not re.search(r"(?<![.\d])\d{20,}", str(refused.value).replace(",", ""))

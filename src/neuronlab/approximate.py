@@ -122,6 +122,10 @@ def _evaluate(f, *arrays) -> np.ndarray:
     return values
 
 
+MIN_DOMAIN_SPACINGS = 10**6  # a domain spans at least this many floating-point numbers: samples stay distinct
+ESTIMATE_LIMIT = 10**9  # estimate_neurons says "more than this" rather than print a 300-digit count
+
+
 def _check_domain(domain) -> tuple[float, float]:
     try:
         a, b = (float(v) for v in domain)
@@ -129,6 +133,10 @@ def _check_domain(domain) -> tuple[float, float]:
         raise ApproximationError(f"domain must be two numbers (a, b), got {domain!r}") from None
     if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
         raise ApproximationError(f"the domain must be a non-empty interval a < b, got ({a:g}, {b:g})")
+    if b - a < MIN_DOMAIN_SPACINGS * np.spacing(max(abs(a), abs(b))):  # its samples would not be distinct numbers
+        raise ApproximationError(f"the domain ({a:.17g}, {b:.17g}) is too narrow to sample in floating point: its "
+                                 f"width must be at least {MIN_DOMAIN_SPACINGS:,} times the spacing of numbers there "
+                                 f"({np.spacing(max(abs(a), abs(b))):.3g}); widen it")
     return a, b
 
 
@@ -516,11 +524,16 @@ def estimate_neurons(f, domain, eps: float, activation: str = "relu", points: in
     x = np.linspace(a, b, points)
     y = _evaluate(target, x)
     eps_c = float(eps) * STAIRCASE_SHARE
-    if activation == "relu":
-        h = x[1] - x[0]
-        curvature = np.abs(np.diff(y, 2)) / h**2
-        return int(math.ceil(np.sum(np.sqrt(curvature / eps_c)) * h / 4)) + 1
-    return max(1, int(math.ceil(np.abs(np.diff(y)).sum() / (2 * eps_c))))
+    with np.errstate(over="ignore", invalid="ignore"):  # a count beyond floats is reported, not computed
+        if activation == "relu":
+            # sum over the grid of sqrt(|f''| / eps') · h / 4, with |f''| = |second difference| / h^2: h cancels
+            estimate = float(np.sum(np.sqrt(np.abs(np.diff(y, 2)) / eps_c)) / 4) + 1
+        else:
+            estimate = max(1.0, float(np.abs(np.diff(y)).sum() / (2 * eps_c)))
+    if not estimate <= ESTIMATE_LIMIT:  # also NaN and infinity
+        raise ApproximationError(f"eps = {float(eps):g} would need more than {ESTIMATE_LIMIT:,} {activation} neurons "
+                                 f"on [{a:g}, {b:g}]: choose a larger eps or a smaller domain")
+    return int(math.ceil(estimate))
 
 
 def _is_2d(domain) -> bool:
