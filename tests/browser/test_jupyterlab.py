@@ -89,15 +89,20 @@ def status_starts(page, text: str, timeout: float = 60_000):
         timeout=timeout)
 
 
+def open_notebook(page, url: str) -> None:
+    """Load a notebook in JupyterLab and wait until its cells are shown and its kernel is idle."""
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
+    page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)  # the kernel is up
+
+
 def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
     context = browser.new_context(viewport={"width": 1400, "height": 1800})
     page = context.new_page()
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     try:
-        page.goto(jupyterlab.format("check"))
-        page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)  # the kernel is up
+        open_notebook(page, jupyterlab.format("check"))
         run_cell(page, 0)
         page.wait_for_selector("[data-testid=widget-lesson]", timeout=60_000)
         formula = page.locator("[data-testid=widget-formula]")
@@ -149,9 +154,7 @@ def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, 
     problems = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     try:
-        page.goto(jupyterlab.format("ratios"))
-        page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=120_000)
-        page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=120_000)
+        open_notebook(page, jupyterlab.format("ratios"))
         run_cell(page, 0)
         page.wait_for_selector("[data-testid=widget-construction]", timeout=60_000)
         page.wait_for_selector("[data-testid=widget-output]", timeout=60_000)
