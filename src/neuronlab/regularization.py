@@ -39,6 +39,11 @@ L2_GRID = (1e-4, 1e-3, 1e-2, 0.1, 1.0)
 VALIDATION_SHARE = 0.2  # of the training rows, held out to compare the candidates
 MIN_HELD_OUT = 5  # fewer held-out rows than this cannot tell the candidates apart
 FALLBACK_L2 = 0.01  # too few rows to validate: the middle of the grid (said so in history.reasons)
+# how L-BFGS stops (fit with epochs=None) in the search: the first copy from scratch, the later copies (each
+# from the previous one's weights), and fit's final run on all the rows from the chosen copy's weights
+FIRST_RULE = None  # None: fit's own rule
+COPY_RULE = None
+FINAL_RULE = None
 
 
 class GridError(DataError):
@@ -81,7 +86,7 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     targets or (n,) labels); ``fit_options`` (optimizer, epochs, engine, ...) go to each candidate's ``fit``.
     ``net`` itself is not changed. Raises ``GridError`` for an unusable grid or share.
     """
-    from .train import TrainingDiverged, fit
+    from .train import StallRule, TrainingDiverged, fit, stall_rule
 
     grid = tuple(sorted(float(value) for value in (L2_GRID if grid is None else grid)))  # weakest first
     if not grid or not all(math.isfinite(value) and value > 0 for value in grid):
@@ -100,9 +105,11 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     def held_out_loss(value: float, start) -> float:
         """Train a copy of ``start`` with this l2 on the fit rows; its loss on the held-out rows."""
         candidate = start.copy()  # the first copy standardises with the fit rows and keeps that scaling
+        rule = (FIRST_RULE if start is net else COPY_RULE) or StallRule()
         try:
-            fit(candidate, x[fit_rows], y[fit_rows], loss=loss, l2=value, validation=0.0, seed=seed,
-                progress=False, **fit_options)
+            with stall_rule(rule):
+                fit(candidate, x[fit_rows], y[fit_rows], loss=loss, l2=value, validation=0.0, seed=seed,
+                    progress=False, **fit_options)
             loss_value = float(loss_fn(Tensor(candidate.predict(x[held])), y[held]).data)  # raw units: same ranking
         except TrainingDiverged:
             loss_value, candidate = math.inf, start.copy()  # the next step starts from where this one did
