@@ -27,6 +27,7 @@ from . import optim as _optim
 from .data import DataError
 from . import fastpath
 from .network import Network, Scaling, ShapeError
+from .optim import StallRule
 from . import regularization
 from .tensor import Tensor
 
@@ -324,8 +325,12 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     stall_stop = epochs is None and (_STALL_RULE.get() or (regularization.FINAL_RULE if warm else None) or StallRule())
     solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size, epochs)
     batch, epochs = _solver_schedule(solver, n_train, batch_size, epochs)
-    if stall_stop and stall_stop.max_iterations is not None:
+    if solver == "lbfgs" and stall_stop and stall_stop.max_iterations is not None:
         epochs = min(epochs, stall_stop.max_iterations)
+        if warm:
+            reasons.append(f"iterations: at most {epochs} (stopping sooner when {stall_stop.window} iterations "
+                           f"lower loss plus penalty by less than {stall_stop.tol:.1%}), since the network starts "
+                           f"from the chosen copy's weights, already trained on most of these rows")
     if patience is None:
         patience = {"levenberg-marquardt": LM_PATIENCE, "lbfgs": LBFGS_PATIENCE}.get(solver, max(10, epochs // 10))
     else:
@@ -405,20 +410,11 @@ LBFGS_ONE_THREAD_WORK = 10_000_000  # multiply-adds of the largest matrix produc
 LM_ONE_THREAD_WORK = 1_000_000_000  # multiply-adds of LM's normal matrix
 LM_WINDOW, LM_RELATIVE_TOL = 10, 1e-3  # LM stops when 10 iterations lower the loss by less than 0.1 %
 LM_PATIENCE, LBFGS_PATIENCE = 6, 20  # iterations without validation improvement (LM: MATLAB's max_fail)
-LBFGS_WINDOW, LBFGS_RELATIVE_TOL = 20, 1e-3  # L-BFGS stops when 20 iterations lower loss + penalty < 0.1 %
+# L-BFGS stops when 20 iterations lower loss + penalty < 0.1 % (optim.StallRule's defaults)
+LBFGS_WINDOW, LBFGS_RELATIVE_TOL = StallRule.window, StallRule.tol
 
 
-@dataclass(frozen=True)
-class StallRule:
-    """When L-BFGS (with ``epochs=None``) stops: once ``window`` iterations lowered loss plus penalty by less
-    than ``tol`` (relative), or after ``max_iterations`` (``None``: ``SECOND_ORDER_ITERATIONS``)."""
-
-    window: int = LBFGS_WINDOW
-    tol: float = LBFGS_RELATIVE_TOL
-    max_iterations: int | None = None
-
-
-# the rule for fits made inside another fit (choose_l2's copies); None: StallRule() for a fit from scratch
+# the rule for fits made inside another fit (choose_l2's copies); None: fit's own choice
 _STALL_RULE: contextvars.ContextVar = contextvars.ContextVar("stall_rule", default=None)
 
 
@@ -430,6 +426,8 @@ def stall_rule(rule: StallRule):
         yield
     finally:
         _STALL_RULE.reset(token)
+
+
 AUTO_VALIDATION, AUTO_VALIDATION_ROWS = 0.15, 200  # validation=None: hold out 15 % from 200 points on
 
 
