@@ -4,15 +4,17 @@ When a network's parameters outnumber its training points, ``fit`` trains with a
 the weights (not the biases). Its size is not a constant measured on some data sets. ``choose_l2`` holds
 out ``VALIDATION_SHARE`` of the rows ``fit`` trains on, trains a copy of the network on the rest and scores
 it by its loss on the held-out rows (the loss ``fit`` minimises, without the penalty). It searches
-``L2_GRID`` from its middle value: first the middle, then one step stronger; if that helped it keeps going
-stronger, else it goes weaker from the middle, and in either direction it stops at the first value that does
-not beat the best so far (the held-out loss of weight decay is U-shaped in log(l2)). Each step starts from
-the weights of the one before (a warm-started regularisation path), so it takes few iterations. ``fit``
-then trains the network on all its training rows with the best value, from that copy's weights. No row
-outside ``x`` is looked at.
+``L2_GRID`` from ``START_L2`` (0.01, the grid's middle): first that value, then one step stronger; if that
+helped it keeps going stronger, else it goes weaker from the start, and in either direction it stops at the
+first value that does not beat the best so far (the held-out loss of weight decay is U-shaped in log(l2)).
+Each step starts from the weights of the one before (a warm-started regularisation path), so it takes few
+iterations. ``fit`` then trains the network on all its training rows with the best value, from that copy's
+weights. How the copies and that final run stop (``FIRST_RULE``, ``COPY_RULE``, ``FINAL_RULE``) and the
+copies' float type (``COPY_DTYPE``) can be set here; by default they all train to convergence by ``fit``'s
+own rule, in the network's dtype. No row outside ``x`` is looked at.
 
-The grid, the share, the search and the warm starts were compared only on the frozen generated suite
-(``benchmarks/suite.py``), never on the data sets ``benchmarks/DEFAULTS.md`` reports.
+The grid, the share, the search, the warm starts and the cheaper settings were compared only on the frozen
+generated suite (``benchmarks/suite.py``), never on the data sets ``benchmarks/DEFAULTS.md`` reports.
 
     >>> import numpy as np, neuronlab as nl
     >>> rng = np.random.default_rng(0)
@@ -41,15 +43,17 @@ VALIDATION_SHARE = 0.2  # of the training rows, held out to compare the candidat
 MIN_HELD_OUT = 5  # fewer held-out rows than this cannot tell the candidates apart
 FALLBACK_L2 = 0.01  # too few rows to validate: the middle of the grid (said so in history.reasons)
 START_L2 = 0.01  # the first candidate, from scratch; the search goes one step stronger, then weaker
-# The copies only rank the candidates, so they train cheaply (fit with epochs=None and L-BFGS; a given
-# epochs= or another solver trains them as asked): in float32 (a third less time per iteration), the first
-# for at most 40 iterations (stopping sooner when 10 iterations lower loss + penalty by < 0.1 %), each later
-# one from the previous one's weights for at most 10 (5 iterations < 0.1 %); fit's final run on all the rows,
-# from the chosen copy's weights, takes at most 10 more (FINAL_RULE). Compared on the frozen suite only.
-COPY_DTYPE = "float32"  # the copies' float type (None: the network's own)
-FIRST_RULE = StallRule(window=10, max_iterations=40)
-COPY_RULE = StallRule(window=5, max_iterations=10)
-FINAL_RULE = StallRule(window=5, max_iterations=10)
+# How cheaply the copies train (fit with epochs=None and L-BFGS; a given epochs= or another solver trains them
+# as asked) and how fit's final run from the chosen copy's weights stops. The defaults train everything to
+# convergence by fit's own rule (StallRule(): 20 iterations lowering loss + penalty by < 0.1 %, at most 1000).
+# Cheaper settings (float32 copies; at most 40 iterations for the first, 10 for the others and 10 for the final
+# run) meet the time bar of benchmarks/DEFAULTS.md on the suite and the bundled sets, but a capped or loosely
+# stopped final run stalls on plateaus: a tanh 2-16-16-2 network on nl.data.spiral(300) ends at 60 %
+# accuracy instead of 100 % (tests/test_fastpath.py), so they are not the default. See DEFAULTS.md.
+COPY_DTYPE = None  # the copies' float type (None: the network's own)
+FIRST_RULE = StallRule()  # the first copy, from scratch
+COPY_RULE = StallRule()  # each later copy, from the previous one's weights
+FINAL_RULE = StallRule()  # fit's final run on all the rows, from the chosen copy's weights
 
 
 class GridError(DataError):
