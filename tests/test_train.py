@@ -446,3 +446,80 @@ def test_l2_choice_for_classes_and_a_bad_grid():
         regularization.choose_l2(nl.mlp([4, 30, 3], seed=0), x, labels, "cross_entropy", share=1.5)
     tiny = nl.fit(nl.mlp([4, 30, 3], seed=0), x[:12], labels[:12], loss="cross_entropy", progress=False)
     assert tiny.reasons[0].startswith(f"l2: {regularization.FALLBACK_L2:g} (the middle of the grid")
+
+
+def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
+    """The copies that rank the l2 candidates train by FIRST_RULE (from scratch) and COPY_RULE (from the
+    previous weights) in COPY_DTYPE, the final run by FINAL_RULE; the network keeps its float64 weights.
+    By default all of them train to convergence by fit's own rule, in the network's dtype."""
+    from neuronlab import regularization
+    from neuronlab.optim import StallRule
+
+    assert regularization.COPY_DTYPE is None
+    assert regularization.FIRST_RULE == regularization.COPY_RULE == regularization.FINAL_RULE == StallRule()
+    x, y = _wide_regression()
+    default = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, progress=False)
+    assert not any(r.startswith("iterations") for r in default.reasons)  # no cap: no such reason
+    monkeypatch.setattr(regularization, "COPY_DTYPE", "float32")
+    monkeypatch.setattr(regularization, "FIRST_RULE", StallRule(window=10, max_iterations=12))
+    monkeypatch.setattr(regularization, "COPY_RULE", StallRule(window=5, max_iterations=4))
+    monkeypatch.setattr(regularization, "FINAL_RULE", StallRule(window=5, max_iterations=3))
+    choice = regularization.choose_l2(nl.mlp([3, 30, 1], seed=0), x, y.reshape(-1, 1), "mse", seed=0)
+    assert choice.dtype == "float32"
+    runs = [int(value) for value in choice.runs.values()]  # in the order tried, the first from scratch
+    assert list(choice.runs)[0] == regularization.START_L2 and len(runs) >= 2
+    assert 1 <= runs[0] <= 12 and all(1 <= run <= 4 for run in runs[1:])
+    net = nl.mlp([3, 30, 1], seed=0)
+    history = nl.fit(net, x, y, progress=False)
+    assert net.dtype == np.float64 and history.optimizer == "lbfgs" and history.epochs <= 3
+    assert f"float32, iterations: {', '.join(map(str, runs))})" in history.reasons[0]
+    assert any(r.startswith("iterations: at most 3 ") for r in history.reasons)
+    plain = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, l2=0.01, progress=False)  # l2 given: no cap, no such reason
+    assert not any(r.startswith("iterations") for r in plain.reasons) and plain.epochs > 3
+
+
+def test_stall_rule_caps_lbfgs_only_and_its_window_stops_sooner():
+    from neuronlab.optim import StallRule
+    from neuronlab.train import stall_rule
+
+    x, y = _wide_regression()
+    options = dict(l2=1e-3, progress=False)
+    free = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, optimizer="lbfgs", **options)
+    assert free.epochs > 12  # StallRule(): 20 iterations < 0.1 % (at least 21 iterations)
+    with stall_rule(StallRule(max_iterations=7)):
+        capped = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, optimizer="lbfgs", **options)
+        adam = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, optimizer="adam", **options)
+        given = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, optimizer="lbfgs", epochs=30, **options)
+    assert capped.epochs == 7 and capped.stopped == "epochs"
+    assert adam.epochs > 7 and given.epochs == 30  # Adam's epochs and a given epochs= are not capped
+    with stall_rule(StallRule(window=2, tol=0.5)):  # two iterations gaining < 50 %: stops very soon
+        loose = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, optimizer="lbfgs", **options)
+    assert loose.stopped == "converged" and loose.epochs < free.epochs
+
+
+def test_float32_copy_keeps_the_weights_and_the_scaling():
+    from neuronlab import regularization
+
+    x, y = _wide_regression()
+    net = nl.mlp([3, 30, 1], seed=0)
+    nl.fit(net, x, y, l2=0.01, epochs=5, progress=False)  # now it has a scaling
+    copy = regularization._copy(net, "float32")
+    assert copy.dtype == np.float32 and net.dtype == np.float64
+    assert np.allclose(copy.predict(x), net.predict(x), rtol=1e-4, atol=1e-4)
+    copy.layers[0].W.data[...] = 0  # independent
+    assert np.any(net.layers[0].W.data != 0)
+
+
+def test_blas_thread_limit_is_reused_and_none_changes_nothing():
+    from threadpoolctl import threadpool_info
+
+    from neuronlab import train
+
+    with train._blas_threads(None):
+        pass
+    with train._blas_threads(1):
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert all(n == 1 for n in blas)
+    controller = train._THREADPOOLS[0]
+    with train._blas_threads(1):
+        assert train._THREADPOOLS == [controller]  # made once

@@ -14,6 +14,8 @@ Same shape as PyTorch: ``opt = SGD(net.parameters(), lr=0.1)``, then per step ``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .tensor import Tensor
@@ -235,3 +237,15 @@ class LevenbergMarquardt:
     def stuck(self) -> bool:
         """True once mu passed its maximum: no damped step lowers the loss (a minimum, for this solver)."""
         return self.mu > self.MU_MAX
+
+
+@dataclass(frozen=True)
+class StallRule:
+    """When ``fit(epochs=None)`` stops L-BFGS: once ``window`` iterations lowered loss plus penalty by less
+    than ``tol`` (relative), or after ``max_iterations`` (``None``: ``train.SECOND_ORDER_ITERATIONS``).
+    ``StallRule()`` is the rule of a fit from scratch; ``regularization`` sets cheaper ones for its copies
+    and for the final run that starts from the chosen copy's weights."""
+
+    window: int = 20
+    tol: float = 1e-3
+    max_iterations: int | None = None

@@ -13,18 +13,21 @@ for every weight, and lets the optimizer move the weights downhill.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from . import losses as _losses
 from . import optim as _optim
 from .data import DataError
 from . import fastpath
 from .network import Network, Scaling, ShapeError
+from .optim import StallRule
 from . import regularization
 from .tensor import Tensor
 
@@ -213,7 +216,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             steps (at least 10 epochs) for Adam/SGD and at most 1000 iterations for LM and L-BFGS, which
             also stop (``stopped == "converged"``) when no step lowers the loss or when progress stalls:
             LM when 10 iterations lower the loss by less than 0.1 %, L-BFGS when 20 iterations lower loss
-            plus penalty by less than 0.1 %. A given ``epochs`` runs them all unless no step helps.
+            plus penalty by less than 0.1 % (``regularization.FINAL_RULE`` for the run after ``l2=None`` was
+            chosen by validation; the same rule by default). A given ``epochs`` runs them all unless no step
+            helps.
         batch_size: points per step of Adam/SGD; ``None`` means all of them up to 1024 points, else 128.
             LM and L-BFGS always use the whole training set.
         tol: stop as soon as an epoch's training loss is at or below ``tol`` (on standardised targets when
@@ -230,7 +235,8 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             alone (``regularization.choose_l2``): copies of the network train on 80 % of them with l2 from
             {0.0001, 0.001, 0.01, 0.1, 1} (a search from 0.01 towards the side that helps, each step from the
             previous weights) and the l2 with the lowest loss on the other 20 % trains the network on all of
-            them, from that copy's weights. ``history.reasons`` says which l2 and every tried value's loss.
+            them, from that copy's weights. ``history.reasons`` says which l2, every tried value's loss and the
+            iterations of each copy.
         patience: epochs without validation improvement before stopping; ``None`` means 6 iterations for
             Levenberg–Marquardt (MATLAB's max_fail), 20 for L-BFGS, max(10, epochs/10) for Adam/SGD.
         callback: ``callback(epoch, history)`` after every epoch; returning ``False`` (or any false value
@@ -312,12 +318,22 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         x_train, y_train, x_val, y_val = x, y, None, None
     n_train = len(x_train)
     if l2 is None:
-        l2 = _l2_by_validation(net, x_train, y_train, loss, seed, reasons, optimizer=optimizer, lr=lr,
-                               epochs=epochs, batch_size=batch_size, tol=tol, l1=l1, engine=engine, scale=scale)
+        l2, warm = _l2_by_validation(net, x_train, y_train, loss, seed, reasons, optimizer=optimizer, lr=lr,
+                                     epochs=epochs, batch_size=batch_size, tol=tol, l1=l1, engine=engine,
+                                     scale=scale)
+    else:
+        warm = False
 
-    stall_stop = epochs is None  # epochs=None: LM and L-BFGS also stop when progress stalls
+    # epochs=None: LM and L-BFGS also stop when progress stalls (L-BFGS: by the rule in force, see StallRule)
+    stall_stop = epochs is None and (_STALL_RULE.get() or (regularization.FINAL_RULE if warm else None) or StallRule())
     solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size, epochs)
     batch, epochs = _solver_schedule(solver, n_train, batch_size, epochs)
+    if solver == "lbfgs" and stall_stop and stall_stop.max_iterations is not None:
+        epochs = min(epochs, stall_stop.max_iterations)
+        if warm:
+            reasons.append(f"iterations: at most {epochs} (stopping sooner when {stall_stop.window} iterations "
+                           f"lower loss plus penalty by less than {stall_stop.tol:.1%}), since the network starts "
+                           f"from the chosen copy's weights, already trained on most of these rows")
     if patience is None:
         patience = {"levenberg-marquardt": LM_PATIENCE, "lbfgs": LBFGS_PATIENCE}.get(solver, max(10, epochs // 10))
     else:
@@ -397,7 +413,24 @@ LBFGS_ONE_THREAD_WORK = 10_000_000  # multiply-adds of the largest matrix produc
 LM_ONE_THREAD_WORK = 1_000_000_000  # multiply-adds of LM's normal matrix
 LM_WINDOW, LM_RELATIVE_TOL = 10, 1e-3  # LM stops when 10 iterations lower the loss by less than 0.1 %
 LM_PATIENCE, LBFGS_PATIENCE = 6, 20  # iterations without validation improvement (LM: MATLAB's max_fail)
-LBFGS_WINDOW, LBFGS_RELATIVE_TOL = 20, 1e-3  # L-BFGS stops when 20 iterations lower loss + penalty < 0.1 %
+# L-BFGS stops when 20 iterations lower loss + penalty < 0.1 % (optim.StallRule's defaults)
+LBFGS_WINDOW, LBFGS_RELATIVE_TOL = StallRule.window, StallRule.tol
+
+
+# the rule for fits made inside another fit (choose_l2's copies); None: fit's own choice
+_STALL_RULE: contextvars.ContextVar = contextvars.ContextVar("stall_rule", default=None)
+
+
+@contextlib.contextmanager
+def stall_rule(rule: StallRule):
+    """Within this block, ``fit(epochs=None)`` stops L-BFGS by ``rule`` (``choose_l2`` uses it for its copies)."""
+    token = _STALL_RULE.set(rule)
+    try:
+        yield
+    finally:
+        _STALL_RULE.reset(token)
+
+
 AUTO_VALIDATION, AUTO_VALIDATION_ROWS = 0.15, 200  # validation=None: hold out 15 % from 200 points on
 
 
@@ -530,7 +563,8 @@ def default_l2(net: Network, loss_name: str, n: int, optimizer) -> tuple[float |
     return None, ""
 
 
-def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list, optimizer, **fit_options) -> float:
+def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list, optimizer,
+                      **fit_options) -> tuple[float, bool]:
     """``l2=None`` with more parameters than training points: the l2 ``regularization.choose_l2`` picks on the
     training rows alone; its reason goes first in ``reasons``, and ``net`` starts from the chosen copy's
     weights (its layers only: ``fit`` standardises with all the training rows). An optimizer object trains only
@@ -540,7 +574,7 @@ def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list,
     reasons.insert(0, choice.reason(len(x_train)) + f" (parameters {net.n_parameters()} > {len(x_train)} points)")
     if choice.state is not None:
         net.load_state_dict(choice.state)
-    return choice.l2
+    return choice.l2, choice.state is not None
 
 
 class _Run:
@@ -753,6 +787,20 @@ def _train_first_order(net, opt, x_train, y_train, epochs, batch, l1, l2, loss_f
             return
 
 
+_THREADPOOLS: list = []  # one ThreadpoolController, made on first use
+
+
+def _blas_threads(limit: int | None):
+    """A context limiting BLAS to ``limit`` threads (``None``: unchanged). One ``ThreadpoolController`` is
+    made once and reused: ``threadpool_limits`` scans the loaded libraries on every call, about 2 ms, which
+    was a tenth of a small fit's time (iris, breast_cancer) when ``fit`` ran L-BFGS several times."""
+    if limit is None:
+        return contextlib.nullcontext()
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=limit)
+
+
 def _train_lm(net, x_train, y_train, epochs, run, stall_stop=True):
     solver = _optim.LevenbergMarquardt(net)
     rows, parameters = len(x_train) * net.outputs, net.n_parameters()
@@ -760,7 +808,7 @@ def _train_lm(net, x_train, y_train, epochs, run, stall_stop=True):
     # below LM_ONE_THREAD_WORK one BLAS thread beats two (10-100-1 on 331 points: 8 ms vs 6-70 ms an iteration
     # on 2 shared cores: two threads spin and wait when the other core is busy)
     work = rows * parameters * min(rows, parameters)
-    with threadpool_limits(1 if work < LM_ONE_THREAD_WORK else None):
+    with _blas_threads(1 if work < LM_ONE_THREAD_WORK else None):
         for epoch in range(epochs):
             loss, out = solver.step(x_train, y_train)  # the loss and outputs after the step
             run.history.steps += 1
@@ -781,7 +829,7 @@ def _train_lm(net, x_train, y_train, epochs, run, stall_stop=True):
                     return
 
 
-def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop=True):
+def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop=None):
     from scipy.optimize import minimize
 
     y_fused = fastpath.labels_for(loss_name, y_train, len(y_train), net.outputs)
@@ -812,16 +860,16 @@ def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_st
         stop = run.end_epoch(state["epoch"], float(last["loss"]))
         state["epoch"] += 1
         objectives.append(float(intermediate_result.fun))  # loss plus penalty: what L-BFGS lowers
-        if stall_stop and len(objectives) > LBFGS_WINDOW:  # LBFGS_WINDOW iterations gained < LBFGS_RELATIVE_TOL
-            before = objectives[-LBFGS_WINDOW - 1]
-            stop = stop or before - objectives[-1] <= LBFGS_RELATIVE_TOL * abs(before)
+        if stall_stop and len(objectives) > stall_stop.window:  # window iterations gained < tol (relative)
+            before = objectives[-stall_stop.window - 1]
+            stop = stop or before - objectives[-1] <= stall_stop.tol * abs(before)
         if stop:
             raise StopIteration
 
     # L-BFGS-B's own vector updates call BLAS on one vector of parameters: below a million multiply-adds per
     # matrix product, thread hand-offs cost more than they save (measured 8x slower on 2 cores for digits)
     work = len(x_train) * max(layer.inputs * layer.neurons for layer in net.layers)
-    with threadpool_limits(1 if work < LBFGS_ONE_THREAD_WORK else None):
+    with _blas_threads(1 if work < LBFGS_ONE_THREAD_WORK else None):
         result = minimize(loss_and_gradient, fastpath.pack(net).astype(np.float64), jac=True, method="L-BFGS-B",
                           callback=after_iteration,
                           options={"maxiter": epochs, "maxfun": 4 * epochs + 20, "gtol": 1e-12, "ftol": 1e-16})
