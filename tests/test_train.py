@@ -522,4 +522,11 @@ def test_blas_thread_limit_is_reused_and_none_changes_nothing():
         assert all(n == 1 for n in blas)
     controller = train._THREADPOOLS[0]
     with train._blas_threads(1):
-        assert train._THREADPOOLS == [controller]  # made once
+        assert train._THREADPOOLS[0] is controller  # no import since: the same scan serves
+    import scipy.linalg  # noqa: F401  (may load SciPy's own OpenBLAS: the next limit must see it)
+
+    train._THREADPOOLS[1] -= 1  # as if a module had been imported since the scan
+    with train._blas_threads(1):
+        assert train._THREADPOOLS[0] is not controller
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        assert all(n == 1 for n in blas)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -787,17 +788,18 @@ def _train_first_order(net, opt, x_train, y_train, epochs, batch, l1, l2, loss_f
             return
 
 
-_THREADPOOLS: list = []  # one ThreadpoolController, made on first use
+_THREADPOOLS: list = []  # [ThreadpoolController, the number of modules loaded when it scanned the libraries]
 
 
 def _blas_threads(limit: int | None):
-    """A context limiting BLAS to ``limit`` threads (``None``: unchanged). One ``ThreadpoolController`` is
-    made once and reused: ``threadpool_limits`` scans the loaded libraries on every call, about 2 ms, which
-    was a tenth of a small fit's time (iris, breast_cancer) when ``fit`` ran L-BFGS several times."""
+    """A context limiting BLAS to ``limit`` threads (``None``: unchanged). A ``ThreadpoolController`` is
+    reused while no module has been imported since it scanned the loaded libraries (``threadpool_limits``
+    scans on every call, about 2 ms, a tenth of a small fit when ``fit`` ran L-BFGS several times); an import
+    may have loaded another BLAS (SciPy's, torch's), so then it scans again."""
     if limit is None:
         return contextlib.nullcontext()
-    if not _THREADPOOLS:
-        _THREADPOOLS.append(ThreadpoolController())
+    if not _THREADPOOLS or _THREADPOOLS[1] != len(sys.modules):
+        _THREADPOOLS[:] = [ThreadpoolController(), len(sys.modules)]
     return _THREADPOOLS[0].limit(limits=limit)
 
 
