@@ -58,7 +58,7 @@ def test_builtin_sets_are_seeded_and_labelled():
 def test_a_bad_cell_in_a_numeric_target_is_an_error_not_a_class_each(tmp_path):
     rows = "".join(f"{i},{i * 0.37:.4f}\n" for i in range(5000))
     for bad in ("NA", "nan", "inf", "1.2.3"):
-        text = "x,y\n" + rows.replace("\n17,", f"\n17,", 1) + f"5000,{bad}\n"
+        text = "x,y\n" + rows + f"5000,{bad}\n"
         with pytest.raises(nl.DataError, match=rf"line 5002: the target 'y' holds '{bad}', not a finite number"):
             nl.load_csv(write(tmp_path, text))
     d = nl.load_csv(write(tmp_path, "x,y\n" + rows))

@@ -31,9 +31,9 @@ def test_output_keeps_the_input_shape_for_one_input():
 
 def test_threshold_errors_and_formula():
     with pytest.raises(ValueError, match="never crosses zero"):
-        nl.Neuron(0.0, 1.0).threshold
+        _ = nl.Neuron(0.0, 1.0).threshold
     with pytest.raises(ValueError, match="one input"):
-        nl.Neuron([1.0, 2.0]).threshold
+        _ = nl.Neuron([1.0, 2.0]).threshold
     with pytest.raises(ValueError, match="finite"):
         nl.Neuron([np.nan])
     assert nl.Neuron(1.5, -0.3, "step").formula() == "step(1.5·x - 0.3)"

@@ -698,8 +698,8 @@ def _tower_network(xs, ys, z, cells):
         block = z[r0:r1 + 1, c0:c1 + 1]
         levels[k] = (block.max() + block.min()) / 2
         # bump_x = step(x - left) - step(x - right); at a domain edge the step is 1 (left) or 0 (right)
-        for edge, sign, index, table in ((c0, 1.0, c0, x_index), (c1 + 1, -1.0, c1 + 1, x_index),
-                                         (r0, 1.0, r0, y_index), (r1 + 1, -1.0, r1 + 1, y_index)):
+        for sign, index, table in ((1.0, c0, x_index), (-1.0, c1 + 1, x_index),
+                                   (1.0, r0, y_index), (-1.0, r1 + 1, y_index)):
             if index in table:
                 w2[table[index], k] += sign
             elif sign > 0:

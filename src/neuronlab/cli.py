@@ -46,7 +46,8 @@ def _layers(args) -> list[int]:
         try:
             sizes = [int(s) for s in args.layers.split(",") if s.strip()]
         except ValueError:
-            raise UsageError(f"--layers takes neuron counts separated by commas, like 16,16; got {args.layers!r}")
+            raise UsageError(f"--layers takes neuron counts separated by commas, like 16,16; got {args.layers!r}") \
+                from None
         if not sizes:
             raise UsageError("--layers needs at least one hidden layer, like 16 or 16,16")
     else:

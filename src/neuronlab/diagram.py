@@ -11,7 +11,6 @@ of the computation graph behind a Tensor.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
@@ -112,7 +111,7 @@ def to_svg(net: Network) -> str:
         parts.append(f'<line x1="{x1 + RADIUS:.1f}" y1="{y1:.1f}" x2="{x2 - RADIUS:.1f}" y2="{y2:.1f}" '
                      f'stroke="{color}" stroke-width="{width:.2f}" stroke-opacity="{opacity:.2f}">'
                      f"<title>w = {w:.4g}</title></line>")
-    for node, x, y, label, bias in lay.neurons:
+    for _, x, y, label, bias in lay.neurons:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="#f7fafc" stroke="#2d3748" '
                      f'stroke-width="1.5"><title>{escape(label)} {escape(bias)}</title></circle>')
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{escape(label)}</text>')

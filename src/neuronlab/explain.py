@@ -181,6 +181,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
 
     # backward, by the chain rule written out
     dL_da = 2.0 * (values[-1][1][0] - y[0]) / k
+    next_dz = None  # dL/dz of the layer after this one (the output layer has none)
     for l in range(len(net.layers) - 1, -1, -1):
         layer, info = net.layers[l], result.layers[l]
         z, a = values[l][0][0], values[l][1][0]

@@ -282,7 +282,10 @@ def xor_network() -> Network:
     return Network([hidden, Dense(2, 1, "step", weights=[[1.0], [-1.0]], bias=[-0.5])])
 
 
-def best_single_neuron_on_xor(grid=np.linspace(2, -2, 21)) -> tuple[tuple[float, float], float, int]:
+XOR_GRID = np.linspace(2, -2, 21)  # the weights and biases tried for one neuron on XOR
+
+
+def best_single_neuron_on_xor(grid=XOR_GRID) -> tuple[tuple[float, float], float, int]:
     """The step neuron (w1, w2, b) on ``grid`` that gets most XOR corners right: (weights, bias, correct).
 
     It never gets all four: XOR needs b < 0 (0,0 -> 0), w1 + b >= 0 and w2 + b >= 0 (one input on -> 1), so

@@ -27,7 +27,7 @@ from . import losses as _losses
 from . import optim as _optim
 from .data import DataError
 from . import fastpath
-from .network import Network, Scaling, ShapeError
+from .network import Network, Scaling
 from .optim import StallRule
 from . import regularization
 from .tensor import Tensor
