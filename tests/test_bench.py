@@ -13,6 +13,7 @@ def sklearn():
     return _require("sklearn", "the peers of the real-data table")
 
 
+@pytest.mark.slow
 def test_quick_benchmark_runs_every_table_end_to_end(torch, sklearn, capsys):
     _require("scipy", "the MINPACK column of time to accuracy")
     from neuronlab import bench
@@ -163,6 +164,7 @@ def test_the_verdict_compares_with_the_best_peer_in_paired_standard_errors():
     assert "(within one SE)" in close
 
 
+@pytest.mark.slow
 def test_the_load_average_at_the_start_is_read_once_at_the_start(torch, monkeypatch):
     from neuronlab import bench
 
@@ -177,6 +179,7 @@ def test_the_load_average_at_the_start_is_read_once_at_the_start(torch, monkeypa
     assert any("load average 7.1 at the start" in note for note in report.notes)
 
 
+@pytest.mark.slow
 def test_peak_memory_counts_the_model_it_builds(torch):
     """Measured from before any model exists: the growth holds at least the weights and their gradients."""
     from neuronlab import bench
@@ -189,6 +192,7 @@ def test_peak_memory_counts_the_model_it_builds(torch):
         assert grown >= 0.9 * floor, (library, grown, floor)
 
 
+@pytest.mark.slow
 def test_bench_command_writes_markdown(torch, sklearn, tmp_path, monkeypatch, capsys):
     from neuronlab import bench
 

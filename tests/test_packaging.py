@@ -72,20 +72,21 @@ def test_the_sdist_carries_its_tests_and_they_run(dist, tmp_path):
 def test_the_wheel_installs_alone_and_serves_the_page(dist, tmp_path):
     """A clean venv (no site packages), the wheel and its declared dependencies only, then `neuronlab play`."""
     _, wheel = dist
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # nothing but the venv's own packages
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
     installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], capture_output=True,
-                               text=True, timeout=900)
+                               text=True, timeout=900, env=clean)
     assert installed.returncode == 0, installed.stderr[-3000:]
     where = subprocess.run([str(python), "-c", "import neuronlab; print(neuronlab.__file__)"], cwd=tmp_path,
-                           capture_output=True, text=True, check=True, timeout=120).stdout
+                           capture_output=True, text=True, check=True, timeout=120, env=clean).stdout
     assert where.startswith(str(venv))  # the installed wheel, not this checkout
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([str(venv / "bin" / "neuronlab"), "play", "--no-browser", "--port", str(port)],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean)
     try:
         deadline, page = time.time() + 120, None
         while page is None:
