@@ -20,7 +20,7 @@ import numpy as np
 from .. import activations, data, losses
 from ..data import DataError
 from ..expr import ExpressionError, expr
-from ..network import Dense, Network, Scaling, mlp
+from ..network import Network, Scaling, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
 from ..train import Diverged, Scores, Stepper
