@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
+from html import escape  # &, <, > and quotes as entities (xml.sax.saxutils would import urllib: 25 ms at start-up)
 
 import numpy as np
 
