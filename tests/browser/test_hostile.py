@@ -154,3 +154,24 @@ def test_a_fuzz_of_share_links_never_stops_the_page(browser, live_server):
     starts()
     page.close()
     assert len(seen) == 25 and any(seen)
+
+
+def test_train_from_here_takes_a_build_of_more_than_64_neurons(browser, live_server):
+    """"Train from here" answered "layers must be between 1 and 64" for every build over 64 neurons."""
+    page, problems = open_link(browser, live_server, 'tab=approximate&a={"expr":"sin(3*x)","domain":[-3,3],'
+                                                     '"eps":0.02,"activation":"tanh"}')
+    page.wait_for_function("window.neuronlab.approximate.frame && window.neuronlab.approximate.frame.neurons > 64",
+                           timeout=30000)
+    neurons = page.evaluate("window.neuronlab.approximate.frame.neurons")
+    page.click("[data-testid=ap-adopt]")
+    page.wait_for_function(f"window.neuronlab.playground.frame.sizes[1] === {neurons}")
+    assert page.inner_text("[data-testid=neurons-0]") == str(neurons)
+    assert page.locator("[data-testid=error]").is_hidden()
+    page.click("[data-testid=train]")
+    page.wait_for_function("window.neuronlab.playground.frame.step > 300")
+    page.click("[data-testid=pause]")
+    drawn = page.evaluate("window.neuronlab.frames")
+    assert drawn["drawn"] > 0 and drawn["drawingMs"] / drawn["drawn"] < 50  # the page keeps up
+    assert json.loads(fragment(page.url)["p"])["layers"] == [neurons]
+    page.close()
+    assert not problems, problems
