@@ -6,13 +6,17 @@ CSV with the scaling ``nl.fit`` would add, standardising on the training rows), 
 same optimizer and minibatch order, takes the same steps with every change made in the page while it
 trained (learning rate, batch size, L1/L2, an edited neuron, weights restored after a reload) at the
 step it was made, and prints the same
-metrics as the page. Values are written with ``repr``, which Python reads back exactly, and user text
-(an expression, a CSV) only ever as a string literal.
+metrics as the page. (A run changed more often while it trained than a tab keeps, ``Session._record``,
+cannot be replayed step by step: its script says so, and starts from the weights the run reached.)
+Values are written with ``repr``, which Python reads back exactly, and user text (an expression, a CSV)
+only ever as a string literal.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+GIVEN_UP = "not replayed step by step (too many changes while it trained): the weights the run reached"
 
 
 def _array(values) -> str:
@@ -51,16 +55,19 @@ def _start_lines(s) -> list[str]:
     """Lines that leave ``net``: the network the run started from."""
     c = s.config
     origin = s.origin
-    if origin is None:
+    if s.events_given_up is not None:  # the network as it is now
+        origin = {"weights": s.net.state_dict()}
+    elif origin is None:
         return [f"net = nl.mlp({s.net.sizes!r}, activation={c['activation']!r}, seed={c['seed']})"]
-    if "weights" not in origin:
+    if "weights" not in origin and s.events_given_up is None:
         (a, b) = origin["domain"]
         return ["# the certified construction of the Approximate tab, adopted as the starting point",
                 f"net = nl.approximate({origin['expr']!r}, domain=({float(a)!r}, {float(b)!r}), "
                 f"eps={float(origin['eps'])!r}, activation={origin['activation']!r}, max_neurons=2000)"]
     state = origin["weights"]
     layers = s.net.layers
-    lines = ["# the network the page started from, weight by weight",
+    lines = ["# the network the page started from, weight by weight" if s.events_given_up is None else
+             f"# the network the page's run reached at step {s.steps}, weight by weight (see above)",
              "net = nl.Network(["]
     for i, layer in enumerate(layers):
         lines.append(f"    nl.Dense({layer.inputs}, {layer.neurons}, {layer.activation.name!r}, "
@@ -84,6 +91,8 @@ def _event_line(event) -> str:
 
 def script(s) -> str:
     """The script for session ``s`` (see the module's docstring)."""
+    from .session import MAX_EVENT_CHARS
+
     c = {**s.config, **s.start_settings}  # live changes are replayed as events
     n_test = len(s.x_test)
     loss = s.loss_name
@@ -107,10 +116,17 @@ def script(s) -> str:
              "",
              'Written by the page\'s "Python script" export; run it with python. It ends by printing the metrics',
              'the page showed."""',
+             *(['# This run was changed in the page more often while it trained (weights restored or edited, settings',
+                f'# changed) than the export keeps ({MAX_EVENT_CHARS:,} characters of changes; given up at step '
+                f'{s.events_given_up}),',
+                "# so it cannot be replayed step by step: the network below is the one the run reached, weight by",
+                "# weight, and the metrics printed at the end are of those weights."]
+               if s.events_given_up is not None else []),
              "import numpy as np",
              "",
              "import neuronlab as nl",
              "from neuronlab.train import Diverged, Scores, Stepper",
+             *([f"print({GIVEN_UP!r})"] if s.events_given_up is not None else []),
              "",
              *_data_lines(s),
              "",
@@ -131,7 +147,7 @@ def script(s) -> str:
                   "changes = [", *(_event_line(e) for e in s.events), "]"]
     else:
         lines.append("changes = []  # nothing was changed in the page while it trained")
-    lines += [f"steps = {s.steps}",
+    lines += [f"steps = {s.steps if s.events_given_up is None else 0}",
               "",
               "",
               "def apply(kind, change):",
@@ -157,7 +173,7 @@ def script(s) -> str:
               "            if kind != 'end':",
               "                apply(kind, change)",
               *(["        stepper.step()  # the step at which the page's run diverged"]
-                if s.diverged_at == s.steps else []),
+                if s.diverged_at == s.steps and s.events_given_up is None else []),
               "    except Diverged as err:",
               "        print(f'training stopped at step {stepper.steps}: {err.what}; the last good weights are kept')",
               "",

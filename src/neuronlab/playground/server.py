@@ -52,6 +52,7 @@ from .session import MAX_APPROXIMATION_NEURONS, RequestError, Session, approxima
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
 MAX_DEPTH = 20  # nesting of lists and objects in one message
+MAX_INTEGER_DIGITS = 100  # digits of a whole number in a message (the largest any field takes has 10)
 SLICE_SECONDS = 0.03
 FRAME_INTERVAL = 0.03
 MAX_SESSIONS = 64
@@ -132,6 +133,67 @@ def check_message(message) -> str:
     return kind
 
 
+def _reply_of(message):
+    """The message's ``id`` if it has a valid one (a number or text of at most 64 characters), else None."""
+    reply = message.get("id") if isinstance(message, dict) else None
+    if isinstance(reply, (int, str)) and not isinstance(reply, bool) and len(str(reply)) <= 64:
+        return reply
+    return None
+
+
+def _about_of(message) -> str:
+    """The message's type, if it is one (for an error's ``about``), read at the top level only; else ""."""
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind if isinstance(kind, str) and kind in FIELDS else ""
+
+
+class Unreadable(RequestError):
+    """A message that cannot be read as one (not JSON, too deep, a number too long); ``reply`` and ``about``
+    are its ``id`` and type when they could be read from its top level."""
+
+    def __init__(self, message: str, top=None):
+        super().__init__(message)
+        self.reply, self.about = _reply_of(top), _about_of(top)
+
+
+class _LongInteger(ValueError):
+    def __init__(self, digits: int):
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _whole_number(text: str) -> int:
+    """json's parse_int, refusing a number of more than MAX_INTEGER_DIGITS digits before Python converts it
+    (over 4,300 digits ``int`` refuses with a ValueError; over 308 no float holds it)."""
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INTEGER_DIGITS:
+        raise _LongInteger(digits)
+    return int(text)
+
+
+def decode(text: str):
+    """The message in ``text``, parsed and no deeper than MAX_DEPTH; else ``Unreadable`` saying why."""
+    try:
+        message = json.loads(text, parse_int=_whole_number)
+    except _LongInteger as err:
+        try:  # again, without the number, for the id and the type to answer with
+            top = json.loads(text, parse_int=lambda t: int(t) if len(t) - t.startswith("-") <= MAX_INTEGER_DIGITS
+                             else None)
+        except (ValueError, RecursionError):
+            top = None
+        raise Unreadable(f"a number in the message is too long ({err.digits:,} digits; at most "
+                         f"{MAX_INTEGER_DIGITS}): send numbers as ordinary decimals", top) from None
+    except (ValueError, RecursionError):  # json.JSONDecodeError is a ValueError
+        raise Unreadable("not JSON (or nested too deeply)") from None
+    if _depth(message, MAX_DEPTH) > MAX_DEPTH:  # the id and the type, read at the top level: no recursion
+        raise Unreadable(f"the message nests lists or objects more than {MAX_DEPTH} deep", message)
+    return message
+
+
+class Gone(Exception):
+    """The tab closed while its message was being answered: there is nobody to answer, and nothing to log."""
+
+
 def _reason(err: Exception) -> str | None:
     """The message of neuronlab's own errors (they say what is wrong with the input); None for any other."""
     if isinstance(err, ValueError) and type(err).__module__.startswith("neuronlab"):
@@ -159,7 +221,22 @@ class Connection:
             text = await asyncio.to_thread(encode, message)  # large: off the event loop
         else:
             text = encode(message)
-        await self.websocket.send_text(text)
+        await self._transmit(text)
+
+    async def _transmit(self, data: str | bytes) -> None:
+        """Send text or bytes; ``Gone`` if the tab has closed (a send to a closed socket fails in several ways,
+        depending on the server and when it closed)."""
+        try:
+            if isinstance(data, bytes):
+                await self.websocket.send_bytes(data)
+            else:
+                await self.websocket.send_text(data)
+        except (WebSocketDisconnect, OSError):
+            raise Gone from None
+        except RuntimeError:  # starlette: 'Cannot call "send" once a close message has been sent'
+            if self.websocket.application_state == WebSocketState.CONNECTED:
+                raise
+            raise Gone from None
 
     async def error(self, message: str, field: str = "", reply=None, about: str = "") -> None:
         """An ``error`` answer; ``about`` names the message type it answers (the page routes it by that)."""
@@ -170,7 +247,7 @@ class Connection:
             extra = None if reply is None else {"id": reply}
             async with self.lock:
                 data = await asyncio.to_thread(self.session.frame_bytes, full, extra)
-            await self.websocket.send_bytes(data)
+            await self._transmit(data)
             return
         async with self.lock:
             frame = await asyncio.to_thread(self.session.frame, full)
@@ -190,7 +267,7 @@ class Connection:
                     last_frame = now
                 # the slice's step budget may be spent early: wait out the slice, so steps per second stay capped
                 await asyncio.sleep(max(0.0, SLICE_SECONDS - (time.perf_counter() - started)))
-        except (WebSocketDisconnect, asyncio.CancelledError):  # the tab went away: nobody to tell
+        except (WebSocketDisconnect, Gone, asyncio.CancelledError):  # the tab went away: nobody to tell
             self.session.status = "paused"
         except Exception:
             if self.websocket.client_state != WebSocketState.CONNECTED:  # sending to a closed tab fails too
@@ -218,13 +295,13 @@ class Connection:
 
     async def handle(self, message) -> None:
         """Carry out one message; whatever goes wrong is answered with an ``error`` and the session goes on."""
-        reply = message.get("id") if isinstance(message, dict) else None
-        if not (isinstance(reply, (int, str)) and not isinstance(reply, bool) and len(str(reply)) <= 64):
-            reply = None  # only a valid id is repeated
+        reply = _reply_of(message)  # only a valid id is repeated
         kind = "?"
         try:
             kind = check_message(message)
             await self._handle(kind, message, reply)
+        except Gone:  # the tab closed before its answer: nobody to answer (the endpoint ends the session)
+            raise
         except RequestError as err:
             await self.error(str(err), err.field, reply, kind)
         except Exception as err:  # noqa: BLE001 - one bad message must not end the tab's session
@@ -330,7 +407,13 @@ class Connection:
             self.approximation = (request, net)
             await self.send(frame)
 
-        self.build_task = asyncio.create_task(run())
+        async def run_quietly():
+            try:
+                await run()
+            except Gone:  # the tab closed as its construction ended
+                pass
+
+        self.build_task = asyncio.create_task(run_quietly())
 
     async def explain(self, message: dict, reply) -> None:
         from ..explain import explain
@@ -410,17 +493,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
                 await connection.error(f"message too large ({len(text):,} characters; at most {MAX_MESSAGE_BYTES:,})")
                 continue
             try:
-                message = json.loads(text)
-                if _depth(message, MAX_DEPTH) > MAX_DEPTH:
-                    raise RequestError(f"the message nests lists or objects more than {MAX_DEPTH} deep")
-            except (json.JSONDecodeError, RecursionError):
-                await connection.error("not JSON (or nested too deeply)")
-                continue
-            except RequestError as err:
-                await connection.error(str(err))
+                message = decode(text)
+            except Unreadable as err:
+                await connection.error(str(err), reply=err.reply, about=err.about)
                 continue
             await connection.handle(message)
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, Gone):  # the tab closed (while idle, or while its message was answered)
         pass
     finally:
         connection.stop()

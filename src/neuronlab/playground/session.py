@@ -27,7 +27,11 @@ from ..train import Diverged, Scores, Stepper
 from .script import script as _script
 
 MAX_LAYERS = 8
-MAX_NEURONS = 64
+MAX_NEURONS = 64  # per layer, for the page's drawing and speed
+# ... but a network of one hidden layer may be as wide as the Approximate tab builds them, so that every build
+# can be trained from there (its parameters stay below those of 8 layers of 64 on 7 features)
+MAX_APPROXIMATION_NEURONS = 2000
+MAX_EVENT_CHARS = 1_000_000  # the changes made while training that a tab keeps for its exported script
 MAX_POINTS = 2000
 MAX_EXPRESSION = 200
 MAX_CSV_BYTES = 200_000
@@ -117,6 +121,10 @@ def _number(config: dict, key: str, low: float, high: float) -> float:
 
 
 def _integer(config: dict, key: str, low: int, high: int) -> int:
+    if key == "layers" and _is_number(config[key]) and not low <= config[key] <= high:
+        raise RequestError(f"layers must be between {low} and {high} neurons"
+                           + (f" (one hidden layer alone may have up to {MAX_APPROXIMATION_NEURONS:,}, as the "
+                              f"Approximate tab builds them)" if high == MAX_NEURONS else ""), key)
     value = _number(config, key, low, high)
     if value != int(value):
         raise RequestError(f"{key} must be a whole number", key)
@@ -159,7 +167,8 @@ def check_config(raw) -> dict:
     layers = config["layers"]
     if not (isinstance(layers, list) and len(layers) <= MAX_LAYERS):
         raise RequestError(f"at most {MAX_LAYERS} hidden layers", "layers")
-    config["layers"] = [_integer({"layers": n}, "layers", 1, MAX_NEURONS) for n in layers]
+    config["layers"] = [_integer({"layers": n}, "layers", 1, MAX_APPROXIMATION_NEURONS if len(layers) == 1
+                                 else MAX_NEURONS) for n in layers]
     if config["activation"] not in TRAINABLE + ["step"]:
         raise RequestError(f"activation must be one of {', '.join(TRAINABLE + ['step'])}", "activation")
     if config["optimizer"] not in ("adam", "sgd"):
@@ -236,6 +245,8 @@ class Session:
         # what the exported script needs to replay the run: where the start came from, and every change
         # made while it trained (live settings, edited neurons), at the step it was made
         self.origin, self.events, self.diverged_at = None, [], None
+        self._event_chars = []  # the length of each event's line in the exported script
+        self.events_given_up = None  # the step at which the changes outgrew MAX_EVENT_CHARS (then none are kept)
         self._rebuild_optimizer()
 
     def _rebuild_optimizer(self) -> None:
@@ -307,7 +318,7 @@ class Session:
             self.stepper.opt.lr = config["lr"]
             self.stepper.l1, self.stepper.l2 = config["l1"], config["l2"]
             self.stepper.batch = min(config["batch"], len(self.x_train))
-            self.events.append((self.steps, "set", {k: config[k] for k in ("lr", "batch", "l1", "l2")}))
+            self._record((self.steps, "set", {k: config[k] for k in ("lr", "batch", "l1", "l2")}))
             return
         was = self.status
         self.configure({**self.config, **raw})
@@ -338,7 +349,7 @@ class Session:
             raise RequestError("weights and bias must be finite numbers within ±10000" + self._held_note())
         dense.W.data[:, neuron] = w
         dense.b.data[neuron] = b
-        self.events.append((self.steps, "edit", layer, neuron, w.tolist(), b))  # as the layers hold them
+        self._record((self.steps, "edit", layer, neuron, w.tolist(), b))  # as the layers hold them
 
     def _held(self, layer: int, W: np.ndarray, b: np.ndarray, neurons: list) -> tuple[np.ndarray, np.ndarray]:
         """Weights and biases of ``neurons`` of ``layer`` as the page shows them (raw units: the network with its
@@ -374,7 +385,47 @@ class Session:
             raise RequestError("weights and biases must be finite numbers within ±10000" + self._held_note())
         dense.W.data[...] = W
         dense.b.data[...] = b
-        self.events.append((self.steps, "layer", layer, W.tolist(), b.tolist()))
+        self._record((self.steps, "layer", layer, W.tolist(), b.tolist()))
+
+    def _record(self, event: tuple) -> None:
+        """Keep a change made while training, for the exported script to replay at its step.
+
+        Changes made at the same step (no training step between them) are coalesced: a layer's weights replace
+        the earlier changes of that layer at that step, a neuron's edit the earlier edit of that neuron (or its
+        column of that layer's weights), the settings the earlier settings; settings that change nothing are
+        not kept. If the changes still outgrow MAX_EVENT_CHARS of script, none are kept from then on: the
+        run cannot be replayed step by step, and the script starts from the weights it reached instead.
+        """
+        from .script import _event_line
+
+        if self.events_given_up is not None:
+            return
+        step, kind = event[0], event[1]
+        if kind == "set":
+            in_use = next((e[2] for e in reversed(self.events) if e[1] == "set"), self.start_settings)
+            if event[2] == in_use:
+                return
+        i = len(self.events)
+        while i > 0 and self.events[i - 1][0] == step:  # the changes already made at this step
+            i -= 1
+            old = self.events[i]
+            if kind == "edit" and old[1] == "layer" and old[2] == event[2]:  # into that layer's weights
+                layer, neuron, weights, bias = event[2:]
+                for row, w in zip(old[3], weights):
+                    row[neuron] = w
+                old[4][neuron] = bias
+                self._event_chars[i] = len(_event_line(old))
+                return self._check_event_size()
+            if (old[1] == kind == "set" or (kind == "layer" and old[1] in ("layer", "edit") and old[2] == event[2])
+                    or (old[1] == kind == "edit" and old[2:4] == event[2:4])):
+                del self.events[i], self._event_chars[i]
+        self.events.append(event)
+        self._event_chars.append(len(_event_line(event)))
+        self._check_event_size()
+
+    def _check_event_size(self) -> None:
+        if sum(self._event_chars) > MAX_EVENT_CHARS:
+            self.events, self._event_chars, self.events_given_up = [], [], self.steps
 
     def adopt_network(self, net: Network, config: dict, origin: dict | None = None) -> None:
         """Use a ready network (the approximate tab's construction) as the playground's starting point.
@@ -652,9 +703,6 @@ class Session:
         optimizer, minibatch order and steps (with every change made while training), then prints the
         same metrics as the page."""
         return _script(self)
-
-
-MAX_APPROXIMATION_NEURONS = 2000
 
 
 def check_approximation(f_text, domain, eps, activation) -> tuple:

@@ -12,6 +12,10 @@ let socket = null;
 let currentTab = "lesson";
 const queue = [];
 const errors = [];
+const LINK = "link";  // the id of the config message that sends a share link's playground settings
+let linkConfig = null;  // those settings, until the server has taken them (a refused one is left out, the rest sent again)
+let linkRetries = 0;
+const leftOut = [];  // [part, key, value, reason]: what a link held that could not be used
 
 function send(message) {
   if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
@@ -25,8 +29,10 @@ function connect() {
   socket.addEventListener("open", () => {
     status.textContent = "connected";
     status.classList.remove("down");
-    const state = readUrl();
-    if (state.playground) send({ type: "config", config: { ...playground.readConfig(), ...state.playground } });
+    if (linkConfig) {
+      linkConfig = { ...playground.readConfig(), ...linkConfig };
+      send({ type: "config", config: linkConfig, id: LINK });
+    }
     while (queue.length) socket.send(JSON.stringify(queue.shift()));
   });
   socket.addEventListener("close", () => {
@@ -35,6 +41,8 @@ function connect() {
   });
   socket.addEventListener("message", (event) => {
     const message = event.data instanceof ArrayBuffer ? decodeFrame(event.data) : JSON.parse(event.data);
+    if (message.id === LINK && message.type === "frame") linkConfig = null;  // the link's settings are in use
+    if (message.id === LINK && message.type === "error" && linkConfig && leaveOutOfLink(message)) return;
     if (message.type === "frame") playground.onFrame(message);
     else if (message.type === "approximation") approximate.onApproximation(message);
     else if (message.type === "building") approximate.onBuilding(message);
@@ -106,9 +114,80 @@ function writeUrl() {
 
 function readUrl() {
   const params = new URLSearchParams(location.hash.slice(1));
-  const parse = (key) => { try { return JSON.parse(params.get(key) || "null"); } catch { return null; } };
+  const unreadable = [];
+  const parse = (key) => {
+    try { return JSON.parse(params.get(key) || "null"); } catch { unreadable.push([key, params.get(key)]); return null; }
+  };
   return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), lesson: parse("l"), hide: params.get("hide"),
-    present: params.get("present") === "1" };
+    present: params.get("present") === "1", unreadable };
+}
+
+const PARTS = { p: "playground", a: "approximate", l: "lesson" };
+
+/**
+ * A share link's settings, each part checked field by field (as the server checks them): what is wrong is left
+ * out, with a visible note, and the rest is used. A link can never stop the page from starting.
+ */
+function applyLink(state) {
+  for (const [key, value] of state.unreadable) leftOut.push([PARTS[key], "settings", value, "not JSON"]);
+  const parts = [["playground", state.playground, playground], ["approximate", state.approximate, approximate]];
+  for (const [part, raw, module] of parts) {
+    if (raw === null) continue;
+    try {
+      const { config, dropped } = module.checkConfig(raw);
+      for (const [key, value] of dropped) leftOut.push([part, key, value, "not a value the page accepts"]);
+      module.applyConfig(config);
+      if (part === "playground") linkConfig = config;
+    } catch (err) {  // (never expected: the settings are checked)
+      leftOut.push([part, "settings", raw, String(err)]);
+    }
+  }
+  if (state.lesson !== null) {
+    try {
+      if (typeof state.lesson !== "object" || Array.isArray(state.lesson)) throw new Error("not an object");
+      lesson.applyConfig(state.lesson);
+    } catch (err) {
+      leftOut.push(["lesson", "settings", state.lesson, err.message]);
+    }
+  }
+  showLeftOut();
+}
+
+/** The server refused one of the link's playground settings (one only it can judge, as an expression's
+ * syntax): leave it out and send the rest again. Returns whether the error is handled here. */
+function leaveOutOfLink(error) {
+  const key = Object.hasOwn(linkConfig, error.field) ? error.field : Object.hasOwn(linkConfig, "mode") ? "mode" : null;
+  leftOut.push(["playground", key || "settings", key ? linkConfig[key] : undefined, error.message]);
+  showLeftOut();
+  if (!key || ++linkRetries > 30) { linkConfig = null; return false; }
+  delete linkConfig[key];
+  send({ type: "config", config: linkConfig, id: LINK });
+  return true;
+}
+
+function showLeftOut() {
+  if (!leftOut.length) return;
+  let note = document.getElementById("link-note");
+  if (!note) {
+    note = document.createElement("p");
+    note.id = "link-note";
+    note.className = "error link-note";
+    note.dataset.testid = "link-note";
+    note.setAttribute("role", "alert");
+    document.querySelector("main").before(note);
+  }
+  const shown = (value) => {
+    const text = value === undefined ? "" : JSON.stringify(value) ?? String(value);
+    return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+  };
+  note.replaceChildren(`Left out of this link (the rest of it is in use): ${leftOut.map(([part, key, value, reason]) =>
+    `${part} ${key}${value === undefined ? "" : ` = ${shown(value)}`} (${reason})`).join("; ")}. `);
+  const close = document.createElement("button");
+  close.textContent = "dismiss";
+  close.dataset.testid = "link-note-close";
+  close.addEventListener("click", () => { note.hidden = true; });
+  note.append(close);
+  note.hidden = false;
 }
 
 function applyHidden(hide) {
@@ -136,9 +215,7 @@ document.addEventListener("DOMContentLoaded", () => {
   approximate.init(send, writeUrl, () => showTab("playground"));
   backprop.init(send);
   const state = readUrl();
-  if (state.playground) playground.applyConfig(state.playground);
-  if (state.approximate) approximate.applyConfig(state.approximate);
-  if (state.lesson && typeof state.lesson === "object") lesson.applyConfig(state.lesson);
+  applyLink(state);
   applyHidden(state.hide);
   document.querySelectorAll("[data-tab]").forEach((button) => button.addEventListener("click", () => showTab(button.dataset.tab)));
   document.getElementById("share").addEventListener("click", async () => {
@@ -165,4 +242,4 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // for tests and the curious: what every view is showing
 window.neuronlab = { lesson: lesson.data, playground: playground.data, approximate: approximate.data, backprop: backprop.data, errors,
-  frames: playground.frames };
+  frames: playground.frames, leftOut, checkLink: { playground: playground.checkConfig, approximate: approximate.checkConfig } };

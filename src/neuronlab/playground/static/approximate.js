@@ -12,6 +12,25 @@ export function readConfig() {
     activation: $("ap-activation").value, eps: Number((10 ** Number($("ap-eps").value)).toPrecision(2)) };
 }
 
+/** The Approximate tab's settings in a share link, checked as the server checks them (check_approximation):
+ * { config: those that pass, dropped: [[key, value], ...] }. */
+export function checkConfig(raw) {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { config: {}, dropped: [["a", raw]] };
+  const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
+  const checks = {
+    expr: (v) => typeof v === "string" && [...v].length <= 200,
+    domain: (v) => Array.isArray(v) && v.length === 2 && v.every((x) => isNumber(x) && Math.abs(x) <= 1e6) && v[0] < v[1],
+    activation: (v) => typeof v === "string" && [...$("ap-activation").options].some((o) => o.value === v),
+    eps: (v) => isNumber(v) && v >= 1e-4 && v <= 10,
+  };
+  const config = {}, dropped = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (Object.hasOwn(checks, key) && checks[key](value)) config[key] = value;
+    else dropped.push([key, value]);
+  }
+  return { config, dropped };
+}
+
 export function applyConfig(c) {
   if (c.expr !== undefined) $("ap-expr").value = c.expr;
   if (c.domain) { $("ap-a").value = c.domain[0]; $("ap-b").value = c.domain[1]; }

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
 const CLASS_COLORS = ["#dd6b20", "#2b6cb0", "#2f855a", "#9467bd"];
 const MAX_LAYERS = 8, MAX_NEURONS = 64;
+// one hidden layer alone may be as wide as the Approximate tab builds them (session.MAX_APPROXIMATION_NEURONS)
+const MAX_WIDE_LAYER = 2000, MAX_POINTS = 2000, MAX_EXPRESSION = 200, MAX_CSV_BYTES = 200000;
 
 let send = () => {};
 let onChange = () => {};
@@ -27,6 +29,37 @@ export function readConfig() {
     line: number("superposition-line"), layer_shown: state.layerShown || 0,
     drawn: state.drawn, task: $("csv-task").value,
   };
+}
+
+/**
+ * The settings in a share link, checked one by one as the server's check_config checks them (a browser test
+ * holds the two to the same verdicts): { config: the settings that pass, dropped: [[key, value], ...] }. What
+ * only the server can judge (an expression's syntax, a domain where it is finite) it judges when they are sent.
+ */
+export function checkConfig(raw) {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) return { config: {}, dropped: [["p", raw]] };
+  const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
+  const within = (low, high, whole = false) => (v) => isNumber(v) && v >= low && v <= high && (!whole || Number.isInteger(v));
+  const oneOf = (id) => (v) => typeof v === "string" && [...$(id).options].some((o) => o.value === v);
+  const checks = {
+    mode: oneOf("mode"), dataset: oneOf("dataset"), activation: oneOf("activation"), optimizer: oneOf("optimizer"),
+    task: oneOf("csv-task"),
+    expr: (v) => typeof v === "string" && [...v].length <= MAX_EXPRESSION,
+    csv: (v) => typeof v === "string" && new TextEncoder().encode(v).length <= MAX_CSV_BYTES,
+    domain: (v) => Array.isArray(v) && v.length === 2 && v.every(within(-1e6, 1e6)) && v[0] < v[1],
+    points: within(2, MAX_POINTS, true), noise: within(0, 10), test_ratio: within(0, 0.9),
+    features: (v) => Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === "string" && FEATURES.includes(f)),
+    layers: (v) => Array.isArray(v) && v.length <= MAX_LAYERS && v.every(within(1, v.length === 1 ? MAX_WIDE_LAYER : MAX_NEURONS, true)),
+    lr: within(1e-6, 10), batch: within(1, MAX_POINTS, true), l1: within(0, 1), l2: within(0, 1), stop_loss: within(0, 1e6),
+    seed: within(0, 2 ** 31 - 1, true), speed: within(0.01, 1), line: within(-1.5, 1.5), layer_shown: within(0, MAX_LAYERS, true),
+    drawn: (v) => Array.isArray(v) && v.length <= MAX_POINTS && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(isNumber)),
+  };
+  const config = {}, dropped = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (Object.hasOwn(checks, key) && checks[key](value)) config[key] = value;
+    else dropped.push([key, value]);
+  }
+  return { config, dropped };
 }
 
 export function applyConfig(config) {
