@@ -30,10 +30,12 @@ loopback), only with that token (in the URL once, then a cookie).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
 import re
+import threading
 import time
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -505,10 +507,22 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         app_state.connections.discard(connection)
 
 
+_LESSON_NUMBERS = threading.Lock()  # the first page waits for the start-up's computation rather than repeat it
+
+
 def _index_html() -> str:
     from ..lesson import page
 
-    return page((STATIC / "index.html").read_text(encoding="utf-8"))
+    with _LESSON_NUMBERS:
+        return page((STATIC / "index.html").read_text(encoding="utf-8"))
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app):
+    # the lesson's engine numbers (about a second, once per process) are worked out as the server starts, so
+    # the first visitor does not wait for them (with twenty tabs training, the first page took 2.4 s)
+    threading.Thread(target=_index_html, name="lesson numbers", daemon=True).start()
+    yield
 
 
 async def index(request):
@@ -611,7 +625,7 @@ def _security_headers(host: str) -> dict:
 def create_app(hosts=(), token: str | None = None):
     """The playground app: answers for the loopback names and ``hosts``; with ``token``, only with it."""
     app = Starlette(routes=[Route("/", index), WebSocketRoute("/ws", websocket_endpoint),
-                            Mount("/static", StaticFiles(directory=STATIC), name="static")])
+                            Mount("/static", StaticFiles(directory=STATIC), name="static")], lifespan=_lifespan)
     app.state.connections = set()
     app.state.build_slots = asyncio.Semaphore(builder.MAX_BUILDS)
     guarded = Guard(app, hosts, token)
