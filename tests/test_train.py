@@ -498,12 +498,10 @@ def test_stall_rule_caps_lbfgs_only_and_its_window_stops_sooner():
 
 
 def test_float32_copy_keeps_the_weights_and_the_scaling():
-    from neuronlab import regularization
-
     x, y = _wide_regression()
     net = nl.mlp([3, 30, 1], seed=0)
     nl.fit(net, x, y, l2=0.01, epochs=5, progress=False)  # now it has a scaling
-    copy = regularization._copy(net, "float32")
+    copy = net.copy("float32")  # what choose_l2 trains with regularization.COPY_DTYPE = "float32"
     assert copy.dtype == np.float32 and net.dtype == np.float64
     assert np.allclose(copy.predict(x), net.predict(x), rtol=1e-4, atol=1e-4)
     copy.layers[0].W.data[...] = 0  # independent

@@ -262,10 +262,11 @@ class Network:
                     raise ShapeError(f"{i}.{name} has shape {value.shape}, expected {p.shape}")
                 p.data[...] = value
 
-    def copy(self) -> "Network":
-        """An independent copy: the same layers' weights and the same scaling."""
-        return Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.copy(),
-                              bias=l.b.data.copy(), dtype=l.dtype) for l in self.layers], scaling=self.scaling)
+    def copy(self, dtype=None) -> "Network":
+        """An independent copy: the same layers' weights and the same scaling, in float type ``dtype``
+        (``None``: the network's own)."""
+        return Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data, bias=l.b.data,
+                              dtype=l.dtype if dtype is None else dtype) for l in self.layers], scaling=self.scaling)
 
     # ---------------------------------------------------------------- computing
     def as_input(self, x) -> np.ndarray:

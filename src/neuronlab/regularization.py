@@ -118,7 +118,7 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
 
     def held_out_loss(value: float, start) -> float:
         """Train a copy of ``start`` with this l2 on the fit rows; its loss on the held-out rows."""
-        candidate = _copy(start, COPY_DTYPE)  # the first copy standardises with the fit rows and keeps that scaling
+        candidate = start.copy(COPY_DTYPE)  # the first copy standardises with the fit rows and keeps that scaling
         rule = (FIRST_RULE if start is net else COPY_RULE) or StallRule()
         try:
             with stall_rule(rule):
@@ -126,7 +126,7 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
                     progress=False, **fit_options)
             loss_value = float(loss_fn(Tensor(candidate.predict(x[held])), y[held]).data)  # raw units: same ranking
         except TrainingDiverged as err:
-            loss_value, candidate = math.inf, _copy(start, COPY_DTYPE)  # the next step starts from where this one did
+            loss_value, candidate = math.inf, start.copy(COPY_DTYPE)  # the next step starts from where this one did
             history = err.history
         runs[value] = f"{history.epochs}" + ("" if history.optimizer == "lbfgs" else f" {history.optimizer}")
         losses[value] = loss_value if math.isfinite(loss_value) else math.inf
@@ -149,13 +149,3 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     return L2Choice(best, dict(sorted(losses.items())), len(fit_rows), len(held), state,
                     {value: runs[value] for value in losses}, str(states[best].dtype))
 
-
-def _copy(net, dtype=None):
-    """An independent copy of ``net`` (weights and scaling), in float type ``dtype`` (``None``: net's own)."""
-    from .network import Dense, Network
-
-    if dtype is None or np.dtype(dtype) == net.dtype:
-        return net.copy()
-    layers = [Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data.astype(dtype), bias=l.b.data.astype(dtype),
-                    dtype=dtype) for l in net.layers]
-    return Network(layers, scaling=None if net.scaling is None else net.scaling.astype(dtype))

@@ -341,8 +341,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         patience = _positive_int(patience, "patience")
     scaling = net.scaling
     if scaling is None and scale:
-        scale_targets = task == "regression" and net.layers[-1].activation.name == "linear"
-        scaling = Scaling.of(x_train, y_train if scale_targets else None, net.outputs).astype(net.dtype)
+        scaling = fit_scaling(net, x_train, y_train, task)
         reasons.append("scaling: " + scaling.describe() + ", from the training rows (kept in the network)")
     elif scaling is not None:
         reasons.append("scaling: the network's own (" + scaling.describe() + ")")
@@ -378,6 +377,14 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         finally:
             run.close()
     return history
+
+
+def fit_scaling(net: Network, x_train: np.ndarray, y_train: np.ndarray, task: str) -> Scaling:
+    """The ``Scaling`` ``fit(..., scale=True)`` adds for these training rows (the playground adds the same to a
+    CSV's network): the inputs' mean and standard deviation, and the targets' for regression with a linear
+    output (class scores and squashed outputs stay as they are)."""
+    scale_targets = task == "regression" and net.layers[-1].activation.name == "linear"
+    return Scaling.of(x_train, y_train if scale_targets else None, net.outputs).astype(net.dtype)
 
 
 # the output activation a loss applies itself: under it, the solvers train the output neuron's weighted sum

@@ -20,10 +20,10 @@ import numpy as np
 from .. import activations, data, losses
 from ..data import DataError
 from ..expr import ExpressionError, expr
-from ..network import Network, Scaling, mlp
+from ..network import Network, mlp
 from ..optim import SGD, Adam
 from ..tensor import Tensor
-from ..train import Diverged, Scores, Stepper
+from ..train import Diverged, Scores, Stepper, fit_scaling
 from .script import script as _script
 
 MAX_LAYERS = 8
@@ -87,13 +87,6 @@ class Measured(NamedTuple):
     train_loss: float  # the loss on all training points, raw units
     test_loss: float  # NaN without test points
     cost: float  # seconds the pass took
-
-
-def fit_scaling(net: Network, x_train: np.ndarray, y_train: np.ndarray, task: str) -> Scaling:
-    """The ``Scaling`` ``nl.fit(net, ..., scale=True)`` adds for these training rows: the inputs' mean and
-    standard deviation, and the targets' for regression with a linear output (class scores stay as they are)."""
-    scale_targets = task == "regression" and net.layers[-1].activation.name == "linear"
-    return Scaling.of(x_train, y_train if scale_targets else None, net.outputs).astype(net.dtype)
 
 
 class RequestError(ValueError):
