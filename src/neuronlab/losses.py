@@ -51,6 +51,22 @@ def class_labels(target, n: int, classes: int) -> np.ndarray:
     return y
 
 
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Each row's log class probabilities from its logits, as arrays (no graph): z - max - log sum e^(z - max),
+    so nothing overflows. ``Tensor.log_softmax`` is the same with a gradient.
+
+        >>> log_softmax(np.array([[0.0, 1000.0]])).round(6).tolist()
+        [[-1000.0, 0.0]]
+    """
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Each row's class probabilities from its logits (rows sum to 1)."""
+    return np.exp(log_softmax(logits))
+
+
 def mse(prediction: Tensor, target) -> Tensor:
     """Mean squared error: mean((prediction - target)^2)."""
     diff = prediction - _regression_target(prediction, target)

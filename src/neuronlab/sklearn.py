@@ -30,6 +30,7 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
     raise ImportError("neuronlab.sklearn needs scikit-learn 1.6 or later: pip install 'neuronlab[sklearn]'") \
         from missing
 
+from .losses import log_softmax
 from .network import mlp
 from .train import fit as _fit
 
@@ -255,9 +256,7 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
 
     def predict_log_proba(self, X):
         """log softmax of the outputs: log P(class k | x), column k for ``classes_[k]``."""
-        z = self._outputs(X)
-        z = z - z.max(axis=1, keepdims=True)  # log softmax(z) = z - max - log sum e^(z - max), no overflow
-        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return log_softmax(self._outputs(X))
 
     def predict_proba(self, X):
         """softmax of the outputs: P(class k | x), column k for ``classes_[k]``; each row sums to 1."""

@@ -569,7 +569,7 @@ class Session:
             values = net.layer_values(grid.reshape(-1, 1))
             out["grid"] = grid
             if self.task == "classification":  # each class's probability along x; the output: class 1's (or 0's)
-                probability = _softmax(values[-1][1])
+                probability = losses.softmax(values[-1][1])
                 out["probabilities"] = probability.T
                 out["output"] = probability[:, 1 if probability.shape[1] == 2 else 0]
             else:
@@ -610,7 +610,7 @@ class Session:
         features = np.column_stack([FEATURES[name](raw) for name in self.config["features"]])
         values = net.layer_values(features)
         logits = values[-1][1]
-        probability = _softmax(logits)
+        probability = losses.softmax(logits)
         result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1),
                   "heat_confidence": probability.max(axis=1),
                   "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
@@ -767,12 +767,6 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
              "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
              "activation": activation, "thresholds": where[order].tolist()}
     return frame, net
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    """Each row's class probabilities from its logits (shifted by the row's largest: no overflow)."""
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _as_lists(value):
