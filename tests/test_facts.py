@@ -20,6 +20,10 @@ def test_the_facts_are_the_engines_definitions():
         act = nl.activations.get(entry["name"])
         assert (entry["description"], entry["slope"], entry["learnable"]) == (act.description, act.slope, act.learnable)
     assert [a["name"] for a in data["activations"] if not a["engine"]] == ["gaussian"]  # the lesson's own bump
+    from neuronlab.playground import session
+
+    assert data["playground"]["limits"] == json.loads(json.dumps(session.limits()))  # the page's link check
+    assert data["playground"]["limits"]["ranges"]["lr"] == [1e-6, 10.0, False]
     lesson = data["lesson"]
     assert lesson["exercise"] == [1.5, -0.5] == list(nl.lesson.EXERCISE)
     assert lesson["gates"]["NOT"] == [[-1.0], 0.5] and lesson["plane"] == [-0.5, 1.5]

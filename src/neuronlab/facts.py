@@ -33,11 +33,11 @@ def definitions() -> dict:
     engine = [_activation(activations.get(name), True) for name in activations.names()]
     extra = [_activation(lesson.activation(name), False) for name in lesson.GALLERY if name not in activations.names()]
     xor_output = lesson.xor_network().layers[1]  # the output neuron that combines OR and AND into XOR
-    from .playground.session import DEFAULTS  # the playground's starting settings: the server's own
+    from .playground.session import DEFAULTS, limits  # the playground's starting settings and bounds: the server's
 
     return {
         "activations": engine + extra,
-        "playground": {"defaults": {key: DEFAULTS[key] for key in ("activation",)}},
+        "playground": {"defaults": {key: DEFAULTS[key] for key in ("activation",)}, "limits": limits()},
         "lesson": {
             "gates": {name: [list(w), b] for name, (w, b) in lesson.GATES.items()},
             "corners": lesson.CORNERS.tolist(), "xor_target": lesson.XOR_TARGET.tolist(),

@@ -124,6 +124,26 @@ def _integer(config: dict, key: str, low: int, high: int) -> int:
     return int(value)
 
 
+# The bounds of every number a configuration holds, (low, high, whole number): check_config checks with them,
+# and the page checks a share link with the same table (facts.py writes it into static/facts.js).
+RANGES = {
+    "points": (2, MAX_POINTS, True), "noise": (0.0, 10.0, False), "test_ratio": (0.0, 0.9, False),
+    "lr": (1e-6, 10.0, False), "batch": (1, MAX_POINTS, True), "l1": (0.0, 1.0, False), "l2": (0.0, 1.0, False),
+    "stop_loss": (0.0, 1e6, False), "seed": (0, 2**31 - 1, True), "speed": (0.01, 1.0, False),
+    "line": (-1.5, 1.5, False),  # x2 of the line the 2-D superposition is drawn along
+    "layer_shown": (0, MAX_LAYERS, True),  # its hidden layer; 0: the last
+}
+DOMAIN_BOUND = 1e6  # a function's domain lies within [-DOMAIN_BOUND, DOMAIN_BOUND]
+
+
+def limits() -> dict:
+    """What the page needs to check a share link as check_config does: the number ranges and the caps."""
+    return {"ranges": {key: list(bounds) for key, bounds in RANGES.items()}, "domain_bound": DOMAIN_BOUND,
+            "max_layers": MAX_LAYERS, "max_neurons": MAX_NEURONS, "max_wide_layer": MAX_APPROXIMATION_NEURONS,
+            "max_points": MAX_POINTS, "max_expression": MAX_EXPRESSION, "max_csv_bytes": MAX_CSV_BYTES,
+            "features": list(FEATURES)}
+
+
 def check_config(raw) -> dict:
     """A complete, checked configuration from a (partial) request; unknown keys are refused."""
     if not isinstance(raw, dict):
@@ -144,15 +164,12 @@ def check_config(raw) -> dict:
     domain = config["domain"]
     if not (isinstance(domain, list) and len(domain) == 2):
         raise RequestError("domain must be [a, b]", "domain")
-    a, b = (_number({"domain": v}, "domain", -1e6, 1e6) for v in domain)
+    a, b = (_number({"domain": v}, "domain", -DOMAIN_BOUND, DOMAIN_BOUND) for v in domain)
     if not a < b:
         raise RequestError("the domain needs a < b", "domain")
     config["domain"] = [a, b]
-    config["points"] = _integer(config, "points", 2, MAX_POINTS)
-    config["noise"] = _number(config, "noise", 0.0, 10.0)
     if config["dataset"] not in DATASETS:
         raise RequestError(f"dataset must be one of {', '.join(DATASETS)}", "dataset")
-    config["test_ratio"] = _number(config, "test_ratio", 0.0, 0.9)
     features = config["features"]
     if not (isinstance(features, list) and features and all(isinstance(f, str) and f in FEATURES for f in features)):
         raise RequestError(f"features must be a non-empty list from {', '.join(FEATURES)}", "features")
@@ -166,15 +183,8 @@ def check_config(raw) -> dict:
         raise RequestError(f"activation must be one of {', '.join(TRAINABLE + ['step'])}", "activation")
     if config["optimizer"] not in ("adam", "sgd"):
         raise RequestError("optimizer must be adam or sgd", "optimizer")
-    config["lr"] = _number(config, "lr", 1e-6, 10.0)
-    config["batch"] = _integer(config, "batch", 1, MAX_POINTS)
-    config["l1"] = _number(config, "l1", 0.0, 1.0)
-    config["l2"] = _number(config, "l2", 0.0, 1.0)
-    config["stop_loss"] = _number(config, "stop_loss", 0.0, 1e6)
-    config["seed"] = _integer(config, "seed", 0, 2**31 - 1)
-    config["speed"] = _number(config, "speed", 0.01, 1.0)
-    config["line"] = _number(config, "line", -1.5, 1.5)  # x2 of the line the 2-D superposition is drawn along
-    config["layer_shown"] = _integer(config, "layer_shown", 0, MAX_LAYERS)  # its hidden layer; 0: the last
+    for key, (low, high, whole) in RANGES.items():
+        config[key] = (_integer if whole else _number)(config, key, low, high)
     drawn = config["drawn"]
     if not (isinstance(drawn, list) and len(drawn) <= MAX_POINTS):
         raise RequestError(f"at most {MAX_POINTS} drawn points", "drawn")

@@ -14,6 +14,6 @@ export default {
   {"name": "sin", "description": "sine: periodic, smooth", "slope": "cos(z)", "learnable": true, "engine": true},
   {"name": "gaussian", "description": "gaussian e^(-z^2): a bump by itself (radial basis function)", "slope": "-2z·a", "learnable": true, "engine": false}
  ],
- "playground": {"defaults": {"activation": "tanh"}},
+ "playground": {"defaults": {"activation": "tanh"}, "limits": {"ranges": {"points": [2, 2000, true], "noise": [0.0, 10.0, false], "test_ratio": [0.0, 0.9, false], "lr": [1e-06, 10.0, false], "batch": [1, 2000, true], "l1": [0.0, 1.0, false], "l2": [0.0, 1.0, false], "stop_loss": [0.0, 1000000.0, false], "seed": [0, 2147483647, true], "speed": [0.01, 1.0, false], "line": [-1.5, 1.5, false], "layer_shown": [0, 8, true]}, "domain_bound": 1000000.0, "max_layers": 8, "max_neurons": 64, "max_wide_layer": 2000, "max_points": 2000, "max_expression": 200, "max_csv_bytes": 200000, "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]}},
  "lesson": {"gates": {"AND": [[1.0, 1.0], -1.5], "OR": [[1.0, 1.0], -0.5], "NOT": [[-1.0], 0.5]}, "corners": [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "xor_target": [0.0, 1.0, 1.0, 0.0], "xor_output": [[1.0, -1.0], -0.5], "plane": [-0.5, 1.5], "thresholds": [-1.0, 1.0], "domain": [-3.0, 3.0], "exercise": [1.5, -0.5]}
 };

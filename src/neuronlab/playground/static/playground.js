@@ -5,11 +5,13 @@ import FACTS from "./facts.js";
 import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
-const FEATURES = ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"];
+// the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
+const LIMITS = FACTS.playground.limits;
+const FEATURES = LIMITS.features;
 const CLASS_COLORS = ["#dd6b20", "#2b6cb0", "#2f855a", "#9467bd"];
-const MAX_LAYERS = 8, MAX_NEURONS = 64;
+const MAX_LAYERS = LIMITS.max_layers, MAX_NEURONS = LIMITS.max_neurons;
 // one hidden layer alone may be as wide as the Approximate tab builds them (session.MAX_APPROXIMATION_NEURONS)
-const MAX_WIDE_LAYER = 2000, MAX_POINTS = 2000, MAX_EXPRESSION = 200, MAX_CSV_BYTES = 200000;
+const MAX_WIDE_LAYER = LIMITS.max_wide_layer, MAX_POINTS = LIMITS.max_points;
 
 let send = () => {};
 let onChange = () => {};
@@ -44,15 +46,14 @@ export function checkConfig(raw) {
   const checks = {
     mode: oneOf("mode"), dataset: oneOf("dataset"), activation: oneOf("activation"), optimizer: oneOf("optimizer"),
     task: oneOf("csv-task"),
-    expr: (v) => typeof v === "string" && [...v].length <= MAX_EXPRESSION,
-    csv: (v) => typeof v === "string" && new TextEncoder().encode(v).length <= MAX_CSV_BYTES,
-    domain: (v) => Array.isArray(v) && v.length === 2 && v.every(within(-1e6, 1e6)) && v[0] < v[1],
-    points: within(2, MAX_POINTS, true), noise: within(0, 10), test_ratio: within(0, 0.9),
+    expr: (v) => typeof v === "string" && [...v].length <= LIMITS.max_expression,
+    csv: (v) => typeof v === "string" && new TextEncoder().encode(v).length <= LIMITS.max_csv_bytes,
+    domain: (v) => Array.isArray(v) && v.length === 2 && v.every(within(-LIMITS.domain_bound, LIMITS.domain_bound))
+      && v[0] < v[1],
     features: (v) => Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === "string" && FEATURES.includes(f)),
     layers: (v) => Array.isArray(v) && v.length <= MAX_LAYERS && v.every(within(1, v.length === 1 ? MAX_WIDE_LAYER : MAX_NEURONS, true)),
-    lr: within(1e-6, 10), batch: within(1, MAX_POINTS, true), l1: within(0, 1), l2: within(0, 1), stop_loss: within(0, 1e6),
-    seed: within(0, 2 ** 31 - 1, true), speed: within(0.01, 1), line: within(-1.5, 1.5), layer_shown: within(0, MAX_LAYERS, true),
     drawn: (v) => Array.isArray(v) && v.length <= MAX_POINTS && v.every((p) => Array.isArray(p) && p.length === 2 && p.every(isNumber)),
+    ...Object.fromEntries(Object.entries(LIMITS.ranges).map(([key, [low, high, whole]]) => [key, within(low, high, whole)])),
   };
   const config = {}, dropped = [];
   for (const [key, value] of Object.entries(raw)) {
