@@ -90,7 +90,7 @@ def test_levenberg_marquardt_step_is_the_same_in_either_space(points):
     x, y = rng.normal(size=(points, 2)), rng.normal(size=(points, 1))
     net = nl.mlp([2, 6, 1], activation="tanh", seed=1)
     start = net.copy()
-    solver = nl.optim.LevenbergMarquardt(net)
+    solver = nl.levenberg_marquardt.LevenbergMarquardt(net)
     loss, out = solver.step(x, y)
     accepted_mu = solver.mu / solver.mu_decrease  # mu grows until a step lowers the loss, then shrinks once
     expected = _lm_step_in_parameter_space(start, x, y, mu=accepted_mu)

@@ -225,10 +225,10 @@ def test_levenberg_marquardt_stops_when_progress_stalls():
     y = np.sin(x.sum(axis=1)) + rng.normal(0, 0.3, 150)  # noise: the loss levels off far above 0
     net = nl.mlp([3, 20, 1], activation="tanh", seed=0)
     history = nl.fit(net, x, y, optimizer="lm", validation=0.0, progress=False)
-    window = nl.train.LM_WINDOW
+    window = nl.levenberg_marquardt.WINDOW
     assert history.stopped == "converged" and history.epochs < 1000
-    assert history.loss[-window - 1] - history.loss[-1] <= nl.train.LM_RELATIVE_TOL * history.loss[-window - 1]
-    assert history.loss[-window - 2] - history.loss[-2] > nl.train.LM_RELATIVE_TOL * history.loss[-window - 2]
+    assert history.loss[-window - 1] - history.loss[-1] <= nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 1]
+    assert history.loss[-window - 2] - history.loss[-2] > nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 2]
 
 
 def test_defaults_say_what_they_chose_and_why():
@@ -360,7 +360,7 @@ def test_every_solver_refuses_a_scaled_network(solver):
         "Stepper": lambda n: nl.train.Stepper(n, nl.optim.SGD(n.parameters(), lr=0.1), x, x, "mse"),
         "FusedMLP": lambda n: nl.fastpath.FusedMLP(n, "mse"),
         "jacobian": lambda n: nl.fastpath.jacobian(n, x),
-        "LevenbergMarquardt": lambda n: nl.optim.LevenbergMarquardt(n),
+        "LevenbergMarquardt": lambda n: nl.levenberg_marquardt.LevenbergMarquardt(n),
     }[solver]
     with pytest.raises(nl.fastpath.ScalingError, match="net.without_scaling"):
         make(net)
@@ -453,7 +453,7 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
     previous weights) in COPY_DTYPE, the final run by FINAL_RULE; the network keeps its float64 weights.
     By default all of them train to convergence by fit's own rule, in the network's dtype."""
     from neuronlab import regularization
-    from neuronlab.optim import StallRule
+    from neuronlab.lbfgs import StallRule
 
     assert regularization.COPY_DTYPE is None
     assert regularization.FIRST_RULE == regularization.COPY_RULE == regularization.FINAL_RULE == StallRule()
@@ -479,7 +479,7 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
 
 
 def test_stall_rule_caps_lbfgs_only_and_its_window_stops_sooner():
-    from neuronlab.optim import StallRule
+    from neuronlab.lbfgs import StallRule
     from neuronlab.train import stall_rule
 
     x, y = _wide_regression()
@@ -511,20 +511,20 @@ def test_float32_copy_keeps_the_weights_and_the_scaling():
 def test_blas_thread_limit_is_reused_and_none_changes_nothing():
     from threadpoolctl import threadpool_info
 
-    from neuronlab import train
+    from neuronlab import fastpath
 
-    with train._blas_threads(None):
+    with fastpath.blas_threads(None):
         pass
-    with train._blas_threads(1):
+    with fastpath.blas_threads(1):
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
         assert all(n == 1 for n in blas)
-    controller = train._THREADPOOLS[0]
-    with train._blas_threads(1):
-        assert train._THREADPOOLS[0] is controller  # no import since: the same scan serves
+    controller = fastpath._THREADPOOLS[0]
+    with fastpath.blas_threads(1):
+        assert fastpath._THREADPOOLS[0] is controller  # no import since: the same scan serves
     import scipy.linalg  # noqa: F401  (may load SciPy's own OpenBLAS: the next limit must see it)
 
-    train._THREADPOOLS[1] -= 1  # as if a module had been imported since the scan
-    with train._blas_threads(1):
-        assert train._THREADPOOLS[0] is not controller
+    fastpath._THREADPOOLS[1] -= 1  # as if a module had been imported since the scan
+    with fastpath.blas_threads(1):
+        assert fastpath._THREADPOOLS[0] is not controller
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
         assert all(n == 1 for n in blas)

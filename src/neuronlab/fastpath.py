@@ -13,7 +13,11 @@ Per layer l, with a_0 = x:
 
 from __future__ import annotations
 
+import contextlib
+import sys
+
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from .losses import class_labels
 from .network import Network
@@ -221,3 +225,18 @@ def packed_gradient(net: Network) -> np.ndarray:
 def labels_for(loss: str, y: np.ndarray, n: int, outputs: int) -> np.ndarray:
     """Targets in the form the fused losses index with (class labels as ints)."""
     return class_labels(y, n, outputs) if loss == "cross_entropy" else y
+
+
+_THREADPOOLS: list = []  # [ThreadpoolController, the number of modules loaded when it scanned the libraries]
+
+
+def blas_threads(limit: int | None):
+    """A context limiting BLAS to ``limit`` threads (``None``: unchanged). A ``ThreadpoolController`` is
+    reused while no module has been imported since it scanned the loaded libraries (``threadpool_limits``
+    scans on every call, about 2 ms, a tenth of a small fit when ``fit`` ran L-BFGS several times); an import
+    may have loaded another BLAS (SciPy's, torch's), so then it scans again."""
+    if limit is None:
+        return contextlib.nullcontext()
+    if not _THREADPOOLS or _THREADPOOLS[1] != len(sys.modules):
+        _THREADPOOLS[:] = [ThreadpoolController(), len(sys.modules)]
+    return _THREADPOOLS[0].limit(limits=limit)

@@ -125,3 +125,29 @@ def get(name):
         return _LOSSES[str(name).lower()]
     except KeyError:
         raise ValueError(f"unknown loss {name!r}; choose one of: {', '.join(names())}") from None
+
+
+# The penalty fit adds to the loss (weights only, not biases): the Tensor form for the readable engine, and the
+# in-place gradient form for the fused solvers (Stepper's fast path, L-BFGS).
+def penalty(weights, l1, l2, dtype) -> Tensor | None:
+    """The weight penalty l1·sum|w| + l2·sum w^2 as a Tensor (so backward() adds its gradient); None if both are 0."""
+    total = None
+    if l2:
+        total = l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=dtype))
+    if l1:
+        term = l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=dtype))
+        total = term if total is None else total + term
+    return total
+
+
+def add_penalty_gradients(weights, l1, l2) -> float:
+    """Add d/dw of l1·sum|w| + l2·sum w^2 to each weight's grad; returns the penalty."""
+    value = 0.0
+    for w in weights:
+        if l2:
+            w.grad = w.grad + 2.0 * l2 * w.data
+            value += l2 * float(np.vdot(w.data, w.data))
+        if l1:
+            w.grad = w.grad + l1 * np.sign(w.data)
+            value += l1 * float(np.abs(w.data).sum())
+    return value

@@ -14,8 +14,6 @@ Same shape as PyTorch: ``opt = SGD(net.parameters(), lr=0.1)``, then per step ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from .tensor import Tensor
@@ -168,84 +166,3 @@ def get(name):
         return _OPTIMIZERS[str(name).lower()]
     except KeyError:
         raise ValueError(f"unknown optimizer {name!r}; choose one of: auto, {', '.join(names())}") from None
-
-
-class LevenbergMarquardt:
-    """Levenberg–Marquardt for squared error: each step solves (J^T J + mu·I) d = -J^T r.
-
-    J is the Jacobian of the residuals r = output - y with respect to all parameters, computed by
-    per-sample backpropagation (``fastpath.jacobian``). A step that lowers the loss is kept and mu shrinks
-    (towards Gauss–Newton); one that does not is undone and mu grows (towards small gradient steps). The
-    schedule is MATLAB trainlm's: mu starts at 1e-3, times 0.1 on success, times 10 on failure, at most 1e10.
-
-    With fewer residuals m than parameters p the same step is solved in the smaller space:
-    d = -J^T (J J^T + mu·I)^-1 r (an m x m system instead of p x p; equal by the push-through identity
-    (J^T J + mu I)^-1 J^T = J^T (J J^T + mu I)^-1).
-
-    Args:
-        net: the network (its parameters are updated in place).
-        mu: starting damping.
-    """
-
-    name = "levenberg-marquardt"
-    MU_MAX = 1e10
-
-    def __init__(self, net, mu: float = 1e-3, mu_decrease: float = 0.1, mu_increase: float = 10.0):
-        from .fastpath import refuse_scaling
-
-        refuse_scaling(net, "Levenberg–Marquardt")
-        self.net, self.mu, self.mu_decrease, self.mu_increase = net, float(mu), mu_decrease, mu_increase
-        self.lr = float("nan")  # no learning rate: the step size comes from the damped Gauss–Newton system
-
-    def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """One LM iteration on (x, y); returns (loss after the step, outputs after the step).
-
-        When no damped step lowers the loss (``stuck``), the weights stay and so do loss and outputs.
-        """
-        from .fastpath import jacobian, pack, unpack
-
-        out, J = jacobian(self.net, x)
-        residual = (out - y).ravel()
-        loss = float(residual @ residual) / residual.size
-        rows, columns = J.shape
-        small_side = rows < columns  # solve the m x m system J J^T + mu I instead of the p x p one
-        normal = J @ J.T if small_side else J.T @ J
-        right = residual if small_side else J.T @ residual
-        start = pack(self.net)
-        diagonal = np.arange(len(normal))
-        while self.mu <= self.MU_MAX:
-            system = normal.copy()
-            system[diagonal, diagonal] += self.mu
-            try:
-                solved = np.linalg.solve(system, -right)
-            except np.linalg.LinAlgError:
-                self.mu *= self.mu_increase
-                continue
-            step = J.T @ solved if small_side else solved  # d = -J^T (J J^T + mu I)^-1 r
-            unpack(self.net, start + step)
-            trial_out = self.net.predict(x)
-            trial = trial_out - y
-            trial_loss = float(np.vdot(trial, trial)) / trial.size
-            if np.isfinite(trial_loss) and trial_loss < loss:
-                self.mu = max(self.mu * self.mu_decrease, 1e-20)
-                return trial_loss, trial_out
-            self.mu *= self.mu_increase
-        unpack(self.net, start)  # no step helps: the weights stay at the best point found
-        return loss, out
-
-    @property
-    def stuck(self) -> bool:
-        """True once mu passed its maximum: no damped step lowers the loss (a minimum, for this solver)."""
-        return self.mu > self.MU_MAX
-
-
-@dataclass(frozen=True)
-class StallRule:
-    """When ``fit(epochs=None)`` stops L-BFGS: once ``window`` iterations lowered loss plus penalty by less
-    than ``tol`` (relative), or after ``max_iterations`` (``None``: ``train.SECOND_ORDER_ITERATIONS``).
-    ``StallRule()`` is the rule of a fit from scratch; ``regularization`` sets cheaper ones for its copies
-    and for the final run that starts from the chosen copy's weights."""
-
-    window: int = 20
-    tol: float = 1e-3
-    max_iterations: int | None = None

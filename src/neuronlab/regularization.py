@@ -33,7 +33,7 @@ import numpy as np
 
 from . import losses as _losses
 from .data import DataError
-from .optim import StallRule
+from .lbfgs import StallRule
 from .tensor import Tensor
 
 # the candidates a decade apart, from a penalty that barely constrains a 100-unit layer up to one that

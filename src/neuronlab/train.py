@@ -21,14 +21,14 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from . import losses as _losses
 from . import optim as _optim
 from .data import DataError
 from . import fastpath
 from .network import Network, Scaling
-from .optim import StallRule
+from . import lbfgs, levenberg_marquardt
+from .lbfgs import StallRule
 from . import regularization
 from .tensor import Tensor
 
@@ -336,7 +336,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
                            f"lower loss plus penalty by less than {stall_stop.tol:.1%}), since the network starts "
                            f"from the chosen copy's weights, already trained on most of these rows")
     if patience is None:
-        patience = {"levenberg-marquardt": LM_PATIENCE, "lbfgs": LBFGS_PATIENCE}.get(solver, max(10, epochs // 10))
+        patience = {"levenberg-marquardt": levenberg_marquardt.PATIENCE, "lbfgs": lbfgs.PATIENCE}.get(solver, max(10, epochs // 10))
     else:
         patience = _positive_int(patience, "patience")
     scaling = net.scaling
@@ -366,9 +366,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
             if solver == "levenberg-marquardt":
-                _train_lm(layers, x_train, y_train, epochs, run, stall_stop)
+                levenberg_marquardt.train(layers, x_train, y_train, epochs, run, stall_stop)
             elif solver == "lbfgs":
-                _train_lbfgs(layers, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
+                lbfgs.train(layers, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
             else:
                 _train_first_order(layers, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name,
                                    engine, rng, run)
@@ -409,7 +409,6 @@ def solver_network(net: Network, loss_name: str) -> Network:
 
 
 FUSED = set(fastpath.FUSED_LOSSES)
-LM_MAX_JACOBIAN = 4_000_000  # entries of J (rows = points x outputs): 32 MB in float64
 SOLVER_NAMES = {"levenberg-marquardt": "Levenberg–Marquardt", "lbfgs": "L-BFGS", "adam": "Adam"}
 # the cost model of auto (estimated_seconds), from timings on 2 cores (AMD EPYC): a modest flop rate for
 # small matrices, a fixed cost per iteration (Python, scipy, the damped trials), and typical iteration counts
@@ -417,12 +416,6 @@ FLOP_RATE = 5e9
 ITERATION_COST = {"levenberg-marquardt": 3e-4, "lbfgs": 5e-4, "adam": 5e-5}
 EXPECTED_ITERATIONS = {"levenberg-marquardt": 50, "lbfgs": 150}
 SECOND_ORDER_ITERATIONS = 1000  # epochs=None for Levenberg–Marquardt and L-BFGS
-LBFGS_ONE_THREAD_WORK = 10_000_000  # multiply-adds of the largest matrix product
-LM_ONE_THREAD_WORK = 1_000_000_000  # multiply-adds of LM's normal matrix
-LM_WINDOW, LM_RELATIVE_TOL = 10, 1e-3  # LM stops when 10 iterations lower the loss by less than 0.1 %
-LM_PATIENCE, LBFGS_PATIENCE = 6, 20  # iterations without validation improvement (LM: MATLAB's max_fail)
-# L-BFGS stops when 20 iterations lower loss + penalty < 0.1 % (optim.StallRule's defaults)
-LBFGS_WINDOW, LBFGS_RELATIVE_TOL = StallRule.window, StallRule.tol
 
 
 # the rule for fits made inside another fit (choose_l2's copies); None: fit's own choice
@@ -513,7 +506,7 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         batch, steps = schedule(n_train, batch_size, epochs)
         steps *= math.ceil(n_train / batch)
         second_order = SECOND_ORDER_ITERATIONS if epochs is None else epochs
-        lm_fits = loss_name == "mse" and not (l1 or l2) and jacobian <= LM_MAX_JACOBIAN
+        lm_fits = loss_name == "mse" and not (l1 or l2) and jacobian <= levenberg_marquardt.MAX_JACOBIAN
         if lm_fits and n_train * net.outputs >= parameters:
             candidates["levenberg-marquardt"] = estimated_seconds(net, n_train, n_train, second_order,
                                                                   "levenberg-marquardt")
@@ -536,7 +529,7 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
     if name in ("lm", "levenberg-marquardt"):
         if loss_name != "mse" or l1 or l2:
             raise DataError("Levenberg–Marquardt fits squared error: use loss='mse' without l1/l2, or another optimizer")
-        if jacobian > 50 * LM_MAX_JACOBIAN:
+        if jacobian > 50 * levenberg_marquardt.MAX_JACOBIAN:
             raise DataError(f"Levenberg–Marquardt would need a {n_train * net.outputs} x {parameters} Jacobian; "
                             "use adam for a problem this size")
         return "levenberg-marquardt", "Levenberg–Marquardt, as asked"
@@ -657,29 +650,6 @@ def _says_stop(answer) -> bool:
     return answer is not None and not bool(answer)
 
 
-def _penalty(weights, l1, l2, dtype) -> Tensor | None:
-    total = None
-    if l2:
-        total = l2 * sum(((w * w).sum() for w in weights), Tensor(0.0, dtype=dtype))
-    if l1:
-        term = l1 * sum((w.abs().sum() for w in weights), Tensor(0.0, dtype=dtype))
-        total = term if total is None else total + term
-    return total
-
-
-def _add_penalty_gradients(weights, l1, l2) -> float:
-    """Add d/dw of l1·sum|w| + l2·sum w^2 to each weight's grad; returns the penalty."""
-    value = 0.0
-    for w in weights:
-        if l2:
-            w.grad = w.grad + 2.0 * l2 * w.data
-            value += l2 * float(np.vdot(w.data, w.data))
-        if l1:
-            w.grad = w.grad + l1 * np.sign(w.data)
-            value += l1 * float(np.abs(w.data).sum())
-    return value
-
-
 class Diverged(Exception):
     """Raised by ``Stepper`` when training diverges; the best weights seen were put back."""
 
@@ -737,11 +707,11 @@ class Stepper:
         opt.zero_grad()
         if self.fused is not None:  # the fast path: the same numbers, computed in place
             data_loss, out = self.fused.loss_and_gradients(xb, fb)
-            total = data_loss + (_add_penalty_gradients(self.weights, l1, l2) if (l1 or l2) else 0.0)
+            total = data_loss + (_losses.add_penalty_gradients(self.weights, l1, l2) if (l1 or l2) else 0.0)
         else:  # the reference path through the Tensor engine
             prediction = net(xb)
             loss_tensor = self.loss_fn(prediction, yb)
-            penalty = _penalty(self.weights, l1, l2, net.dtype)
+            penalty = _losses.penalty(self.weights, l1, l2, net.dtype)
             total_tensor = loss_tensor if penalty is None else loss_tensor + penalty
             data_loss, total, out = float(loss_tensor.data), float(total_tensor.data), prediction.data
         if not math.isfinite(total):
@@ -795,100 +765,6 @@ def _train_first_order(net, opt, x_train, y_train, epochs, batch, l1, l2, loss_f
             return
 
 
-_THREADPOOLS: list = []  # [ThreadpoolController, the number of modules loaded when it scanned the libraries]
-
-
-def _blas_threads(limit: int | None):
-    """A context limiting BLAS to ``limit`` threads (``None``: unchanged). A ``ThreadpoolController`` is
-    reused while no module has been imported since it scanned the loaded libraries (``threadpool_limits``
-    scans on every call, about 2 ms, a tenth of a small fit when ``fit`` ran L-BFGS several times); an import
-    may have loaded another BLAS (SciPy's, torch's), so then it scans again."""
-    if limit is None:
-        return contextlib.nullcontext()
-    if not _THREADPOOLS or _THREADPOOLS[1] != len(sys.modules):
-        _THREADPOOLS[:] = [ThreadpoolController(), len(sys.modules)]
-    return _THREADPOOLS[0].limit(limits=limit)
-
-
-def _train_lm(net, x_train, y_train, epochs, run, stall_stop=True):
-    solver = _optim.LevenbergMarquardt(net)
-    rows, parameters = len(x_train) * net.outputs, net.n_parameters()
-    # the work of one iteration is the normal matrix, rows x parameters x min(rows, parameters) multiply-adds;
-    # below LM_ONE_THREAD_WORK one BLAS thread beats two (10-100-1 on 331 points: 8 ms vs 6-70 ms an iteration
-    # on 2 shared cores: two threads spin and wait when the other core is busy)
-    work = rows * parameters * min(rows, parameters)
-    with _blas_threads(1 if work < LM_ONE_THREAD_WORK else None):
-        for epoch in range(epochs):
-            loss, out = solver.step(x_train, y_train)  # the loss and outputs after the step
-            run.history.steps += 1
-            if not math.isfinite(loss):
-                raise run.diverged(f"the loss became {loss}", epoch)
-            run.scores.reset()
-            run.scores.add(out, y_train)
-            if run.end_epoch(epoch, loss):
-                return
-            if solver.stuck:  # no damped step lowers the loss: a minimum, as far as LM can tell
-                run.history.stopped = "converged"
-                return
-            losses = run.history.loss
-            if stall_stop and len(losses) > LM_WINDOW:
-                before = losses[-LM_WINDOW - 1]
-                if before - loss <= LM_RELATIVE_TOL * before:
-                    run.history.stopped = "converged"  # LM_WINDOW iterations gained less than LM_RELATIVE_TOL
-                    return
-
-
-def _train_lbfgs(net, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop=None):
-    from scipy.optimize import minimize
-
-    y_fused = fastpath.labels_for(loss_name, y_train, len(y_train), net.outputs)
-    fused = fastpath.FusedMLP(net, loss_name)
-    weights = [layer.W for layer in net.layers]
-    evaluations = []
-    last = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
-
-    def loss_and_gradient(vector):
-        fastpath.unpack(net, vector)
-        data_loss, out = fused.loss_and_gradients(x_train, y_fused)
-        total = data_loss + (_add_penalty_gradients(weights, l1, l2) if (l1 or l2) else 0.0)
-        evaluations.append(data_loss)
-        last.update(vector=vector.copy(), out=out.copy(), loss=data_loss)
-        if not math.isfinite(total):
-            return np.inf, np.zeros(len(vector))
-        return total, fastpath.packed_gradient(net).astype(np.float64)
-
-    state, objectives = {"epoch": 0}, []
-
-    def after_iteration(intermediate_result):
-        if not np.array_equal(last.get("vector"), intermediate_result.x):  # not the latest evaluation: redo it
-            loss_and_gradient(intermediate_result.x)
-        fastpath.unpack(net, intermediate_result.x)
-        run.history.steps = len(evaluations)
-        run.scores.reset()
-        run.scores.add(last["out"], y_fused)
-        stop = run.end_epoch(state["epoch"], float(last["loss"]))
-        state["epoch"] += 1
-        objectives.append(float(intermediate_result.fun))  # loss plus penalty: what L-BFGS lowers
-        if stall_stop and len(objectives) > stall_stop.window:  # window iterations gained < tol (relative)
-            before = objectives[-stall_stop.window - 1]
-            stop = stop or before - objectives[-1] <= stall_stop.tol * abs(before)
-        if stop:
-            raise StopIteration
-
-    # L-BFGS-B's own vector updates call BLAS on one vector of parameters: below a million multiply-adds per
-    # matrix product, thread hand-offs cost more than they save (measured 8x slower on 2 cores for digits)
-    work = len(x_train) * max(layer.inputs * layer.neurons for layer in net.layers)
-    with _blas_threads(1 if work < LBFGS_ONE_THREAD_WORK else None):
-        result = minimize(loss_and_gradient, fastpath.pack(net).astype(np.float64), jac=True, method="L-BFGS-B",
-                          callback=after_iteration,
-                          options={"maxiter": epochs, "maxfun": 4 * epochs + 20, "gtol": 1e-12, "ftol": 1e-16})
-    fastpath.unpack(net, result.x)
-    if run.history.stopped == "epochs" and state["epoch"] < epochs:
-        run.history.stopped = "converged"
-    if not all(np.isfinite(p.data).all() for p in net.parameters()):
-        raise run.diverged("a weight became NaN or infinite", state["epoch"])
-
-
 def _progress_display(epochs: int, progress):
     """A rich bar on a terminal (or on the Console given); in a Jupyter kernel, one output updated in place."""
     if progress is True and _in_notebook():
@@ -898,7 +774,6 @@ def _progress_display(epochs: int, progress):
 
 def _in_notebook() -> bool:
     """True inside a Jupyter kernel (IPython's shell there has a ``kernel``; a terminal IPython has none)."""
-    import sys
 
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
