@@ -34,6 +34,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import plateau_suite  # benchmarks/plateau_suite.py: tasks that stall L-BFGS, each with its own network
 import suite  # benchmarks/suite.py, next to this file
 
 import neuronlab as nl
@@ -43,6 +44,7 @@ from neuronlab.train import Scores
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes", "friedman1"]
 BUNDLED_REGRESSION = {"diabetes", "friedman1"}
 TIME_BAR = 1.5  # neuronlab's median fit time at most this many times the scikit-learn MLP's
+ALL = BUNDLED + suite.TASKS + plateau_suite.TASKS
 SUITE_BAR = 0.8  # share of suite tasks where neuronlab is as good as the best baseline
 
 
@@ -54,8 +56,10 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray, bool]:
     """(x, y, regression) of a bundled set or a suite task."""
     if name in suite.TASKS:
         return suite.load(name)
+    if name in plateau_suite.TASKS:
+        return plateau_suite.load(name)[:3]
     if name not in BUNDLED:
-        raise StudyError(f"unknown set {name!r}; the sets are {', '.join(BUNDLED + suite.TASKS)}")
+        raise StudyError(f"unknown set {name!r}; the sets are {', '.join(ALL)}")
     from sklearn import datasets
 
     if name == "friedman1":
@@ -76,8 +80,17 @@ def score(regression: bool, out, y) -> float:
     return float(np.mean(labels == y))
 
 
-def _neuronlab(x_train, y_train, regression: bool, classes: int, seed: int):
-    net = nl.mlp([x_train.shape[1], 100, 1 if regression else classes], activation="relu", seed=seed)
+def network_shape(name: str, columns: int, outputs: int) -> tuple[list, str]:
+    """The layer sizes and activation neuronlab trains on a task: a 100-unit relu layer, or the plateau
+    suite's own network for its tasks."""
+    if name in plateau_suite.TASKS:
+        return plateau_suite.load(name)[3:]
+    return [columns, 100, outputs], "relu"
+
+
+def _neuronlab(x_train, y_train, regression: bool, classes: int, seed: int, shape=None):
+    sizes, activation = shape or ([x_train.shape[1], 100, 1 if regression else classes], "relu")
+    net = nl.mlp(sizes, activation=activation, seed=seed)
     history = nl.fit(net, x_train, y_train, loss="mse" if regression else "cross_entropy", progress=False)
     return net, history
 
@@ -91,22 +104,27 @@ def run_task(name: str, repeats: int, folds: int) -> dict:
     splitter = (RepeatedKFold if regression else RepeatedStratifiedKFold)(n_splits=folds, n_repeats=repeats,
                                                                          random_state=0)
     rows = {"neuronlab": [], "sklearn MLP": [], "linear": []}
+    cpu = {"neuronlab": [], "sklearn MLP": [], "linear": []}  # process CPU seconds: steadier under load
     l2_chosen = []
+    shape = network_shape(name, x.shape[1], classes)
     for s, (train, test) in enumerate(splitter.split(x, y)):
         x_train, y_train, x_test, y_test = x[train], y[train], x[test], y[test]
-        started = time.perf_counter()
-        net, history = _neuronlab(x_train, y_train, regression, classes, s)
+        started, cpu_started = time.perf_counter(), time.process_time()
+        net, history = _neuronlab(x_train, y_train, regression, classes, s, shape)
         seconds = time.perf_counter() - started
+        cpu["neuronlab"].append(time.process_time() - cpu_started)
         rows["neuronlab"].append((score(regression, net.predict(x_test), y_test), seconds))
         l2_chosen.append(next((r for r in history.reasons if r.startswith("l2")), ""))
         for label, model in (("sklearn MLP", peers.sklearn_mlp(regression, s)), ("linear", peers.linear(regression, s))):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             model.fit(x_train, y_train)  # warnings (a ConvergenceWarning) are shown, not silenced
             seconds = time.perf_counter() - started
+            cpu[label].append(time.process_time() - cpu_started)
             rows[label].append((score(regression, model.predict(x_test), y_test), seconds))
     return {"name": name, "rows": len(y), "columns": x.shape[1], "regression": regression,
             "scores": {k: [v[0] for v in r] for k, r in rows.items()},
-            "seconds": {k: [v[1] for v in r] for k, r in rows.items()}, "l2": l2_chosen}
+            "seconds": {k: [v[1] for v in r] for k, r in rows.items()}, "cpu": cpu, "l2": l2_chosen,
+            "network": shape}
 
 
 def summarise(result: dict) -> dict:
@@ -175,6 +193,12 @@ def verdict(results: list) -> list:
         lines.append(f"- Frozen suite: as good as the best baseline on {len(good)} of {len(generated)} tasks "
                      f"({share:.0%}; the bar is {SUITE_BAR:.0%}: {'met' if share >= SUITE_BAR else '**not met**'})"
                      + (f"; not on {', '.join(missed)}." if missed else "."))
+    stalling = [r for r in results if r["name"] in plateau_suite.TASKS]
+    if stalling:
+        good = [r["name"] for r in stalling if summarise(r)["as_good"]]
+        missed = [r["name"] for r in stalling if r["name"] not in good]
+        lines.append(f"- Plateau suite (each task with its own small network): as good as the best baseline on "
+                     f"{len(good)} of {len(stalling)} tasks" + (f"; not on {', '.join(missed)}." if missed else "."))
     return lines
 
 
@@ -199,13 +223,13 @@ def main(argv=None) -> int:
                         help="markdown table to write ('-': print only)")
     parser.add_argument("--json", help="also write every fold's scores and times here")
     args = parser.parse_args(argv)
-    groups = {"bundled": BUNDLED, "suite": suite.TASKS, "all": BUNDLED + suite.TASKS}
+    groups = {"bundled": BUNDLED, "suite": suite.TASKS, "plateau": plateau_suite.TASKS, "all": ALL}
     names = [n for part in args.sets.split(",") for n in groups.get(part, [part])]
     if args.folds < 2 or args.repeats < 1:
         raise StudyError("need at least 2 folds and 1 repeat")
     for name in names:
-        if name not in BUNDLED and name not in suite.TASKS:
-            raise StudyError(f"unknown set {name!r}; the sets are {', '.join(BUNDLED + suite.TASKS)}")
+        if name not in ALL:
+            raise StudyError(f"unknown set {name!r}; the sets are {', '.join(ALL)}")
     command = "python benchmarks/defaults.py " + " ".join(sys.argv[1:] if argv is None else argv)
     load_start, started = os.getloadavg(), time.perf_counter()
     results = []
