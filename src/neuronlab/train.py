@@ -326,7 +326,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         warm = False
 
     # epochs=None: LM and L-BFGS also stop when progress stalls (L-BFGS: by the rule in force, see StallRule)
-    stall_stop = epochs is None and (_STALL_RULE.get() or (regularization.FINAL_RULE if warm else None) or StallRule())
+    stall_stop: StallRule | None = None
+    if epochs is None:
+        stall_stop = _STALL_RULE.get() or (regularization.FINAL_RULE if warm else None) or StallRule()
     solver, reason = _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size, epochs)
     batch, epochs = _solver_schedule(solver, n_train, batch_size, epochs)
     if solver == "lbfgs" and stall_stop and stall_stop.max_iterations is not None:
@@ -366,7 +368,7 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
             if solver == "levenberg-marquardt":
-                levenberg_marquardt.train(layers, x_train, y_train, epochs, run, stall_stop)
+                levenberg_marquardt.train(layers, x_train, y_train, epochs, run, stall_stop is not None)
             elif solver == "lbfgs":
                 lbfgs.train(layers, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
             else:
@@ -513,7 +515,7 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         if loss_name in FUSED:
             candidates["lbfgs"] = estimated_seconds(net, n_train, n_train, second_order, "lbfgs")
         candidates["adam"] = estimated_seconds(net, n_train, batch, steps, "adam")
-        chosen = min(candidates, key=candidates.get)
+        chosen = min(candidates, key=lambda name: candidates[name])
         estimates = ", ".join(f"{SOLVER_NAMES[k]} ~{v:.2g} s" for k, v in candidates.items())
         why = f"auto: {SOLVER_NAMES[chosen]}, the fastest by estimated time ({estimates})"
         if loss_name == "mse" and "levenberg-marquardt" not in candidates:
@@ -604,9 +606,11 @@ class _Run:
             val_out = net.predict(self.x_val)
             val_loss = float(self.loss_fn(Tensor(val_out), self.y_val).data)
             history.val_loss.append(val_loss)
-            self.val_scores.reset()
-            self.val_scores.add(val_out, self.y_val)
-            for key, value in self.val_scores.values(net.outputs).items():
+            val_scores = self.val_scores
+            assert val_scores is not None  # made whenever there are validation rows
+            val_scores.reset()
+            val_scores.add(val_out, self.y_val)
+            for key, value in val_scores.values(net.outputs).items():
                 history.metrics.setdefault("val_" + key, []).append(value)
             if val_loss < self.best_loss:
                 self.best_loss, self.best_state, self.since_best = val_loss, net.state_dict(), 0
@@ -687,8 +691,9 @@ class Stepper:
         self.params = net.parameters()
         self.weights = [layer.W for layer in net.layers]
         self.best = [p.data.copy() for p in self.params]
-        self.best_loss, self.first_loss = math.inf, None
-        self.steps, self.order, self.position = 0, None, 0
+        self.best_loss, self.first_loss = math.inf, None  # type: float, float | None
+        self.steps, self.position = 0, 0
+        self.order: np.ndarray | None = None
 
     def _next_batch(self):
         n = len(self.x)
@@ -787,7 +792,8 @@ class _NotebookProgress:
     def __init__(self, epochs: int):
         from IPython.display import display
 
-        self.epochs, self.last, self.state = epochs, 0.0, (0, None, "", 0.0)
+        self.epochs, self.last = epochs, 0.0
+        self.state: tuple[int, float | None, str, float] = (0, None, "", 0.0)
         self.handle = display(self._bundle(), raw=True, display_id=True)
 
     def _bundle(self, done: bool = False) -> dict:
