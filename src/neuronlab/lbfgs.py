@@ -48,7 +48,7 @@ def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: s
     fused = fastpath.FusedMLP(net, loss_name)
     weights = [layer.W for layer in net.layers]
     evaluations = []
-    last = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
+    last: dict[str, np.ndarray | float] = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
 
     def loss_and_gradient(vector):
         fastpath.unpack(net, vector)

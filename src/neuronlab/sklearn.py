@@ -31,7 +31,8 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
         from missing
 
 from .losses import log_softmax
-from .network import mlp
+from .network import Network, mlp
+from .train import History
 from .train import fit as _fit
 
 __all__ = ["NetworkRegressor", "NetworkClassifier"]
@@ -55,7 +56,7 @@ def _hidden_sizes(hidden_layer_sizes) -> list[int]:
     except TypeError:
         raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}") \
             from None
-    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}")
     return [int(s) for s in sizes]
 
@@ -65,6 +66,8 @@ class _NetworkEstimator(BaseEstimator):
 
     _task_metric = ""  # the History metric that scores the validation split
     _out_activation = ""
+    network_: Network  # fitted attributes (set by fit; absent before, as check_is_fitted expects)
+    history_: History
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="auto", l2=None, max_iter=None,
                  batch_size=None, learning_rate_init=None, tol=None, early_stopping=None, validation_fraction=0.1,
