@@ -330,7 +330,8 @@ _TORCH_MODULES: dict[str, Callable[[], torch.nn.Module]] = {}  # activation name
 def _torch_modules():
     """torch.nn modules for activations torch lacks as modules (step, sin), made once."""
     if not _TORCH_MODULES:
-        torch = _torch()
+        _torch()  # a clear ImportError when PyTorch is missing
+        import torch  # here, not through _torch(): the type checker needs the module to know the base classes
 
         class Step(torch.nn.Module):
             """Heaviside step: 1 where z >= 0, else 0."""
