@@ -45,6 +45,17 @@ def test_buffers_are_reused_and_batch_sizes_can_change():
     assert set(fused._buffers) == {8, 3}
 
 
+def test_packed_gradient_packs_in_parameter_order_and_needs_a_backward_pass():
+    net = nl.mlp([2, 3, 1], seed=0)
+    with pytest.raises(RuntimeError, match="no gradient yet: run a backward pass"):
+        fastpath.packed_gradient(net)  # once an AttributeError on None.ravel
+    fastpath.FusedMLP(net, "mse").loss_and_gradients(rng.normal(size=(5, 2)), np.zeros((5, 1)))
+    packed = fastpath.packed_gradient(net)
+    assert packed.shape == (2 * 3 + 3 + 3 * 1 + 1,)
+    np.testing.assert_array_equal(packed[:6], net.layers[0].W.grad.ravel())
+    np.testing.assert_array_equal(packed[-1:], net.layers[1].b.grad)
+
+
 def test_fit_engines_agree():
     x = np.linspace(-1, 1, 40)
     runs = []

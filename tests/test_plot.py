@@ -100,6 +100,15 @@ def test_animate_fit_writes_a_bounded_gif(tmp_path):
         plot.animate_fit(nl.mlp([2, 3, 1]), np.zeros((3, 2)), np.zeros(3), tmp_path / "x.gif")
 
 
+def test_animate_construction_needs_a_domain_without_a_certificate(tmp_path):
+    net = nl.mlp([1, 3, 1], activation="relu", seed=0)
+    with pytest.raises(ValueError, match="needs domain=\\(a, b\\): this network has no certificate"):
+        plot.animate_construction(net, np.sin, tmp_path / "x.gif")  # once an AttributeError on None.domain
+    assert not (tmp_path / "x.gif").exists()
+    assert plot.animate_construction(net, np.sin, tmp_path / "y.gif", domain=(-1, 1), frames=4, dpi=30) == 4
+    assert Image.open(tmp_path / "y.gif").n_frames == 4
+
+
 @pytest.mark.slow
 def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     """Each frame draws a snapshot, not the live network (which would make every frame the last one)."""

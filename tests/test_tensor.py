@@ -145,6 +145,14 @@ def test_float32_stays_float32_and_mixing_is_refused():
         Tensor([1.0], dtype="int32")
 
 
+def test_power_takes_a_real_number_only():
+    a = Tensor([2.0, 3.0], requires_grad=True)
+    assert (a ** np.float32(2)).data.tolist() == [4.0, 9.0] and (a ** np.int64(3)).op == "**3"
+    for bad in ("2", b"2", 2j, Tensor(2.0), np.array([2.0])):  # a string used to pass: float("2") is 2.0
+        with pytest.raises(TypeError, match="needs a number p"):
+            a ** bad
+
+
 def test_no_gradient_for_data_tensors():
     w = Tensor(np.ones((2, 1)), requires_grad=True)
     x = Tensor(np.ones((3, 2)))

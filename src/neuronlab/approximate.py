@@ -782,6 +782,7 @@ def compare(f, domain=(-1.0, 1.0), neurons: int = 16, activation: str = "relu", 
     started = time.perf_counter()
     built = construct_with(target, (a, b), int(neurons), activation)
     built_seconds = time.perf_counter() - started
+    assert built.certificate is not None, "construct_with returns what approximate built, and that is certified"
     n = built.layers[0].neurons
     x = np.linspace(a, b, points)
     y = _evaluate(target, x)

@@ -86,7 +86,7 @@ def _delimiter(text: str) -> str:
     counts = {d: header.count(d) for d in _DELIMITERS}
     if counts[","]:
         return ","
-    best = max(_DELIMITERS, key=counts.get)
+    best = max(_DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
 
@@ -137,7 +137,8 @@ def parse_csv(text: str, target: str | None = None, source: str = "the CSV text"
 
     features = [i for i in range(len(header)) if i != column]
     x = np.empty((len(body), len(features)))
-    labels, lines = [], []
+    labels: list[str] = []
+    lines: list[int] = []  # each row's line number in the file
     for line, row in body:
         if len(row) != len(header):
             raise DataError(f"{path} line {line}: {len(row)} values, but the header has {len(header)} columns")
@@ -188,8 +189,9 @@ def _target(labels: list, lines: list, name: str, task: str | None, path):
         reason = (f"classification: the target {name!r} holds whole numbers with {len(classes)} distinct values "
                   f"(at most {MAX_CLASSES}); --task regression reads them as numbers")
         return _classes(keys, classes, [_label(c) for c in classes], reason, name, path)
-    if task == "classification" and parsed == len(labels) and all(math.isfinite(v) for v in numbers):
-        keys = [float(v) for v in numbers]  # numbers read as classes: 1 and 1.0 are one class
+    read = [v for v in numbers if v is not None]
+    if task == "classification" and len(read) == len(labels) and all(math.isfinite(v) for v in read):
+        keys = [float(v) for v in read]  # numbers read as classes: 1 and 1.0 are one class
         classes = sorted(set(keys))
         return _classes(keys, classes, [_label(c) for c in classes], "classification, as asked", name, path)
     classes = sorted(set(labels))

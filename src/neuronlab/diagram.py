@@ -18,6 +18,7 @@ import numpy as np
 
 from .network import Network
 from .neuron import Neuron
+from .tensor import Tensor
 
 POSITIVE, NEGATIVE = "#2b6cb0", "#dd6b20"  # blue: positive weight, orange: negative (as in TF Playground)
 MAX_DRAWN = 12  # neurons drawn per layer; beyond, the first 6 and the last 5 with a "more" mark between
@@ -168,7 +169,8 @@ def to_excalidraw(net: Network) -> dict:
     radius = EXCALIDRAW_RADIUS
     column = {x: c for c, (x, _, _) in enumerate(lay.headers)}
     at = {node: (x, y) for node, x, y, _, _ in lay.neurons}
-    arrows, bound = [], {node: [] for node in at}
+    arrows: list[dict] = []
+    bound: dict[str, list[dict[str, str]]] = {node: [] for node in at}  # neuron -> the arrows bound to it
     for k, (a, b, w) in enumerate(lay.edges):
         (x1, y1), (x2, y2) = at[a], at[b]
         color, width, opacity = _edge_style(w, lay.max_weight)
@@ -273,7 +275,7 @@ def neuron_svg(neuron: Neuron, width: int = 360, height: int = 220) -> str:
 
 # ---------------------------------------------------------------- the computation graph behind a Tensor
 
-def computation_graph(output, names: dict | None = None) -> str:
+def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) -> str:
     """SVG of the operations that produced ``output``: leaves on the left, the output on the right.
 
     Each box shows the operation (or the leaf's name from ``names``, a dict Tensor -> str), the shape, and
@@ -281,7 +283,8 @@ def computation_graph(output, names: dict | None = None) -> str:
     """
     names = names or {}
     order = output._topological_order(only_requiring_grad=False)  # constants too, parents first
-    depth, columns = {}, {}
+    depth: dict[int, int] = {}  # id(tensor) -> its column
+    columns: dict[int, list[Tensor]] = {}  # column -> its tensors, top to bottom
     for node in order:  # a node's column: one right of its deepest parent
         depth[id(node)] = 1 + max((depth[id(p)] for p in node._parents), default=-1)
         columns.setdefault(depth[id(node)], []).append(node)
@@ -316,8 +319,3 @@ def computation_graph(output, names: dict | None = None) -> str:
             f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>'
             f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>')
 
-
-# Jupyter shows a Network as its diagram and a Neuron as its graph. Attached here, so the engine modules
-# never import drawing code.
-Network._repr_svg_ = lambda self: to_svg(self)
-Neuron._repr_svg_ = lambda self: neuron_svg(self) if self.inputs <= 2 else None

@@ -181,7 +181,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
 
     # backward, by the chain rule written out
     dL_da = 2.0 * (values[-1][1][0] - y[0]) / k
-    next_dz = None  # dL/dz of the layer after this one (the output layer has none)
+    next_dz: np.ndarray | None = None  # dL/dz of the layer after this one (the output layer has none)
     for l in range(len(net.layers) - 1, -1, -1):
         layer, info = net.layers[l], result.layers[l]
         z, a = values[l][0][0], values[l][1][0]
@@ -190,7 +190,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
         dL_dW = np.outer(inputs[l], dL_dz)
         formulas = []
         for j, name in enumerate(info["names"]):
-            if l == len(net.layers) - 1:
+            if next_dz is None:  # the output layer
                 formulas.append((f"dL/d{name}", f"2·(a - y)/{k} = 2·({_n(a[j])} - {_n(y[0, j])})/{k} = {_n(dL_da[j])}"))
             else:
                 parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·{_factor(next_dz[m])}"
@@ -218,6 +218,8 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
     for l, layer in enumerate(work.layers):
         info = result.layers[l]
         for kind, param, grad in (("W", layer.W, info["dL_dW"]), ("b", layer.b, info["dL_db"])):
+            autograd = param.grad
+            assert autograd is not None, "backward() above fills every parameter's gradient"
             for index in np.ndindex(param.shape):
                 old = param.data[index]
                 param.data[index] = old + h
@@ -230,7 +232,7 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
                 else:
                     name = f"b{l + 1}[{info['names'][index[0]]}]"
                 result.checks.append({"name": name, "backprop": float(grad[index]),
-                                      "autograd": float(param.grad[index]),
+                                      "autograd": float(autograd[index]),
                                       "central_difference": (up - down) / (2 * h)})
 
     # one gradient-descent step: w <- w - lr·dL/dw

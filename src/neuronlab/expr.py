@@ -152,7 +152,8 @@ def expr(text: str) -> Expression:
     except SyntaxError as err:
         raise ExpressionError(f"could not read the expression ({err.msg})", text,
                               column(None if err.offset is None else err.offset - 1)) from None
-    used, function_names = set(), set()
+    used: set[str] = set()
+    function_names: set[int] = set()  # id() of the Name nodes that are called
     for node in ast.walk(tree.body):  # breadth first: a call is checked before its function's name
         if id(node) in function_names:
             continue
@@ -180,6 +181,7 @@ def _refuse_implicit_products(text: str, lead: int, body: str) -> None:
         if number is None or end >= len(body) or number[-1] in "jJ":
             continue
         after = _TOKEN.match(body, end)
+        assert after is not None, "_TOKEN's last alternative matches any one character, and end < len(body)"
         if after.group("name") is not None:
             operand, close = after.group("name"), after.end()
             if close < len(body) and body[close] == "(" and operand in FUNCTIONS:
@@ -230,7 +232,7 @@ def _bracket(body: str, start: int) -> str:
     return "(…)"
 
 
-def _check(node, text: str, where, used: set) -> None:
+def _check(node, text: str, where, used: set[str]) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"only numbers are allowed as constants, not {node.value!r}", text, where)

@@ -219,7 +219,13 @@ def unpack(net: Network, vector: np.ndarray) -> None:
 
 
 def packed_gradient(net: Network) -> np.ndarray:
-    return np.concatenate([p.grad.ravel() for p in net.parameters()])
+    """Every parameter's gradient, packed in the order of ``pack``; a backward pass must have filled them."""
+    parts = []
+    for p in net.parameters():
+        if p.grad is None:
+            raise RuntimeError("a parameter has no gradient yet: run a backward pass (or the fast path) first")
+        parts.append(p.grad.ravel())
+    return np.concatenate(parts)
 
 
 def labels_for(loss: str, y: np.ndarray, n: int, outputs: int) -> np.ndarray:

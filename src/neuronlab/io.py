@@ -29,12 +29,17 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
 from . import activations
 from .network import Dense, Network, Scaling
+
+if TYPE_CHECKING:  # an optional dependency: imported when a function needs it (_torch)
+    import torch.nn
 
 FORMAT = "neuronlab-network"
 VERSION = 2
@@ -201,7 +206,12 @@ def _load_from(f, path) -> Network:
     return _network_from(header, contents, path)
 
 
-def _declared_arrays(header, path) -> dict:
+def _size(n: object) -> TypeGuard[int]:
+    """A layer's inputs or neurons as a header may give them: a positive whole number (not True), not absurdly large."""
+    return isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LOAD_BYTES
+
+
+def _declared_arrays(header, path) -> dict[str, tuple[int, ...]]:
     """The arrays the header promises, name -> shape, after checking the header itself (before any array).
 
     Add a name here for any array a later format version lists in its header; ``load`` checks each one's
@@ -222,12 +232,12 @@ def _declared_arrays(header, path) -> dict:
     if not isinstance(layers, list) or not layers or len(layers) > MAX_LAYERS:
         raise FormatError(f"{path} lists no layers" if not layers or not isinstance(layers, list)
                           else f"{path} lists {len(layers):,} layers; at most {MAX_LAYERS:,}")
-    shapes, total = {}, 0
+    shapes: dict[str, tuple[int, ...]] = {}
+    total = 0
     for i, spec in enumerate(layers):
-        sizes = [spec.get(key) if isinstance(spec, dict) else None for key in ("inputs", "neurons")]
-        if not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= MAX_LOAD_BYTES for n in sizes):
+        inputs, neurons = (spec.get("inputs"), spec.get("neurons")) if isinstance(spec, dict) else (None, None)
+        if not (_size(inputs) and _size(neurons)):
             raise FormatError(f"{path}: layer {i + 1} is malformed (inputs and neurons must be positive whole numbers)")
-        inputs, neurons = sizes
         shapes[f"W{i}"], shapes[f"b{i}"] = (inputs, neurons), (neurons,)
         total += (inputs + 1) * neurons * np.dtype(dtype).itemsize
         if total > MAX_LOAD_BYTES:
@@ -290,10 +300,10 @@ def _network_from(header, contents: dict, path) -> Network:
     try:
         scaling = None
         if scaled:
-            values = [contents[name] for name in SCALING_ARRAYS]
+            x_mean, x_scale, y_mean, y_scale = values = [contents[name] for name in SCALING_ARRAYS]
             if any(v.ndim != 1 or v.dtype != dtype for v in values):
                 raise FormatError(f"{path}: the scaling arrays do not match the header")
-            scaling = Scaling(*values, dtype=dtype)
+            scaling = Scaling(x_mean, x_scale, y_mean, y_scale, dtype=dtype)
         return Network(built, scaling=scaling)
     except FormatError:
         raise
@@ -314,13 +324,14 @@ def _torch():
     return torch
 
 
-_TORCH_MODULES = {}
+_TORCH_MODULES: dict[str, Callable[[], torch.nn.Module]] = {}  # activation name -> a module's maker
 
 
 def _torch_modules():
     """torch.nn modules for activations torch lacks as modules (step, sin), made once."""
     if not _TORCH_MODULES:
-        torch = _torch()
+        _torch()  # a clear ImportError when PyTorch is missing
+        import torch  # here, not through _torch(): the type checker needs the module to know the base classes
 
         class Step(torch.nn.Module):
             """Heaviside step: 1 where z >= 0, else 0."""

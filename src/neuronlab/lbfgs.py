@@ -48,7 +48,7 @@ def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: s
     fused = fastpath.FusedMLP(net, loss_name)
     weights = [layer.W for layer in net.layers]
     evaluations = []
-    last = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
+    last: dict[str, np.ndarray | float] = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
 
     def loss_and_gradient(vector):
         fastpath.unpack(net, vector)
@@ -63,7 +63,8 @@ def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: s
     state, objectives = {"epoch": 0}, []
 
     def after_iteration(intermediate_result):
-        if not np.array_equal(last.get("vector"), intermediate_result.x):  # not the latest evaluation: redo it
+        latest = last.get("vector")  # L-BFGS-B may accept a point it evaluated before the latest: redo that one
+        if not (isinstance(latest, np.ndarray) and np.array_equal(latest, intermediate_result.x)):
             loss_and_gradient(intermediate_result.x)
         fastpath.unpack(net, intermediate_result.x)
         run.history.steps = len(evaluations)

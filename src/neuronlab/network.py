@@ -13,11 +13,15 @@ to neuron j. A ``Network`` runs layers in sequence. The output neuron's weighted
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import activations
 from .tensor import Tensor, as_dtype
+
+if TYPE_CHECKING:  # approximate imports this module
+    from .approximate import Certificate
 
 _HE_INIT = {"relu", "leaky_relu", "gelu", "silu", "softplus"}
 
@@ -217,7 +221,7 @@ class Network:
             if scaling.scales_outputs and layers[-1].activation.name != "linear":
                 raise ShapeError("outputs can only be scaled after a linear output layer")
             self.scaling = scaling.astype(layers[0].dtype)
-        self.certificate = None  # set by nl.approximate: the evidence that the network is within eps
+        self.certificate: Certificate | None = None  # set by nl.approximate: the evidence that the network is within eps
 
     # ---------------------------------------------------------------- shape and parameters
     @property
@@ -411,6 +415,12 @@ class Network:
 
     def __repr__(self) -> str:
         return f"Network({self.describe()}, {self.n_parameters()} parameters, {self.dtype})"
+
+    def _repr_svg_(self) -> str:
+        """Jupyter shows a network as its diagram (the drawing code is imported only here)."""
+        from .diagram import to_svg
+
+        return to_svg(self)
 
 
 def mlp(sizes, activation: str = "tanh", output_activation: str = "linear", seed=None,

@@ -91,3 +91,9 @@ class Neuron:
     def __repr__(self) -> str:
         w = self.weights[0] if self.inputs == 1 else self.weights.tolist()
         return f"Neuron(weights={w}, bias={self.bias}, activation={self.activation.name!r})"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a neuron of one or two inputs as its graph (a surface has no picture beyond two)."""
+        from .diagram import neuron_svg
+
+        return neuron_svg(self) if self.inputs <= 2 else None

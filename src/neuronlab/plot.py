@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib import figure as _figure
 
 from .io import atomic_write
+from .network import Network
 
 TARGET_COLOR, NETWORK_COLOR, VALIDATION_COLOR = "#444444", "#d62728", "#1f77b4"
 REPR_DPI = 100  # the inline image's shown size: a 10 x 7 inch figure is shown 1000 x 700 CSS pixels wide
@@ -456,14 +457,21 @@ def approximation(net, target, domain=None, points: int = 2001) -> Figure:
     return fig
 
 
-def animate_construction(net, target, path, domain=None, frames: int = 60, fps: int = 8, dpi: int = 80) -> int:
+def animate_construction(net: Network, target, path, domain=None, frames: int = 60, fps: int = 8,
+                         dpi: int = 80) -> int:
     """A GIF of the network's neurons added one by one (left to right) until the error is under eps.
 
     Frame k draws the output bias plus the contributions of the first k neurons, with the target and the
     current max error. With more neurons than frames, several are added per frame. Returns the frame count.
+    ``domain`` defaults to the certificate's (a network ``nl.approximate`` built); other networks need it.
     """
-    certificate = getattr(net, "certificate", None)
-    a, b = domain if domain is not None else certificate.domain
+    certificate = net.certificate
+    if domain is None:
+        if certificate is None:
+            raise ValueError("animate_construction needs domain=(a, b): this network has no certificate "
+                             "(nl.approximate gives its networks one)")
+        domain = certificate.domain
+    a, b = domain
     x = np.linspace(a, b, 1001)
     y = np.asarray(target(x), dtype=float)
     parts = net.contributions(x)

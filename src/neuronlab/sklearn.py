@@ -18,8 +18,10 @@ later (``pip install 'neuronlab[sklearn]'``).
 from __future__ import annotations
 
 import numbers
+from typing import Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -31,7 +33,8 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
         from missing
 
 from .losses import log_softmax
-from .network import mlp
+from .network import Network, mlp
+from .train import History
 from .train import fit as _fit
 
 __all__ = ["NetworkRegressor", "NetworkClassifier"]
@@ -55,7 +58,7 @@ def _hidden_sizes(hidden_layer_sizes) -> list[int]:
     except TypeError:
         raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}") \
             from None
-    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
+    if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}")
     return [int(s) for s in sizes]
 
@@ -65,6 +68,8 @@ class _NetworkEstimator(BaseEstimator):
 
     _task_metric = ""  # the History metric that scores the validation split
     _out_activation = ""
+    network_: Network  # fitted attributes (set by fit; absent before, as check_is_fitted expects)
+    history_: History
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="auto", l2=None, max_iter=None,
                  batch_size=None, learning_rate_init=None, tol=None, early_stopping=None, validation_fraction=0.1,
@@ -94,14 +99,14 @@ class _NetworkEstimator(BaseEstimator):
         if not self.early_stopping:
             return 0.0
         fraction = self.validation_fraction
-        if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        if not isinstance(fraction, numbers.Real) or not 0 < float(fraction) < 1:
             raise ValueError(f"validation_fraction must be in (0, 1) when early_stopping is True, got {fraction!r}")
         return float(fraction)
 
     def _warm(self) -> bool:
         return bool(self.warm_start) and hasattr(self, "network_")
 
-    def _train(self, X, y, outputs: int, loss: str):
+    def _train(self, X: np.ndarray, y: np.ndarray, outputs: int, loss: str) -> Self:
         """Build (or, with warm_start, keep) the network, train it with ``nl.fit`` and record the state."""
         seed = _seed(self.random_state)
         validation = self._validation()
@@ -191,16 +196,16 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
                          random_state=random_state, verbose=verbose)
         self.loss = loss
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Train on ``X`` (n, features) and ``y`` (n,) or (n, outputs); returns ``self``."""
         if self.loss not in ("mse", "mae"):
             raise ValueError(f"loss must be 'mse' or 'mae', got {self.loss!r}")
-        X, y = validate_data(self, X, y, reset=not self._warm(), dtype=np.float64, multi_output=True,
-                             y_numeric=True)
-        outputs = 1 if y.ndim == 1 else y.shape[1]
-        return self._train(X, y, outputs, self.loss)
+        X_valid, y_valid = validate_data(self, X, y, reset=not self._warm(), dtype=np.float64, multi_output=True,
+                                         y_numeric=True)
+        outputs = 1 if y_valid.ndim == 1 else y_valid.shape[1]
+        return self._train(X_valid, y_valid, outputs, self.loss)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predictions: (n,) for one output, (n, outputs) for several (as ``MLPRegressor``)."""
         out = self._outputs(X)
         return out[:, 0] if out.shape[1] == 1 else out
@@ -234,12 +239,13 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
 
     _task_metric = "accuracy"
     _out_activation = "softmax"
+    classes_: np.ndarray  # set by fit
 
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Train on ``X`` (n, features) and class labels ``y`` (n,); returns ``self``."""
-        X, y = validate_data(self, X, y, reset=not self._warm(), dtype=np.float64)
-        check_classification_targets(y)
-        classes, labels = np.unique(y, return_inverse=True)
+        X_valid, y_valid = validate_data(self, X, y, reset=not self._warm(), dtype=np.float64)
+        check_classification_targets(y_valid)
+        classes, labels = np.unique(y_valid, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
                              f"data contains only one class: {classes[0]!r}")
@@ -247,17 +253,17 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
             raise ValueError(f"warm_start: y has the classes {classes.tolist()}, the fitted network "
                              f"{self.classes_.tolist()}")
         self.classes_ = classes
-        return self._train(X, labels, len(classes), "cross_entropy")
+        return self._train(X_valid, labels, len(classes), "cross_entropy")
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The class with the highest score, from ``classes_``."""
         scores = self._outputs(X)  # first: it checks that the model is fitted
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """log softmax of the outputs: log P(class k | x), column k for ``classes_[k]``."""
         return log_softmax(self._outputs(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """softmax of the outputs: P(class k | x), column k for ``classes_[k]``; each row sums to 1."""
         return np.exp(self.predict_log_proba(X))

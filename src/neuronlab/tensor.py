@@ -13,6 +13,9 @@ of operations in reverse topological order and runs those rules.
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Callable
+
 import numpy as np
 
 from . import activations as _activations
@@ -66,8 +69,15 @@ class Tensor:
 
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "op", "__weakref__")
     __array_priority__ = 100  # ndarray (op) Tensor -> Tensor's reflected op, not an object array
+    data: np.ndarray
+    grad: np.ndarray | None  # None until backward() reaches this tensor (or after zero_grad())
+    requires_grad: bool
+    _parents: tuple[Tensor, ...]
+    _backward: Callable[[np.ndarray], None] | None  # None for leaves: nothing to pass the gradient on to
+    op: str
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, _parents: tuple = (), op: str = ""):
+    def __init__(self, data, requires_grad: bool = False, dtype=None, _parents: tuple[Tensor, ...] = (),
+                 op: str = ""):
         if isinstance(data, Tensor):
             data = data.data
         if dtype is None:
@@ -131,7 +141,7 @@ class Tensor:
             return other
         return Tensor(np.asarray(other, dtype=self.data.dtype))
 
-    def _result(self, data: np.ndarray, parents: tuple, op: str) -> "Tensor":
+    def _result(self, data: np.ndarray, parents: tuple[Tensor, ...], op: str) -> "Tensor":
         needs = any(p.requires_grad for p in parents)
         return Tensor(data, requires_grad=needs, _parents=parents if needs else (), op=op)
 
@@ -168,7 +178,7 @@ class Tensor:
         return out
 
     def __pow__(self, exponent) -> "Tensor":
-        if isinstance(exponent, Tensor) or not np.isscalar(exponent):
+        if not isinstance(exponent, numbers.Real):  # a Python or NumPy int/float (not a Tensor, string, array)
             raise TypeError("Tensor ** p needs a number p (use exp and log for tensor exponents)")
         p = float(exponent)
         out = self._result(self.data**p, (self,), f"**{exponent}")
@@ -349,14 +359,15 @@ class Tensor:
             if node._backward is not None and node.grad is not None:
                 node._backward(node.grad)
 
-    def _topological_order(self, only_requiring_grad: bool = True) -> list:
+    def _topological_order(self, only_requiring_grad: bool = True) -> list[Tensor]:
         """Every tensor this one depends on, parents before children (by default only those needing a
         gradient; the computation-graph drawing asks for all).
 
         Iterative depth-first search: deep graphs (thousands of operations) do not hit Python's
         recursion limit.
         """
-        order, visited = [], set()
+        order: list[Tensor] = []
+        visited: set[int] = set()
         stack = [(self, False)]
         while stack:
             node, children_done = stack.pop()
