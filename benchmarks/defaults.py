@@ -134,9 +134,11 @@ def summarise(result: dict) -> dict:
     difference = scores["neuronlab"] - scores[best]  # paired: the same fold for both
     se = float(difference.std(ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else float("nan")
     times = {k: float(np.median(v)) for k, v in result["seconds"].items()}
+    cpu = {k: float(np.median(v)) for k, v in result.get("cpu", {}).items()}
     return {"means": {k: float(v.mean()) for k, v in scores.items()}, "best": best,
             "difference": float(difference.mean()), "se": se, "as_good": float(difference.mean()) >= -se,
-            "times": times, "time_ratio": times["neuronlab"] / times["sklearn MLP"]}
+            "times": times, "time_ratio": times["neuronlab"] / times["sklearn MLP"],
+            "cpu_ratio": cpu["neuronlab"] / cpu["sklearn MLP"] if cpu else float("nan")}
 
 
 def _fmt(value: float, regression: bool) -> str:
@@ -155,7 +157,7 @@ def _l2_summary(reasons: list) -> str:
 
 def table(results: list) -> list:
     lines = [("| task | rows x cols | neuronlab | sklearn MLP | linear | neuronlab - best ± SE | as good | "
-              "time nl / MLP | l2 chosen |"), "|---|---:|---:|---:|---:|---:|:---:|---:|---|"]
+              "time nl / MLP | CPU nl / MLP | l2 chosen |"), "|---|---:|---:|---:|---:|---:|:---:|---:|---:|---|"]
     for result in results:
         s, reg = summarise(result), result["regression"]
         scale = 1 if reg else 100
@@ -167,7 +169,7 @@ def table(results: list) -> list:
             f"{_fmt(s['means']['linear'], reg)} | {scale * s['difference']:+.{digits}f} ± {scale * s['se']:.{digits}f}"
             f"{unit} (vs {s['best']}) | {'yes' if s['as_good'] else '**no**'} | "
             f"{1000 * s['times']['neuronlab']:.0f} / {1000 * s['times']['sklearn MLP']:.0f} ms = "
-            f"{s['time_ratio']:.2f}x | {_l2_summary(result['l2'])} |")
+            f"{s['time_ratio']:.2f}x | {s['cpu_ratio']:.2f}x | {_l2_summary(result['l2'])} |")
     return lines
 
 

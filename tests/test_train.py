@@ -451,13 +451,14 @@ def test_l2_choice_for_classes_and_a_bad_grid():
 def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
     """The copies that rank the l2 candidates train by FIRST_RULE (from scratch) and COPY_RULE (from the
     previous weights) in COPY_DTYPE, the final run by FINAL_RULE; the network keeps its float64 weights.
-    By default all of them train to convergence by fit's own rule, in the network's dtype."""
+    With everything set to fit's own rule, nothing is capped."""
     from neuronlab import regularization
     from neuronlab.lbfgs import StallRule
 
-    assert regularization.COPY_DTYPE is None
-    assert regularization.FIRST_RULE == regularization.COPY_RULE == regularization.FINAL_RULE == StallRule()
+    assert regularization.COPY_DTYPE == "float32" and regularization.FINAL_RULE.max_iterations == 10
     x, y = _wide_regression()
+    for name in ("FIRST_RULE", "COPY_RULE", "FINAL_RULE"):
+        monkeypatch.setattr(regularization, name, StallRule())
     default = nl.fit(nl.mlp([3, 30, 1], seed=0), x, y, progress=False)
     assert not any(r.startswith("iterations") for r in default.reasons)  # no cap: no such reason
     monkeypatch.setattr(regularization, "COPY_DTYPE", "float32")
