@@ -217,9 +217,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             steps (at least 10 epochs) for Adam/SGD and at most 1000 iterations for LM and L-BFGS, which
             also stop (``stopped == "converged"``) when no step lowers the loss or when progress stalls:
             LM when 10 iterations lower the loss by less than 0.1 %, L-BFGS when 20 iterations lower loss
-            plus penalty by less than 0.1 % (``regularization.FINAL_RULE`` for the run after ``l2=None`` was
-            chosen by validation; the same rule by default). A given ``epochs`` runs them all unless no step
-            helps.
+            plus penalty by less than 0.1 %; the run after ``l2=None`` was chosen by validation stops by
+            ``regularization.FINAL_RULE`` (at most 10 iterations from the chosen copy's weights, 5 gaining
+            less than 0.1 %). A given ``epochs`` runs them all unless no step helps.
         batch_size: points per step of Adam/SGD; ``None`` means all of them up to 1024 points, else 128.
             LM and L-BFGS always use the whole training set.
         tol: stop as soon as an epoch's training loss is at or below ``tol`` (on standardised targets when
@@ -235,9 +235,10 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             outnumber them (mse and the cross-entropies) it is chosen by validation on the training rows
             alone (``regularization.choose_l2``): copies of the network train on 80 % of them with l2 from
             {0.0001, 0.001, 0.01, 0.1, 1} (a search from 0.01 towards the side that helps, each step from the
-            previous weights) and the l2 with the lowest loss on the other 20 % trains the network on all of
-            them, from that copy's weights. ``history.reasons`` says which l2, every tried value's loss and the
-            iterations of each copy.
+            previous weights, a few dozen L-BFGS iterations each in float32; from 0.0001 from scratch again
+            when no copy predicts clearly better than a constant) and the l2 with the lowest loss on the other
+            20 % trains the network on all of them, from that copy's weights. ``history.reasons`` says which
+            l2, every tried value's loss and the iterations of each copy.
         patience: epochs without validation improvement before stopping; ``None`` means 6 iterations for
             Levenberg–Marquardt (MATLAB's max_fail), 20 for L-BFGS, max(10, epochs/10) for Adam/SGD.
         callback: ``callback(epoch, history)`` after every epoch; returning ``False`` (or any false value
