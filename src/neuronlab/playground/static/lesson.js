@@ -121,6 +121,110 @@ function setHeightAt(event) {
   drawChallenge();
 }
 
+// ---------------------------------------------------------------- chapters: a list, a URL each, one a screen
+
+// Each card of the Lesson tab is a chapter, named by its text's data-chapter (lesson_text's chapter names: hook,
+// decide, ..., backprop). Out of presentation mode the lesson is one scroll: the bar follows the chapter under
+// it and the list, the bar and the arrow keys scroll to a chapter. In presentation mode only the current
+// chapter is shown (style.css), picture first. app.js keeps the chapter in the URL (#tab=lesson&chapter=NAME).
+const chapters = { cards: [], index: 0, changed: () => {}, scrolledTo: null, pending: false };
+
+const presenting = () => document.body.classList.contains("presentation");
+
+/** The height the sticky header and chapter bar cover at the top of the window. */
+function coveredTop() {
+  let bottom = 0;
+  for (const element of [document.querySelector("header"), $("chapter-prev").parentElement]) {
+    if (getComputedStyle(element).position === "sticky") bottom = Math.max(bottom, element.getBoundingClientRect().bottom);
+  }
+  return bottom;
+}
+
+/** The chapter `offset` chapters from the current one (clamped to the first and the last), by its name. */
+export function chapter(offset = 0) {
+  const cards = chapters.cards;
+  return cards.length ? cards[Math.max(0, Math.min(cards.length - 1, chapters.index + offset))].dataset.chapter : "hook";
+}
+
+function markChapter(index) {
+  chapters.index = index;
+  chapters.cards.forEach((card, i) => {
+    card.toggleAttribute("data-current", i === index);
+    if (i === index) card.setAttribute("aria-current", "page"); else card.removeAttribute("aria-current");
+  });
+  $("chapter-select").value = chapter();
+  $("chapter-position").textContent = `${index + 1} / ${chapters.cards.length}`;
+  $("chapter-prev").disabled = index === 0;
+  $("chapter-next").disabled = index === chapters.cards.length - 1;
+  document.querySelectorAll("#chapter-list a").forEach((a, i) => {
+    if (i === index) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+  });
+}
+
+/**
+ * Show chapter `name` (or its number, 0 being the opening): in presentation mode the only one shown, else
+ * scrolled to under the bar. push: a move of the learner's (a new history entry); scroll: false to only mark it.
+ */
+export function showChapter(name, { push = true, scroll = true } = {}) {
+  const byName = chapters.cards.findIndex((card) => card.dataset.chapter === String(name));
+  const index = byName >= 0 ? byName : /^\d+$/.test(String(name)) ? Math.min(Number(name), chapters.cards.length - 1) : chapters.index;
+  const moved = index !== chapters.index;
+  markChapter(index);
+  if (scroll && !$("lesson").hidden) {
+    const card = chapters.cards[index];
+    const top = presenting() ? 0 : card.getBoundingClientRect().top + window.scrollY - coveredTop() - 3;
+    window.scrollTo({ top: Math.max(0, top), behavior: "instant" });
+    chapters.scrolledTo = window.scrollY;
+  }
+  if (moved || push === false) chapters.changed(push && moved);
+}
+
+/** Out of presentation mode: the chapter under the bar follows the learner's scrolling (no history entry). */
+function followScroll() {
+  chapters.pending = false;
+  if (presenting() || $("lesson").hidden) return;
+  if (chapters.scrolledTo !== null && Math.abs(window.scrollY - chapters.scrolledTo) < 4) return;  // our own scroll
+  chapters.scrolledTo = null;
+  const line = coveredTop() + 40;
+  let index = 0;
+  chapters.cards.forEach((card, i) => { if (card.getBoundingClientRect().top <= line) index = i; });
+  if (index !== chapters.index) { markChapter(index); chapters.changed(false); }
+}
+
+function initChapters(changed) {
+  chapters.changed = changed;
+  chapters.cards = [...document.querySelectorAll("#lesson > .card")];
+  const titles = chapters.cards.map((card, i) => {
+    const text = card.querySelector(".lesson-text[data-chapter]");
+    card.dataset.chapter = text ? text.dataset.chapter : String(i);
+    const heading = card.querySelector("h1, h2");
+    return heading ? heading.textContent.trim() : card.dataset.chapter;
+  });
+  $("chapter-select").replaceChildren(...chapters.cards.map((card, i) => new Option(titles[i], card.dataset.chapter)));
+  $("chapter-list").replaceChildren(...chapters.cards.slice(1).map((card, i) => {
+    const item = document.createElement("li"), link = document.createElement("a");
+    link.href = `#tab=lesson&chapter=${card.dataset.chapter}`;
+    link.textContent = titles[i + 1].replace(/^\d+\.\s*/, "");  // the list numbers them
+    link.addEventListener("click", (event) => { event.preventDefault(); showChapter(card.dataset.chapter); });
+    item.append(link);
+    return item;
+  }));
+  $("chapter-prev").addEventListener("click", () => showChapter(chapter(-1)));
+  $("chapter-next").addEventListener("click", () => showChapter(chapter(1)));
+  $("chapter-select").addEventListener("change", () => showChapter($("chapter-select").value));
+  if (typeof ResizeObserver !== "undefined") {  // a picture drawn late above the chapter moves it: follow it
+    new ResizeObserver(() => {
+      if (chapters.scrolledTo !== null && Math.abs(window.scrollY - chapters.scrolledTo) < 4 && !presenting()) {
+        showChapter(chapter(), { push: false });
+      }
+    }).observe($("lesson"));
+  }
+  window.addEventListener("scroll", () => {
+    if (!chapters.pending) { chapters.pending = true; requestAnimationFrame(followScroll); }
+  }, { passive: true });
+  markChapter(0);
+}
+
 // ---------------------------------------------------------------- check yourself
 
 const checks = {};  // chapter -> { answered, right, answer }
@@ -203,7 +307,8 @@ export function applyConfig(c) {
   drawOneNeuron(); drawPair(); drawChallenge();
 }
 
-export function init(send = () => {}, changed = () => {}) {
+export function init(send = () => {}, changed = () => {}, chapterChanged = () => {}) {
+  initChapters(chapterChanged);
   document.querySelectorAll("#lesson .check").forEach(initCheck);
   decide.init();
   bend.init();
@@ -253,6 +358,8 @@ export const data = {
   setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
   get pairEdges() { return state.pairEdges; },
   get checks() { return structuredClone(checks); },
+  get chapter() { return chapter(); },
+  get chapters() { return chapters.cards.map((card) => card.dataset.chapter); },
   decide: decide.data,
   bend: bend.data,
   descent: descent.data,
