@@ -254,6 +254,9 @@ function ownsKeys(target) {
 
 window.addEventListener("error", (event) => errors.push({ type: "page", message: event.message }));
 
+// Back and Forward show the chapter the URL names (lesson.js scrolls to it), not the scroll the browser kept
+if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+
 document.addEventListener("DOMContentLoaded", () => {
   lesson.init(send, writeUrl, chapterChanged);
   playground.init(send, writeUrl);

@@ -14,6 +14,8 @@ import FACTS from "./facts.js";
 
 const X = linspace(-3, 3, 601);
 const $ = (id) => document.getElementById(id);
+/** A number as text shows a real minus sign: −0.5, not -0.5 (the inputs' own values stay ASCII). */
+export const minus = (text) => String(text).replace(/-/g, "\u2212");
 const state = { activation: "step", steepness: 10, output: [], hidden: [[], []] };
 
 function activate(z) {
@@ -28,7 +30,7 @@ function neuronGraph(s) {
 
 function bindOutput(id, format = (v) => Number(v).toFixed(1)) {
   const input = $(id), output = $(`${id}-out`);
-  const show = () => { if (output) output.textContent = format(input.value); };
+  const show = () => { if (output) output.textContent = minus(format(input.value)); };
   input.addEventListener("input", show);
   show();
   return input;
@@ -37,10 +39,10 @@ function bindOutput(id, format = (v) => Number(v).toFixed(1)) {
 function drawOneNeuron() {
   const w = Number($("n-w").value), b = Number($("n-b").value);
   const y = X.map((x) => activate((state.activation === "step" ? 1 : state.steepness / 5) * (w * x + b)));
-  const verticals = w !== 0 ? [{ x: -b / w, label: `s = -b/w = ${(-b / w).toFixed(2)}` }] : [];
+  const verticals = w !== 0 ? [{ x: -b / w, label: minus(`s = -b/w = ${(-b / w).toFixed(2)}`) }] : [];
   plot($("n-graph"), [{ x: X, y, color: COLORS.network, width: 2 }], { xRange: [-3, 3], yRange: [-0.1, 1.1], verticals });
-  $("n-formula").textContent = `${state.activation}(${w.toFixed(1)}·x ${b < 0 ? "−" : "+"} ${Math.abs(b).toFixed(1)})` +
-    (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)");
+  $("n-formula").textContent = minus(`${state.activation}(${w.toFixed(1)}·x ${b < 0 ? "−" : "+"} ${Math.abs(b).toFixed(1)})` +
+    (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)"));
 }
 
 /** The pair's graphs for weights w11, w21 and the sliders' thresholds, as pair.js draws them (and the widget gets them). */
@@ -58,7 +60,7 @@ function drawPair() {
   state.output = graphs.output;
   state.hidden = [graphs.h1, graphs.h2];
   pair.drawPair({ h1: $("h1-graph"), h2: $("h2-graph"), output: $("out-graph") }, graphs);
-  $("pair-formula").textContent = `output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`;
+  $("pair-formula").textContent = minus(`output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`);
   state.pairEdges = pair.drawPairNetwork($("pair-diagram"), graphs);  // beside card 2, following w11 and w21
 }
 
@@ -74,7 +76,23 @@ const TARGETS = {
   wave: (x) => 0.5 * Math.sin(3 * x) + 0.2 * x,
 };
 const SUCCESS = 0.15; // mean deviation under which the challenge is solved (12 perfect bumps reach 0.12)
-const challenge = { heights: [], drawing: false };
+const challenge = { heights: [], drawing: false, selected: 0 };
+const KEY_STEP = 0.1;  // a bump's height per arrow key (Shift: 4 steps)
+
+/** The keyboard's way through the challenge: ← → choose a bump, ↑ ↓ raise or lower it. */
+function challengeKey(event) {
+  const n = challenge.heights.length, big = event.shiftKey ? 4 : 1;
+  if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+    challenge.selected = Math.max(0, Math.min(n - 1, challenge.selected + (event.key === "ArrowRight" ? big : -big)));
+  } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+    const i = challenge.selected, change = (event.key === "ArrowUp" ? KEY_STEP : -KEY_STEP) * big;
+    challenge.heights[i] = Math.max(-1.6, Math.min(1.6, Math.round((challenge.heights[i] + change) * 10) / 10));
+  } else if (event.key === "Home" || event.key === "End") {
+    challenge.selected = event.key === "Home" ? 0 : n - 1;
+  } else return;
+  event.preventDefault();  // the page neither scrolls nor turns the chapter
+  drawChallenge();
+}
 
 function bumpFunction(heights) {
   // bump i covers [edge_i, edge_(i+1)): a pair of step neurons with weights +h and -h
@@ -93,10 +111,17 @@ function drawChallenge() {
   const goal = X.map(target);
   const deviations = out.map((v, i) => Math.abs(v - goal[i]));
   const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length, max = Math.max(...deviations);
-  challenge.transform = plot($("challenge"), [
+  const series = [
     { x: X, y: goal, color: COLORS.target, width: 4, label: "target" },
     { x: X, y: out, color: COLORS.network, width: 2, label: `${n} bumps = ${2 * n} step neurons` },
-  ], { xRange: [-3, 3], yRange: [-1.6, 1.6] });
+  ];
+  const canvas = $("challenge");
+  if (document.activeElement === canvas) {  // the bump the arrow keys move, drawn thick
+    const i = Math.min(challenge.selected, n - 1), left = -3 + (6 * i) / n, right = -3 + (6 * (i + 1)) / n;
+    series.push({ x: [left, right], y: [challenge.heights[i], challenge.heights[i]], color: COLORS.ink, width: 5,
+      label: minus(`keys: bump ${i + 1} of ${n}, height ${challenge.heights[i].toFixed(1)}`) });
+  }
+  challenge.transform = plot(canvas, series, { xRange: [-3, 3], yRange: [-1.6, 1.6] });
   const solved = mean < SUCCESS;
   const score = $("challenge-score");
   score.textContent = `mean deviation ${mean.toFixed(3)}, max deviation ${max.toFixed(3)}` +
@@ -131,11 +156,12 @@ const chapters = { cards: [], index: 0, changed: () => {}, scrolledTo: null, pen
 
 const presenting = () => document.body.classList.contains("presentation");
 
-/** The height the sticky header and chapter bar cover at the top of the window. */
+/** The height the sticky header and chapter bar cover at the top of the window once scrolled (where they stick). */
 function coveredTop() {
   let bottom = 0;
   for (const element of [document.querySelector("header"), $("chapter-prev").parentElement]) {
-    if (getComputedStyle(element).position === "sticky") bottom = Math.max(bottom, element.getBoundingClientRect().bottom);
+    const style = getComputedStyle(element);
+    if (style.position === "sticky") bottom = Math.max(bottom, (parseFloat(style.top) || 0) + element.offsetHeight);
   }
   return bottom;
 }
@@ -172,7 +198,7 @@ export function showChapter(name, { push = true, scroll = true } = {}) {
   markChapter(index);
   if (scroll && !$("lesson").hidden) {
     const card = chapters.cards[index];
-    const top = presenting() ? 0 : card.getBoundingClientRect().top + window.scrollY - coveredTop() - 3;
+    const top = presenting() ? 0 : card.getBoundingClientRect().top + window.scrollY - coveredTop() - 2;
     window.scrollTo({ top: Math.max(0, top), behavior: "instant" });
     chapters.scrolledTo = window.scrollY;
   }
@@ -212,12 +238,13 @@ function initChapters(changed) {
   $("chapter-prev").addEventListener("click", () => showChapter(chapter(-1)));
   $("chapter-next").addEventListener("click", () => showChapter(chapter(1)));
   $("chapter-select").addEventListener("change", () => showChapter($("chapter-select").value));
-  if (typeof ResizeObserver !== "undefined") {  // a picture drawn late above the chapter moves it: follow it
-    new ResizeObserver(() => {
+  if (typeof ResizeObserver !== "undefined") {  // a picture drawn late, or the header rewrapped: follow the chapter
+    const follow = new ResizeObserver(() => {
       if (chapters.scrolledTo !== null && Math.abs(window.scrollY - chapters.scrolledTo) < 4 && !presenting()) {
         showChapter(chapter(), { push: false });
       }
-    }).observe($("lesson"));
+    });
+    [$("lesson"), document.querySelector("header")].forEach((element) => follow.observe(element));
   }
   window.addEventListener("scroll", () => {
     if (!chapters.pending) { chapters.pending = true; requestAnimationFrame(followScroll); }
@@ -344,6 +371,10 @@ export function init(send = () => {}, changed = () => {}, chapterChanged = () =>
   canvas.addEventListener("pointermove", (e) => { if (challenge.drawing) setHeightAt(e); });
   canvas.addEventListener("pointerup", () => { challenge.drawing = false; });
   canvas.addEventListener("pointercancel", () => { challenge.drawing = false; });
+  canvas.addEventListener("keydown", challengeKey);
+  canvas.addEventListener("keyup", (event) => { if (event.key.startsWith("Arrow")) changed(); });
+  canvas.addEventListener("focus", drawChallenge);
+  canvas.addEventListener("blur", drawChallenge);
   drawOneNeuron();
   drawPair();
   drawChallenge();
@@ -354,7 +385,7 @@ export const data = {
   get output() { return [...state.output]; },
   get hidden() { return state.hidden.map((h) => [...h]); },
   get x() { return [...X]; },
-  get challenge() { return state.challenge; },
+  get challenge() { return state.challenge && { ...state.challenge, selected: challenge.selected }; },
   setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
   get pairEdges() { return state.pairEdges; },
   get checks() { return structuredClone(checks); },
