@@ -16,18 +16,20 @@ pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the qu
 CHAPTERS = ["hook", "decide", "xor", "neuron", "pair", "bumps", "bend", "descent", "step", "activations", "backprop"]
 TEXT_ONLY = {"backprop"}  # chapter 10 is words and a question, no picture: it may scroll
 
-# every visible element's box, and the text containers whose text is wider than their box (clipped)
+# every visible element's box, and the text containers whose text is wider than their box (clipped); code and
+# tables scroll in their own box
 MEASURE = """() => {
   const inner = window.innerWidth, visible = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const wide = [...document.querySelectorAll('header *, main *')].filter(visible)
-    .filter((e) => !e.closest('details:not([open])') && !e.closest('option'))
+    .filter((e) => !e.closest('details:not([open])') && !e.closest('option') && !e.closest('pre') && !e.closest('table'))
     .map((e) => [e.tagName + (e.id ? '#' + e.id : '') + (e.dataset.testid ? '[' + e.dataset.testid + ']' : ''), e.getBoundingClientRect()])
     .filter(([, r]) => r.left < -0.5 || r.right > inner + 0.5).map(([name, r]) => [name, Math.round(r.left), Math.round(r.right)]);
   const clipped = [...document.querySelectorAll('main :is(p, h1, h2, h3, li, label, button, figcaption, summary, td, th, legend, pre, select), header :is(h1, button, span)')]
     .filter(visible).filter((e) => getComputedStyle(e).display !== 'inline')
     .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'auto')
     .map((e) => [e.tagName + (e.id ? '#' + e.id : ''), e.textContent.trim().slice(0, 40), e.scrollWidth, e.clientWidth]);
-  return { wide, clipped, page: document.documentElement.scrollWidth, inner };
+  const tabs = document.querySelector('nav[role=tablist]');
+  return { wide, clipped, page: document.documentElement.scrollWidth, inner, tabs: tabs.scrollWidth - tabs.clientWidth };
 }"""
 
 CURRENT = """() => {
@@ -155,8 +157,10 @@ def test_each_chapter_has_a_url_and_back_and_forward_follow_it(browser, live_ser
         page.select_option("[data-testid=chapter-select]", "hook")
         links = page.locator("[data-testid=chapter-list] a")
         assert links.count() == len(CHAPTERS) - 1
+        assert page.locator("[data-testid=chapter-list] a[aria-current]").count() == 0  # the opening is no list item
         links.nth(6).click()  # the 7th chapter: going downhill
         assert fragment(page)["chapter"] == "descent" and 0 <= top("descent") - page.evaluate(bar) <= 8
+        assert page.locator("[data-testid=chapter-list] a[aria-current]").inner_text() == "Learning by going downhill"
         # the same URL in presentation mode shows that chapter alone, and keeps the other settings
         copy = context.new_page()
         copy.goto(page.url.replace("tab=lesson", "present=1&tab=lesson"))
@@ -178,11 +182,12 @@ def test_at_1024_pictures_stay_beside_their_controls_and_the_toolbar_stays_put(b
         assert canvas["x"] >= controls["x"] + controls["width"] and canvas["y"] < controls["y"] + controls["height"], (canvas, controls)
         for button in ["#bumps-reset", "[data-testid=linear-shuffle]"]:
             assert page.locator(button).bounding_box()["width"] < 250, button
-        # chapter 4 (the two neurons) whole under the header and the chapter bar
-        page.select_option("[data-testid=chapter-select]", "pair")
-        card = page.locator("[data-testid=lesson-pair]").bounding_box()
-        bar = page.locator("[data-testid=chapter-bar]").bounding_box()
-        assert card["y"] >= bar["y"] + bar["height"] and card["y"] + card["height"] <= 768, (card, bar)
+        # chapters 2 (XOR) and 4 (the two neurons) each whole under the header and the chapter bar
+        for chapter in ["xor", "pair"]:
+            page.select_option("[data-testid=chapter-select]", chapter)
+            card = page.locator(f"[data-testid=lesson-{chapter}]").bounding_box()
+            bar = page.locator("[data-testid=chapter-bar]").bounding_box()
+            assert card["y"] >= bar["y"] + bar["height"] and card["y"] + card["height"] <= 768, (chapter, card, bar)
         # the Backprop tab on one screen: the diagram beside the controls, the output graph under them
         page.click("[data-testid=tab-backprop]")
         page.wait_for_function("window.neuronlab.backprop.explanation !== null")
@@ -271,3 +276,21 @@ def test_the_playgrounds_controls_start_at_the_servers_defaults(page):
     read = page.evaluate("window.neuronlab.playground.frame.config")
     for key in ["layers", "features", "activation", "lr", "batch", "expr", "domain"]:  # what the server runs
         assert read[key] == session.DEFAULTS[key], key
+
+
+@pytest.mark.parametrize("present", [False, True])
+def test_on_a_phone_every_chapter_stays_inside_the_screen(browser, live_server, present):
+    context, page, problems = open_page(browser, live_server, 3, 390, 844, "#tab=lesson" + ("&present=1" if present else ""))
+    try:
+        page.wait_for_function("window.neuronlab.lesson.descent.facts !== null", timeout=20000)
+        for name in CHAPTERS:
+            page.select_option("[data-testid=chapter-select]", name)
+            page.wait_for_timeout(100)
+            measured = page.evaluate(MEASURE)
+            assert measured["page"] <= measured["inner"] and measured["tabs"] <= 0, (name, measured)  # the tabs: one line
+            assert not measured["wide"], (name, measured["wide"])
+            assert not measured["clipped"], (name, measured["clipped"])
+        page.screenshot(path=str(SCREENSHOTS / f"lesson-390x844-{'presentation' if present else 'scroll'}.png"))
+    finally:
+        context.close()
+    assert not problems, problems

@@ -182,8 +182,8 @@ function markChapter(index) {
   $("chapter-position").textContent = `${index + 1} / ${chapters.cards.length}`;
   $("chapter-prev").disabled = index === 0;
   $("chapter-next").disabled = index === chapters.cards.length - 1;
-  document.querySelectorAll("#chapter-list a").forEach((a, i) => {
-    if (i === index) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+  document.querySelectorAll("#chapter-list a").forEach((a, i) => {  // the list starts at chapter 1
+    if (i + 1 === index) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
   });
 }
 
