@@ -35,3 +35,21 @@ def test_explain_writes_each_activations_own_slope():
     net = nl.mlp([1, 2, 1], activation="tanh", seed=0)
     formulas = [text for layer in nl.explain(net, x=0.3, y=0.1).layers for _, text in layer["formulas"]]
     assert any("[1-a^2]" in text for text in formulas)
+
+
+def test_the_playgrounds_starting_values_are_written_once_in_python():
+    """facts.js carries every starting setting of session.DEFAULTS that a control shows; index.html holds none of
+    them (app.js puts them in), so the page cannot start from other numbers than the server's."""
+    import re
+
+    from neuronlab.playground import session
+
+    written = facts.FILE.read_text(encoding="utf-8")
+    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    assert data["playground"]["defaults"] == {k: v for k, v in session.DEFAULTS.items() if k != "csv"}
+    page = (facts.FILE.parent / "index.html").read_text(encoding="utf-8")
+    controls = ["target-expr", "domain-a", "domain-b", "points", "noise", "test-ratio", "lr", "batch", "l1", "l2",
+                "stop-loss", "seed", "speed", "superposition-line"]
+    for control in controls:
+        tag = re.search(rf'<input id="{control}"[^>]*>', page).group(0)
+        assert " value=" not in tag, tag

@@ -1,7 +1,7 @@
 """The definitions the page and the notebook widgets draw with, written once by Python.
 
-The activations (names, what each is, its slope as a formula, whether it trains) and the lesson's fixed
-numbers (the gates, the decision plane, XOR, the exercise's weights, the thresholds) live in Python
+The activations (names, what each is, its slope as a formula, whether it trains), the playground's starting
+settings and bounds (``playground.session``) and the lesson's fixed numbers (the gates, the decision plane, XOR, the exercise's weights, the thresholds) live in Python
 (``activations.py``, ``lesson.py``). ``python -m neuronlab.facts`` writes them into ``static/facts.js``, a
 JavaScript module holding one JSON object, which the page imports, the widgets ship with the drawing code, and
 a static copy of the lesson can inline. A test holds the file to these definitions, so the two cannot drift.
@@ -22,6 +22,9 @@ HEADER = ("// Written by `python -m neuronlab.facts` from neuronlab's Python def
           "// The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.\n")
 
 
+NOT_CONTROLS = ("csv",)  # settings of session.DEFAULTS no control of the page shows (a CSV file is chosen, not typed)
+
+
 def _activation(act, engine: bool) -> dict:
     return {"name": act.name, "description": act.description, "slope": act.slope, "learnable": act.learnable,
             "engine": engine}
@@ -37,7 +40,9 @@ def definitions() -> dict:
 
     return {
         "activations": engine + extra,
-        "playground": {"defaults": {key: DEFAULTS[key] for key in ("activation",)}, "limits": limits()},
+        # every starting value of the playground's controls (the page puts them in: index.html holds none)
+        "playground": {"defaults": {key: value for key, value in DEFAULTS.items() if key not in NOT_CONTROLS},
+                       "limits": limits()},
         "lesson": {
             "gates": {name: [list(w), b] for name, (w, b) in lesson.GATES.items()},
             "corners": lesson.CORNERS.tolist(), "xor_target": lesson.XOR_TARGET.tolist(),

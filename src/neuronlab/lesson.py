@@ -34,7 +34,8 @@ CASES = [
     (-1.0, 1.0, "inverts neuron 1's graph and adds neuron 2's: a dip of depth 1 between the thresholds"),
 ]
 EXERCISE = (1.5, -0.5)
-EXERCISE_QUESTION = "What does the output graph look like for w11 = 1.5, w21 = -0.5?"
+# the weights written with a real minus sign (−0.5), as every number the lesson shows in text
+EXERCISE_QUESTION = f"What does the output graph look like for w11 = {EXERCISE[0]:g}, w21 = {EXERCISE[1]:g}?".replace("-", "\u2212")
 
 
 def _answer_text() -> str:

@@ -5,6 +5,7 @@ import * as playground from "./playground.js";
 import * as approximate from "./approximate.js";
 import * as backprop from "./backprop.js";
 import { redrawAll } from "./draw.js";
+import FACTS from "./facts.js";
 
 const TABS = ["lesson", "playground", "approximate", "backprop"];
 const MAX_DRAWN_IN_URL = 300;
@@ -97,15 +98,22 @@ function showTab(tab, { fromHistory = false } = {}) {
   }
   if (currentTab === "approximate" && !approximate.data.frame) approximate.build();
   if (currentTab === "backprop") backprop.request();
+  if (currentTab === "lesson" && previous !== "lesson") lesson.showChapter(lesson.chapter(), { push: false });
   writeUrl();
 }
 
-/** The whole setup in the URL's fragment: #tab=...&p=<playground config>&a=<approximate config>&hide=... */
+/**
+ * The whole setup in the URL's fragment: #tab=...&chapter=<lesson chapter>&p=<playground config>&a=<approximate
+ * config>&l=<lesson config>&hide=...&present=1. The chapter is named on the Lesson tab only.
+ */
 function writeUrl() {
   const config = playground.readConfig();
   if (config.drawn.length > MAX_DRAWN_IN_URL) delete config.drawn;  // up to a size, drawn points travel in the link
-  const params = new URLSearchParams({ tab: currentTab, p: JSON.stringify(config), a: JSON.stringify(approximate.readConfig()),
-    l: JSON.stringify(lesson.readConfig()) });
+  const params = new URLSearchParams({ tab: currentTab });
+  if (currentTab === "lesson") params.set("chapter", lesson.chapter());
+  params.set("p", JSON.stringify(config));
+  params.set("a", JSON.stringify(approximate.readConfig()));
+  params.set("l", JSON.stringify(lesson.readConfig()));
   const hide = new URLSearchParams(location.hash.slice(1)).get("hide");
   if (hide) params.set("hide", hide);
   if (document.body.classList.contains("presentation")) params.set("present", "1");
@@ -118,8 +126,8 @@ function readUrl() {
   const parse = (key) => {
     try { return JSON.parse(params.get(key) || "null"); } catch { unreadable.push([key, params.get(key)]); return null; }
   };
-  return { tab: params.get("tab"), playground: parse("p"), approximate: parse("a"), lesson: parse("l"), hide: params.get("hide"),
-    present: params.get("present") === "1", unreadable };
+  return { tab: params.get("tab"), chapter: params.get("chapter"), playground: parse("p"), approximate: parse("a"),
+    lesson: parse("l"), hide: params.get("hide"), present: params.get("present") === "1", unreadable };
 }
 
 const PARTS = { p: "playground", a: "approximate", l: "lesson" };
@@ -199,19 +207,60 @@ function applyHidden(hide) {
   }
 }
 
-/** Presentation mode (button or key P; kept in the URL): text twice as big, the side panel folded away, only the pictures. */
+/** The page's scale in presentation mode (style.css's --scale, by the screen's width); 1 out of it. */
+function scale() {
+  if (!document.body.classList.contains("presentation")) return 1;
+  return parseFloat(getComputedStyle(document.documentElement).getPropertyValue("--scale")) || 1;
+}
+
+/**
+ * Scale every diagram's height with the page: draw.js lays a diagram out in its height attribute's CSS pixels
+ * (its width follows its box), so in presentation mode the attribute becomes the design height times --scale.
+ */
+function scaleDiagrams() {
+  const factor = scale();
+  for (const svg of document.querySelectorAll("main svg[height]")) {
+    svg.dataset.designHeight ||= svg.getAttribute("height");
+    const height = String(Math.round(Number(svg.dataset.designHeight) * factor));
+    if (svg.getAttribute("height") !== height) svg.setAttribute("height", height);
+  }
+}
+
+/**
+ * Presentation mode (button or key P; kept in the URL): the whole page scaled together (style.css: the root's
+ * font size, every rem, the pictures' sizes and text), the side panel folded away, long captions folded, and on
+ * the Lesson tab one chapter a screen, its picture first.
+ */
 function present(on) {
   document.body.classList.toggle("presentation", on);
   document.getElementById("presentation").setAttribute("aria-pressed", String(on));
+  for (const details of document.querySelectorAll("details.fold")) details.open = !on;
+  scaleDiagrams();
   redrawAll();  // the graphs' text size changed with the mode
+  if (currentTab === "lesson") lesson.showChapter(lesson.chapter(), { push: false });
   writeUrl();
+}
+
+/** A new lesson chapter: a new history entry when the learner moved (Back returns), else the URL follows. */
+function chapterChanged(push) {
+  if (push && currentTab === "lesson") history.pushState(null, "", location.href);
+  writeUrl();
+}
+
+/** An element that keeps the arrow keys for itself (a slider, a list, a text box, the bump challenge). */
+function ownsKeys(target) {
+  return Boolean(target.closest && target.closest("input, select, textarea, [contenteditable], [tabindex='0'], [role=slider]"));
 }
 
 window.addEventListener("error", (event) => errors.push({ type: "page", message: event.message }));
 
+// Back and Forward show the chapter the URL names (lesson.js scrolls to it), not the scroll the browser kept
+if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+
 document.addEventListener("DOMContentLoaded", () => {
-  lesson.init(send, writeUrl);
+  lesson.init(send, writeUrl, chapterChanged);
   playground.init(send, writeUrl);
+  playground.applyConfig(FACTS.playground.defaults);  // the server's starting settings (session.DEFAULTS), not the HTML's
   approximate.init(send, writeUrl, () => showTab("playground"));
   backprop.init(send);
   const state = readUrl();
@@ -225,18 +274,39 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("presentation").addEventListener("click", () => present(!document.body.classList.contains("presentation")));
   document.addEventListener("keydown", (e) => {
     const typing = e.target.closest && e.target.closest("input, select, textarea, [contenteditable]");
-    if (!typing && !e.ctrlKey && !e.metaKey && !e.altKey && (e.key === "p" || e.key === "P")) {
-      present(!document.body.classList.contains("presentation"));
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "p" || e.key === "P") present(!document.body.classList.contains("presentation"));
+    // the arrow keys turn the lesson's pages, unless the focused control uses them
+    if (currentTab === "lesson" && !e.defaultPrevented && !e.shiftKey && !ownsKeys(e.target)) {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (step) { e.preventDefault(); lesson.showChapter(lesson.chapter(step)); }
     }
   });
   window.addEventListener("popstate", () => {
     const back = readUrl();
     if (back.tab && back.tab !== currentTab) showTab(back.tab, { fromHistory: true });
     if (back.present !== document.body.classList.contains("presentation")) present(back.present);
+    if (back.chapter && currentTab === "lesson" && back.chapter !== lesson.chapter()) {
+      lesson.showChapter(back.chapter, { push: false });
+    }
   });
-  if (state.present) document.body.classList.add("presentation");
-  document.getElementById("presentation").setAttribute("aria-pressed", String(state.present));
+  const header = document.querySelector("header");  // the chapter bar sticks under the sticky header
+  const headerHeight = () => document.documentElement.style.setProperty("--header-height", `${header.offsetHeight}px`);
+  headerHeight();
+  if (typeof ResizeObserver !== "undefined") new ResizeObserver(headerHeight).observe(header);
+  let scaled = scale();
+  window.addEventListener("resize", () => {  // a presentation scale of another screen width (style.css)
+    if (scale() === scaled) return;
+    scaled = scale();
+    scaleDiagrams();
+    redrawAll();
+  });
+  if (state.present) present(true);
+  lesson.showChapter(state.chapter || lesson.chapter(), { push: false, scroll: false });
   showTab(state.tab || "lesson", { fromHistory: true });
+  if (currentTab === "lesson" && state.chapter) {  // the link's chapter, once the page is laid out
+    requestAnimationFrame(() => lesson.showChapter(state.chapter, { push: false }));
+  }
   connect();
 });
 

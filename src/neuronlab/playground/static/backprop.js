@@ -11,7 +11,8 @@ let send = () => {};
 const state = { explanation: null, stage: 0, timer: null, view: null, frame: 0 };
 // x and y are the current data's first training point until the learner types their own (then "edited")
 const edited = { "bp-x": false, "bp-y": false };
-const f = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4));
+// numbers in text with a real minus sign (−0.5); the x and y fields keep ASCII, which they parse
+const f = (v) => (v === null || v === undefined ? "–" : Number(v).toPrecision(4).replace("-", "\u2212"));
 
 function numbers(text) {
   return text.split(",").map((v) => Number(v.trim()));
@@ -204,8 +205,8 @@ function render() {
   });
   $("bp-table").innerHTML = "<tr><th>quantity</th><th>chain-rule product, with the numbers</th></tr>" + rows.join("");
   $("bp-checks").innerHTML = "<tr><th>parameter</th><th>chain rule</th><th>backward()</th><th>central difference</th></tr>" +
-    e.checks.map((c) => `<tr><td>${c.name}</td><td>${c.backprop.toPrecision(8)}</td><td>${c.autograd.toPrecision(8)}</td>` +
-      `<td>${c.central_difference.toPrecision(8)}</td></tr>`).join("");
+    e.checks.map((c) => `<tr><td>${c.name}</td>${[c.backprop, c.autograd, c.central_difference]
+      .map((v) => `<td>${v.toPrecision(8).replace("-", "\u2212")}</td>`).join("")}</tr>`).join("");
 }
 
 function stop() {

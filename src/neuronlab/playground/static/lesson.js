@@ -14,6 +14,8 @@ import FACTS from "./facts.js";
 
 const X = linspace(-3, 3, 601);
 const $ = (id) => document.getElementById(id);
+/** A number as text shows a real minus sign: −0.5, not -0.5 (the inputs' own values stay ASCII). */
+export const minus = (text) => String(text).replace(/-/g, "\u2212");
 const state = { activation: "step", steepness: 10, output: [], hidden: [[], []] };
 
 function activate(z) {
@@ -28,7 +30,7 @@ function neuronGraph(s) {
 
 function bindOutput(id, format = (v) => Number(v).toFixed(1)) {
   const input = $(id), output = $(`${id}-out`);
-  const show = () => { if (output) output.textContent = format(input.value); };
+  const show = () => { if (output) output.textContent = minus(format(input.value)); };
   input.addEventListener("input", show);
   show();
   return input;
@@ -37,10 +39,10 @@ function bindOutput(id, format = (v) => Number(v).toFixed(1)) {
 function drawOneNeuron() {
   const w = Number($("n-w").value), b = Number($("n-b").value);
   const y = X.map((x) => activate((state.activation === "step" ? 1 : state.steepness / 5) * (w * x + b)));
-  const verticals = w !== 0 ? [{ x: -b / w, label: `s = -b/w = ${(-b / w).toFixed(2)}` }] : [];
+  const verticals = w !== 0 ? [{ x: -b / w, label: minus(`s = -b/w = ${(-b / w).toFixed(2)}`) }] : [];
   plot($("n-graph"), [{ x: X, y, color: COLORS.network, width: 2 }], { xRange: [-3, 3], yRange: [-0.1, 1.1], verticals });
-  $("n-formula").textContent = `${state.activation}(${w.toFixed(1)}·x ${b < 0 ? "−" : "+"} ${Math.abs(b).toFixed(1)})` +
-    (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)");
+  $("n-formula").textContent = minus(`${state.activation}(${w.toFixed(1)}·x ${b < 0 ? "−" : "+"} ${Math.abs(b).toFixed(1)})` +
+    (w !== 0 ? `, threshold s = ${(-b / w).toFixed(2)}` : ", no threshold (w = 0)"));
 }
 
 /** The pair's graphs for weights w11, w21 and the sliders' thresholds, as pair.js draws them (and the widget gets them). */
@@ -58,7 +60,7 @@ function drawPair() {
   state.output = graphs.output;
   state.hidden = [graphs.h1, graphs.h2];
   pair.drawPair({ h1: $("h1-graph"), h2: $("h2-graph"), output: $("out-graph") }, graphs);
-  $("pair-formula").textContent = `output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`;
+  $("pair-formula").textContent = minus(`output = ${w11.toFixed(1)}·h1 ${w21 < 0 ? "−" : "+"} ${Math.abs(w21).toFixed(1)}·h2`);
   state.pairEdges = pair.drawPairNetwork($("pair-diagram"), graphs);  // beside card 2, following w11 and w21
 }
 
@@ -74,7 +76,23 @@ const TARGETS = {
   wave: (x) => 0.5 * Math.sin(3 * x) + 0.2 * x,
 };
 const SUCCESS = 0.15; // mean deviation under which the challenge is solved (12 perfect bumps reach 0.12)
-const challenge = { heights: [], drawing: false };
+const challenge = { heights: [], drawing: false, selected: 0 };
+const KEY_STEP = 0.1;  // a bump's height per arrow key (Shift: 4 steps)
+
+/** The keyboard's way through the challenge: ← → choose a bump, ↑ ↓ raise or lower it. */
+function challengeKey(event) {
+  const n = challenge.heights.length, big = event.shiftKey ? 4 : 1;
+  if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+    challenge.selected = Math.max(0, Math.min(n - 1, challenge.selected + (event.key === "ArrowRight" ? big : -big)));
+  } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+    const i = challenge.selected, change = (event.key === "ArrowUp" ? KEY_STEP : -KEY_STEP) * big;
+    challenge.heights[i] = Math.max(-1.6, Math.min(1.6, Math.round((challenge.heights[i] + change) * 10) / 10));
+  } else if (event.key === "Home" || event.key === "End") {
+    challenge.selected = event.key === "Home" ? 0 : n - 1;
+  } else return;
+  event.preventDefault();  // the page neither scrolls nor turns the chapter
+  drawChallenge();
+}
 
 function bumpFunction(heights) {
   // bump i covers [edge_i, edge_(i+1)): a pair of step neurons with weights +h and -h
@@ -93,10 +111,17 @@ function drawChallenge() {
   const goal = X.map(target);
   const deviations = out.map((v, i) => Math.abs(v - goal[i]));
   const mean = deviations.reduce((a, b) => a + b, 0) / deviations.length, max = Math.max(...deviations);
-  challenge.transform = plot($("challenge"), [
+  const series = [
     { x: X, y: goal, color: COLORS.target, width: 4, label: "target" },
     { x: X, y: out, color: COLORS.network, width: 2, label: `${n} bumps = ${2 * n} step neurons` },
-  ], { xRange: [-3, 3], yRange: [-1.6, 1.6] });
+  ];
+  const canvas = $("challenge");
+  if (document.activeElement === canvas) {  // the bump the arrow keys move, drawn thick
+    const i = Math.min(challenge.selected, n - 1), left = -3 + (6 * i) / n, right = -3 + (6 * (i + 1)) / n;
+    series.push({ x: [left, right], y: [challenge.heights[i], challenge.heights[i]], color: COLORS.ink, width: 5,
+      label: minus(`keys: bump ${i + 1} of ${n}, height ${challenge.heights[i].toFixed(1)}`) });
+  }
+  challenge.transform = plot(canvas, series, { xRange: [-3, 3], yRange: [-1.6, 1.6] });
   const solved = mean < SUCCESS;
   const score = $("challenge-score");
   score.textContent = `mean deviation ${mean.toFixed(3)}, max deviation ${max.toFixed(3)}` +
@@ -119,6 +144,112 @@ function setHeightAt(event) {
   }
   challenge.last = [x, y];
   drawChallenge();
+}
+
+// ---------------------------------------------------------------- chapters: a list, a URL each, one a screen
+
+// Each card of the Lesson tab is a chapter, named by its text's data-chapter (lesson_text's chapter names: hook,
+// decide, ..., backprop). Out of presentation mode the lesson is one scroll: the bar follows the chapter under
+// it and the list, the bar and the arrow keys scroll to a chapter. In presentation mode only the current
+// chapter is shown (style.css), picture first. app.js keeps the chapter in the URL (#tab=lesson&chapter=NAME).
+const chapters = { cards: [], index: 0, changed: () => {}, scrolledTo: null, pending: false };
+
+const presenting = () => document.body.classList.contains("presentation");
+
+/** The height the sticky header and chapter bar cover at the top of the window once scrolled (where they stick). */
+function coveredTop() {
+  let bottom = 0;
+  for (const element of [document.querySelector("header"), $("chapter-prev").parentElement]) {
+    const style = getComputedStyle(element);
+    if (style.position === "sticky") bottom = Math.max(bottom, (parseFloat(style.top) || 0) + element.offsetHeight);
+  }
+  return bottom;
+}
+
+/** The chapter `offset` chapters from the current one (clamped to the first and the last), by its name. */
+export function chapter(offset = 0) {
+  const cards = chapters.cards;
+  return cards.length ? cards[Math.max(0, Math.min(cards.length - 1, chapters.index + offset))].dataset.chapter : "hook";
+}
+
+function markChapter(index) {
+  chapters.index = index;
+  chapters.cards.forEach((card, i) => {
+    card.toggleAttribute("data-current", i === index);
+    if (i === index) card.setAttribute("aria-current", "page"); else card.removeAttribute("aria-current");
+  });
+  $("chapter-select").value = chapter();
+  $("chapter-position").textContent = `${index + 1} / ${chapters.cards.length}`;
+  $("chapter-prev").disabled = index === 0;
+  $("chapter-next").disabled = index === chapters.cards.length - 1;
+  document.querySelectorAll("#chapter-list a").forEach((a, i) => {  // the list starts at chapter 1
+    if (i + 1 === index) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current");
+  });
+}
+
+/**
+ * Show chapter `name` (or its number, 0 being the opening): in presentation mode the only one shown, else
+ * scrolled to under the bar. push: a move of the learner's (a new history entry); scroll: false to only mark it.
+ */
+export function showChapter(name, { push = true, scroll = true } = {}) {
+  const byName = chapters.cards.findIndex((card) => card.dataset.chapter === String(name));
+  const index = byName >= 0 ? byName : /^\d+$/.test(String(name)) ? Math.min(Number(name), chapters.cards.length - 1) : chapters.index;
+  const moved = index !== chapters.index;
+  markChapter(index);
+  if (scroll && !$("lesson").hidden) {
+    const card = chapters.cards[index];
+    const top = presenting() ? 0 : card.getBoundingClientRect().top + window.scrollY - coveredTop() - 2;
+    window.scrollTo({ top: Math.max(0, top), behavior: "instant" });
+    chapters.scrolledTo = window.scrollY;
+  }
+  if (moved || push === false) chapters.changed(push && moved);
+}
+
+/** Out of presentation mode: the chapter under the bar follows the learner's scrolling (no history entry). */
+function followScroll() {
+  chapters.pending = false;
+  if (presenting() || $("lesson").hidden) return;
+  if (chapters.scrolledTo !== null && Math.abs(window.scrollY - chapters.scrolledTo) < 4) return;  // our own scroll
+  chapters.scrolledTo = null;
+  const line = coveredTop() + 40;
+  let index = 0;
+  chapters.cards.forEach((card, i) => { if (card.getBoundingClientRect().top <= line) index = i; });
+  if (index !== chapters.index) { markChapter(index); chapters.changed(false); }
+}
+
+function initChapters(changed) {
+  chapters.changed = changed;
+  chapters.cards = [...document.querySelectorAll("#lesson > .card")];
+  const titles = chapters.cards.map((card, i) => {
+    const text = card.querySelector(".lesson-text[data-chapter]");
+    card.dataset.chapter = text ? text.dataset.chapter : String(i);
+    const heading = card.querySelector("h1, h2");
+    return heading ? heading.textContent.trim() : card.dataset.chapter;
+  });
+  $("chapter-select").replaceChildren(...chapters.cards.map((card, i) => new Option(titles[i], card.dataset.chapter)));
+  $("chapter-list").replaceChildren(...chapters.cards.slice(1).map((card, i) => {
+    const item = document.createElement("li"), link = document.createElement("a");
+    link.href = `#tab=lesson&chapter=${card.dataset.chapter}`;
+    link.textContent = titles[i + 1].replace(/^\d+\.\s*/, "");  // the list numbers them
+    link.addEventListener("click", (event) => { event.preventDefault(); showChapter(card.dataset.chapter); });
+    item.append(link);
+    return item;
+  }));
+  $("chapter-prev").addEventListener("click", () => showChapter(chapter(-1)));
+  $("chapter-next").addEventListener("click", () => showChapter(chapter(1)));
+  $("chapter-select").addEventListener("change", () => showChapter($("chapter-select").value));
+  if (typeof ResizeObserver !== "undefined") {  // a picture drawn late, or the header rewrapped: follow the chapter
+    const follow = new ResizeObserver(() => {
+      if (chapters.scrolledTo !== null && Math.abs(window.scrollY - chapters.scrolledTo) < 4 && !presenting()) {
+        showChapter(chapter(), { push: false });
+      }
+    });
+    [$("lesson"), document.querySelector("header")].forEach((element) => follow.observe(element));
+  }
+  window.addEventListener("scroll", () => {
+    if (!chapters.pending) { chapters.pending = true; requestAnimationFrame(followScroll); }
+  }, { passive: true });
+  markChapter(0);
 }
 
 // ---------------------------------------------------------------- check yourself
@@ -203,7 +334,8 @@ export function applyConfig(c) {
   drawOneNeuron(); drawPair(); drawChallenge();
 }
 
-export function init(send = () => {}, changed = () => {}) {
+export function init(send = () => {}, changed = () => {}, chapterChanged = () => {}) {
+  initChapters(chapterChanged);
   document.querySelectorAll("#lesson .check").forEach(initCheck);
   decide.init();
   bend.init();
@@ -239,6 +371,10 @@ export function init(send = () => {}, changed = () => {}) {
   canvas.addEventListener("pointermove", (e) => { if (challenge.drawing) setHeightAt(e); });
   canvas.addEventListener("pointerup", () => { challenge.drawing = false; });
   canvas.addEventListener("pointercancel", () => { challenge.drawing = false; });
+  canvas.addEventListener("keydown", challengeKey);
+  canvas.addEventListener("keyup", (event) => { if (event.key.startsWith("Arrow")) changed(); });
+  canvas.addEventListener("focus", drawChallenge);
+  canvas.addEventListener("blur", drawChallenge);
   drawOneNeuron();
   drawPair();
   drawChallenge();
@@ -249,10 +385,12 @@ export const data = {
   get output() { return [...state.output]; },
   get hidden() { return state.hidden.map((h) => [...h]); },
   get x() { return [...X]; },
-  get challenge() { return state.challenge; },
+  get challenge() { return state.challenge && { ...state.challenge, selected: challenge.selected }; },
   setHeights(heights) { challenge.heights = [...heights]; drawChallenge(); },
   get pairEdges() { return state.pairEdges; },
   get checks() { return structuredClone(checks); },
+  get chapter() { return chapter(); },
+  get chapters() { return chapters.cards.map((card) => card.dataset.chapter); },
   decide: decide.data,
   bend: bend.data,
   descent: descent.data,

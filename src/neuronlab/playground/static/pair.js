@@ -6,6 +6,9 @@
 
 import { COLORS, diagram, plot, weighted } from "./draw.js";
 
+/** A number shown as text has a real minus sign: −0.5 (pair.js is loaded alone by the widgets: its own copy). */
+const minus = (text) => String(text).replace(/-/g, "\u2212");
+
 export const NEURON_COLORS = ["#1f77b4", "#ff7f0e"];  // h1 blue, h2 orange, wherever they are drawn
 
 /**
@@ -22,8 +25,8 @@ export function drawPair(into, graphs) {
   let low = -1.1, high = 1.1;  // the sum's scale holds every curve (a loop: Math.min(...) of 1800 values is slow)
   for (const v of [...c1, ...c2, ...output]) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
   plot(into.output, [
-    { x, y: c1, color: NEURON_COLORS[0], dash: [5, 4], label: `w11·h1 = ${w11.toFixed(1)}·h1` },
-    { x, y: c2, color: NEURON_COLORS[1], dash: [5, 4], label: `w21·h2 = ${w21.toFixed(1)}·h2` },
+    { x, y: c1, color: NEURON_COLORS[0], dash: [5, 4], label: `w11·h1 = ${minus(w11.toFixed(1))}·h1` },
+    { x, y: c2, color: NEURON_COLORS[1], dash: [5, 4], label: `w21·h2 = ${minus(w21.toFixed(1))}·h2` },
     { x, y: output, color: COLORS.network, width: 2.5, label: "output = the sum" },
   ], { xRange, yRange: [low - 0.1, high + 0.1] });
 }
@@ -47,7 +50,7 @@ export function drawPairNetwork(svg, { thresholds: [s1, s2], weights: [w11, w21]
   diagram(svg, [1, 2, 1], [[[k, k]], [[w11], [w21]]], [[-k * s1, -k * s2], [0]], [activation, "linear"], {
     label: (c, r) => (c === 0 ? "x" : c === 1 ? `h${r + 1}` : "out"),
     edge: (l, i) => (l === 0 ? { color: COLORS.target, width: 1.5 }
-      : { width: 0.5 + 3 * Math.abs(w[i]), opacity: w[i] === 0 ? 0.15 : 0.9, label: `w${i + 1}1 = ${w[i].toFixed(1)}` }),
+      : { width: 0.5 + 3 * Math.abs(w[i]), opacity: w[i] === 0 ? 0.15 : 0.9, label: `w${i + 1}1 = ${minus(w[i].toFixed(1))}` }),
   });
   return [...svg.querySelectorAll("line[data-layer='1']")].map((line) => ({ weight: Number(line.getAttribute("data-weight")),
     width: Number(line.getAttribute("stroke-width")), color: line.getAttribute("stroke") }));
