@@ -19,7 +19,7 @@ PAGES = ["README.md", "docs/playground.md", "docs/server.md", "docs/engine.md", 
          "docs/approximation.md", "docs/speed.md", "docs/layout.md"]
 PICTURE = ROOT / "docs" / "images" / "playground.png"
 # Commands in the pages' shell blocks that are only parsed, not run: what starts the server or takes long
-NOT_RUN = {"play": "starts the server", "bench": "80 s to 40 minutes", "lesson": "trains 36 networks",
+NOT_RUN = {"play": "starts the server", "bench": "80 s to 40 minutes", "lesson": "trains dozens of networks",
            "--animate": "writes a GIF", "--compare": "trains two networks more", "--data": "a CSV of the reader's"}
 
 
@@ -127,7 +127,8 @@ def test_the_readme_keeps_its_front_page_shape():
     # .ci/run is "the README's test command": the two commands' block still names it
     two = text.split("## The two commands", 1)[1].split("\n## ", 1)[0]
     assert "bash scripts/run " in two and "bash scripts/test " in two
-    assert "bash scripts/test -q" in (ROOT / ".ci" / "run").read_text()
+    ci = ROOT / ".ci" / "run"  # (not in the sdist)
+    assert not ci.exists() or "bash scripts/test -q" in ci.read_text()
 
 
 def _grey(path: Path) -> np.ndarray:
