@@ -5,7 +5,7 @@
 
 Starts `neuronlab play --no-browser` from this checkout on a free port, opens the page in Debian's headless
 Chromium (playwright drives it), trains the default network (1-8-1 tanh on sin(3*x), seed 0) past STEPS steps,
-pauses, and saves the top of the page at 1280x800 as a 256-colour PNG. The PNG carries the sha256 of this
+pauses, and saves the top of the page at 1024x768 as a 256-colour PNG. The PNG carries the sha256 of this
 script in a text chunk, so tests/test_docs.py can tell whether the committed picture was made by this version;
 the test also renders the page again and compares the two pictures pixel by pixel.
 """
@@ -29,8 +29,8 @@ CHROMIUM = "/usr/bin/chromium"
 # the flags tests/browser/conftest.py launches Chromium with (no network but 127.0.0.1)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-VIEWPORT = {"width": 1280, "height": 800}
-CLIP = {"x": 0, "y": 0, "width": 1280, "height": 786}  # above the diagram's caption, which the viewport cuts
+VIEWPORT = {"width": 1024, "height": 768}  # a projector's size: the three pictures without scrolling
+CLIP = {"x": 0, "y": 0, "width": 1024, "height": 757}  # above the diagram's caption, which the viewport cuts
 STEPS = 3000
 SCRIPT_KEY = "neuronlab-screenshot-sha256"
 

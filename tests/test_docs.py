@@ -152,11 +152,17 @@ def test_the_picture_is_small_and_made_by_this_script():
         "run python scripts/screenshot.py")
 
 
-@pytest.mark.slow  # a server, a browser and 3,000 training steps: about 15 s
+def _blocks(grey: np.ndarray, size: int = 8) -> np.ndarray:
+    """The mean grey of each size x size block: a curve that moved by a pixel or two changes its blocks little."""
+    h, w = grey.shape[0] // size * size, grey.shape[1] // size * size
+    return grey[:h, :w].reshape(h // size, size, w // size, size).mean(axis=(1, 3))
+
+
+@pytest.mark.slow  # a server, a browser and 3,000 training steps: about 10 s
 def test_the_picture_shows_the_page_as_it_is(tmp_path):
-    """scripts/screenshot.py renders the page again; the committed picture must match it: same size, and at
-    most 1.5 % of the pixels differ by more than 48 grey levels (two renders differ by a few training steps:
-    0.0 % measured; an untrained page against a trained one: 4 %)."""
+    """scripts/screenshot.py renders the page again; the committed picture must match it: the same size, and at
+    most 3 % of its 8x8 blocks differ by more than 16 grey levels on average. Measured on this page: two renders
+    (paused 90 steps apart) 1.3 %; the same page paused after 6,000 steps 3.4 %, after 300 steps 11 %."""
     _require("playwright.sync_api", "rendering the README's picture")
     if not os.path.exists("/usr/bin/chromium"):
         message = "/usr/bin/chromium is missing (apt-get install chromium; scripts/test does it)"
@@ -168,7 +174,7 @@ def test_the_picture_shows_the_page_as_it_is(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     old, new = _grey(PICTURE), _grey(fresh)
-    assert old.shape == new.shape == (786, 1280)
-    differing = float(np.mean(np.abs(old - new) > 48))
-    assert differing <= 0.015, (f"{differing:.1%} of the README's picture differs from the page now: run "
-                                "python scripts/screenshot.py and look at docs/images/playground.png")
+    assert old.shape == new.shape == (757, 1024)
+    differing = float(np.mean(np.abs(_blocks(old) - _blocks(new)) > 16))
+    assert differing <= 0.03, (f"{differing:.1%} of the README's picture differs from the page now: run "
+                               "python scripts/screenshot.py and look at docs/images/playground.png")
