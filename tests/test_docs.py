@@ -146,6 +146,7 @@ def test_the_picture_is_small_and_made_by_this_script():
     finally:
         sys.path.remove(str(ROOT / "scripts"))
     assert PICTURE.stat().st_size < 300_000
+    assert screenshot.OUT == PICTURE and "](docs/images/playground.png)" in (ROOT / "README.md").read_text()
     made_by = Image.open(PICTURE).text.get(screenshot.SCRIPT_KEY)
     assert made_by == screenshot.script_digest(), (
         "docs/images/playground.png was not made by this version of scripts/screenshot.py: "
