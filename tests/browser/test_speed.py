@@ -1,5 +1,5 @@
 """Frames per second while training, and how soon a click on pause shows: measured and printed, not asserted
-(speed is a property of the machine; the README reports the figures)."""
+(speed is a property of the machine; docs/playground.md reports the figures)."""
 
 import json
 import socket
