@@ -283,6 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reveal", action="store_true", help="include the answer to the exercise")
     p.set_defaults(run=_lesson)
 
+    p = commands.add_parser("site", help="write the lesson as one web page that works with nothing installed",
+                            description="Write DIR/index.html: the playground's Lesson tab (every chapter) and its "
+                                        "Backprop walk-through of the default network, with the engine's numbers "
+                                        "in it, as one self-contained file that works opened from disk or from any "
+                                        "static web host, with no Python and no server.")
+    p.add_argument("directory", metavar="DIR", help="the folder to write index.html into (created if need be)")
+    p.set_defaults(run=_site)
+
     p = commands.add_parser("explain", help="one backpropagation step, every number shown and checked",
                             description="Explain backpropagation on a small network for one training point: "
                                         "forward values, the chain rule backwards with the numbers, a check "
@@ -421,6 +429,14 @@ def _lesson(args) -> int:
     page = write(args.out, reveal=args.reveal)
     print(f"wrote the lesson to {page} (figures beside it)"
           + ("" if args.reveal else "; the exercise's answer: neuronlab lesson --reveal"))
+    return 0
+
+
+def _site(args) -> int:
+    from .site import write
+
+    path = write(args.directory)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:,.0f} kB): open it in a browser, or put it on any web host")
     return 0
 
 

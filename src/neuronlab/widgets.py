@@ -15,7 +15,6 @@ Each widget's state is its traits: set the inputs, read the outputs, from Python
 from __future__ import annotations
 
 import math
-import re
 import threading
 import time
 from importlib import resources
@@ -32,6 +31,7 @@ from . import lesson as _lesson
 from .approximate import _target, approximate
 from .data import DataError
 from .network import Dense, Network
+from .site import module_graph
 from .train import fit, planned_epochs
 
 MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are trained)
@@ -51,13 +51,7 @@ def _static(name: str) -> str:
 def _drawing_modules() -> dict:
     """draw.js, pair.js (the lesson's renderer) and every module they import by a relative path ("./x.js"), as
     {file name: text}; widgets.js imports the two from these texts (its ENTRIES)."""
-    modules, pending = {}, ["draw.js", "pair.js"]
-    while pending:
-        name = pending.pop()
-        if name not in modules:
-            modules[name] = _static(name)
-            pending += re.findall(r"""from\s+["']\./([\w.-]+\.js)["']""", modules[name])
-    return modules
+    return module_graph(["draw.js", "pair.js"])
 
 
 def _numbers(values, digits: int = 6) -> list:
