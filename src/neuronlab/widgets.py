@@ -27,15 +27,19 @@ try:
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError("nl.widgets needs anywidget: pip install 'neuronlab[notebook]'") from missing
 
+from . import activations as _activations
 from . import lesson as _lesson
+from . import losses as _losses
 from .approximate import _target, approximate
 from .data import DataError
-from .network import Dense, Network
+from .network import Dense, Network, mlp
 from .site import module_graph
-from .train import fit, planned_epochs
+from .tensor import Tensor
+from .train import fit, planned_epochs, solver_network
 
 MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are trained)
 MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
+MAX_WIDTH = 1024  # hidden neurons per layer the Trainer's width setting allows
 MAX_GRID = 2000  # points on which a widget evaluates its curves
 UPDATE_SECONDS = 0.1  # a running Trainer sends its state at most this often
 
@@ -167,36 +171,65 @@ class Lesson(_Widget):
 class Trainer(_Widget):
     """Train a one-input, one-output network in the kernel while the widget draws it learning.
 
-    The widget shows the training points, the network's output, every hidden neuron's weighted curve
-    w_i·h_i(x) (the output is their sum plus the bias, through the output activation) and the loss per
-    epoch; its buttons start, pause and step. ``net`` is trained in place: the network in your Python
-    variable is the one being trained. Each start or step is a call of ``nl.fit(net, x, y, **fit_options)``
-    for the epochs left (an optimizer's moments start afresh after a pause).
+    The widget shows the training points (the held-out ones hollow), the network's output, every hidden
+    neuron's weighted curve w_i·h_i(x) (the output is their sum plus the bias, through the output activation),
+    and the loss per epoch on the training points and on the held-out ones (the validation curve); its buttons
+    start, pause, step and re-initialise. ``net`` is trained in place: the network in your Python variable is
+    the one being trained, until a change of ``width`` or ``activation`` builds a new one (``trainer.net``).
+    Each start or step calls ``nl.fit(net, x, y, **fit_options)`` on the training points for the epochs left (an
+    optimizer's moments start afresh after a pause or a change of setting).
+
+    The settings a teacher reaches for are traits, set from Python or from the widget's controls:
+    ``lr`` (Adam's and SGD's learning rate), ``activation`` and ``width`` (of every hidden layer: a new network,
+    same seed), ``noise`` (the standard deviation of Gaussian noise added to the targets: the same draws, scaled),
+    ``speed`` (at most this many epochs a second, so training can be watched; 0: as fast as it goes) and
+    ``reinitialise()`` (fresh random weights). ``stop_reason`` says why training stopped: early stopping, when the
+    loss on the held-out points has not improved for ``patience`` epochs (the best epoch's weights are restored),
+    the last of ``epochs``, or fit's own reasons.
 
     Args:
         net: a Network with one input and one output.
-        x, y: the training points.
-        **fit_options: passed to ``nl.fit`` (``epochs`` is the whole run's length; default, fit's own).
+        x, y: the points.
+        validation: the share of the points held out for early stopping (default 0.2 from 20 points on, else
+            0: no early stopping); the same points throughout.
+        patience: epochs without a better held-out loss before stopping (default, as fit's for Adam and SGD:
+            max(10, epochs / 10)).
+        noise, speed: the settings above (default 0).
+        **fit_options: passed to ``nl.fit`` (``epochs`` is the whole run's length; default, fit's own;
+            ``optimizer`` defaults to "adam", whose steps can be watched and whose learning rate ``lr`` is).
 
     Python side: ``start()`` (in a thread), ``pause()``, ``step(epochs=1)``, ``train()`` (to the end, in
-    this thread), ``wait()``.
+    this thread), ``wait()``, ``reinitialise()``.
     """
 
     _view = traitlets.Unicode("trainer").tag(sync=True)
     grid = traitlets.List().tag(sync=True)
-    points = traitlets.Dict().tag(sync=True)  # {x, y}: the training points
+    points = traitlets.Dict().tag(sync=True)  # {x, y, held_out}: the points (with the noise), which are held out
     output = traitlets.List().tag(sync=True)
     parts = traitlets.List().tag(sync=True)  # [neuron][grid point]: w_i·h_i(x), at most MAX_CURVES neurons
     bias = traitlets.Float(0.0).tag(sync=True)
     loss = traitlets.List().tag(sync=True)  # [[epoch, loss], ...], thinned to MAX_LOSS_POINTS
+    val_loss = traitlets.List().tag(sync=True)  # [[epoch, loss on the held-out points], ...], thinned alike
+    best_epoch = traitlets.Int(0).tag(sync=True)  # the epoch of the lowest held-out loss (0: none yet)
     epoch = traitlets.Int(0).tag(sync=True)
     epochs = traitlets.Int(0).tag(sync=True)
     status = traitlets.Unicode("ready").tag(sync=True)  # ready, training, paused, done, or an error
+    stop_reason = traitlets.Unicode("").tag(sync=True)  # why training stopped (once done)
     neurons = traitlets.Int(0).tag(sync=True)
     output_activation = traitlets.Unicode("linear").tag(sync=True)
     weighted_sum = traitlets.List().tag(sync=True)  # sum of the curves + bias, when the output is not linear
+    # the teacher's settings
+    lr = traitlets.Float(0.01).tag(sync=True)
+    uses_lr = traitlets.Bool(True).tag(sync=True)  # False: the optimizer (LM, L-BFGS) chooses its own steps
+    activation = traitlets.Unicode("tanh").tag(sync=True)
+    activations = traitlets.List().tag(sync=True)  # the choices: the activations backprop can train
+    width = traitlets.Int(8).tag(sync=True)
+    noise = traitlets.Float(0.0).tag(sync=True)
+    noise_max = traitlets.Float(1.0).tag(sync=True)  # the noise slider's end: twice the targets' spread
+    speed = traitlets.Float(0.0).tag(sync=True)  # epochs a second at most; 0: as fast as it goes
 
-    def __init__(self, net: Network, x, y, **fit_options):
+    def __init__(self, net: Network, x, y, validation=None, patience=None, noise: float = 0.0, speed: float = 0.0,
+                 **fit_options):
         if not isinstance(net, Network):
             raise WidgetError(f"Trainer needs a neuronlab Network, got {type(net).__name__}")
         if net.inputs != 1 or net.outputs != 1:
@@ -208,20 +241,154 @@ class Trainer(_Widget):
         for name in ("callback", "progress"):
             if name in fit_options:
                 raise WidgetError(f"Trainer sets fit's {name} itself")
+        n = len(x)
+        share = (0.2 if n >= 20 else 0.0) if validation is None else _finite(validation, "validation", 0.0, 0.9)
+        held = int(round(n * share))
+        if share and not 1 <= held < n:
+            raise WidgetError(f"a validation share of {share:g} leaves no points for one side of {n} points")
+        options = {"optimizer": "adam", **fit_options, "validation": 0.0}  # the Trainer holds its points out itself
+        self._seed = 0 if options.get("seed") is None else int(options["seed"])
+        order = np.random.default_rng(self._seed).permutation(n)
+        self._held_out = np.zeros(n, bool)
+        self._held_out[order[:held]] = True
+        self._noise_draws = np.random.default_rng(self._seed + 1).standard_normal(n)
+        self._loss_fn = _losses.get(options.get("loss", "mse"))
+        self._loss_name = options.get("loss", "mse") if isinstance(options.get("loss", "mse"), str) else "custom"
         super().__init__()
-        self.net, self.x, self.y, self.fit_options = net, x, y, dict(fit_options)
-        self.losses: list[float] = []  # every epoch's training loss, over all runs
+        self.net, self.x, self.clean_y, self.fit_options = net, x, y, options
+        self.losses: list[float] = []  # every epoch's training loss, over all runs (fit's, on fit's scale)
+        self.val_losses: list[float] = []  # every epoch's loss on the held-out points, in the same units
         self.histories: list = []  # fit's History of each run
-        options = self.fit_options
-        planned = planned_epochs(net, len(x), **options)
+        self.patience = None if patience is None else max(1, int(patience))
         self._pause, self._thread, self._lock, self._sent = threading.Event(), None, threading.Lock(), 0.0
+        self._restart = False  # a setting changed mid-run: fit stops, and goes on with the new setting
+        self._best = (math.inf, 0, None)  # (held-out loss, epoch, weights)
         self._grid = np.linspace(x.min(), x.max(), min(MAX_GRID, 400)) if x.min() < x.max() else x[:1]
+        self._reinitialisations = 0
+        optimizer = options["optimizer"]
+        spread = float(np.std(y)) or 1.0
         with self.hold_sync():
-            self.epochs = planned
+            self.activations = [a for a in _activations.names() if _activations.get(a).learnable]
+            self.noise_max = float(f"{2 * spread:.2g}")
+            self.uses_lr = not isinstance(optimizer, str) or optimizer in ("adam", "sgd")
+            self.lr = float(options.get("lr") or (0.1 if optimizer == "sgd" else 0.01))
+            self.activation = net.layers[0].activation.name if len(net.layers) > 1 else "linear"
+            self.width = net.layers[0].neurons if len(net.layers) > 1 else 1
+            self.noise = noise
+            self.speed = speed
             self.grid = _numbers(self._grid)
-            self.points = {"x": _numbers(x), "y": _numbers(y)}
+            self._plan()
             self._show()
         self.on_msg(self._message)
+
+    # ------------------------------------------------------------ settings
+
+    @property
+    def y(self) -> np.ndarray:
+        """The targets trained on: the given y plus ``noise`` times the Trainer's fixed normal draws."""
+        return self.clean_y + self.noise * self._noise_draws
+
+    @traitlets.validate("lr")
+    def _check_lr(self, proposal):
+        return _finite(proposal.value, "lr", 1e-9, 1e6)
+
+    @traitlets.validate("noise")
+    def _check_noise(self, proposal):
+        return _finite(proposal.value, "noise", 0.0, 1e6)
+
+    @traitlets.validate("speed")
+    def _check_speed(self, proposal):
+        return _finite(proposal.value, "speed", 0.0, 1e6)
+
+    @traitlets.validate("width")
+    def _check_width(self, proposal):
+        value = proposal.value
+        if not 1 <= value <= MAX_WIDTH:
+            raise WidgetError(f"width is the hidden neurons per layer, from 1 to {MAX_WIDTH}; got {value}")
+        return value
+
+    @traitlets.validate("activation")
+    def _check_activation(self, proposal):
+        name = proposal.value
+        if name not in self.activations:
+            raise WidgetError(f"the Trainer's activation is one backprop can train: {', '.join(self.activations)}; "
+                              f"got {name!r}")
+        return name
+
+    @traitlets.observe("lr")
+    def _lr_changed(self, change):
+        self.fit_options["lr"] = change.new
+        self._restart = True
+
+    @traitlets.observe("noise")
+    def _noise_changed(self, change):
+        self._restart = True  # the targets changed: the best held-out loss so far is of other targets
+        self._best = (math.inf, 0, None)
+        if hasattr(self, "x"):
+            self.points = self._points()
+
+    @traitlets.observe("width", "activation")
+    def _architecture_changed(self, change):
+        if not hasattr(self, "net") or not len(self.net.layers) > 1:
+            return
+        current = self.net.layers[0]
+        if current.neurons == self.width and current.activation.name == self.activation:
+            return
+        self._stop_quietly()
+        hidden = [self.width] * (len(self.net.layers) - 1)
+        net = mlp([1, *hidden, 1], self.activation, self.net.layers[-1].activation.name, seed=self._seed)
+        net.scaling = self.net.scaling
+        self.net = net
+        self._start_over()
+
+    def reinitialise(self) -> None:
+        """Fresh random weights (the next seed) for the same network; its training starts over."""
+        self._stop_quietly()
+        self._reinitialisations += 1
+        sizes = self.net.sizes
+        fresh = mlp(sizes, self.activation if len(sizes) > 2 else "linear", self.net.layers[-1].activation.name,
+                    seed=self._seed + self._reinitialisations)
+        self.net.load_state_dict(fresh.state_dict())
+        self._start_over()
+
+    def _stop_quietly(self) -> None:
+        self._pause.set()
+        self.wait()
+
+    def _start_over(self) -> None:
+        self.losses, self.val_losses, self.histories = [], [], []
+        self._best = (math.inf, 0, None)
+        with self.hold_sync():
+            self.status, self.stop_reason = "ready", ""
+            self._plan()
+            self._show()
+
+    def _plan(self) -> None:
+        n_train = int((~self._held_out).sum())
+        self.epochs = planned_epochs(self.net, n_train, **self.fit_options)
+        if self.patience is None:
+            self._patience = max(10, self.epochs // 10)
+        else:
+            self._patience = self.patience
+        self.points = self._points()
+
+    def _points(self) -> dict:
+        return {"x": _numbers(self.x), "y": _numbers(self.y), "held_out": self._held_out.tolist()}
+
+    # ------------------------------------------------------------ what it shows
+
+    def _validation_loss(self) -> float | None:
+        """The loss on the held-out points as fit measures its own validation loss: the network fit trains
+        (``solver_network``), on the scaled inputs and targets."""
+        if not self._held_out.any():
+            return None
+        x, y = self.x[self._held_out].reshape(-1, 1), self.y[self._held_out].reshape(-1, 1)
+        scaling = self.net.scaling
+        if scaling is not None:
+            x = scaling.inputs(x)
+            y = scaling.targets(y) if scaling.scales_outputs else y
+        out = solver_network(self.net, self._loss_name).predict(x)
+        return float(self._loss_fn(Tensor(out), y).data)
 
     def _show(self) -> None:
         """Send what the network computes now."""
@@ -237,40 +404,84 @@ class Trainer(_Widget):
                 self.neurons = parts.shape[1]
                 self.parts = [_numbers(parts[:, i]) for i in range(min(parts.shape[1], MAX_CURVES))]
                 self.bias = float(net.layers[-1].b.data[0])
-            stride = max(1, math.ceil(len(self.losses) / MAX_LOSS_POINTS))
-            shown = list(range(0, len(self.losses), stride))
-            if self.losses and shown[-1] != len(self.losses) - 1:
-                shown.append(len(self.losses) - 1)
-            self.loss = [[i + 1, float(f"{self.losses[i]:.6g}") if math.isfinite(self.losses[i]) else None]
-                         for i in shown]  # six significant digits: losses fall to tiny values
+            self.loss = _thinned(self.losses)
+            self.val_loss = _thinned(self.val_losses)
+            self.best_epoch = self._best[1]
             self.epoch = len(self.losses)
         self._sent = time.perf_counter()
 
+    # ------------------------------------------------------------ training
+
     def _run(self, epochs: int) -> None:
-        """Fit for up to ``epochs`` epochs, sending the state as it goes; stops early on pause()."""
-        base = len(self.losses)
+        """Fit for up to ``epochs`` epochs, sending the state as it goes; stops early on pause(), on early
+        stopping, and goes on with the new settings when one changes."""
+        goal = len(self.losses) + epochs
+        early = False
+        while len(self.losses) < goal and not self._pause.is_set() and not early:
+            self._restart = False
+            base = len(self.losses)
+            paced = time.perf_counter()
 
-        def record(history):  # fit calls back after an epoch unless it stops there: catch up from history
-            self.losses.extend(history.loss[len(self.losses) - base:])
+            def record(history, base=base):  # fit calls back after an epoch unless it stops there: catch up
+                for loss in history.loss[len(self.losses) - base:]:
+                    self.losses.append(loss)
+                    self._held_out_epoch()
 
-        def callback(epoch, history):
-            record(history)
-            if time.perf_counter() - self._sent >= UPDATE_SECONDS:
+            def callback(epoch, history):
+                nonlocal paced, early
+                record(history)
+                epoch_number = len(self.losses)
+                if self._held_out.any() and epoch_number - self._best[1] >= self._patience:
+                    early = True
+                slow = self.speed > 0
+                if slow or time.perf_counter() - self._sent >= UPDATE_SECONDS:
+                    self._show()
+                if slow:  # wait out the epoch's share of a second (pause ends the wait)
+                    paced += 1.0 / self.speed
+                    self._pause.wait(max(0.0, paced - time.perf_counter()))
+                return not (self._pause.is_set() or self._restart or early)
+
+            options = {**self.fit_options, "epochs": goal - base}
+            try:
+                history = fit(self.net, self.x[~self._held_out], self.y[~self._held_out], progress=False,
+                              callback=callback, **options)
+            except Exception as error:  # shown in the widget; the network keeps its last finite weights
+                self.status = f"error: {error}"
+                self.stop_reason = f"stopped by an error: {error}"
                 self._show()
-            return not self._pause.is_set()
-
-        options = {**self.fit_options, "epochs": epochs}
-        try:
-            history = fit(self.net, self.x, self.y, progress=False, callback=callback, **options)
-        except Exception as error:  # shown in the widget; the network keeps its last finite weights
-            self.status = f"error: {error}"
+                raise
+            record(history)
+            self.histories.append(history)
+            if history.stopped in ("tol", "converged"):
+                self._finish({"tol": f"stopped: the training loss reached tol = {self.fit_options.get('tol')}",
+                              "converged": f"stopped: {history.optimizer} converged (no step lowered the loss)"}
+                             [history.stopped])
+                return
+        if early:
+            loss, epoch, weights = self._best
+            self.net.load_state_dict(weights)
+            self._finish(f"stopped early at epoch {len(self.losses)}: the loss on the {int(self._held_out.sum())} "
+                         f"held-out points has not improved for {self._patience} epochs since epoch {epoch} "
+                         f"({loss:.4g}); the weights of epoch {epoch} are restored")
+        elif len(self.losses) >= self.epochs:
+            self._finish(f"stopped: reached the last of its {self.epochs} epochs")
+        else:
+            self.status = "paused"
             self._show()
-            raise
-        record(history)
-        self.histories.append(history)
-        done = len(self.losses) >= self.epochs or history.stopped in ("tol", "early_stop", "converged")
-        self.status = "done" if done else "paused"
-        self._show()
+
+    def _held_out_epoch(self) -> None:
+        """After each training epoch: the held-out loss, and the best weights so far."""
+        loss = self._validation_loss()
+        if loss is None:
+            return
+        self.val_losses.append(loss)
+        if loss < self._best[0]:
+            self._best = (loss, len(self.losses), self.net.state_dict())
+
+    def _finish(self, reason: str) -> None:
+        with self.hold_sync():
+            self.status, self.stop_reason = "done", reason
+            self._show()
 
     def _left(self) -> int:
         return self.epochs - len(self.losses)
@@ -330,6 +541,17 @@ class Trainer(_Widget):
                 self.step()
             except Exception:  # already shown as the status
                 pass
+        elif action == "reinitialise":
+            self.reinitialise()
+
+
+def _thinned(losses: list) -> list:
+    """[[epoch, loss], ...] of at most about MAX_LOSS_POINTS epochs (the last always), six significant digits."""
+    stride = max(1, math.ceil(len(losses) / MAX_LOSS_POINTS))
+    shown = list(range(0, len(losses), stride))
+    if losses and shown[-1] != len(losses) - 1:
+        shown.append(len(losses) - 1)
+    return [[i + 1, float(f"{losses[i]:.6g}") if math.isfinite(losses[i]) else None] for i in shown]
 
 
 # ---------------------------------------------------------------- the certified construction

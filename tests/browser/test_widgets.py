@@ -124,7 +124,7 @@ def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     page = widget_page
     x = np.linspace(-1, 1, 40)
     trainer = widgets.Trainer(nl.mlp([1, 6, 1], seed=0), x,
-                              np.sin(3 * x), epochs=40)
+                              np.sin(3 * x), epochs=40, validation=0)
     mount(page, trainer)
     assert page.locator("[data-testid=widget-status]").text_content() == "ready: epoch 0 of 40, loss -"
     for action in ("start", "pause", "step"):
@@ -137,6 +137,56 @@ def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     assert float(status.rsplit(" ", 1)[1]) == pytest.approx(trainer.loss[-1][1], rel=1e-3)
     assert page.evaluate("reds('widget-fit')") > 200 and page.evaluate("reds('widget-loss')") > 50
     shot(page, "widget-trainer")
+
+
+BLUE = (43, 108, 176)  # draw.js's COLORS.test: the held-out points and the validation curve
+
+
+def colour_pixels(page, testid, rgb):
+    return page.evaluate("""([testid, [r, g, b]]) => {
+      const canvas = document.querySelector(`[data-testid=${testid}]`);
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i] - r) < 30 && Math.abs(data[i + 1] - g) < 30 && Math.abs(data[i + 2] - b) < 30 && data[i + 3] > 200) n++;
+      }
+      return n;
+    }""", [testid, list(rgb)])
+
+
+def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_page):
+    page = widget_page
+    x = np.linspace(-1, 1, 60)
+    trainer = widgets.Trainer(nl.mlp([1, 32, 1], seed=0), x, np.sin(3 * x), noise=0.4, lr=0.05, epochs=3000,
+                              patience=40)
+    mount(page, trainer)
+    assert page.input_value("[data-testid=widget-hidden-activation]") == "tanh"
+    assert page.text_content("[data-testid=widget-lr-value]") == "0.05"
+    assert page.text_content("[data-testid=widget-width-value]") == "32"
+    assert page.text_content("[data-testid=widget-noise-value]") == "0.4"
+    assert page.input_value("[data-testid=widget-speed]") == "0"
+    assert colour_pixels(page, "widget-fit", BLUE) > 30  # the 12 held-out points, drawn blue
+    page.fill("[data-testid=widget-lr]", "-1")  # the slider is log10 of the rate
+    page.select_option("[data-testid=widget-hidden-activation]", "relu")
+    page.fill("[data-testid=widget-width]", "12")
+    page.fill("[data-testid=widget-noise]", "0.5")
+    page.select_option("[data-testid=widget-speed]", "10")
+    assert page.evaluate("window.kernel.sets") == [["lr", 0.1], ["activation", "relu"], ["width", 12], ["noise", 0.5],
+                                                   ["speed", 10]]
+    page.click("[data-testid=widget-reinitialise]")
+    assert page.evaluate("window.kernel.sent") == [{"action": "reinitialise"}]
+    # the kernel takes them, trains to early stopping, and the widget says why it stopped
+    trainer.lr, trainer.noise = 0.05, 0.4
+    trainer.train()
+    assert trainer.stop_reason.startswith("stopped early at epoch")
+    kernel_update(page, trainer)
+    assert page.text_content("[data-testid=widget-stop-reason]") == trainer.stop_reason
+    assert colour_pixels(page, "widget-loss", BLUE) > 50  # the validation curve
+    assert page.evaluate("reds('widget-loss')") > 50  # the training curve
+    shot(page, "widget-trainer-settings")
+    lbfgs = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), optimizer="lbfgs")
+    kernel_update(page, lbfgs)
+    assert page.locator("[data-testid=widget-lr]").is_disabled()
 
 
 def test_approximation_widget_steps_through_the_neurons(widget_page):

@@ -117,14 +117,74 @@ function renderLesson(draw, model, el) {
   redraw();
 }
 
+/** A labelled control row item: <label><span>text</span>{input}<output></label>. */
+function labelled(parent, text) {
+  const row = element("label", { style: "display:inline-flex;gap:6px;align-items:center;margin-right:14px" }, parent);
+  element("span", {}, row, text);
+  return row;
+}
+
+const SPEEDS = [[0, "full speed"], [100, "100 epochs/s"], [30, "30 epochs/s"], [10, "10 epochs/s"], [3, "3 epochs/s"],
+  [1, "1 epoch/s"]];
+
+/** The Trainer's settings: learning rate, activation, width, noise, speed (each a model trait). */
+function trainerSettings(model, parent) {
+  const settings = element("div", { style: "margin:4px 0;display:flex;flex-wrap:wrap;row-gap:4px;align-items:center" }, parent);
+  const save = (name, value) => { model.set(name, value); model.save_changes(); };
+  // the learning rate on a log scale: 10^-4 to 1
+  const lrRow = labelled(settings, "learning rate");
+  const lr = element("input", { type: "range", min: -4, max: 0, step: 0.1, "data-testid": "widget-lr", ...OWN_KEYS }, lrRow);
+  const lrShown = element("output", { "data-testid": "widget-lr-value" }, lrRow);
+  lr.addEventListener("input", () => save("lr", +(10 ** Number(lr.value)).toPrecision(2)));
+  const activationRow = labelled(settings, "activation");
+  const activation = element("select", { "data-testid": "widget-hidden-activation", ...OWN_KEYS }, activationRow);
+  for (const name of model.get("activations")) element("option", { value: name }, activation, name);
+  activation.addEventListener("change", () => save("activation", activation.value));
+  const widthRow = labelled(settings, "width");
+  const width = element("input", { type: "range", min: 1, max: Math.max(64, model.get("width")), step: 1,
+    "data-testid": "widget-width", ...OWN_KEYS }, widthRow);
+  const widthShown = element("output", { "data-testid": "widget-width-value" }, widthRow);
+  width.addEventListener("change", () => save("width", Number(width.value)));  // on release: a new network each time
+  width.addEventListener("input", () => { widthShown.textContent = width.value; });
+  const noiseRow = labelled(settings, "noise");
+  const noiseStep = 10 ** (Math.floor(Math.log10(model.get("noise_max"))) - 2);  // a hundredth of its scale
+  const noise = element("input", { type: "range", min: 0, max: model.get("noise_max"), step: noiseStep,
+    "data-testid": "widget-noise", ...OWN_KEYS }, noiseRow);
+  const noiseShown = element("output", { "data-testid": "widget-noise-value" }, noiseRow);
+  noise.addEventListener("input", () => save("noise", Number(noise.value)));
+  const speedRow = labelled(settings, "speed");
+  const speed = element("select", { "data-testid": "widget-speed", ...OWN_KEYS }, speedRow);
+  for (const [value, text] of SPEEDS) element("option", { value }, speed, text);
+  speed.addEventListener("change", () => save("speed", Number(speed.value)));
+  const follow = () => {
+    const rate = model.get("lr");
+    lr.value = Math.log10(rate);
+    lrShown.textContent = String(+rate.toPrecision(2));
+    lr.disabled = !model.get("uses_lr");
+    lrRow.title = model.get("uses_lr") ? "" : "this optimizer chooses its own steps: no learning rate";
+    activation.value = model.get("activation");
+    width.value = model.get("width");
+    widthShown.textContent = model.get("width");
+    noise.value = model.get("noise");
+    noiseShown.textContent = String(+model.get("noise").toPrecision(2));
+    const chosen = model.get("speed");
+    if (!SPEEDS.some(([value]) => value === chosen)) element("option", { value: chosen }, speed, `${chosen} epochs/s`);
+    speed.value = String(chosen);
+  };
+  for (const name of ["lr", "uses_lr", "activation", "width", "noise", "speed"]) model.on(`change:${name}`, follow);
+  follow();
+}
+
 function renderTrainer(draw, model, el) {
   const root = element("div", { "data-testid": "widget-trainer", style: STYLE }, el);
   const buttons = element("div", { style: "margin:4px 0;display:flex;gap:6px;align-items:center" }, root);
-  for (const action of ["start", "pause", "step"]) {
-    const button = element("button", { "data-testid": `widget-${action}` }, buttons, action);
+  for (const [action, text] of [["start", "start"], ["pause", "pause"], ["step", "step"], ["reinitialise", "re-initialise"]]) {
+    const button = element("button", { "data-testid": `widget-${action}` }, buttons, text);
     button.addEventListener("click", () => model.send({ action }));
   }
   const status = element("span", { "data-testid": "widget-status", style: "margin-left:8px" }, buttons);
+  trainerSettings(model, root);
+  const reason = element("div", { "data-testid": "widget-stop-reason", style: "margin:2px 0" }, root);
   const row = element("div", { style: "display:flex;gap:8px;flex-wrap:wrap" }, root);
   const fit = canvas(row, "widget-fit", 520, 260), loss = canvas(row, "widget-loss", 300, 260);
   const redraw = scheduler(() => {
@@ -142,16 +202,30 @@ function renderTrainer(draw, model, el) {
     }
     const more = model.get("neurons") > parts.length ? ` (first ${parts.length} of ${model.get("neurons")})` : "";
     series[0].label = parts.length ? `w_i·h_i(x), each hidden neuron${more}` : series[0].label;
+    const heldOut = points.held_out || [];
+    if (heldOut.some(Boolean)) {  // a legend entry for the held-out points' colour
+      series.push({ x: [], y: [], color: draw.COLORS.test, width: 3, label: "held-out points (blue)" });
+    }
     draw.plot(fit, series, {
-      points: points.x.map((x, i) => ({ x, y: points.y[i], color: draw.COLORS.target, r: 2 })),
+      points: points.x.map((x, i) => ({ x, y: points.y[i], color: heldOut[i] ? draw.COLORS.test : draw.COLORS.target,
+        r: heldOut[i] ? 3 : 2 })),
     });
-    const history = model.get("loss").filter(([, v]) => v > 0);  // on a log scale; None (NaN) and 0 skipped
-    draw.plot(loss, [{ x: history.map(([e]) => e), y: history.map(([, v]) => Math.log10(v)), color: draw.COLORS.network,
-      label: "log10 loss" }], { logY: true });
+    const positive = (curve) => curve.filter(([, v]) => v > 0);  // on a log scale; None (NaN) and 0 skipped
+    const history = positive(model.get("loss")), held = positive(model.get("val_loss"));
+    const curves = [{ x: history.map(([e]) => e), y: history.map(([, v]) => Math.log10(v)), color: draw.COLORS.network,
+      label: "log10 loss, training" }];
+    if (held.length) {
+      curves.push({ x: held.map(([e]) => e), y: held.map(([, v]) => Math.log10(v)), color: draw.COLORS.test,
+        label: "held out (validation)" });
+    }
+    const best = model.get("best_epoch");
+    draw.plot(loss, curves, { logY: true, verticals: best ? [{ x: best, label: `best ${best}` }] : [] });
     const last = history.length ? +history[history.length - 1][1].toPrecision(4) : "-";
     status.textContent = `${model.get("status")}: epoch ${model.get("epoch")} of ${model.get("epochs")}, loss ${last}`;
+    reason.textContent = model.get("stop_reason");
   });
-  for (const name of ["output", "parts", "loss", "epoch", "status", "points", "grid", "weighted_sum"]) {
+  for (const name of ["output", "parts", "loss", "val_loss", "best_epoch", "epoch", "status", "stop_reason", "points",
+    "grid", "weighted_sum"]) {
     model.on(`change:${name}`, redraw);
   }
   redraw();
