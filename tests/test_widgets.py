@@ -1,5 +1,6 @@
 """The notebook widgets' Python side, through their traits: state in, state out."""
 
+import json
 import time
 
 import numpy as np
@@ -66,15 +67,22 @@ def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
     assert lesson.get_state() == before
 
 
-def test_widgets_send_the_pages_own_drawing_code():
+def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
     from importlib import resources
 
     static_dir = resources.files("neuronlab.playground") / "static"
-    state = widgets.Lesson().get_state()
+    shown = [widgets.Lesson(), widgets.Lesson(w11=0.5), widgets.Approximation("x", eps=0.5)]
+    shared = widgets._drawing()
     for name in ("draw.js", "pair.js"):  # the lesson's renderer too: the page's Lesson tab draws with it
-        assert state["_modules"][name] == (static_dir / name).read_text(encoding="utf-8")
+        assert shared.modules[name] == (static_dir / name).read_text(encoding="utf-8")
+    code = sum(len(text) for text in shared.modules.values())
+    assert code > 20_000
+    for widget in shown:  # each names the one shared model, and carries none of the code itself
+        state = widget.get_state()
+        assert state["_drawing"] == f"anywidget:{shared.model_id}" and "_modules" not in state
+        assert "export function" not in json.dumps({k: v for k, v in state.items() if k != "_esm"})
     assert widgets.Lesson._esm == (static_dir / "widgets.js").read_text(encoding="utf-8")
-    assert state["_view"] == "lesson"
+    assert shown[0].get_state()["_view"] == "lesson"
 
 
 def sine_trainer(sizes=(1, 8, 1), **options):
@@ -273,3 +281,28 @@ def test_trainer_takes_a_new_learning_rate_while_it_trains():
     trainer.pause()
     assert [h.lr for h in trainer.histories][-1] == 0.002 and trainer.histories[0].lr == 0.01
     assert trainer.epoch == sum(h.epochs for h in trainer.histories)
+
+
+def test_viewers_without_a_kernel_get_a_picture_and_a_sentence():
+    """GitHub and nbviewer show the PNG; a text view the sentence, never <... object at 0x...>."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    x = np.linspace(-1, 1, 40)
+    trainer = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), epochs=20, validation=0)
+    trainer.train()
+    cases = [(widgets.Lesson(w21=0.5), "neuronlab lesson widget: output = 1.0·h1 + 0.5·h2 (step neurons"),
+             (trainer, "neuronlab Trainer widget: a 1-4-1 tanh network, done at epoch 20 of 20, training loss "),
+             (widgets.Approximation("x", eps=0.5), "neuronlab Approximation widget: x on [-1, 1]: ")]
+    for widget, text in cases:
+        data, metadata = widget._repr_mimebundle_()
+        assert data["text/plain"].startswith(text) and " at 0x" not in data["text/plain"]
+        assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+        image = Image.open(io.BytesIO(base64.b64decode(data["image/png"]))).convert("RGB")
+        assert image.size == (720, 208) and len(data["image/png"]) < 20_000
+        pixels = np.asarray(image).reshape(-1, 3).astype(int)
+        red = np.abs(pixels - [214, 39, 40]).max(axis=1) < 40  # the network's curve, in the page's red
+        assert red.sum() > 300
+    assert trainer._repr_mimebundle_()[0]["text/plain"].endswith("stopped: reached the last of its 20 epochs")

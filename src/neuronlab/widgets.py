@@ -14,6 +14,8 @@ Each widget's state is its traits: set the inputs, read the outputs, from Python
 
 from __future__ import annotations
 
+import base64
+import io
 import math
 import threading
 import time
@@ -41,7 +43,13 @@ MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are
 MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
 MAX_WIDTH = 1024  # hidden neurons per layer the Trainer's width setting allows
 MAX_GRID = 2000  # points on which a widget evaluates its curves
-UPDATE_SECONDS = 0.1  # a running Trainer sends its state at most this often
+UPDATE_SECONDS = 0.1
+PICTURE_SIZE, PICTURE_DPI = (9.0, 2.6), 80  # the PNG a viewer without a kernel shows: 720 x 208 pixels  # a running Trainer sends its state at most this often
+
+
+def _picture_color(name: str) -> str:
+    """The page's colours (draw.js's COLORS) for the widgets' PNG pictures."""
+    return {"network": "#d62728", "target": "#9aa5b1", "test": "#2b6cb0"}[name]
 
 
 class WidgetError(ValueError):
@@ -73,11 +81,67 @@ def _finite(value, name: str, low: float, high: float) -> float:
     return value
 
 
+class _Drawing(anywidget.AnyWidget):
+    """The page's drawing code (``_drawing_modules()``), once per kernel: every widget's front end imports the
+    modules from this one model (its ``_drawing`` names it), so a notebook saved with its widgets' state carries
+    them once, not once per widget."""
+
+    _esm = "export default {};"  # a model only: it has no view of its own
+    modules = traitlets.Dict().tag(sync=True)
+
+
+_SHARED: list = []  # the kernel's _Drawing, made by the first widget
+
+
+def _drawing() -> _Drawing:
+    if not _SHARED or _SHARED[0].comm is None:  # (a closed model is made again)
+        _SHARED[:] = [_Drawing(modules=_drawing_modules())]
+    return _SHARED[0]
+
+
 class _Widget(anywidget.AnyWidget):
     _esm = _static("widgets.js")
     _css = _static("drawing.css")  # how the page sizes its canvases: without it they grow at every redraw
-    _modules = traitlets.Dict(_drawing_modules()).tag(sync=True)  # the page's drawing code, loaded as-is
     _view = traitlets.Unicode("").tag(sync=True)  # which of widgets.js's views draws this widget
+    # the model holding the page's drawing code ("anywidget:<model id>"); a host whose front end cannot reach
+    # other models (widgets.js asks then) gets the code in a message instead, which a saved notebook does not keep
+    _drawing = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, **state):
+        super().__init__(**state)
+        self._drawing = f"anywidget:{_drawing().model_id}"
+        self.on_msg(self._send_drawing)
+
+    def _send_drawing(self, widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("action") == "modules":
+            self.send({"modules": _drawing().modules})
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget for Jupyter, and for every viewer without a kernel (GitHub, nbviewer, a saved
+        notebook's text) a picture of what it shows now, as PNG, and a sentence instead of ``<... at 0x...>``."""
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        data = {**data, "text/plain": self._text()}
+        try:
+            data["image/png"] = base64.b64encode(self._png()).decode("ascii")
+        except ImportError:  # pragma: no cover - matplotlib is a dependency; the widget still shows without it
+            pass
+        return data, metadata
+
+    def _text(self) -> str:  # pragma: no cover - every widget says its own
+        return type(self).__name__
+
+    def _png(self) -> bytes:
+        """What the widget draws now, as a small PNG (matplotlib, 64 colours: a few kB in the notebook)."""
+        from PIL import Image
+
+        from .plot import Figure, png
+
+        fig = Figure(figsize=PICTURE_SIZE, layout="constrained")
+        self._draw(fig)
+        image = Image.open(io.BytesIO(png(fig, dpi=PICTURE_DPI))).convert("RGB").quantize(64)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue()
 
 
 # ---------------------------------------------------------------- the lesson
@@ -144,6 +208,22 @@ class Lesson(_Widget):
     @traitlets.observe("w11", "w21", "s1", "s2", "activation", "steepness", "revealed")
     def _changed(self, change):
         self._compute()
+
+    def _text(self) -> str:
+        return (f"neuronlab lesson widget: {self.formula} ({self.activation} neurons, thresholds s1 = {self.s1:g}, "
+                f"s2 = {self.s2:g}); its sliders move with a running kernel")
+
+    def _draw(self, fig) -> None:
+        axes = fig.subplots(1, 3, sharey=True)
+        x = np.asarray(self.x, float)
+        for ax, part, name, w in ((axes[0], self.c1, "h1", self.w11), (axes[1], self.c2, "h2", self.w21)):
+            ax.plot(x, np.asarray(part, float), color=_picture_color("network"))
+            ax.set_title(f"w·{name} = {w:g}·{name}(x)", fontsize=9)
+        axes[2].plot(x, np.asarray(self.output, float), color=_picture_color("network"), linewidth=2)
+        axes[2].set_title(self.formula, fontsize=9)
+        for ax in axes:
+            ax.grid(alpha=0.3)
+            ax.set_xlabel("x", fontsize=8)
 
     def _compute(self) -> None:
         x = np.linspace(*_lesson.DOMAIN, self.POINTS)
@@ -410,6 +490,33 @@ class Trainer(_Widget):
             self.epoch = len(self.losses)
         self._sent = time.perf_counter()
 
+    def _text(self) -> str:
+        loss = f", training loss {self.losses[-1]:.4g}" if self.losses else ""
+        reason = f"; {self.stop_reason}" if self.stop_reason else ""
+        return (f"neuronlab Trainer widget: a {'-'.join(map(str, self.net.sizes))} {self.activation} network, "
+                f"{self.status} at epoch {self.epoch} of {self.epochs}{loss}{reason}")
+
+    def _draw(self, fig) -> None:
+        fit_ax, loss_ax = fig.subplots(1, 2, width_ratios=[1.7, 1])
+        held = self._held_out
+        y = self.y
+        fit_ax.scatter(self.x[~held], y[~held], s=6, color=_picture_color("target"), label="training points")
+        if held.any():
+            fit_ax.scatter(self.x[held], y[held], s=10, color=_picture_color("test"), label="held out")
+        fit_ax.plot(self._grid, np.asarray(self.output, float), color=_picture_color("network"), linewidth=2,
+                    label="network output")
+        fit_ax.legend(fontsize=7, loc="best")
+        fit_ax.grid(alpha=0.3)
+        fit_ax.set_title(f"{self.status}: epoch {self.epoch} of {self.epochs}", fontsize=9)
+        if self.losses:
+            epochs = np.arange(1, len(self.losses) + 1)
+            loss_ax.semilogy(epochs, self.losses, color=_picture_color("network"), label="training")
+            if self.val_losses:
+                loss_ax.semilogy(epochs, self.val_losses, color=_picture_color("test"), label="held out")
+            loss_ax.legend(fontsize=7)
+        loss_ax.set_title("loss per epoch", fontsize=9)
+        loss_ax.grid(alpha=0.3)
+
     # ------------------------------------------------------------ training
 
     def _run(self, epochs: int) -> None:
@@ -612,6 +719,21 @@ class Approximation(_Widget):
     @traitlets.observe("shown")
     def _changed(self, change):
         self._compute()
+
+    def _text(self) -> str:
+        return (f"neuronlab Approximation widget: {self.title}; bias + the first {self.shown} of {self.neurons} "
+                f"neurons, max |error| {self.max_error:.3g}")
+
+    def _draw(self, fig) -> None:
+        ax = fig.subplots()
+        x = np.asarray(self.x, float)
+        ax.fill_between(x, self._target - self.eps, self._target + self.eps, color="#cccccc", label=f"eps = {self.eps:g}")
+        ax.plot(x, self._target, color=_picture_color("target"), linewidth=2, label="target")
+        ax.plot(x, np.asarray(self.partial, float), color=_picture_color("network"),
+                label=f"bias + first {self.shown} neurons")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        ax.set_title(self.title, fontsize=9)
 
     def _compute(self) -> None:
         k = self.shown

@@ -21,20 +21,23 @@ pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the qu
 ORIGIN = "http://widgets.test"
 RED = (214, 39, 40)  # draw.js's COLORS.network, the output curve
 HARNESS = """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
-window.mount = async (state) => {
+window.mount = async (state, models = {}) => {
   const listeners = {}, sets = [], sent = [];
   let saves = 0;
   const model = {
     get: (key) => state[key],
     set: (key, value) => { state[key] = value; sets.push([key, value]); (listeners[`change:${key}`] || []).forEach((f) => f()); },
     on: (event, f) => { (listeners[event] ||= []).push(f); },
-    off: () => {},
+    off: (event, f) => { listeners[event] = (listeners[event] || []).filter((g) => g !== f); },
     save_changes: () => { saves += 1; },
     send: (message) => { sent.push(message); },
+    // the kernel's other models (the shared drawing code), by id
+    widget_manager: { get_model: async (id) => { if (!models[id]) throw new Error(`no model ${id}`); return { get: (key) => models[id][key] }; } },
   };
   window.kernel = {  // what the test reads and does as the kernel
     sets, sent, saves: () => saves, state,
     update(changes) { Object.assign(state, changes); for (const key of Object.keys(changes)) (listeners[`change:${key}`] || []).forEach((f) => f()); },
+    message(content) { (listeners["msg:custom"] || []).forEach((f) => f(content)); },
   };
   const module = await import("/widgets.js");
   await module.default.render({ model, el: document.getElementById("host") });
@@ -77,9 +80,17 @@ def widget_page(browser):
     assert not problems, f"console errors: {problems}"
 
 
-def mount(page, widget, **override):
+def shared_models(widget, modules=None):
+    """The models the widget's front end may ask the widget manager for: the kernel's shared drawing code."""
+    reference = widget.get_state()["_drawing"]
+    assert reference.startswith("anywidget:")
+    return {reference[len("anywidget:"):]: {"modules": modules or widgets._drawing().modules}}
+
+
+def mount(page, widget, modules=None, **override):
     state = {**widget.get_state(), **override}
-    page.evaluate("state => window.mount(state)", json.loads(json.dumps(state)))
+    page.evaluate("([state, models]) => window.mount(state, models)",
+                  json.loads(json.dumps([state, shared_models(widget, modules)])))
     page.evaluate("window.frame()")
 
 
@@ -208,9 +219,24 @@ def test_approximation_widget_steps_through_the_neurons(widget_page):
 
 def test_drawing_modules_that_import_each_other_load_from_the_kernels_text(widget_page):
     lesson = widgets.Lesson()
-    modules = dict(lesson.get_state()["_modules"])
+    modules = dict(widgets._drawing().modules)
     modules["draw.js"] += '\nexport { marker } from "./marker.js";\n'
     modules["marker.js"] = 'import { COLORS } from "./colors.js";\nexport const marker = COLORS.red;\n'
     modules["colors.js"] = 'export const COLORS = { red: "#f00" };\n'
-    mount(widget_page, lesson, _modules=modules)
+    mount(widget_page, lesson, modules=modules)
     assert widget_page.evaluate("reds('widget-output')") > 200
+
+
+def test_a_host_without_the_shared_model_asks_the_kernel_for_the_drawing_code(widget_page):
+    """(marimo, say): the widget asks in a message, and draws once the kernel answers."""
+    page, lesson = widget_page, widgets.Lesson()
+    page.evaluate("state => { window.mounted = window.mount(state, {}); }", json.loads(json.dumps(lesson.get_state())))
+    page.wait_for_function("window.kernel && window.kernel.sent.length === 1")
+    assert page.evaluate("window.kernel.sent") == [{"action": "modules"}]
+    answers = []
+    lesson.send = answers.append  # what the kernel sends back
+    lesson._send_drawing(lesson, {"action": "modules"}, [])
+    assert answers == [{"modules": widgets._drawing().modules}]
+    page.evaluate("message => window.kernel.message(message)", answers[0])
+    page.evaluate("window.mounted.then(() => window.frame())")
+    assert page.evaluate("reds('widget-output')") > 200

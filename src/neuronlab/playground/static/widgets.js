@@ -1,14 +1,38 @@
 // The notebook widgets' front end (anywidget: export default { render({ model, el }) }).
 // The kernel computes; this draws with the page's own drawing modules, draw.js and pair.js (the lesson's pair of
-// neurons, the same renderer as the page's Lesson tab), which the kernel sends as text (model "_modules") and
-// which are imported here unchanged from blob URLs: one drawing code for the page and the notebook. Views:
-// lesson, trainer, approximation (model "_view").
+// neurons, the same renderer as the page's Lesson tab), which the kernel sends as text, once per kernel: in the
+// model that "_drawing" names (widgets._Drawing), or in a message when the host cannot reach that model. They are
+// imported here unchanged from blob URLs: one drawing code for the page and the notebook. Views: lesson,
+// trainer, approximation (model "_view").
 
 const ENTRIES = ["draw.js", "pair.js"];  // widgets._drawing_modules() sends these and every module they import
+const REFERENCE = "anywidget:";  // how anywidget names another widget's model: anywidget:<model id>
+
+/** The drawing modules' texts: from the kernel's shared model, else asked for in a message. */
+async function drawingTexts(model, host) {
+  const reference = model.get("_drawing");
+  if (reference && reference.startsWith(REFERENCE)) {
+    try {
+      const shared = host && host.getModel ? await host.getModel(reference)
+        : await model.widget_manager.get_model(reference.slice(REFERENCE.length));
+      const modules = shared && shared.get("modules");
+      if (modules && Object.keys(modules).length) return modules;
+    } catch { /* a host that cannot reach other models: ask the kernel */ }
+  }
+  return new Promise((resolve) => {
+    const answer = (message) => {
+      if (!message || !message.modules) return;
+      model.off("msg:custom", answer);
+      resolve(message.modules);
+    };
+    model.on("msg:custom", answer);
+    model.send({ action: "modules" });
+  });
+}
 
 /** Import the entry modules (and any module they import by "./name.js") from the texts the kernel sent. */
-async function loadDrawing(model) {
-  const texts = { ...model.get("_modules") };
+async function loadDrawing(model, host) {
+  const texts = { ...(await drawingTexts(model, host)) };
   const urls = {};
   const imports = (text) => [...text.matchAll(/from\s+["']\.\/([\w.-]+\.js)["']/g)].map((m) => m[1]);
   while (!ENTRIES.every((name) => urls[name] || !texts[name])) {
@@ -280,13 +304,13 @@ function renderApproximation(draw, model, el) {
 
 const VIEWS = { lesson: renderLesson, trainer: renderTrainer, approximation: renderApproximation };
 
-async function render({ model, el }) {
+async function render({ model, el, host }) {
   const view = VIEWS[model.get("_view")];
   if (!view) {
     el.textContent = `neuronlab: no widget view called ${JSON.stringify(model.get("_view"))}`;
     return undefined;
   }
-  const draw = await loadDrawing(model);
+  const draw = await loadDrawing(model, host);
   el.classList.add("neuronlab");  // drawing.css (the widget's _css) sizes the canvases inside it
   return view(draw, model, el);
 }
