@@ -73,7 +73,7 @@ def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
     static_dir = resources.files("neuronlab.playground") / "static"
     shown = [widgets.Lesson(), widgets.Lesson(w11=0.5), widgets.Approximation("x", eps=0.5)]
     shared = widgets._drawing()
-    for name in ("draw.js", "pair.js"):  # the lesson's renderer too: the page's Lesson tab draws with it
+    for name in ("widget-views.js", "draw.js", "pair.js"):  # pair.js: the page's Lesson tab draws with it too
         assert shared.modules[name] == (static_dir / name).read_text(encoding="utf-8")
     code = sum(len(text) for text in shared.modules.values())
     assert code > 20_000
@@ -82,6 +82,7 @@ def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
         assert state["_drawing"] == f"anywidget:{shared.model_id}" and "_modules" not in state
         assert "export function" not in json.dumps({k: v for k, v in state.items() if k != "_esm"})
     assert widgets.Lesson._esm == (static_dir / "widgets.js").read_text(encoding="utf-8")
+    assert len(widgets.Lesson._esm) < 4000  # each widget's own module: a saved notebook keeps one per widget
     assert shown[0].get_state()["_view"] == "lesson"
 
 
@@ -306,3 +307,24 @@ def test_viewers_without_a_kernel_get_a_picture_and_a_sentence():
         red = np.abs(pixels - [214, 39, 40]).max(axis=1) < 40  # the network's curve, in the page's red
         assert red.sum() > 300
     assert trainer._repr_mimebundle_()[0]["text/plain"].endswith("stopped: reached the last of its 20 epochs")
+
+
+@pytest.mark.slow
+def test_a_saved_notebook_carries_the_drawing_code_once_not_once_per_widget():
+    """Executed as Jupyter's tools save it (nbclient keeps the widgets' state): three widgets, one copy of the
+    drawing code; each widget adds only its small module (widgets.js) and its numbers."""
+    nbformat = _require("nbformat", "writing notebooks")
+    from notebook_runner import run
+
+    cells = ["import numpy as np, neuronlab as nl", "nl.widgets.Lesson()", "nl.widgets.Lesson(w11=0.5)",
+             "nl.widgets.Approximation('sin(3*x)', eps=0.1)"]
+    notebook = run(cells)
+    state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    text = json.dumps(state)
+    shared = widgets._drawing().modules
+    assert text.count(json.dumps(shared["draw.js"])[1:200]) == 1  # draw.js, once
+    views = [s["state"] for s in state.values() if s["state"].get("_view") in ("lesson", "approximation")]
+    assert len(views) == 3 and all(len(json.dumps(v["_esm"])) < 4000 for v in views)
+    more = run(cells + ["nl.widgets.Lesson(w11=-0.5)"])  # one widget more: its numbers and its small module only
+    added = len(nbformat.writes(more).encode()) - len(nbformat.writes(notebook).encode())
+    assert added < 45_000 < sum(len(t) for t in shared.values())  # (it added 87 kB when each carried the code)

@@ -1,9 +1,10 @@
 """Live notebook widgets: the lesson, a training run and the certified construction, redrawn as they change.
 
 Built on anywidget (``pip install 'neuronlab[notebook]'``), so they work in JupyterLab, Notebook 7, VS Code
-and marimo. The kernel computes with the real engine; the browser draws with the playground page's own
-drawing modules (``static/draw.js``, and ``static/pair.js`` that draws the lesson's pair of neurons on the page too),
-sent as text and imported unchanged by ``static/widgets.js``.
+and marimo. The kernel computes with the real engine; the browser draws with ``static/widget-views.js`` and the
+playground page's own drawing modules it imports (``static/draw.js``, and ``static/pair.js`` that draws the
+lesson's pair of neurons on the page too), sent as text once per kernel and imported unchanged by each widget's
+small module, ``static/widgets.js``. Viewers without a kernel (GitHub, nbviewer) show a PNG of the widget.
 Each widget's state is its traits: set the inputs, read the outputs, from Python or from the sliders.
 
     >>> import neuronlab as nl
@@ -61,9 +62,9 @@ def _static(name: str) -> str:
 
 
 def _drawing_modules() -> dict:
-    """draw.js, pair.js (the lesson's renderer) and every module they import by a relative path ("./x.js"), as
-    {file name: text}; widgets.js imports the two from these texts (its ENTRIES)."""
-    return module_graph(["draw.js", "pair.js"])
+    """The widgets' views (widget-views.js) and every module they import by a relative path ("./x.js"): the
+    page's draw.js, pair.js (the lesson's renderer), ...; as {file name: text}. widgets.js imports them."""
+    return module_graph(["widget-views.js"])
 
 
 def _numbers(values, digits: int = 6) -> list:
