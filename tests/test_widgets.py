@@ -327,4 +327,4 @@ def test_a_saved_notebook_carries_the_drawing_code_once_not_once_per_widget():
     assert len(views) == 3 and all(len(json.dumps(v["_esm"])) < 4000 for v in views)
     more = run(cells + ["nl.widgets.Lesson(w11=-0.5)"])  # one widget more: its numbers and its small module only
     added = len(nbformat.writes(more).encode()) - len(nbformat.writes(notebook).encode())
-    assert added < 45_000 < sum(len(t) for t in shared.values())  # (it added 87 kB when each carried the code)
+    assert added < 45_000 < sum(len(t) for t in shared.values())  # (81 kB when each carried the code)
