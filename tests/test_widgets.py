@@ -254,7 +254,13 @@ def test_trainer_settings_learning_rate_noise_width_activation():
             setattr(trainer, name, value)
         assert trainer.get_state() == before
     assert "step" not in trainer.activations and "relu" in trainer.activations
-    assert not widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(5), np.zeros(5), optimizer="lbfgs").uses_lr
+    lbfgs = widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(5), np.zeros(5), optimizer="lbfgs")
+    assert not lbfgs.uses_lr and "lr" not in lbfgs.fit_options
+    auto = widgets.Trainer(nl.mlp([1, 3, 1], seed=0), x := np.linspace(-1, 1, 30), np.sin(3 * x), optimizer="auto",
+                           validation=0, epochs=5)
+    auto.lr = 0.5  # no effect: auto keeps choosing by itself (a learning rate would make it choose Adam)
+    auto.step()
+    assert "lr" not in auto.fit_options and auto.histories[0].lr != 0.5
 
 
 def test_trainer_reinitialises_in_place_and_speed_paces_the_epochs():

@@ -398,8 +398,9 @@ class Trainer(_Widget):
 
     @traitlets.observe("lr")
     def _lr_changed(self, change):
-        self.fit_options["lr"] = change.new
-        self._restart = True
+        if self.uses_lr:  # (a learning rate given to "auto" would make it choose Adam)
+            self.fit_options["lr"] = change.new
+            self._restart = True
 
     @traitlets.observe("noise")
     def _noise_changed(self, change):
@@ -560,6 +561,8 @@ class Trainer(_Widget):
                 raise
             record(history)
             self.histories.append(history)
+            if history.stopped == "interrupted":  # Ctrl-C (the kernel's interrupt) in train() or step()
+                break
             if history.stopped in ("tol", "converged"):
                 self._finish({"tol": f"stopped: the training loss reached tol = {self.fit_options.get('tol')}",
                               "converged": f"stopped: {history.optimizer} converged (no step lowered the loss)"}
