@@ -28,6 +28,7 @@ CELLS = [
     "t = nl.widgets.Trainer(net, x, np.sin(3 * x), optimizer='adam', epochs=1_000_000)\nt",
     "nl.plot.neuron(nl.Neuron(2.0, -1.0, 'step'))",
     "print(t.status, t.epoch == len(t.losses) > 0, t.net is net, np.isfinite(net.predict(x)).all())",
+    "print(t.net.sizes, t.net.layers[0].activation.name, t.lr, t.speed)",
 ]
 
 
@@ -131,6 +132,15 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
         page.wait_for_selector(".jp-OutputArea-output img", timeout=60_000)
         run_cell(page, 3)  # the trained network is the one in the Python variable
         page.wait_for_selector("text=paused True True True", timeout=60_000)
+        # the teacher's settings, through the kernel and back: a narrower network starts over
+        page.fill("[data-testid=widget-width]", "3")
+        status_starts(page, "ready: epoch 0 of ")
+        page.select_option("[data-testid=widget-hidden-activation]", "relu")
+        page.select_option("[data-testid=widget-speed]", "10")
+        page.fill("[data-testid=widget-lr]", "-1")
+        page.wait_for_function("document.querySelector('[data-testid=widget-lr-value]').textContent === '0.1'")
+        run_cell(page, 4)  # (after the changes: the kernel takes its shell messages in order)
+        page.wait_for_selector("text=[1, 3, 1] relu 0.1 10.0", timeout=60_000)
         shot(page, "jupyterlab")
     except Exception:
         shot(page, "jupyterlab-failure")  # what the learner would have seen
