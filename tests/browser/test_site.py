@@ -127,3 +127,35 @@ def test_a_link_to_a_server_tab_opens_the_lesson_and_the_page_fits_a_phone(offli
     small.click("[data-testid=tab-backprop]")
     small.wait_for_function("window.neuronlab.backprop.explanation !== null")
     small.screenshot(path=str(SCREENSHOTS / "site-1024.png"))
+
+
+def test_the_same_file_works_from_a_static_web_host(browser, site_url):
+    """Put on any static host (here Python's http.server on 127.0.0.1): the same page, nothing else fetched."""
+    import functools
+    import http.server
+    import threading
+    from pathlib import Path
+    from urllib.parse import urlparse
+
+    folder = Path(urlparse(site_url).path).parent
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        problems, requests = [], []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith("data:") else None)
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        page.goto(url + "#tab=backprop")
+        page.wait_for_function("window.neuronlab && window.neuronlab.backprop.explanation !== null")
+        assert page.inner_text("[data-testid=bp-stage]").startswith("stage 1 of ")
+        assert page.locator("#lesson .lesson-text[data-chapter]").count() >= 10
+        assert not problems, problems
+        assert [r.split("#")[0] for r in requests] == [url], requests
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
