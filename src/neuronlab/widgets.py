@@ -418,7 +418,8 @@ class Trainer(_Widget):
             return
         self._stop_quietly()
         hidden = [self.width] * (len(self.net.layers) - 1)
-        net = mlp([1, *hidden, 1], self.activation, self.net.layers[-1].activation.name, seed=self._seed)
+        net = mlp([1, *hidden, 1], self.activation, self.net.layers[-1].activation.name, seed=self._seed,
+                  dtype=self.net.dtype)
         net.scaling = self.net.scaling
         self.net = net
         self._start_over()
@@ -429,7 +430,7 @@ class Trainer(_Widget):
         self._reinitialisations += 1
         sizes = self.net.sizes
         fresh = mlp(sizes, self.activation if len(sizes) > 2 else "linear", self.net.layers[-1].activation.name,
-                    seed=self._seed + self._reinitialisations)
+                    seed=self._seed + self._reinitialisations, dtype=self.net.dtype)
         self.net.load_state_dict(fresh.state_dict())
         self._start_over()
 
