@@ -109,7 +109,7 @@ def _weight_labels(lay: _Layout, at: dict) -> tuple[list, int]:
     taken += [(x + RADIUS + 2, y - RADIUS - 6, x + RADIUS + 6 + 5 * len(bias), y - RADIUS + 4)  # the biases' text
               for _, x, y, _, bias in lay.neurons if bias]
     column = lambda node: node.split("_")[0]
-    drawn = {}
+    drawn: dict[str, int] = {}
     for node in at:
         drawn[column(node)] = drawn.get(column(node), 0) + 1
     labels, unwritten = [], 0

@@ -76,8 +76,10 @@ document.addEventListener("DOMContentLoaded", () => {
     if (input) { input.readOnly = true; input.title = OWN_NUMBERS; }
   }
   const explanation = recorded.explanation;
-  const intro = document.querySelector("#backprop .card > p");
-  if (intro && explanation) {
+  // after the tab's heading and its introduction (whatever element that is), else at the tab's top
+  const heading = document.querySelector("#backprop h2");
+  const section = document.getElementById("backprop");
+  if (section && explanation) {
     const note = document.createElement("p");
     note.className = "hint";
     note.dataset.testid = "site-backprop-note";
@@ -85,6 +87,7 @@ document.addEventListener("DOMContentLoaded", () => {
     note.textContent = `In this saved copy: the playground's default network (${explanation.sizes.join("-")}, ` +
       `${explanation.activations.join(" then ")}) at the first point of its default data, x = ${point(explanation.x)}, ` +
       `y = ${point(explanation.y)}. To explain your own network or numbers, run \`neuronlab play\`.`;
-    intro.after(note);
+    if (heading) (heading.nextElementSibling || heading).after(note);
+    else section.prepend(note);
   }
 });
