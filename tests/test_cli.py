@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -152,7 +153,11 @@ def test_examples_run(tmp_path):
 @pytest.mark.slow
 def test_lesson_command_hides_the_answer_until_revealed(tmp_path, capsys):
     assert main(["lesson", "--out", str(tmp_path / "a")]) == 0
-    assert "--reveal" in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert "--reveal" in printed.out
+    # the figures' progress, with the time left, on stderr (the results on stdout stay clean)
+    assert re.search(r"lesson figures .* 15/15 \d:\d\d:\d\d left 0:00:00 10-backprop\.png", printed.err)
+    assert "left" not in printed.out
     assert not (tmp_path / "a" / "04f-answer.png").exists() and (tmp_path / "a" / "04e-exercise.png").exists()
     assert main(["lesson", "--out", str(tmp_path / "b"), "--reveal"]) == 0
     assert (tmp_path / "b" / "04f-answer.png").exists()
@@ -289,3 +294,45 @@ def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no temporary folder left behind
     assert main(["fit", "--data", str(tmp_path / "run"), "--out", str(out / "summary.json"), "--quiet"]) == 2
     assert "is a file" in capsys.readouterr().err
+
+
+def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
+    """The bar of `neuronlab lesson`, `bench` and `approx`: done of total, time so far, and the time left,
+    estimated from the pace so far (rich's TimeRemainingColumn, as tqdm shows it)."""
+    import io
+    import time
+
+    from rich.console import Console
+
+    from neuronlab.cli import Eta
+
+    console = Console(file=io.StringIO(), record=True, width=120)
+    with Eta("lesson figures", console=console) as eta:
+        eta.update(1, 5, "01-decide.png")
+        console.print(eta.progress.get_renderable())
+        time.sleep(0.3)
+        eta.update(2, 5, "02-xor.png")  # 1 piece in 0.3 s: 3 more take about 0.9 s
+        console.print(eta.progress.get_renderable())
+    first, second = console.export_text().splitlines()[:2]
+    assert re.search(r"^lesson figures .* 1/5 0:00:00 left -:--:-- 01-decide\.png$", first), first
+    assert re.search(r"^lesson figures .* 2/5 0:00:00 left 0:00:01 02-xor\.png$", second), second
+    # each command's work reports to it
+    from neuronlab import bench, lesson
+
+    seen = []
+    monkeypatch.setattr(lesson, "figures", lambda: {"decide": ("01.png", lambda: None)})
+    monkeypatch.setattr(lesson, "markdown", lambda reveal: ("text", ["decide"]))
+    import neuronlab.plot
+
+    monkeypatch.setattr(neuronlab.plot, "save", lambda fig, path: None)
+    lesson.write(tmp_path, progress=lambda *a: seen.append(a))
+    assert seen == [(1, 1, "01.png")]
+    for name in ("_torch", "gemm_peak", "step_times", "time_to_accuracy", "real_data"):
+        monkeypatch.setattr(bench, name, lambda *a, **k: None)
+    monkeypatch.setattr(bench, "machine", lambda load: {})
+    seen.clear()
+    bench.run(quick=True, progress=lambda *a: seen.append(a))
+    steps, autograd, data = len(bench.QUICK_STEP_CASES), len(bench.QUICK_AUTOGRAD_CASES), len(bench.QUICK_DATA_SETS)
+    total = steps + autograd + 1 + data  # counted in cases
+    assert seen == [(steps, total, "step times"), (steps + autograd, total, "autograd step times"),
+                    (steps + autograd + 1, total, "time to accuracy"), (total, total, "real data")]

@@ -26,6 +26,13 @@ def test_import_neuronlab_pulls_in_no_heavy_library():
                            f"{{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))"],
                           capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == []
+    # nor its own modules for drawing, serving, benchmarking, the lesson's numbers, the command line, the site
+    own = ["neuronlab.plot", "neuronlab.widgets", "neuronlab.lesson", "neuronlab.lesson_text", "neuronlab.playground",
+           "neuronlab.bench", "neuronlab.cli", "neuronlab.site", "neuronlab.sklearn"]
+    done = subprocess.run([sys.executable, "-c", "import sys, neuronlab; print(' '.join(sorted("
+                           f"set(sys.modules) & set({own!r}))))"], capture_output=True, text=True, timeout=120,
+                          check=True)
+    assert done.stdout.split() == []
 
 
 def test_the_version_has_a_changelog_entry():

@@ -1,5 +1,8 @@
 """The notebook widgets' Python side, through their traits: state in, state out."""
 
+import json
+import time
+
 import numpy as np
 import pytest
 
@@ -64,15 +67,23 @@ def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
     assert lesson.get_state() == before
 
 
-def test_widgets_send_the_pages_own_drawing_code():
+def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
     from importlib import resources
 
     static_dir = resources.files("neuronlab.playground") / "static"
-    state = widgets.Lesson().get_state()
-    for name in ("draw.js", "pair.js"):  # the lesson's renderer too: the page's Lesson tab draws with it
-        assert state["_modules"][name] == (static_dir / name).read_text(encoding="utf-8")
+    shown = [widgets.Lesson(), widgets.Lesson(w11=0.5), widgets.Approximation("x", eps=0.5)]
+    shared = widgets._drawing()
+    for name in ("widget-views.js", "draw.js", "pair.js"):  # pair.js: the page's Lesson tab draws with it too
+        assert shared.modules[name] == (static_dir / name).read_text(encoding="utf-8")
+    code = sum(len(text) for text in shared.modules.values())
+    assert code > 20_000
+    for widget in shown:  # each names the one shared model, and carries none of the code itself
+        state = widget.get_state()
+        assert state["_drawing"] == f"anywidget:{shared.model_id}" and "_modules" not in state
+        assert "export function" not in json.dumps({k: v for k, v in state.items() if k != "_esm"})
     assert widgets.Lesson._esm == (static_dir / "widgets.js").read_text(encoding="utf-8")
-    assert state["_view"] == "lesson"
+    assert len(widgets.Lesson._esm) < 4000  # each widget's own module: a saved notebook keeps one per widget
+    assert shown[0].get_state()["_view"] == "lesson"
 
 
 def sine_trainer(sizes=(1, 8, 1), **options):
@@ -82,7 +93,7 @@ def sine_trainer(sizes=(1, 8, 1), **options):
 
 
 def test_trainer_trains_the_network_in_the_users_variable():
-    net, trainer = sine_trainer(epochs=60)
+    net, trainer = sine_trainer(epochs=60, validation=0)  # no held-out points: no early stopping
     before = net.predict(np.linspace(-1, 1, 5)).copy()
     assert (trainer.status, trainer.epoch, trainer.epochs) == ("ready", 0, 60)
     trainer.train()
@@ -184,3 +195,142 @@ def test_trainer_trains_the_textbook_sigmoid_output_under_binary_cross_entropy()
     probabilities = net.predict(x)[:, 0]
     assert np.all((probabilities > 0.5) == (y == 1))
     np.testing.assert_allclose(trainer.output, 1 / (1 + np.exp(-np.asarray(trainer.weighted_sum))), atol=1e-5)
+
+
+def noisy_trainer(**options):
+    x = np.linspace(-1, 1, 60)
+    net = nl.mlp([1, 32, 1], seed=0)
+    return net, widgets.Trainer(net, x, np.sin(3 * x), noise=0.4, **options)
+
+
+def test_trainer_stops_early_on_its_held_out_points_and_keeps_the_best_weights():
+    net, trainer = noisy_trainer(optimizer="adam", lr=0.05, epochs=3000, patience=40)
+    assert sum(trainer.points["held_out"]) == 12  # 20 % of 60, the same points throughout
+    trainer.train()
+    best = int(np.argmin(trainer.val_losses)) + 1
+    assert trainer.status == "done" and trainer.best_epoch == best
+    assert trainer.epoch == best + 40 < 3000 and len(trainer.val_losses) == trainer.epoch
+    assert trainer.stop_reason == (f"stopped early at epoch {best + 40}: the loss on the 12 held-out points has not "
+                                   f"improved for 40 epochs since epoch {best} ({min(trainer.val_losses):.4g}); "
+                                   f"the weights of epoch {best} are restored")
+    assert trainer._validation_loss() == pytest.approx(min(trainer.val_losses), rel=1e-12)  # the best weights
+    assert [e for e, _ in trainer.val_loss] == [e for e, _ in trainer.loss]
+    assert trainer.val_loss[-1][1] == pytest.approx(trainer.val_losses[-1], rel=1e-5)
+    held = np.array(trainer.points["held_out"])  # trained on the others only
+    assert trainer.histories[0].n_train == 48 and held.sum() == 12
+
+
+def test_trainer_says_it_stopped_at_its_last_epoch():
+    net, trainer = sine_trainer(epochs=30, validation=0)
+    trainer.train()
+    assert trainer.stop_reason == "stopped: reached the last of its 30 epochs" and trainer.val_loss == []
+    with pytest.raises(widgets.WidgetError, match="leaves no points"):
+        sine_trainer(validation=0.001)
+
+
+def test_trainer_settings_learning_rate_noise_width_activation():
+    net, trainer = noisy_trainer(optimizer="adam", epochs=500)
+    assert (trainer.lr, trainer.uses_lr, trainer.width, trainer.activation) == (0.01, True, 32, "tanh")
+    trainer.lr = 0.05
+    trainer.step()
+    assert trainer.histories[-1].lr == 0.05
+    # noise: the same normal draws, scaled; the points sent follow
+    clean = np.sin(3 * trainer.x)
+    first = (np.array(trainer.points["y"]) - clean) / 0.4
+    trainer.noise = 0.2
+    np.testing.assert_allclose((np.array(trainer.points["y"]) - clean) / 0.2, first, atol=1e-4)
+    np.testing.assert_allclose(trainer.y, clean + 0.2 * trainer._noise_draws)
+    # width and activation: a new network of the same depth and seed, its training from the start
+    trainer.width = 5
+    assert trainer.net is not net and trainer.net.sizes == [1, 5, 1] and net.sizes == [1, 32, 1]
+    assert (trainer.epoch, trainer.status, len(trainer.parts), trainer.loss) == (0, "ready", 5, [])
+    trainer.activation = "relu"
+    assert trainer.net.layers[0].activation.name == "relu" and trainer.net.sizes == [1, 5, 1]
+    np.testing.assert_allclose(trainer.net.layers[0].W.data, nl.mlp([1, 5, 1], "relu", seed=0).layers[0].W.data)
+    for name, value, message in [("activation", "step", "one backprop can train"), ("width", 0, "from 1 to"),
+                                 ("lr", -1.0, "lr must be between"), ("noise", float("nan"), "noise must be")]:
+        before = trainer.get_state()
+        with pytest.raises(widgets.WidgetError, match=message):
+            setattr(trainer, name, value)
+        assert trainer.get_state() == before
+    assert "step" not in trainer.activations and "relu" in trainer.activations
+    lbfgs = widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(5), np.zeros(5), optimizer="lbfgs")
+    assert not lbfgs.uses_lr and "lr" not in lbfgs.fit_options
+    auto = widgets.Trainer(nl.mlp([1, 3, 1], seed=0), x := np.linspace(-1, 1, 30), np.sin(3 * x), optimizer="auto",
+                           validation=0, epochs=5)
+    auto.lr = 0.5  # no effect: auto keeps choosing by itself (a learning rate would make it choose Adam)
+    auto.step()
+    assert "lr" not in auto.fit_options and auto.histories[0].lr != 0.5
+
+
+def test_trainer_reinitialises_in_place_and_speed_paces_the_epochs():
+    net, trainer = sine_trainer(optimizer="adam", epochs=100)
+    trainer.step(5)
+    trainer._message(trainer, {"action": "reinitialise"}, [])  # the re-initialise button
+    assert trainer.net is net and (trainer.epoch, trainer.status, trainer.loss) == (0, "ready", [])
+    np.testing.assert_allclose(net.layers[0].W.data, nl.mlp([1, 8, 1], seed=1).layers[0].W.data)
+    trainer.speed = 40  # at most 40 epochs a second: 12 epochs take at least 0.3 s
+    started = time.perf_counter()
+    trainer.step(12)
+    assert time.perf_counter() - started >= 11 / 40 and trainer.epoch == 12
+    trainer.speed = 0
+    started = time.perf_counter()
+    trainer.step(12)
+    assert time.perf_counter() - started < 0.25
+
+
+def test_trainer_takes_a_new_learning_rate_while_it_trains():
+    net, trainer = sine_trainer(optimizer="adam", epochs=100_000, validation=0, speed=200)
+    trainer.start()
+    time.sleep(0.2)
+    trainer.lr = 0.002
+    time.sleep(0.2)
+    trainer.pause()
+    assert [h.lr for h in trainer.histories][-1] == 0.002 and trainer.histories[0].lr == 0.01
+    assert trainer.epoch == sum(h.epochs for h in trainer.histories)
+
+
+def test_viewers_without_a_kernel_get_a_picture_and_a_sentence():
+    """GitHub and nbviewer show the PNG; a text view the sentence, never <... object at 0x...>."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    x = np.linspace(-1, 1, 40)
+    trainer = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), epochs=20, validation=0)
+    trainer.train()
+    cases = [(widgets.Lesson(w21=0.5), "neuronlab lesson widget: output = 1.0·h1 + 0.5·h2 (step neurons"),
+             (trainer, "neuronlab Trainer widget: a 1-4-1 tanh network, done at epoch 20 of 20, training loss "),
+             (widgets.Approximation("x", eps=0.5), "neuronlab Approximation widget: x on [-1, 1]: ")]
+    for widget, text in cases:
+        data, metadata = widget._repr_mimebundle_()
+        assert data["text/plain"].startswith(text) and " at 0x" not in data["text/plain"]
+        assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+        image = Image.open(io.BytesIO(base64.b64decode(data["image/png"]))).convert("RGB")
+        assert image.size == (720, 208) and len(data["image/png"]) < 20_000
+        pixels = np.asarray(image).reshape(-1, 3).astype(int)
+        red = np.abs(pixels - [214, 39, 40]).max(axis=1) < 40  # the network's curve, in the page's red
+        assert red.sum() > 300
+    assert trainer._repr_mimebundle_()[0]["text/plain"].endswith("stopped: reached the last of its 20 epochs")
+
+
+@pytest.mark.slow
+def test_a_saved_notebook_carries_the_drawing_code_once_not_once_per_widget():
+    """Executed as Jupyter's tools save it (nbclient keeps the widgets' state): three widgets, one copy of the
+    drawing code; each widget adds only its small module (widgets.js) and its numbers."""
+    nbformat = _require("nbformat", "writing notebooks")
+    from notebook_runner import run
+
+    cells = ["import numpy as np, neuronlab as nl", "nl.widgets.Lesson()", "nl.widgets.Lesson(w11=0.5)",
+             "nl.widgets.Approximation('sin(3*x)', eps=0.1)"]
+    notebook = run(cells)
+    state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    text = json.dumps(state)
+    shared = widgets._drawing().modules
+    assert text.count(json.dumps(shared["draw.js"])[1:200]) == 1  # draw.js, once
+    views = [s["state"] for s in state.values() if s["state"].get("_view") in ("lesson", "approximation")]
+    assert len(views) == 3 and all(len(json.dumps(v["_esm"])) < 4000 for v in views)
+    more = run(cells + ["nl.widgets.Lesson(w11=-0.5)"])  # one widget more: its numbers and its small module only
+    added = len(nbformat.writes(more).encode()) - len(nbformat.writes(notebook).encode())
+    assert added < 45_000 < sum(len(t) for t in shared.values())  # (81 kB when each carried the code)

@@ -6,7 +6,7 @@
     >>> history = nl.fit(net, x, np.sin(x), progress=False)
 """
 
-from . import activations, data, lesson, losses, optim
+from . import activations, data, losses, optim
 from .approximate import ApproximationError, Certificate, Comparison, approximate, compare
 from .data import DataError, load_csv
 from .diagram import computation_graph, diagram
@@ -22,9 +22,13 @@ from .train import History, NotTrainableError, TrainingDiverged, fit
 __version__ = "0.1.0"
 
 
+LAZY = ("plot", "widgets", "lesson", "site")  # modules imported on first use (start-up time: benchmarks/startup.py)
+
+
 def __getattr__(name):
-    # nl.plot and nl.widgets on first use: matplotlib (and anywidget) are imported only by those who draw
-    if name in ("plot", "widgets"):
+    # nl.plot and nl.widgets on first use: matplotlib (and anywidget) are imported only by those who draw;
+    # nl.lesson (its chapters' numbers and figures) only by those who read it
+    if name in LAZY:
         import importlib
 
         return importlib.import_module("." + name, __name__)

@@ -1021,26 +1021,44 @@ def _load_average() -> tuple:
         return (math.nan,) * 3
 
 
-def run(quick: bool = False) -> Report:
+def run(quick: bool = False, progress=None) -> Report:
+    """Every benchmark (``quick``: the small cases only). ``progress(done, total, what)``, if given, is called
+    after each part, ``done`` and ``total`` counted in cases (a part with more cases counts more)."""
     _torch()
     load = _load_average()
     report = Report(machine=machine(load))
     peak = gemm_peak(report, repeats=5 if quick else 20)
     if quick:
-        step_times(report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1, per_case=False)
-        step_times(report, QUICK_AUTOGRAD_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1,
-                   per_case=False, engine="tensor")
-        time_to_accuracy(report, TARGETS[:1], neurons=16, cap=2.0)
-        real_data(report, QUICK_DATA_SETS, seeds=2, rounds=1)
+        parts = [
+            (len(QUICK_STEP_CASES), "step times", lambda: step_times(
+                report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1, per_case=False)),
+            (len(QUICK_AUTOGRAD_CASES), "autograd step times", lambda: step_times(
+                report, QUICK_AUTOGRAD_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1,
+                per_case=False, engine="tensor")),
+            (1, "time to accuracy", lambda: time_to_accuracy(report, TARGETS[:1], neurons=16, cap=2.0)),
+            (len(QUICK_DATA_SETS), "real data", lambda: real_data(report, QUICK_DATA_SETS, seeds=2, rounds=1)),
+        ]
     else:
-        step_times(report, STEP_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1)
         large = [(sizes, batch) for sizes, batch in STEP_CASES if _parameters(sizes) >= 100_000]
-        step_times(report, large, repeats=30, budget=2.0, rounds=3, peak=peak)
-        step_times(report, AUTOGRAD_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1, engine="tensor")
-        time_to_accuracy(report, TARGETS, neurons=16, cap=30.0, rounds=3)
-        adam_engine(report, TARGETS[0], neurons=16, steps=ADAM_STEPS, rounds=3)
-        real_data(report, DATA_SETS, seeds=5, rounds=2)
-        peak_memory(report, [1024, 2048, 2048, 1024], 1024)
+        parts = [
+            (len(STEP_CASES), "step times", lambda: step_times(
+                report, STEP_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1)),
+            (len(large), "step times, all cores", lambda: step_times(
+                report, large, repeats=30, budget=2.0, rounds=3, peak=peak)),
+            (len(AUTOGRAD_CASES), "autograd step times", lambda: step_times(
+                report, AUTOGRAD_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1, engine="tensor")),
+            (len(TARGETS), "time to accuracy", lambda: time_to_accuracy(report, TARGETS, neurons=16, cap=30.0,
+                                                                         rounds=3)),
+            (1, "Adam steps", lambda: adam_engine(report, TARGETS[0], neurons=16, steps=ADAM_STEPS, rounds=3)),
+            (len(DATA_SETS), "real data", lambda: real_data(report, DATA_SETS, seeds=5, rounds=2)),
+            (1, "peak memory", lambda: peak_memory(report, [1024, 2048, 2048, 1024], 1024)),
+        ]
+    total, done = sum(count for count, _, _ in parts), 0
+    for count, what, part in parts:
+        part()
+        done += count
+        if progress is not None:
+            progress(done, total, what)
     report.machine["load average at the end (1, 5, 15 min)"] = ", ".join(f"{v:.1f}" for v in _load_average())
     if load[0] > 0.5 * (os.cpu_count() or 1):
         report.notes.append(f"This run shared the machine with other work (load average {load[0]:.1f} at the start "

@@ -94,6 +94,43 @@ def output_folder(out, names):
         shutil.rmtree(staging, ignore_errors=True)
 
 
+class Eta:
+    """A progress bar with the time left, as tqdm shows it (rich's TimeRemainingColumn), for a command's long
+    work: ``update(done, total, what)`` after each piece (the library functions' ``progress`` callback);
+    ``note(text)`` says what the current piece is doing. Drawn on stderr (or ``console``), so the command's
+    printed results stay clean; ``with Eta(...) as eta:``."""
+
+    def __init__(self, description: str, console=None):
+        from rich.console import Console
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                                 TextColumn("{task.fields[what]}"), console=console or Console(stderr=True))
+        self.task = self.progress.add_task(description, total=None, what="")
+
+    def __enter__(self) -> "Eta":
+        self.live = self.progress.console.is_terminal  # elsewhere (a log, a pipe): the last state, once, at the end
+        if self.live:
+            self.progress.start()
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is not None:  # the error's one line is all the user sees: the bar goes
+            self.progress.live.transient = True
+        if self.live:
+            self.progress.stop()
+        elif kind is None:
+            self.progress.console.print(self.progress.get_renderable())
+
+    def update(self, done: int, total: int, what: str = "") -> None:
+        self.progress.update(self.task, completed=done, total=total, what=what)
+
+    def note(self, what: str) -> None:
+        self.progress.update(self.task, what=what)
+
+
 def _write_summary(out: Path, summary: dict) -> None:
     atomic_write(out / "summary.json", lambda f: f.write(json.dumps(summary, indent=2).encode()))
 
@@ -283,6 +320,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reveal", action="store_true", help="include the answer to the exercise")
     p.set_defaults(run=_lesson)
 
+    p = commands.add_parser("site", help="write the lesson as one web page that works with nothing installed",
+                            description="Write DIR/index.html: the playground's Lesson tab (every chapter) and its "
+                                        "Backprop walk-through of the default network, with the engine's numbers "
+                                        "in it, as one self-contained file that works opened from disk or from any "
+                                        "static web host, with no Python and no server.")
+    p.add_argument("directory", metavar="DIR", help="the folder to write index.html into (created if need be)")
+    p.set_defaults(run=_site)
+
     p = commands.add_parser("explain", help="one backpropagation step, every number shown and checked",
                             description="Explain backpropagation on a small network for one training point: "
                                         "forward values, the chain rule backwards with the numbers, a check "
@@ -337,18 +382,28 @@ def _approx(args) -> int:
 def _approx_into(out: Path, args, f, domain, two_d: bool) -> None:
     from .approximate import approximate, compare
 
-    net = approximate(f, domain, args.eps, args.activation, max_neurons=args.max_neurons)
-    certificate = net.certificate
+    steps = ["the construction", "its picture"] + (["the animation"] if args.animate else []) + \
+        (["training to compare"] if args.compare else [])
+    with Eta("approximation") as eta:
+        eta.update(0, len(steps), steps[0])
+        net = approximate(f, domain, args.eps, args.activation, max_neurons=args.max_neurons,
+                          progress=lambda stage, count: eta.note(f"{steps[0]}: {stage} {count:,}"))
+        certificate = net.certificate
+        net.save(out / "model.npz")
+        eta.update(1, len(steps), steps[1])
+        figure = plot.approximation_2d(net, f) if two_d else plot.approximation(net, f)
+        plot.save(figure, out / "approx.png")
+        record = {k: v for k, v in certificate.__dict__.items()}
+        record.update(expression=args.expression, summary=certificate.summary())
+        if args.animate:
+            eta.update(steps.index("the animation"), len(steps), "the animation")
+            plot.animate_construction(net, f, out / "approx.gif")
+        if args.compare:
+            eta.update(steps.index("training to compare"), len(steps), "training to compare")
+            comparison = compare(f, domain, neurons=certificate.neurons, activation=args.activation)
+        eta.update(len(steps), len(steps), "done")
     print(certificate.summary())
-    net.save(out / "model.npz")
-    figure = plot.approximation_2d(net, f) if two_d else plot.approximation(net, f)
-    plot.save(figure, out / "approx.png")
-    record = {k: v for k, v in certificate.__dict__.items()}
-    record.update(expression=args.expression, summary=certificate.summary())
-    if args.animate:
-        plot.animate_construction(net, f, out / "approx.gif")
     if args.compare:
-        comparison = compare(f, domain, neurons=certificate.neurons, activation=args.activation)
         print(comparison.table())
         record["compare"] = [{k: v for k, v in row.items() if k != "network"} for row in comparison.rows]
     atomic_write(out / "certificate.json", lambda fh: fh.write(json.dumps(record, indent=2, default=str).encode()))
@@ -402,7 +457,8 @@ def _play(args) -> int:
 def _bench(args) -> int:
     from .bench import print_report, run
 
-    report = run(quick=args.quick)
+    with Eta("benchmarks") as eta:
+        report = run(quick=args.quick, progress=eta.update)
     print_report(report)
     # a refused row says itself that it is a measurement error; any other row without a ratio is a failure
     bad = [row.case for row in report.rows() if not row.refused and not (math.isfinite(row.ratio) and row.ratio > 0)]
@@ -418,9 +474,18 @@ def _bench(args) -> int:
 def _lesson(args) -> int:
     from .lesson import write
 
-    page = write(args.out, reveal=args.reveal)
+    with Eta("lesson figures") as eta:
+        page = write(args.out, reveal=args.reveal, progress=eta.update)
     print(f"wrote the lesson to {page} (figures beside it)"
           + ("" if args.reveal else "; the exercise's answer: neuronlab lesson --reveal"))
+    return 0
+
+
+def _site(args) -> int:
+    from .site import write
+
+    path = write(args.directory)
+    print(f"wrote {path} ({path.stat().st_size / 1e3:,.0f} kB): open it in a browser, or put it on any web host")
     return 0
 
 

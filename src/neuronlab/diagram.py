@@ -99,6 +99,39 @@ def _edge_style(weight: float, max_weight: float) -> tuple[str, float, float]:
     return (POSITIVE if weight >= 0 else NEGATIVE), 0.5 + 4.5 * share, 0.3 + 0.7 * share
 
 
+LABEL_SIZE = 9  # px: the weights written on the edges
+PLACES = (0.75, 0.25, 0.6, 0.4, 0.85, 0.15, 0.5)  # where along an edge its weight may go, in order of preference
+
+
+def _weight_labels(lay: _Layout, at: dict) -> tuple[list, int]:
+    """Each edge's weight as text on the edge, where it overlaps no neuron and no other weight (the first free
+    place of PLACES along it); returns [(x, y, text)] and how many edges had no free place."""
+    taken = [(x - RADIUS - 2, y - RADIUS - 2, x + RADIUS + 2, y + RADIUS + 2) for x, y in at.values()]
+    taken += [(x + RADIUS + 2, y - RADIUS - 6, x + RADIUS + 6 + 5 * len(bias), y - RADIUS + 4)  # the biases' text
+              for _, x, y, _, bias in lay.neurons if bias]
+    column = lambda node: node.split("_")[0]
+    drawn: dict[str, int] = {}
+    for node in at:
+        drawn[column(node)] = drawn.get(column(node), 0) + 1
+    labels, unwritten = [], 0
+    for a, b, w in lay.edges:
+        (x1, y1), (x2, y2) = at[a], at[b]
+        text = f"{w:.2g}"
+        half_width, half_height = 0.3 * LABEL_SIZE * len(text) + 1, 0.6 * LABEL_SIZE
+        # first near the end where the edges fan out (a layer of many feeding one neuron: near the many)
+        places = PLACES if drawn[column(a)] <= drawn[column(b)] else tuple(1 - t for t in PLACES)
+        for t in places:
+            x, y = x1 + RADIUS + t * (x2 - x1 - 2 * RADIUS), y1 + t * (y2 - y1)
+            box = (x - half_width, y - half_height, x + half_width, y + half_height)
+            if not any(box[0] < o[2] and o[0] < box[2] and box[1] < o[3] and o[1] < box[3] for o in taken):
+                taken.append(box)
+                labels.append((x, y, text))
+                break
+        else:
+            unwritten += 1
+    return labels, unwritten
+
+
 def to_svg(net: Network) -> str:
     lay = layout(net)
     at = {node: (x, y) for node, x, y, _, _ in lay.neurons}
@@ -112,6 +145,11 @@ def to_svg(net: Network) -> str:
         parts.append(f'<line x1="{x1 + RADIUS:.1f}" y1="{y1:.1f}" x2="{x2 - RADIUS:.1f}" y2="{y2:.1f}" '
                      f'stroke="{color}" stroke-width="{width:.2f}" stroke-opacity="{opacity:.2f}">'
                      f"<title>w = {w:.4g}</title></line>")
+    labels, unwritten = _weight_labels(lay, at)
+    for x, y, text in labels:  # written, not only in titles: an SVG shown as an <img> (JupyterLab) has no hover
+        parts.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="{LABEL_SIZE}" '
+                     f'fill="#2d3748" stroke="white" stroke-width="3" paint-order="stroke" class="weight">'
+                     f"{escape(text)}</text>")
     for _, x, y, label, bias in lay.neurons:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="#f7fafc" stroke="#2d3748" '
                      f'stroke-width="1.5"><title>{escape(label)} {escape(bias)}</title></circle>')
@@ -125,8 +163,10 @@ def to_svg(net: Network) -> str:
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#4a5568">{escape(text)}</text>')
     if lay.scaling:
         parts.append(f'<text x="10" y="{lay.height - 28:.0f}" fill="#4a5568">{escape(lay.scaling)}</text>')
+    room = "" if not unwritten else (f"; {unwritten} of the {len(lay.edges)} weights drawn have no room to be "
+                                     f"written: net.layers[k].W holds them all")
     parts.append(f'<text x="10" y="{lay.height - 10:.0f}" fill="#4a5568">edges: width = |weight|, '
-                 f'blue positive, orange negative (largest |w| = {lay.max_weight:.3g})</text>')
+                 f'blue positive, orange negative (largest |w| = {lay.max_weight:.3g}){escape(room)}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
 

@@ -917,11 +917,11 @@ def _one_neuron():
     return neuron_figure(Neuron(weights=2.0, bias=-1.0, activation="step"), x_range=DOMAIN)
 
 
-def write(out_dir, reveal: bool = False) -> Path:
+def write(out_dir, reveal: bool = False, progress=None) -> Path:
     """Write the lesson's figures and ``lesson.md`` (linking them in order) into ``out_dir``; returns its path.
 
     With ``reveal``, the exercise's answer is included. The words come from ``neuronlab.lesson_text``, as on the
-    page's Lesson tab.
+    page's Lesson tab. ``progress(done, total, name)``, if given, is called after each figure.
     """
     from .plot import save
 
@@ -929,8 +929,10 @@ def write(out_dir, reveal: bool = False) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     text, linked = markdown(reveal)
     files = figures()
-    for name in linked:
+    for done, name in enumerate(linked, 1):
         save(files[name][1](), out / files[name][0])
+        if progress is not None:
+            progress(done, len(linked), files[name][0])
     page = out / "lesson.md"
     atomic_write(page, lambda f: f.write(text.encode("utf-8")))
     return page

@@ -3,6 +3,7 @@ Chromium as a learner would: run the cells, move a slider, reveal, start / pause
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -14,11 +15,12 @@ import pytest
 
 from conftest import _require
 
-from .conftest import shot
+from .conftest import SCREENSHOTS, shot
 
 pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
 RATIO_CELL = ("import neuronlab as nl\ndisplay(nl.widgets.Lesson())\n"
+              "display(nl.mlp([1, 4, 1], seed=0))\n"  # a network's diagram: an SVG, which JupyterLab shows as an <img>
               "nl.widgets.Approximation('sin(3*x)', domain=(-3, 3), eps=0.1, activation='relu')")
 CELLS = [
     "import numpy as np, neuronlab as nl\nnl.widgets.Lesson()",
@@ -26,6 +28,7 @@ CELLS = [
     "t = nl.widgets.Trainer(net, x, np.sin(3 * x), optimizer='adam', epochs=1_000_000)\nt",
     "nl.plot.neuron(nl.Neuron(2.0, -1.0, 'step'))",
     "print(t.status, t.epoch == len(t.losses) > 0, t.net is net, np.isfinite(net.predict(x)).all())",
+    "print(t.net.sizes, t.net.layers[0].activation.name, t.lr, t.speed)",
 ]
 
 
@@ -129,6 +132,15 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
         page.wait_for_selector(".jp-OutputArea-output img", timeout=60_000)
         run_cell(page, 3)  # the trained network is the one in the Python variable
         page.wait_for_selector("text=paused True True True", timeout=60_000)
+        # the teacher's settings, through the kernel and back: a narrower network starts over
+        page.fill("[data-testid=widget-width]", "3")
+        status_starts(page, "ready: epoch 0 of ")
+        page.select_option("[data-testid=widget-hidden-activation]", "relu")
+        page.select_option("[data-testid=widget-speed]", "10")
+        page.fill("[data-testid=widget-lr]", "-1")
+        page.wait_for_function("document.querySelector('[data-testid=widget-lr-value]').textContent === '0.1'")
+        run_cell(page, 4)  # (after the changes: the kernel takes its shell messages in order)
+        page.wait_for_selector("text=[1, 3, 1] relu 0.1 10.0", timeout=60_000)
         shot(page, "jupyterlab")
     except Exception:
         shot(page, "jupyterlab-failure")  # what the learner would have seen
@@ -180,6 +192,21 @@ def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, 
         page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
                                " === 'output = 0.9·h1 - 1.0·h2'", timeout=30_000)
         assert page.evaluate(CANVAS_SIZES) == first
+        # the widgets show as widgets (their PNG is for viewers without a kernel): the one <img> is the diagram,
+        # and its weights are written in it, since an <img> has no hover titles
+        images = page.locator(".jp-OutputArea-output img")
+        assert images.count() == 1
+        svg = page.evaluate("""async () => {
+          const image = document.querySelector('.jp-OutputArea-output img');
+          return (await fetch(image.src)).text(); }""")
+        import neuronlab as nl
+
+        net = nl.mlp([1, 4, 1], seed=0)
+        written = re.findall(r'class="weight">([^<]+)</text>', svg)
+        assert sorted(written) == sorted(f"{w:.2g}" for layer in net.layers for w in layer.W.data.ravel())
+        box = images.first.bounding_box()
+        assert box["width"] >= 400  # shown at its size: 9 px text stays readable
+        images.first.screenshot(path=str(SCREENSHOTS / f"jupyterlab-diagram-ratio-{ratio}.png"))
         shot(page, f"jupyterlab-ratio-{ratio}")
     except Exception:
         shot(page, f"jupyterlab-ratio-{ratio}-failure")

@@ -21,20 +21,23 @@ pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the qu
 ORIGIN = "http://widgets.test"
 RED = (214, 39, 40)  # draw.js's COLORS.network, the output curve
 HARNESS = """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
-window.mount = async (state) => {
+window.mount = async (state, models = {}) => {
   const listeners = {}, sets = [], sent = [];
   let saves = 0;
   const model = {
     get: (key) => state[key],
     set: (key, value) => { state[key] = value; sets.push([key, value]); (listeners[`change:${key}`] || []).forEach((f) => f()); },
     on: (event, f) => { (listeners[event] ||= []).push(f); },
-    off: () => {},
+    off: (event, f) => { listeners[event] = (listeners[event] || []).filter((g) => g !== f); },
     save_changes: () => { saves += 1; },
     send: (message) => { sent.push(message); },
+    // the kernel's other models (the shared drawing code), by id
+    widget_manager: { get_model: async (id) => { if (!models[id]) throw new Error(`no model ${id}`); return { get: (key) => models[id][key] }; } },
   };
   window.kernel = {  // what the test reads and does as the kernel
     sets, sent, saves: () => saves, state,
     update(changes) { Object.assign(state, changes); for (const key of Object.keys(changes)) (listeners[`change:${key}`] || []).forEach((f) => f()); },
+    message(content) { (listeners["msg:custom"] || []).forEach((f) => f(content)); },
   };
   const module = await import("/widgets.js");
   await module.default.render({ model, el: document.getElementById("host") });
@@ -77,9 +80,17 @@ def widget_page(browser):
     assert not problems, f"console errors: {problems}"
 
 
-def mount(page, widget, **override):
+def shared_models(widget, modules=None):
+    """The models the widget's front end may ask the widget manager for: the kernel's shared drawing code."""
+    reference = widget.get_state()["_drawing"]
+    assert reference.startswith("anywidget:")
+    return {reference[len("anywidget:"):]: {"modules": modules or widgets._drawing().modules}}
+
+
+def mount(page, widget, modules=None, **override):
     state = {**widget.get_state(), **override}
-    page.evaluate("state => window.mount(state)", json.loads(json.dumps(state)))
+    page.evaluate("([state, models]) => window.mount(state, models)",
+                  json.loads(json.dumps([state, shared_models(widget, modules)])))
     page.evaluate("window.frame()")
 
 
@@ -124,7 +135,7 @@ def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     page = widget_page
     x = np.linspace(-1, 1, 40)
     trainer = widgets.Trainer(nl.mlp([1, 6, 1], seed=0), x,
-                              np.sin(3 * x), epochs=40)
+                              np.sin(3 * x), epochs=40, validation=0)
     mount(page, trainer)
     assert page.locator("[data-testid=widget-status]").text_content() == "ready: epoch 0 of 40, loss -"
     for action in ("start", "pause", "step"):
@@ -137,6 +148,56 @@ def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     assert float(status.rsplit(" ", 1)[1]) == pytest.approx(trainer.loss[-1][1], rel=1e-3)
     assert page.evaluate("reds('widget-fit')") > 200 and page.evaluate("reds('widget-loss')") > 50
     shot(page, "widget-trainer")
+
+
+BLUE = (43, 108, 176)  # draw.js's COLORS.test: the held-out points and the validation curve
+
+
+def colour_pixels(page, testid, rgb):
+    return page.evaluate("""([testid, [r, g, b]]) => {
+      const canvas = document.querySelector(`[data-testid=${testid}]`);
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (Math.abs(data[i] - r) < 30 && Math.abs(data[i + 1] - g) < 30 && Math.abs(data[i + 2] - b) < 30 && data[i + 3] > 200) n++;
+      }
+      return n;
+    }""", [testid, list(rgb)])
+
+
+def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_page):
+    page = widget_page
+    x = np.linspace(-1, 1, 60)
+    trainer = widgets.Trainer(nl.mlp([1, 32, 1], seed=0), x, np.sin(3 * x), noise=0.4, lr=0.05, epochs=3000,
+                              patience=40)
+    mount(page, trainer)
+    assert page.input_value("[data-testid=widget-hidden-activation]") == "tanh"
+    assert page.text_content("[data-testid=widget-lr-value]") == "0.05"
+    assert page.text_content("[data-testid=widget-width-value]") == "32"
+    assert page.text_content("[data-testid=widget-noise-value]") == "0.4"
+    assert page.input_value("[data-testid=widget-speed]") == "0"
+    assert colour_pixels(page, "widget-fit", BLUE) > 30  # the 12 held-out points, drawn blue
+    page.fill("[data-testid=widget-lr]", "-1")  # the slider is log10 of the rate
+    page.select_option("[data-testid=widget-hidden-activation]", "relu")
+    page.fill("[data-testid=widget-width]", "12")
+    page.fill("[data-testid=widget-noise]", "0.5")
+    page.select_option("[data-testid=widget-speed]", "10")
+    assert page.evaluate("window.kernel.sets") == [["lr", 0.1], ["activation", "relu"], ["width", 12], ["noise", 0.5],
+                                                   ["speed", 10]]
+    page.click("[data-testid=widget-reinitialise]")
+    assert page.evaluate("window.kernel.sent") == [{"action": "reinitialise"}]
+    # the kernel takes them, trains to early stopping, and the widget says why it stopped
+    trainer.lr, trainer.noise = 0.05, 0.4
+    trainer.train()
+    assert trainer.stop_reason.startswith("stopped early at epoch")
+    kernel_update(page, trainer)
+    assert page.text_content("[data-testid=widget-stop-reason]") == trainer.stop_reason
+    assert colour_pixels(page, "widget-loss", BLUE) > 50  # the validation curve
+    assert page.evaluate("reds('widget-loss')") > 50  # the training curve
+    shot(page, "widget-trainer-settings")
+    lbfgs = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), optimizer="lbfgs")
+    kernel_update(page, lbfgs)
+    assert page.locator("[data-testid=widget-lr]").is_disabled()
 
 
 def test_approximation_widget_steps_through_the_neurons(widget_page):
@@ -158,9 +219,24 @@ def test_approximation_widget_steps_through_the_neurons(widget_page):
 
 def test_drawing_modules_that_import_each_other_load_from_the_kernels_text(widget_page):
     lesson = widgets.Lesson()
-    modules = dict(lesson.get_state()["_modules"])
+    modules = dict(widgets._drawing().modules)
     modules["draw.js"] += '\nexport { marker } from "./marker.js";\n'
     modules["marker.js"] = 'import { COLORS } from "./colors.js";\nexport const marker = COLORS.red;\n'
     modules["colors.js"] = 'export const COLORS = { red: "#f00" };\n'
-    mount(widget_page, lesson, _modules=modules)
+    mount(widget_page, lesson, modules=modules)
     assert widget_page.evaluate("reds('widget-output')") > 200
+
+
+def test_a_host_without_the_shared_model_asks_the_kernel_for_the_drawing_code(widget_page):
+    """(marimo, say): the widget asks in a message, and draws once the kernel answers."""
+    page, lesson = widget_page, widgets.Lesson()
+    page.evaluate("state => { window.mounted = window.mount(state, {}); }", json.loads(json.dumps(lesson.get_state())))
+    page.wait_for_function("window.kernel && window.kernel.sent.length === 1")
+    assert page.evaluate("window.kernel.sent") == [{"action": "modules"}]
+    answers = []
+    lesson.send = answers.append  # what the kernel sends back
+    lesson._send_drawing(lesson, {"action": "modules"}, [])
+    assert answers == [{"modules": widgets._drawing().modules}]
+    page.evaluate("message => window.kernel.message(message)", answers[0])
+    page.evaluate("window.mounted.then(() => window.frame())")
+    assert page.evaluate("reds('widget-output')") > 200
