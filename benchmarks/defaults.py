@@ -39,7 +39,7 @@ import suite  # benchmarks/suite.py, next to this file
 
 import neuronlab as nl
 from neuronlab import peers
-from neuronlab.train import Scores
+from neuronlab.training.train import Scores
 
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes", "friedman1"]
 BUNDLED_REGRESSION = {"diabetes", "friedman1"}

@@ -45,7 +45,7 @@ def live_server():
 
     import uvicorn
 
-    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+    from neuronlab.apps.playground.server import UVICORN_LIMITS, create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

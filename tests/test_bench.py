@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import _require
 
-from neuronlab.cli import main
+from neuronlab.apps.cli import main
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.cli import main
+from neuronlab.apps.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -277,7 +277,7 @@ def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys
     (out / "fit.png").unlink()
     (out / "fit.png").mkdir()  # in the way: refused before any training
     trained = []
-    monkeypatch.setattr("neuronlab.cli.fit", lambda *a, **k: trained.append(1))
+    monkeypatch.setattr("neuronlab.apps.cli.fit", lambda *a, **k: trained.append(1))
     assert main(["fit", "x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
     assert "is in the way" in capsys.readouterr().err and trained == []
     monkeypatch.undo()
@@ -287,7 +287,7 @@ def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys
     def failing_save(*args, **kwargs):  # the figure fails after the model is written: nothing may move in
         raise OSError("disk full")
 
-    monkeypatch.setattr("neuronlab.plot.save", failing_save)
+    monkeypatch.setattr("neuronlab.views.plot.save", failing_save)
     assert main(["fit", "x*x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
     assert "disk full" in capsys.readouterr().err
     assert {name: (out / name).read_bytes() for name in before} == before  # the old outputs, whole
@@ -304,7 +304,7 @@ def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
 
     from rich.console import Console
 
-    from neuronlab.cli import Eta
+    from neuronlab.apps.cli import Eta
 
     console = Console(file=io.StringIO(), record=True, width=120)
     with Eta("lesson figures", console=console) as eta:
@@ -322,9 +322,9 @@ def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
     seen = []
     monkeypatch.setattr(lesson, "figures", lambda: {"decide": ("01.png", lambda: None)})
     monkeypatch.setattr(lesson, "markdown", lambda reveal: ("text", ["decide"]))
-    import neuronlab.plot
+    import neuronlab.views.plot
 
-    monkeypatch.setattr(neuronlab.plot, "save", lambda fig, path: None)
+    monkeypatch.setattr(neuronlab.views.plot, "save", lambda fig, path: None)
     lesson.write(tmp_path, progress=lambda *a: seen.append(a))
     assert seen == [(1, 1, "01.png")]
     for name in ("_torch", "gemm_peak", "step_times", "time_to_accuracy", "real_data"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-dg = importlib.import_module("neuronlab.diagram")  # nl.diagram is the function
+dg = importlib.import_module("neuronlab.views.diagram")  # nl.diagram is the function
 
 SVG = "{http://www.w3.org/2000/svg}"
 BASE_FIELDS = {"id", "type", "x", "y", "width", "height", "angle", "strokeColor", "backgroundColor", "fillStyle",

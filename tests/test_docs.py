@@ -56,7 +56,7 @@ def test_the_pages_have_the_blocks_they_should():
 
 
 def test_every_command_in_the_pages_parses():
-    from neuronlab.cli import build_parser
+    from neuronlab.apps.cli import build_parser
 
     parser = build_parser()
     every = [words for page in PAGES for words in commands(page)]
@@ -72,7 +72,7 @@ def test_every_command_in_the_pages_parses():
 def test_the_cheap_commands_run(tmp_path, monkeypatch, capsys):
     """fit (an expression), approx, explain and draw, in the pages' order with every `fit` first (draw reads
     fit-out/model.npz); the rest (NOT_RUN) are parsed above only."""
-    from neuronlab.cli import main
+    from neuronlab.apps.cli import main
 
     monkeypatch.chdir(tmp_path)
     every = [words for page in PAGES for words in commands(page)]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.explain import LEARNING_RATES, explain
+from neuronlab.apps.explain import LEARNING_RATES, explain
 
 
 def test_default_lesson_network_by_hand():
@@ -79,8 +79,8 @@ def test_printed_tables_carry_the_numbers():
 
 def test_the_default_step_is_the_lessons_and_lowers_the_loss_where_0_5_overshoots():
     from neuronlab import lesson
-    from neuronlab.cli import build_parser
-    from neuronlab.explain import DEFAULT_LR
+    from neuronlab.apps.cli import build_parser
+    from neuronlab.apps.explain import DEFAULT_LR
 
     e = explain()
     assert e.lr == DEFAULT_LR == 0.2 and build_parser().parse_args(["explain"]).lr in (None, DEFAULT_LR)
@@ -102,7 +102,7 @@ def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
     assert formulas["dL/dh1"] == "sum_m w·dL/dz_m = -2·(-2) = 4"  # dL/dz(out) = 2·(0 - 1) = -2, bracketed
     text = " ".join(f for layer in e.layers for _, f in layer["formulas"])
     assert "-0 " not in text + " " and "·-" not in text
-    from neuronlab.explain import _n
+    from neuronlab.apps.explain import _n
 
     assert _n(-0.0) == "0" and _n(-0.00001234) == "-1.234e-05"  # a negative zero is 0; a small number stays
 

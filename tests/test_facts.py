@@ -7,7 +7,7 @@ from neuronlab import facts
 
 
 def test_the_shipped_facts_file_is_what_python_writes():
-    """Edit activations.py or lesson.py, and this fails until `python -m neuronlab.facts` is run again."""
+    """Edit activations.py or lesson.py, and this fails until `python -m neuronlab.apps.facts` is run again."""
     assert facts.FILE.read_text(encoding="utf-8") == facts.module_text()
 
 
@@ -20,7 +20,7 @@ def test_the_facts_are_the_engines_definitions():
         act = nl.activations.get(entry["name"])
         assert (entry["description"], entry["slope"], entry["learnable"]) == (act.description, act.slope, act.learnable)
     assert [a["name"] for a in data["activations"] if not a["engine"]] == ["gaussian"]  # the lesson's own bump
-    from neuronlab.playground import session
+    from neuronlab.apps.playground import session
 
     assert data["playground"]["limits"] == json.loads(json.dumps(session.limits()))  # the page's link check
     assert data["playground"]["limits"]["ranges"]["lr"] == [1e-6, 10.0, False]
@@ -42,7 +42,7 @@ def test_the_playgrounds_starting_values_are_written_once_in_python():
     them (app.js puts them in), so the page cannot start from other numbers than the server's."""
     import re
 
-    from neuronlab.playground import session
+    from neuronlab.apps.playground import session
 
     written = facts.FILE.read_text(encoding="utf-8")
     data = json.loads(written[written.index("{"):written.rindex("}") + 1])

@@ -163,7 +163,7 @@ def test_chapter_texts_parse_and_every_field_comes_from_the_engine():
 
 
 def test_the_page_gets_the_same_words_as_lesson_md():
-    from neuronlab.playground.server import STATIC
+    from neuronlab.apps.playground.server import STATIC
 
     page = lesson.page((STATIC / "index.html").read_text())
     assert "<!-- lesson:" not in page and "<!-- check:" not in page  # every placeholder filled

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 from conftest import numerical_gradient
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 
 def quadratic_steps(optimizer_factory, steps=25):
@@ -75,7 +75,7 @@ def test_bad_settings():
 
 def _lm_step_in_parameter_space(net, x, y, mu):
     """The textbook step, (J^T J + mu I) d = -J^T r, solved in the parameters' space."""
-    from neuronlab.fastpath import jacobian, pack
+    from neuronlab.engine.fastpath import jacobian, pack
 
     out, J = jacobian(net, x)
     r = (out - y).ravel()
@@ -84,7 +84,7 @@ def _lm_step_in_parameter_space(net, x, y, mu):
 
 @pytest.mark.parametrize("points", [5, 40])  # fewer residuals than the 31 parameters, then more
 def test_levenberg_marquardt_step_is_the_same_in_either_space(points):
-    from neuronlab.fastpath import pack
+    from neuronlab.engine.fastpath import pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(points, 2)), rng.normal(size=(points, 1))

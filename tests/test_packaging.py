@@ -27,8 +27,8 @@ def test_import_neuronlab_pulls_in_no_heavy_library():
                           capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split() == []
     # nor its own modules for drawing, serving, benchmarking, the lesson's numbers, the command line, the site
-    own = ["neuronlab.plot", "neuronlab.widgets", "neuronlab.lesson", "neuronlab.lesson_text", "neuronlab.playground",
-           "neuronlab.bench", "neuronlab.cli", "neuronlab.site", "neuronlab.sklearn"]
+    own = ["neuronlab.views.plot", "neuronlab.apps.widgets", "neuronlab.apps.lesson", "neuronlab.apps.lesson_text", "neuronlab.apps.playground",
+           "neuronlab.apps.bench", "neuronlab.apps.cli", "neuronlab.apps.site", "neuronlab.training.sklearn"]
     done = subprocess.run([sys.executable, "-c", "import sys, neuronlab; print(' '.join(sorted("
                            f"set(sys.modules) & set({own!r}))))"], capture_output=True, text=True, timeout=120,
                           check=True)
@@ -65,7 +65,7 @@ def test_the_sdist_carries_its_tests_and_they_run(dist, tmp_path):
         archive.extractall(tmp_path, filter="data")
     unpacked = next(tmp_path.iterdir())
     for needed in ("LICENSE", "tests/conftest.py", "tests/browser/conftest.py", "src/neuronlab/py.typed",
-                   "src/neuronlab/playground/static/facts.js", "examples/fit_sine.py", "benchmarks/suite.py"):
+                   "src/neuronlab/apps/playground/static/facts.js", "examples/fit_sine.py", "benchmarks/suite.py"):
         assert (unpacked / needed).is_file(), needed
     env = dict(os.environ, PYTHONPATH=str(unpacked / "src"))
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",

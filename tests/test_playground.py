@@ -16,8 +16,8 @@ import pytest
 from starlette.testclient import TestClient
 
 import neuronlab as nl
-from neuronlab.playground import session as ps
-from neuronlab.playground.server import MAX_MESSAGE_BYTES, create_app
+from neuronlab.apps.playground import session as ps
+from neuronlab.apps.playground.server import MAX_MESSAGE_BYTES, create_app
 
 
 def receive(ws, kind=None, limit=200):
@@ -359,7 +359,7 @@ def test_training_frames_send_the_drawn_neurons_and_the_whole_network_once_a_sec
 def test_http_answers_only_its_own_host_names_with_security_headers():
     from starlette.testclient import TestClient
 
-    from neuronlab.playground.server import create_app as make
+    from neuronlab.apps.playground.server import create_app as make
 
     with TestClient(make(hosts=["192.168.1.5"]), base_url="http://127.0.0.1:8765") as http:
         page = http.get("/")
@@ -417,7 +417,7 @@ def test_play_passes_the_size_limits_and_a_token_off_loopback(monkeypatch, capsy
     import uvicorn
 
     from neuronlab import cli
-    from neuronlab.playground import server
+    from neuronlab.apps.playground import server
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
@@ -530,7 +530,7 @@ def dumps(message) -> str:
 def _random_messages():
     from hypothesis import strategies as st
 
-    from neuronlab.playground.server import FIELDS
+    from neuronlab.apps.playground.server import FIELDS
 
     giants = st.builds(Giant, st.sampled_from([20, 101, 309, 4301, 6000]) | st.integers(17, 6000))
     scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
@@ -649,7 +649,7 @@ def test_a_build_reports_progress_and_cancel_stops_it(client):
 
 
 def test_a_build_over_its_time_budget_is_stopped_with_a_message(client, monkeypatch):
-    from neuronlab.playground import builder
+    from neuronlab.apps.playground import builder
 
     monkeypatch.setattr(builder, "BUDGET_SECONDS", 0.5)
     with client.websocket_connect("/ws") as ws:
@@ -748,7 +748,7 @@ def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    from neuronlab.playground.server import MAX_MESSAGE_BYTES, WS_MAX_SIZE
+    from neuronlab.apps.playground.server import MAX_MESSAGE_BYTES, WS_MAX_SIZE
 
     url = live_server.replace("http", "ws") + "/ws"
     with connect(url, max_size=2**24) as ws, connect(url, max_size=2**24) as other:
@@ -885,7 +885,7 @@ def test_function_targets_and_two_dimensional_sets_stay_unscaled():
 class LogRecords(logging.Handler):
     """The records of the server's loggers (uvicorn's do not propagate to the root logger caplog watches)."""
 
-    NAMES = ("neuronlab.playground", "uvicorn.error", "uvicorn", "asyncio")
+    NAMES = ("neuronlab.apps.playground", "uvicorn.error", "uvicorn", "asyncio")
 
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -1014,11 +1014,11 @@ def test_closing_a_tab_mid_request_logs_nothing(live_server, monkeypatch, kind):
     """Send a message and close at once: its answer finds the tab gone (it used to log two tracebacks)."""
     from websockets.sync.client import connect
 
-    import neuronlab.lesson
+    import neuronlab.apps.lesson
 
     neuronlab.lesson.facts()  # computed once (a second), then kept: the answer is ready 0.3 s after the close
     slow = lambda f: lambda *a, **k: (time.sleep(0.3), f(*a, **k))[1]  # noqa: E731
-    monkeypatch.setattr(neuronlab.lesson, "facts", slow(neuronlab.lesson.facts))
+    monkeypatch.setattr(neuronlab.apps.lesson, "facts", slow(neuronlab.apps.lesson.facts))
     monkeypatch.setattr(ps.Session, "export", slow(ps.Session.export))
     monkeypatch.setattr(ps.Session, "train_for_steps", slow(ps.Session.train_for_steps))
     server = live_server

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from neuronlab.playground import session as ps
+from neuronlab.apps.playground import session as ps
 
 CSV_REGRESSION = "size,noise level,price\n" + "".join(
     f"{i * 0.37:.3f},{(i * 7) % 5},{np.sin(i * 0.37) + 0.1 * ((i * 7) % 5):.5f}\n" for i in range(60))
@@ -145,7 +145,7 @@ def test_user_text_reaches_the_script_only_as_a_string_literal(tmp_path):
     s = ps.Session()
     evil = 'a,b\n1,2\n3,"""\n__import__("os").system("echo pwned")\n"""\n'
     s.config = {**s.config, "mode": "csv", "csv": evil}  # never parsed here: only written out
-    from neuronlab.playground.script import _data_lines
+    from neuronlab.apps.playground.script import _data_lines
 
     code = "\n".join(_data_lines(s))
     import ast

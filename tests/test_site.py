@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from neuronlab import site
-from neuronlab.cli import main
-from neuronlab.playground.session import Session
+from neuronlab.apps.cli import main
+from neuronlab.apps.playground.session import Session
 
 STATIC = site._static_dir()
 
@@ -78,8 +78,8 @@ def test_the_page_is_self_contained(replies):
 
 
 def test_the_recorded_replies_are_the_servers_for_a_new_tab(replies):
-    from neuronlab.explain import explain
-    from neuronlab.lesson import facts
+    from neuronlab.apps.explain import explain
+    from neuronlab.apps.lesson import facts
 
     lesson = replies["lesson"]
     assert lesson["type"] == "lesson"

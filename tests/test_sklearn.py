@@ -1,4 +1,4 @@
-"""neuronlab.sklearn: the estimators pass scikit-learn's own checks, wrap nl.fit's defaults, and work in
+"""neuronlab.training.sklearn: the estimators pass scikit-learn's own checks, wrap nl.fit's defaults, and work in
 Pipeline, GridSearchCV and cross_val_score."""
 
 import os
@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from neuronlab.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
+from neuronlab.training.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import neuronlab as nl
-from neuronlab.tensor import Tensor, unbroadcast
+from neuronlab.engine.tensor import Tensor, unbroadcast
 
 from conftest import numerical_gradient
 

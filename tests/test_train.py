@@ -172,7 +172,7 @@ def test_progress_bar_shows_loss_and_speed():
 
 def test_a_diverging_stepper_puts_back_the_best_weights_not_the_last_finite_ones():
     # SGD at lr 10 on sin(3x): before the guard's rollback, the "last good" weights gave outputs like -2e154
-    from neuronlab.train import Diverged, Stepper
+    from neuronlab.training.train import Diverged, Stepper
 
     x = np.linspace(-3, 3, 200).reshape(-1, 1)
     y = np.sin(3 * x)
@@ -195,7 +195,7 @@ def test_a_diverging_stepper_puts_back_the_best_weights_not_the_last_finite_ones
 
 
 def test_a_finite_loss_that_grows_a_million_fold_is_divergence():
-    from neuronlab.train import Diverged, Stepper
+    from neuronlab.training.train import Diverged, Stepper
 
     x = np.linspace(-1, 1, 20).reshape(-1, 1)
     net = nl.mlp([1, 2, 1], activation="linear", seed=1)
@@ -281,7 +281,7 @@ def test_levenberg_marquardt_asked_by_any_spelling_gets_no_default_weight_decay(
 def test_planned_epochs_resolve_fits_defaults_as_fit_does():
     """Animations and the notebook Trainer plan their frames with it: 300 points and no weight decay mean
     fit holds 15 % out, so the planned epochs are those of 255 training points, and fit runs exactly them."""
-    from neuronlab.train import plan, planned_epochs
+    from neuronlab.training.train import plan, planned_epochs
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, 300)
@@ -453,7 +453,7 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
     previous weights) in COPY_DTYPE, the final run by FINAL_RULE; the network keeps its float64 weights.
     With everything set to fit's own rule, nothing is capped."""
     from neuronlab import regularization
-    from neuronlab.lbfgs import StallRule
+    from neuronlab.training.lbfgs import StallRule
 
     assert regularization.COPY_DTYPE == "float32" and regularization.FINAL_RULE.max_iterations == 10
     x, y = _wide_regression()
@@ -480,8 +480,8 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
 
 
 def test_stall_rule_caps_lbfgs_only_and_its_window_stops_sooner():
-    from neuronlab.lbfgs import StallRule
-    from neuronlab.train import stall_rule
+    from neuronlab.training.lbfgs import StallRule
+    from neuronlab.training.train import stall_rule
 
     x, y = _wide_regression()
     options = dict(l2=1e-3, progress=False)

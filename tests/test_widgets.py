@@ -70,7 +70,7 @@ def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
 def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
     from importlib import resources
 
-    static_dir = resources.files("neuronlab.playground") / "static"
+    static_dir = resources.files("neuronlab.apps.playground") / "static"
     shown = [widgets.Lesson(), widgets.Lesson(w11=0.5), widgets.Approximation("x", eps=0.5)]
     shared = widgets._drawing()
     for name in ("widget-views.js", "draw.js", "pair.js"):  # pair.js: the page's Lesson tab draws with it too

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expr import expr as _parse
-from .network import Dense, Network
+from neuronlab.expr import expr as _parse
+from neuronlab.engine.network import Dense, Network
 
 MAX_NEURONS = 10_000
 MAX_SAMPLES = 4_000_000
@@ -771,8 +771,8 @@ def compare(f, domain=(-1.0, 1.0), neurons: int = 16, activation: str = "relu", 
             seed: int = 0, points: int = 512) -> Comparison:
     """Built vs learned: the construction with ``neurons`` neurons, and the same network trained by backprop
     from a random start and from the construction, with sup and mean errors on a dense grid and times."""
-    from .network import mlp
-    from .train import fit
+    from neuronlab.engine.network import mlp
+    from neuronlab.training.train import fit
 
     if activation == "step":
         raise ApproximationError("step networks cannot be trained by backprop (zero gradient almost everywhere); "

@@ -70,7 +70,7 @@ def load_csv(path, target: str | None = None, task: str | None = None) -> Datase
     classes (at most 100). ``Dataset.reason`` says which was chosen and why. Commas, semicolons or tabs
     separate the columns (found from the header). Raises ``DataError`` naming the row and column of any problem.
     """
-    from .io import read_regular
+    from neuronlab.io import read_regular
 
     path = Path(path)
     try:

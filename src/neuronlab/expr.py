@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from . import activations
+from neuronlab.engine import activations
 
 MAX_LENGTH = 500
 MAX_DEPTH = 40

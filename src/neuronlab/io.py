@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
-from . import activations
-from .network import Dense, Network, Scaling
+from neuronlab.engine import activations
+from neuronlab.engine.network import Dense, Network, Scaling
 
 if TYPE_CHECKING:  # an optional dependency: imported when a function needs it (_torch)
     import torch.nn

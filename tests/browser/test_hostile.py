@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 
-from neuronlab.playground import session as ps
+from neuronlab.apps.playground import session as ps
 
 pytestmark = pytest.mark.slow  # minutes in a browser: not in the quick tier (-m 'not slow')
 

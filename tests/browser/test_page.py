@@ -373,7 +373,7 @@ def test_with_a_token_the_printed_url_opens_a_working_page(browser):
 
     import uvicorn
 
-    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+    from neuronlab.apps.playground.server import UVICORN_LIMITS, create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

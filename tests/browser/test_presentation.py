@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from neuronlab.playground import session
+from neuronlab.apps.playground import session
 
 from .conftest import SCREENSHOTS
 from .test_screens import open_page

@@ -6,8 +6,8 @@ import pytest
 
 import neuronlab as nl
 from neuronlab import lesson
-from neuronlab.cli import main
-from neuronlab.playground.session import Session
+from neuronlab.apps.cli import main
+from neuronlab.apps.playground.session import Session
 
 from .conftest import SCREENSHOTS
 

@@ -57,7 +57,7 @@ window.frame = () => new Promise((done) => requestAnimationFrame(() => requestAn
 
 @pytest.fixture
 def widget_page(browser):
-    static = resources.files("neuronlab.playground") / "static"
+    static = resources.files("neuronlab.apps.playground") / "static"
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     problems = []

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .expr import expr
-from .io import atomic_write
-from .network import Dense, Network
+from neuronlab.expr import expr
+from neuronlab.io import atomic_write
+from neuronlab.engine.network import Dense, Network
 
 THRESHOLDS = (-1.0, 1.0)
 DOMAIN = (-3.0, 3.0)
@@ -39,7 +39,7 @@ EXERCISE_QUESTION = f"What does the output graph look like for w11 = {EXERCISE[0
 
 
 def _answer_text() -> str:
-    from . import lesson_text
+    from neuronlab.apps import lesson_text
 
     return lesson_text.plain(lesson_text.source("answer").strip())
 
@@ -74,7 +74,7 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
     The data behind the output panel is ``network(w11, w21).predict(x)``; the weighted hidden graphs are
     drawn dashed under it. ``hide_output`` leaves the output panel as a question.
     """
-    from .plot import NETWORK_COLOR, TARGET_COLOR, Figure
+    from neuronlab.views.plot import NETWORK_COLOR, TARGET_COLOR, Figure
 
     net = network(w11, w21)
     x = _x()
@@ -112,7 +112,7 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
 def network_diagram():
     """The 1-2-1 network of chapter 4, labelled: x -> h1, h2 (step neurons, thresholds s1, s2) -> out, which adds
     w11·h1 + w21·h2 and does not step."""
-    from .plot import Figure
+    from neuronlab.views.plot import Figure
 
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots()
@@ -158,9 +158,9 @@ def why_not_step(target_threshold: float = WHY_NOT_STEP_THRESHOLD):
     step activation the loss is flat between jumps (gradient 0 almost everywhere, undefined at the jumps);
     with a sigmoid it slopes smoothly towards the best b = -0.3.
     """
-    from .plot import Figure
+    from neuronlab.views.plot import Figure
 
-    from . import activations
+    from neuronlab.engine import activations
 
     x = np.linspace(-2, 2, 41)
     y = (x >= target_threshold).astype(float)
@@ -184,9 +184,9 @@ def why_not_step(target_threshold: float = WHY_NOT_STEP_THRESHOLD):
 
 def steep_sigmoid(steepness=(1, 3, 10, 100)):
     """sigmoid(k·x) for growing k approaches the step: trainable neurons can act like step neurons."""
-    from .plot import Figure
+    from neuronlab.views.plot import Figure
 
-    from . import activations
+    from neuronlab.engine import activations
 
     x = _x()
     fig = Figure(figsize=(7, 4), layout="constrained")
@@ -220,7 +220,7 @@ def bump_network(target, domain, bumps: int) -> Network:
 
 def bumps(target: str = BUMPS_TARGET, counts=BUMPS_COUNTS):
     """Many bumps approximate a curve: the more bumps (pairs of neurons), the smaller the error."""
-    from .plot import Figure
+    from neuronlab.views.plot import Figure
 
     f = expr(target)
     x = _x()
@@ -257,7 +257,7 @@ def gate(name: str):
         >>> gate("AND")(CORNERS).tolist()
         [0.0, 0.0, 0.0, 1.0]
     """
-    from .neuron import Neuron
+    from neuronlab.engine.neuron import Neuron
 
     if name not in GATES:
         raise ValueError(f"unknown gate {name!r}; the lesson builds {', '.join(GATES)}")
@@ -329,9 +329,9 @@ def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None)
 
 def decide():
     """A neuron decides: AND, OR (their yes/no over the input plane, divided by one line) and NOT."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .plot import NETWORK_COLOR
+    from neuronlab.views.plot import NETWORK_COLOR
 
     fig = Figure(figsize=(13, 4), layout="constrained")
     axes = fig.subplots(1, 3)
@@ -355,9 +355,9 @@ def decide():
 
 def xor():
     """XOR: one neuron's best line gets 3 of 4 corners; two hidden neurons (two lines) and an output get all."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .neuron import Neuron
+    from neuronlab.engine.neuron import Neuron
 
     fig = Figure(figsize=(13, 4.2), layout="constrained")
     axes = fig.subplots(1, 3)
@@ -382,7 +382,7 @@ def xor():
 
 def linear_network(hidden=(8, 8), seed: int = 0) -> Network:
     """A network whose every neuron is linear (identity activation): ``mlp([1, *hidden, 1], "linear")``."""
-    from .network import mlp
+    from neuronlab.engine.network import mlp
 
     return mlp([1, *hidden, 1], activation="linear", seed=seed, dtype="float64")
 
@@ -403,9 +403,9 @@ def collapse(net: Network) -> tuple[np.ndarray, np.ndarray]:
 
 def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
     """Adding linear neurons changes nothing but the slope: the output stays a line; tanh neurons bend it."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .network import mlp
+    from neuronlab.engine.network import mlp
 
     x = _x(601)
     fig = Figure(figsize=(12, 4), layout="constrained")
@@ -424,7 +424,7 @@ def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
 
 
 def _gaussian():
-    from .activations import Activation
+    from neuronlab.engine.activations import Activation
 
     # d/dz e^(-z^2) = -2z·e^(-z^2)
     return Activation("gaussian", lambda z: np.exp(-z * z), lambda z, a: -2.0 * z * a,
@@ -457,7 +457,7 @@ APPROXIMATE_TARGET, APPROXIMATE_DOMAIN, APPROXIMATE_EPS = "sin(2*x)", (-3.0, 3.0
 
 def activation(name: str):
     """The gallery's activation ``name``: the engine's, or the lesson's gaussian e^(-z^2)."""
-    from . import activations
+    from neuronlab.engine import activations
 
     return _gaussian() if name == "gaussian" else activations.get(name)
 
@@ -473,7 +473,7 @@ def shape(name: str, x) -> np.ndarray:
 def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS) -> dict:
     """Hidden neurons ``nl.approximate`` needs to stay within ``eps`` of ``target``, per activation it builds
     with (relu, step, sigmoid, tanh); None for the gallery's others."""
-    from .approximate import approximate
+    from neuronlab.approximate import approximate
 
     return {name: approximate(target, domain, eps, name).layers[0].neurons if name in ("relu", "step", "sigmoid", "tanh")
             else None for name in GALLERY}
@@ -482,9 +482,9 @@ def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, 
 def activations_gallery(needed: dict | None = None, trained: dict | None = None):
     """Each activation's graph (solid), its derivative (dashed), the shape a few of them make (thick), and the
     neurons ``nl.fit`` trained and ``nl.approximate`` built for the same target, each labelled."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .plot import NETWORK_COLOR
+    from neuronlab.views.plot import NETWORK_COLOR
 
     needed = neurons_needed() if needed is None else needed
     trained = neurons_trained() if trained is None else trained
@@ -536,7 +536,7 @@ def descend(start=DESCENT_START, lr: float = 1.0, steps: int = 20) -> np.ndarray
 
     Each step runs the engine's ``backward()`` on the mean squared error and moves w <- w - lr·dL/dw.
     """
-    from .losses import mse
+    from neuronlab.engine.losses import mse
 
     w11, w21 = start
     y = descent_target().reshape(-1, 1)
@@ -573,9 +573,9 @@ def best_learning_rate() -> float:
 def descent(rates=None, steps: int = 25):
     """The loss over (w11, w21) as a contour map with gradient descent's path for a small, a good and a too large
     learning rate, and the output graph after the good run beside the target."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .plot import NETWORK_COLOR, TARGET_COLOR
+    from neuronlab.views.plot import NETWORK_COLOR, TARGET_COLOR
 
     critical = critical_learning_rate()
     rates = rates or (0.2 * critical, best_learning_rate(), 1.08 * critical)
@@ -621,10 +621,10 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
     """One backward pass of the lesson's sigmoid network on the point (x, y), drawn: each edge coloured and sized
     by dL/dw, each neuron labelled with dL/da, and the output graph before and after one step. The numbers are
     ``nl.explain``'s, with its default learning rate unless ``lr`` is given."""
-    from .plot import Figure  # shows itself in a notebook (_repr_png_)
+    from neuronlab.views.plot import Figure  # shows itself in a notebook (_repr_png_)
 
-    from .explain import DEFAULT_LR, default_network, explain
-    from .plot import NETWORK_COLOR, TARGET_COLOR
+    from neuronlab.apps.explain import DEFAULT_LR, default_network, explain
+    from neuronlab.views.plot import NETWORK_COLOR, TARGET_COLOR
 
     grid = _x()
     e = explain(default_network(), x, y, lr=DEFAULT_LR if lr is None else lr, grid=grid)  # `neuronlab explain`'s step
@@ -676,8 +676,8 @@ def neurons_trained(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN,
     on 2001 points), best of ``TRAIN_SEEDS``: {name: {"neurons": n or None, "error": the best max error at n (or at
     the largest n tried), "dead": per seed, the hidden neurons with z <= 0 on every training point at that n}};
     step and gaussian are None (not trainable by nl.fit)."""
-    from .network import mlp
-    from .train import fit
+    from neuronlab.engine.network import mlp
+    from neuronlab.training.train import fit
 
     f = expr(target)
     x, dense = np.linspace(*domain, TRAIN_POINTS), np.linspace(*domain, 2001)
@@ -702,7 +702,7 @@ def neurons_trained(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN,
 def construction_steepness(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS,
                            activation: str = "sigmoid") -> tuple[float, float]:
     """The smallest and largest steepness |w| of the hidden neurons ``nl.approximate`` builds: its "steps"."""
-    from .approximate import approximate
+    from neuronlab.approximate import approximate
 
     w = np.abs(approximate(target, domain, eps, activation).layers[0].W.data)
     return float(w.min()), float(w.max())
@@ -710,7 +710,7 @@ def construction_steepness(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_
 
 def sigmoid_band(fraction: float = 0.01) -> float:
     """u with sigmoid'(u) = ``fraction`` of sigmoid'(0): the slope of sigmoid(k·x) is above that only for |x| < u/k."""
-    from . import activations
+    from neuronlab.engine import activations
 
     u = np.linspace(0, 20, 200001)
     slope = activations.get("sigmoid").derivative(u)
@@ -754,7 +754,7 @@ def _linear_example() -> dict:
 
 def _backprop_example() -> dict:
     """The worked example of chapter 10: ``nl.explain``'s numbers for the lesson's sigmoid network at one point."""
-    from .explain import DEFAULT_LR, default_network, explain
+    from neuronlab.apps.explain import DEFAULT_LR, default_network, explain
 
     e = explain(default_network(), *BACKPROP_POINT, lr=DEFAULT_LR)
     hidden, output = e.layers
@@ -787,7 +787,7 @@ def activation_table(trained: dict, needed: dict) -> str:
 @functools.lru_cache(maxsize=1)
 def numbers() -> dict:
     """Every number the lesson's texts show, computed by the engine: the ``{fields}`` of ``lesson_text``."""
-    from .neuron import Neuron
+    from neuronlab.engine.neuron import Neuron
 
     needed, trained = neurons_needed(), neurons_trained()
     steep_min, steep_max = construction_steepness()
@@ -856,7 +856,7 @@ def facts() -> dict:
 def page(index_html: str) -> str:
     """The playground's index.html with the Lesson tab's chapter texts and questions put in (``lesson_text.embed``,
     the engine's numbers filled in): the same words as lesson.md. The server serves it; a static page can too."""
-    from . import lesson_text
+    from neuronlab.apps import lesson_text
 
     return lesson_text.embed(index_html, numbers())
 
@@ -880,7 +880,7 @@ def figures() -> dict:
 
 def markdown(reveal: bool = False) -> tuple[str, list[str]]:
     """lesson.md's text, and the figures it links (by name), from the chapter texts (``neuronlab.lesson_text``)."""
-    from . import lesson_text
+    from neuronlab.apps import lesson_text
 
     values, files, linked = numbers(), figures(), []
 
@@ -911,8 +911,8 @@ def steps(reveal: bool = False) -> list[tuple[str, object]]:
 
 
 def _one_neuron():
-    from .neuron import Neuron
-    from .plot import neuron as neuron_figure
+    from neuronlab.engine.neuron import Neuron
+    from neuronlab.views.plot import neuron as neuron_figure
 
     return neuron_figure(Neuron(weights=2.0, bias=-1.0, activation="step"), x_range=DOMAIN)
 
@@ -923,7 +923,7 @@ def write(out_dir, reveal: bool = False, progress=None) -> Path:
     With ``reveal``, the exercise's answer is included. The words come from ``neuronlab.lesson_text``, as on the
     page's Lesson tab. ``progress(done, total, name)``, if given, is called after each figure.
     """
-    from .plot import save
+    from neuronlab.views.plot import save
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

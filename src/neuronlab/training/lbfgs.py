@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import fastpath
-from .fastpath import blas_threads
-from .losses import add_penalty_gradients
+from neuronlab.engine import fastpath
+from neuronlab.engine.fastpath import blas_threads
+from neuronlab.engine.losses import add_penalty_gradients
 
 ONE_THREAD_WORK = 10_000_000  # multiply-adds of the largest matrix product below which one BLAS thread is faster
 PATIENCE = 20  # iterations without validation improvement before fit stops it

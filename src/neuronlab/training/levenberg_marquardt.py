@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from .fastpath import blas_threads, jacobian, pack, refuse_scaling, unpack
+from neuronlab.engine.fastpath import blas_threads, jacobian, pack, refuse_scaling, unpack
 
 MAX_JACOBIAN = 4_000_000  # entries of J (rows = points x outputs) fit lets it build: 32 MB in float64
 ONE_THREAD_WORK = 1_000_000_000  # multiply-adds of the normal matrix below which one BLAS thread is faster

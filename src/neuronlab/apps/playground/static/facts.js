@@ -1,4 +1,4 @@
-// Written by `python -m neuronlab.facts` from neuronlab's Python definitions (facts.py): do not edit.
+// Written by `python -m neuronlab.apps.facts` from neuronlab's Python definitions (facts.py): do not edit.
 // The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.
 export default {
  "activations": [

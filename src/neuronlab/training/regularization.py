@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import losses as _losses
-from .data import DataError
-from .lbfgs import StallRule
-from .tensor import Tensor
+from neuronlab.engine import losses as _losses
+from neuronlab.data import DataError
+from neuronlab.training.lbfgs import StallRule
+from neuronlab.engine.tensor import Tensor
 
 # the candidates a decade apart, from a penalty that barely constrains a 100-unit layer up to one that
 # flattens it towards a linear model (the loss is a mean over points, the penalty a sum over weights)
@@ -113,7 +113,7 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     targets or (n,) labels); ``fit_options`` (optimizer, epochs, engine, ...) go to each candidate's ``fit``.
     ``net`` itself is not changed. Raises ``GridError`` for an unusable grid or share.
     """
-    from .train import TrainingDiverged, fit, solver_network, stall_rule
+    from neuronlab.training.train import TrainingDiverged, fit, solver_network, stall_rule
 
     grid = tuple(sorted(float(value) for value in (L2_GRID if grid is None else grid)))  # weakest first
     if not grid or not all(math.isfinite(value) and value > 0 for value in grid):

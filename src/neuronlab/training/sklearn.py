@@ -8,7 +8,7 @@ points, inputs (and regression targets) standardised inside the network. Learned
 later (``pip install 'neuronlab[sklearn]'``).
 
     >>> import numpy as np
-    >>> from neuronlab.sklearn import NetworkRegressor
+    >>> from neuronlab.training.sklearn import NetworkRegressor
     >>> X = np.random.default_rng(0).uniform(-1, 1, (100, 2))
     >>> model = NetworkRegressor(hidden_layer_sizes=(8,), random_state=0).fit(X, 3 * X[:, 0] - X[:, 1])
     >>> model.score(X, 3 * X[:, 0] - X[:, 1]) > 0.99
@@ -32,10 +32,10 @@ except ImportError as missing:  # pragma: no cover - exercised only without the 
     raise ImportError("neuronlab.sklearn needs scikit-learn 1.6 or later: pip install 'neuronlab[sklearn]'") \
         from missing
 
-from .losses import log_softmax
-from .network import Network, mlp
-from .train import History
-from .train import fit as _fit
+from neuronlab.engine.losses import log_softmax
+from neuronlab.engine.network import Network, mlp
+from neuronlab.training.train import History
+from neuronlab.training.train import fit as _fit
 
 __all__ = ["NetworkRegressor", "NetworkClassifier"]
 

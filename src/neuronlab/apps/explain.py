@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import losses
-from .network import Network, ShapeError
+from neuronlab.engine import losses
+from neuronlab.engine.network import Network, ShapeError
 
 def default_network() -> Network:
     """The lesson's 1-2-1 network with sigmoid hidden neurons (thresholds -1 and 1, output weights 1, -1)."""
-    from .lesson import network
+    from neuronlab.apps.lesson import network
 
     return network(1.0, -1.0, activation="sigmoid")
 

@@ -9,7 +9,7 @@ ones need no request). Only their ``./name.js`` import specifiers are rewritten,
 Their server is stood in for by ``static/site.js``, a WebSocket that answers the page's ``lesson`` and ``explain``
 messages with the replies the real server code sent while the site was built (recorded here, embedded as JSON).
 
-    >>> from neuronlab.site import imports
+    >>> from neuronlab.apps.site import imports
     >>> imports('import { plot } from "./draw.js"; import * as pair from "./pair.js";')
     ['draw.js', 'pair.js']
 """
@@ -40,7 +40,7 @@ class SiteError(ValueError):
 
 
 def _static_dir() -> Path:
-    return Path(str(resources.files("neuronlab.playground") / "static"))
+    return Path(str(resources.files("neuronlab.apps.playground") / "static"))
 
 
 def imports(text: str) -> list[str]:
@@ -77,7 +77,7 @@ def _script_json(value) -> str:
 def recorded_replies() -> dict:
     """The server's replies to the page's ``lesson`` and ``explain`` messages, from the server's own code path
     (a playground ``Connection`` with a fresh session, as a new tab gets): {"lesson": ..., "explanation": ...}."""
-    from .playground.server import Connection
+    from neuronlab.apps.playground.server import Connection
 
     class Recorder:  # the part of a WebSocket a Connection uses to answer
         query_params: dict = {}
@@ -117,7 +117,7 @@ def build(static=None, replies=None) -> str:
     """The self-contained page's HTML: index.html with the lesson texts put in (``lesson.page``, as the server
     serves it), its style sheets inlined, its modules (followed from its entry module) in an import map of data:
     URLs, and the recorded server replies (``recorded_replies()`` unless given) for ``static/site.js``."""
-    from .lesson import page
+    from neuronlab.apps.lesson import page
 
     folder = Path(static) if static is not None else _static_dir()
     html = page((folder / "index.html").read_text(encoding="utf-8"))
@@ -154,7 +154,7 @@ def write(directory, static=None) -> Path:
     """Write the page to ``directory``/index.html (the folder is created if need be), atomically: a temporary file
     beside it, then renamed over it. Returns its path. A path that is a file, or where nothing can be written, is a
     SiteError saying so, before any work."""
-    from .io import atomic_write
+    from neuronlab.io import atomic_write
 
     folder = Path(directory)
     if folder.exists() and not folder.is_dir():

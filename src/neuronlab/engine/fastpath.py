@@ -19,8 +19,8 @@ import sys
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from .losses import class_labels
-from .network import Network
+from neuronlab.engine.losses import class_labels
+from neuronlab.engine.network import Network
 
 FUSED_LOSSES = ("mse", "mae", "cross_entropy", "binary_cross_entropy")
 

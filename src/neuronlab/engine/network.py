@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import activations
-from .tensor import Tensor, as_dtype
+from neuronlab.engine import activations
+from neuronlab.engine.tensor import Tensor, as_dtype
 
 if TYPE_CHECKING:  # approximate imports this module
-    from .approximate import Certificate
+    from neuronlab.approximate import Certificate
 
 _HE_INIT = {"relu", "leaky_relu", "gelu", "silu", "softplus"}
 
@@ -396,13 +396,13 @@ class Network:
 
     def save(self, path) -> None:
         """Write the network to ``path`` (see ``nl.load``); atomic, no pickled code."""
-        from .io import save
+        from neuronlab.io import save
 
         save(self, path)
 
     def to_torch(self):
         """An equivalent ``torch.nn.Sequential`` (needs torch); a ``scaling`` is folded into the weights."""
-        from .io import to_torch
+        from neuronlab.io import to_torch
 
         return to_torch(self)
 
@@ -418,7 +418,7 @@ class Network:
 
     def _repr_svg_(self) -> str:
         """Jupyter shows a network as its diagram (the drawing code is imported only here)."""
-        from .diagram import to_svg
+        from neuronlab.views.diagram import to_svg
 
         return to_svg(self)
 

@@ -4,7 +4,7 @@ Same shape as PyTorch: ``opt = SGD(net.parameters(), lr=0.1)``, then per step ``
 ``loss.backward()``, ``opt.step()``. Per-parameter state (momentum, Adam's moments) lives in
 ``opt.state``, keyed by the parameter.
 
-    >>> from neuronlab.tensor import Tensor
+    >>> from neuronlab.engine.tensor import Tensor
     >>> w = Tensor([1.0], requires_grad=True)
     >>> opt = SGD([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()        # w - 0.1 * 2w
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 
 class Optimizer:

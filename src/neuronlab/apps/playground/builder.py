@@ -57,7 +57,7 @@ def _ready() -> None:
 def _child(connection, request: dict, cap: int) -> None:
     """In the child: build, sending ("progress", stage, count) now and then, then ("done", frame, network)
     or ("error", message, field)."""
-    from .session import RequestError, approximation_frame
+    from neuronlab.apps.playground.session import RequestError, approximation_frame
 
     try:
         import resource
@@ -101,7 +101,7 @@ def _child(connection, request: dict, cap: int) -> None:
 
 
 def _network(layers):
-    from ..network import Dense, Network
+    from neuronlab.engine.network import Dense, Network
 
     return Network([Dense(W.shape[0], W.shape[1], name, weights=W, bias=b) for name, W, b in layers])
 
@@ -112,7 +112,7 @@ async def build(request: dict, slots: asyncio.Semaphore, report, cap: int, budge
     Raises ``BuildError`` (over budget, failed) or ``RequestError`` (the construction refused the request);
     cancelling the task kills the child.
     """
-    from .session import RequestError
+    from neuronlab.apps.playground.session import RequestError
 
     loop = asyncio.get_running_loop()
     if slots.locked():

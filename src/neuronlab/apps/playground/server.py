@@ -48,8 +48,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from . import builder
-from .session import MAX_APPROXIMATION_NEURONS, RequestError, Session, approximation_target, estimate_approximation
+from neuronlab.apps.playground import builder
+from neuronlab.apps.playground.session import MAX_APPROXIMATION_NEURONS, RequestError, Session, approximation_target, estimate_approximation
 
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
@@ -66,7 +66,7 @@ WS_MAX_SIZE = 4 * MAX_MESSAGE_BYTES
 WS_MAX_QUEUE = 4
 UVICORN_LIMITS = {"ws_max_size": WS_MAX_SIZE, "ws_max_queue": WS_MAX_QUEUE}
 LARGE_FRAME = 64_000  # characters: encoded off the event loop above this
-log = logging.getLogger("neuronlab.playground")
+log = logging.getLogger("neuronlab.apps.playground")
 
 NUMBER = "number"
 # every message type, its fields and their types; fields not listed are ignored
@@ -371,7 +371,7 @@ class Connection:
         elif kind == "explain":
             await self.explain(message, reply)
         elif kind == "lesson":
-            from ..lesson import facts
+            from neuronlab.apps.lesson import facts
 
             await self.send({"type": "lesson", **await asyncio.to_thread(facts)}, reply)
         elif kind == "export":
@@ -418,7 +418,7 @@ class Connection:
         self.build_task = asyncio.create_task(run_quietly())
 
     async def explain(self, message: dict, reply) -> None:
-        from ..explain import explain
+        from neuronlab.apps.explain import explain
 
         session = self.session
         net = session.net
@@ -511,7 +511,7 @@ _LESSON_NUMBERS = threading.Lock()  # the first page waits for the start-up's co
 
 
 def _index_html() -> str:
-    from ..lesson import page
+    from neuronlab.apps.lesson import page
 
     with _LESSON_NUMBERS:
         return page((STATIC / "index.html").read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import activations as _activations
+from neuronlab.engine import activations as _activations
 
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations
+from neuronlab.engine import activations
 
 
 class Neuron:
@@ -94,6 +94,6 @@ class Neuron:
 
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a neuron of one or two inputs as its graph (a surface has no picture beyond two)."""
-        from .diagram import neuron_svg
+        from neuronlab.views.diagram import neuron_svg
 
         return neuron_svg(self) if self.inputs <= 2 else None

@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import losses as _losses
-from . import optim as _optim
-from .data import DataError
-from . import fastpath
-from .network import Network, Scaling
-from . import lbfgs, levenberg_marquardt
-from .lbfgs import StallRule
-from . import regularization
-from .tensor import Tensor
+from neuronlab.engine import losses as _losses
+from neuronlab.training import optim as _optim
+from neuronlab.data import DataError
+from neuronlab.engine import fastpath
+from neuronlab.engine.network import Network, Scaling
+from neuronlab.training import lbfgs, levenberg_marquardt
+from neuronlab.training.lbfgs import StallRule
+from neuronlab.training import regularization
+from neuronlab.engine.tensor import Tensor
 
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
 FULL_BATCH_LIMIT = 1024  # up to this many training points, batch_size=None means the whole set

@@ -15,8 +15,8 @@ import io
 import numpy as np
 from matplotlib import figure as _figure
 
-from .io import atomic_write
-from .network import Network
+from neuronlab.io import atomic_write
+from neuronlab.engine.network import Network
 
 TARGET_COLOR, NETWORK_COLOR, VALIDATION_COLOR = "#444444", "#d62728", "#1f77b4"
 REPR_DPI = 100  # the inline image's shown size: a 10 x 7 inch figure is shown 1000 x 700 CSS pixels wide
@@ -343,7 +343,7 @@ def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None
             in, when ``x`` and ``y`` were scaled for training); it receives a copy of the network as it was
             at that frame's epoch.
     """
-    from .train import fit, planned_epochs
+    from neuronlab.training.train import fit, planned_epochs
 
     if net.inputs != 1 or net.outputs != 1:
         raise ValueError("animate_fit draws one-input, one-output networks")

@@ -4,7 +4,7 @@ Every loss takes ``(prediction, target)``, a Tensor of outputs and an array of t
 one-number Tensor whose ``backward()`` gives d loss / d weights.
 
     >>> import numpy as np
-    >>> from neuronlab.tensor import Tensor
+    >>> from neuronlab.engine.tensor import Tensor
     >>> mse(Tensor([[1.0], [3.0]]), np.array([0.0, 1.0])).item()     # ((1-0)^2 + (3-1)^2) / 2
     2.5
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 
 class TargetError(ValueError):

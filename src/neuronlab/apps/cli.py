@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data as _data
-from . import plot
-from .expr import expr
-from .io import atomic_write
-from .network import mlp
-from .train import Scores, fit
+from neuronlab import data as _data
+from neuronlab.views import plot
+from neuronlab.expr import expr
+from neuronlab.io import atomic_write
+from neuronlab.engine.network import mlp
+from neuronlab.training.train import Scores, fit
 
 MAX_POINTS = 1_000_000
 MAX_NEURONS = 4096
@@ -380,7 +380,7 @@ def _approx(args) -> int:
 
 
 def _approx_into(out: Path, args, f, domain, two_d: bool) -> None:
-    from .approximate import approximate, compare
+    from neuronlab.approximate import approximate, compare
 
     steps = ["the construction", "its picture"] + (["the animation"] if args.animate else []) + \
         (["training to compare"] if args.compare else [])
@@ -433,8 +433,8 @@ def _play(args) -> int:
 
     import uvicorn
 
-    from .playground.server import LOOPBACK, UVICORN_LIMITS, create_app
-    from .playground.session import use_one_blas_thread
+    from neuronlab.apps.playground.server import LOOPBACK, UVICORN_LIMITS, create_app
+    from neuronlab.apps.playground.session import use_one_blas_thread
 
     use_one_blas_thread()  # many small trainings in threads: BLAS threads would only spin
     port = free_port(args.host, args.port)
@@ -455,7 +455,7 @@ def _play(args) -> int:
 
 
 def _bench(args) -> int:
-    from .bench import print_report, run
+    from neuronlab.apps.bench import print_report, run
 
     with Eta("benchmarks") as eta:
         report = run(quick=args.quick, progress=eta.update)
@@ -472,7 +472,7 @@ def _bench(args) -> int:
 
 
 def _lesson(args) -> int:
-    from .lesson import write
+    from neuronlab.apps.lesson import write
 
     with Eta("lesson figures") as eta:
         page = write(args.out, reveal=args.reveal, progress=eta.update)
@@ -482,7 +482,7 @@ def _lesson(args) -> int:
 
 
 def _site(args) -> int:
-    from .site import write
+    from neuronlab.apps.site import write
 
     path = write(args.directory)
     print(f"wrote {path} ({path.stat().st_size / 1e3:,.0f} kB): open it in a browser, or put it on any web host")
@@ -490,8 +490,8 @@ def _site(args) -> int:
 
 
 def _explain(args) -> int:
-    from .explain import DEFAULT_LR, explain
-    from .io import load
+    from neuronlab.apps.explain import DEFAULT_LR, explain
+    from neuronlab.io import load
 
     net = load(args.model) if args.model else None
     lr = DEFAULT_LR if args.lr is None else args.lr
@@ -500,9 +500,9 @@ def _explain(args) -> int:
     result = explain(net, _numbers(args.x, "--x"), _numbers(args.y, "--y"), lr=lr)
     result.print()
     if args.graph:
-        from .diagram import computation_graph
-        from .explain import default_network
-        from .losses import mse
+        from neuronlab.views.diagram import computation_graph
+        from neuronlab.apps.explain import default_network
+        from neuronlab.engine.losses import mse
 
         work = (net or default_network()).copy()
         x = np.array([_numbers(args.x, "--x")])
@@ -516,8 +516,8 @@ def _explain(args) -> int:
 
 
 def _draw(args) -> int:
-    from .diagram import diagram
-    from .io import load
+    from neuronlab.views.diagram import diagram
+    from neuronlab.io import load
 
     net = load(args.model)
     out = Path(args.out) if args.out else Path(args.model).with_suffix("." + args.format)

@@ -30,15 +30,15 @@ try:
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
     raise ImportError("nl.widgets needs anywidget: pip install 'neuronlab[notebook]'") from missing
 
-from . import activations as _activations
-from . import lesson as _lesson
-from . import losses as _losses
-from .approximate import _target, approximate
-from .data import DataError
-from .network import Dense, Network, mlp
-from .site import module_graph
-from .tensor import Tensor
-from .train import fit, planned_epochs, solver_network
+from neuronlab.engine import activations as _activations
+from neuronlab.apps import lesson as _lesson
+from neuronlab.engine import losses as _losses
+from neuronlab.approximate import _target, approximate
+from neuronlab.data import DataError
+from neuronlab.engine.network import Dense, Network, mlp
+from neuronlab.apps.site import module_graph
+from neuronlab.engine.tensor import Tensor
+from neuronlab.training.train import fit, planned_epochs, solver_network
 
 MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are trained)
 MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
@@ -58,7 +58,7 @@ class WidgetError(ValueError):
 
 
 def _static(name: str) -> str:
-    return (resources.files("neuronlab.playground") / "static" / name).read_text(encoding="utf-8")
+    return (resources.files("neuronlab.apps.playground") / "static" / name).read_text(encoding="utf-8")
 
 
 def _drawing_modules() -> dict:
@@ -135,7 +135,7 @@ class _Widget(anywidget.AnyWidget):
         """What the widget draws now, as a small PNG (matplotlib, 64 colours: a few kB in the notebook)."""
         from PIL import Image
 
-        from .plot import Figure, png
+        from neuronlab.views.plot import Figure, png
 
         fig = Figure(figsize=PICTURE_SIZE, layout="constrained")
         self._draw(fig)

@@ -16,9 +16,9 @@ from html import escape  # &, <, > and quotes as entities (xml.sax.saxutils woul
 
 import numpy as np
 
-from .network import Network
-from .neuron import Neuron
-from .tensor import Tensor
+from neuronlab.engine.network import Network
+from neuronlab.engine.neuron import Neuron
+from neuronlab.engine.tensor import Tensor
 
 POSITIVE, NEGATIVE = "#2b6cb0", "#dd6b20"  # blue: positive weight, orange: negative (as in TF Playground)
 MAX_DRAWN = 12  # neurons drawn per layer; beyond, the first 6 and the last 5 with a "more" mark between

@@ -316,10 +316,10 @@ def _step(library: str, sizes, batch, seed=0):
     Libraries: "neuronlab" (the fused fast path, what fit runs), "tensor" (neuronlab's autograd engine),
     "torch" (PyTorch eager), "compiled" (PyTorch compiled: ``mode`` says how).
     """
-    from . import fastpath
-    from .losses import get
-    from .network import mlp
-    from .optim import SGD
+    from neuronlab.engine import fastpath
+    from neuronlab.engine.losses import get
+    from neuronlab.engine.network import mlp
+    from neuronlab.training.optim import SGD
 
     net = mlp(sizes, activation="tanh", seed=seed, dtype="float32")
     rng = np.random.default_rng(seed)
@@ -486,7 +486,7 @@ def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, 
 # ---------------------------------------------------------------- time to accuracy
 
 def _curve(text: str):
-    from .expr import expr
+    from neuronlab.expr import expr
 
     x = np.linspace(-np.pi, np.pi, 201)
     return x, expr(text)(x)
@@ -504,7 +504,7 @@ def _time_to_accuracy(library: str, text: str, neurons: int, cap: float) -> dict
     (the same weights for all three) and starts again from the next seed while max error > TOLERANCE, up to
     STARTS starts or ``cap`` seconds. Adam ("adam", lr 0.01, full batch) runs from seed 0 until the cap.
     """
-    from .network import mlp
+    from neuronlab.engine.network import mlp
 
     x, y = _curve(text)
     solve = {"neuronlab": _fit_start, "minpack": _minpack_start, "lbfgs": _lbfgs_start}.get(library)
@@ -529,7 +529,7 @@ def _max_error(net, x, y) -> float:
 
 def _fit_start(net, x, y, deadline) -> tuple[float, str]:
     """neuronlab's ``fit`` with every default, stopped by a callback once max error <= TOLERANCE."""
-    from .train import fit
+    from neuronlab.training.train import fit
 
     history = fit(net, x, y, progress=False, callback=lambda epoch, history: _max_error(net, x, y) > TOLERANCE)
     return _max_error(net, x, y), history.optimizer
@@ -541,7 +541,7 @@ def _minpack_start(net, x, y, deadline) -> tuple[float, str]:
     The residual function stops it as soon as it evaluates a point with max |r| <= TOLERANCE."""
     from scipy.optimize import least_squares
 
-    from .fastpath import jacobian, pack, unpack
+    from neuronlab.engine.fastpath import jacobian, pack, unpack
 
     xs, best = x.reshape(-1, 1), [math.inf]
 
@@ -594,7 +594,7 @@ def _lbfgs_start(net, x, y, deadline) -> tuple[float, str]:
 
 def _adam_until(x, y, neurons: int, cap: float) -> dict:
     """PyTorch Adam (lr 0.01, full batch) from neuronlab's seed-0 weights, checked every 50 steps."""
-    from .network import mlp
+    from neuronlab.engine.network import mlp
 
     torch = _torch()
     module = mlp([1, neurons, 1], activation="tanh", seed=0).to_torch()
@@ -617,15 +617,15 @@ def _adam_until(x, y, neurons: int, cap: float) -> dict:
 def _adam_steps(library: str, text: str, neurons: int, steps: int) -> dict:
     """``steps`` full-batch Adam steps (lr 0.01, mse, float64) from the same weights, no scaling: neuronlab's
     fused fast path ("neuronlab"), its Tensor engine ("tensor"), PyTorch eager ("torch") or compiled."""
-    from .network import mlp
+    from neuronlab.engine.network import mlp
 
     x, y = _curve(text)
     xs, ys = x.reshape(-1, 1), y.reshape(-1, 1)
     net = mlp([1, neurons, 1], activation="tanh", seed=0)
     if library in ("neuronlab", "tensor"):
-        from .fastpath import FusedMLP
-        from .losses import get
-        from .optim import Adam
+        from neuronlab.engine.fastpath import FusedMLP
+        from neuronlab.engine.losses import get
+        from neuronlab.training.optim import Adam
 
         opt, mode = Adam(net.parameters(), lr=0.01), library
         fused, mse = FusedMLP(net, "mse"), get("mse")
@@ -646,7 +646,7 @@ def _adam_steps(library: str, text: str, neurons: int, steps: int) -> dict:
         step()
     seconds = time.perf_counter() - started
     if library not in ("neuronlab", "tensor"):
-        from .io import from_torch
+        from neuronlab.io import from_torch
 
         net = from_torch(module)  # the trained weights, back in a Network to measure the error the same way
     return {"seconds": seconds, "error": _max_error(net, x, y), "mode": mode}
@@ -777,15 +777,15 @@ def _real_data(library: str, name: str, seed: int) -> list:
     classes = 1 if regression else int(y.max()) + 1
     started = time.perf_counter()
     if library == "neuronlab":  # the defaults, as a new user would call them
-        from .network import mlp
-        from .train import fit
+        from neuronlab.engine.network import mlp
+        from neuronlab.training.train import fit
 
         net = mlp([x.shape[1], 100, classes], activation="relu", seed=seed)
         history = fit(net, x_train, y_train, loss="mse" if regression else "cross_entropy", seed=seed, progress=False)
         out = net.predict(x_test)
         ran = history.optimizer
     elif library in ("sklearn", "linear"):
-        from . import peers
+        from neuronlab.apps import peers
 
         model = (peers.sklearn_mlp if library == "sklearn" else peers.linear)(regression, seed)
         with warnings.catch_warnings(record=True) as caught:
@@ -798,7 +798,7 @@ def _real_data(library: str, name: str, seed: int) -> list:
         ran = "adam"
     seconds = time.perf_counter() - started
     if regression:
-        from .train import Scores  # the one place neuronlab computes R^2
+        from neuronlab.training.train import Scores  # the one place neuronlab computes R^2
 
         score = Scores.of("regression", "mse", np.asarray(out, dtype=float).reshape(-1, 1), y_test)["r2"]
     else:
@@ -881,7 +881,7 @@ def _verdict(scores: dict) -> str:
 
 
 def real_data(report: Report, sets, seeds: int, rounds: int) -> None:
-    from . import peers
+    from neuronlab.apps import peers
 
     try:
         import sklearn  # noqa: F401
@@ -952,9 +952,9 @@ def _memory(library: str, sizes, batch) -> float:
         torch = _torch()
         tx, ty = torch.from_numpy(x), torch.from_numpy(y)
     else:
-        from . import fastpath
-        from .network import mlp
-        from .optim import SGD
+        from neuronlab.engine import fastpath
+        from neuronlab.engine.network import mlp
+        from neuronlab.training.optim import SGD
     before = _rss("VmRSS")
     with open("/proc/self/clear_refs", "w") as refs:
         refs.write("5")  # reset the peak (VmHWM) to the current size

@@ -25,7 +25,7 @@ def _array(values) -> str:
 
 def _data_lines(s) -> list[str]:
     """Lines that leave x (n, inputs) and y (n, 1) or (n,) labels, as the session built them."""
-    from .session import FEATURE_CODE
+    from neuronlab.apps.playground.session import FEATURE_CODE
 
     c = s.config
     if c["mode"] == "function":
@@ -91,7 +91,7 @@ def _event_line(event) -> str:
 
 def script(s) -> str:
     """The script for session ``s`` (see the module's docstring)."""
-    from .session import MAX_EVENT_CHARS
+    from neuronlab.apps.playground.session import MAX_EVENT_CHARS
 
     c = {**s.config, **s.start_settings}  # live changes are replayed as events
     n_test = len(s.x_test)
@@ -125,7 +125,7 @@ def script(s) -> str:
              "import numpy as np",
              "",
              "import neuronlab as nl",
-             "from neuronlab.train import Diverged, Scores, Stepper",
+             "from neuronlab.training.train import Diverged, Scores, Stepper",
              *([f"print({GIVEN_UP!r})"] if s.events_given_up is not None else []),
              "",
              *_data_lines(s),

@@ -2,7 +2,7 @@
 
 The activations (names, what each is, its slope as a formula, whether it trains), the playground's starting
 settings and bounds (``playground.session``) and the lesson's fixed numbers (the gates, the decision plane, XOR, the exercise's weights, the thresholds) live in Python
-(``activations.py``, ``lesson.py``). ``python -m neuronlab.facts`` writes them into ``static/facts.js``, a
+(``activations.py``, ``lesson.py``). ``python -m neuronlab.apps.facts`` writes them into ``static/facts.js``, a
 JavaScript module holding one JSON object, which the page imports, the widgets ship with the drawing code, and
 a static copy of the lesson can inline. A test holds the file to these definitions, so the two cannot drift.
 
@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import activations, lesson
+from neuronlab.engine import activations
+from neuronlab.apps import lesson
 
 FILE = Path(__file__).with_name("playground") / "static" / "facts.js"
-HEADER = ("// Written by `python -m neuronlab.facts` from neuronlab's Python definitions (facts.py): do not edit.\n"
+HEADER = ("// Written by `python -m neuronlab.apps.facts` from neuronlab's Python definitions (facts.py): do not edit.\n"
           "// The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.\n")
 
 
@@ -36,7 +37,7 @@ def definitions() -> dict:
     engine = [_activation(activations.get(name), True) for name in activations.names()]
     extra = [_activation(lesson.activation(name), False) for name in lesson.GALLERY if name not in activations.names()]
     xor_output = lesson.xor_network().layers[1]  # the output neuron that combines OR and AND into XOR
-    from .playground.session import DEFAULTS, limits  # the playground's starting settings and bounds: the server's
+    from neuronlab.apps.playground.session import DEFAULTS, limits  # the playground's starting settings and bounds: the server's
 
     return {
         "activations": engine + extra,

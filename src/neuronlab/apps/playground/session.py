@@ -17,14 +17,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .. import activations, data, losses
-from ..data import DataError
-from ..expr import ExpressionError, expr
-from ..network import Network, mlp
-from ..optim import SGD, Adam
-from ..tensor import Tensor
-from ..train import Diverged, Scores, Stepper, fit_scaling
-from .script import script as _script
+from neuronlab.engine import activations, losses
+from neuronlab import data
+from neuronlab.data import DataError
+from neuronlab.expr import ExpressionError, expr
+from neuronlab.engine.network import Network, mlp
+from neuronlab.training.optim import SGD, Adam
+from neuronlab.engine.tensor import Tensor
+from neuronlab.training.train import Diverged, Scores, Stepper, fit_scaling
+from neuronlab.apps.playground.script import script as _script
 
 MAX_LAYERS = 8
 MAX_NEURONS = 64  # per layer, for the page's drawing and speed
@@ -399,7 +400,7 @@ class Session:
         not kept. If the changes still outgrow MAX_EVENT_CHARS of script, none are kept from then on: the
         run cannot be replayed step by step, and the script starts from the weights it reached instead.
         """
-        from .script import _event_line
+        from neuronlab.apps.playground.script import _event_line
 
         if self.events_given_up is not None:
             return
@@ -686,7 +687,7 @@ class Session:
 
     # ---------------------------------------------------------------- exports
     def export(self, what: str) -> dict:
-        from ..diagram import diagram
+        from neuronlab.views.diagram import diagram
 
         if what == "model":
             with tempfile.TemporaryDirectory() as tmp:
@@ -731,7 +732,7 @@ def check_approximation(f_text, domain, eps, activation) -> tuple:
 
 def estimate_approximation(f_text, domain, eps, activation) -> int:
     """The neurons the construction will need, estimated in milliseconds; too many is refused at once."""
-    from ..approximate import ApproximationError, estimate_neurons
+    from neuronlab.approximate import ApproximationError, estimate_neurons
 
     f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
     try:
@@ -757,7 +758,7 @@ def approximation_target(f_text, domain, eps, activation) -> dict:
 
 def approximation_frame(f_text: str, domain, eps: float, activation: str, progress=None) -> tuple[dict, Network]:
     """The approximate tab's data: the construction's per-neuron contributions, left to right."""
-    from ..approximate import ApproximationError, approximate, predict
+    from neuronlab.approximate import ApproximationError, approximate, predict
 
     f, a, b, eps, activation = check_approximation(f_text, domain, eps, activation)
     try:
