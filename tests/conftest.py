@@ -51,8 +51,7 @@ def live_server():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = create_app()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                **UVICORN_LIMITS))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_LIMITS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20

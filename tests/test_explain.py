@@ -14,8 +14,7 @@ def test_default_lesson_network_by_hand():
     assert e.loss == pytest.approx((out - 1.0) ** 2, rel=1e-15)
     dz_out = 2 * (out - 1.0)
     assert e.layers[1]["dL_dW"][:, 0].tolist() == pytest.approx([h1 * dz_out, h2 * dz_out], rel=1e-14)
-    assert e.layers[0]["dL_dz"].tolist() == pytest.approx([dz_out * h1 * (1 - h1), -dz_out * h2 * (1 - h2)],
-                                                            rel=1e-14)
+    assert e.layers[0]["dL_dz"].tolist() == pytest.approx([dz_out * h1 * (1 - h1), -dz_out * h2 * (1 - h2)], rel=1e-14)
     assert e.new_loss < e.loss
     formulas = dict(e.layers[1]["formulas"])
     assert formulas["dL/dout"] == f"2·(a - y)/1 = 2·({out:.4g} - 1)/1 = {2 * (out - 1):.4g}"
@@ -94,8 +93,12 @@ def test_the_default_step_is_the_lessons_and_lowers_the_loss_where_0_5_overshoot
 
 
 def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
-    net = nl.Network([nl.Dense(1, 1, "relu", weights=[[1.0]], bias=[-5.0]),  # a dead relu: slope 0, products 0
-                      nl.Dense(1, 1, "linear", weights=[[-2.0]], bias=[0.0])])
+    net = nl.Network(
+        [
+            nl.Dense(1, 1, "relu", weights=[[1.0]], bias=[-5.0]),  # a dead relu: slope 0, products 0
+            nl.Dense(1, 1, "linear", weights=[[-2.0]], bias=[0.0]),
+        ]
+    )
     e = explain(net, x=[0.5], y=[1.0], lr=0.1)
     formulas = dict(e.layers[0]["formulas"])
     assert formulas["dL/dW1[x->h1]"] == "x · dL/dz(h1) = 0.5 · 0 = 0"  # -2·(-2)·0 is 0, not -0

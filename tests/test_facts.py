@@ -13,7 +13,7 @@ def test_the_shipped_facts_file_is_what_python_writes():
 
 def test_the_facts_are_the_engines_definitions():
     written = facts.FILE.read_text(encoding="utf-8")
-    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    data = json.loads(written[written.index("{") : written.rindex("}") + 1])
     engine = [a for a in data["activations"] if a["engine"]]
     assert [a["name"] for a in engine] == nl.activations.names()
     for entry in engine:
@@ -45,11 +45,25 @@ def test_the_playgrounds_starting_values_are_written_once_in_python():
     from neuronlab.apps.playground import session
 
     written = facts.FILE.read_text(encoding="utf-8")
-    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    data = json.loads(written[written.index("{") : written.rindex("}") + 1])
     assert data["playground"]["defaults"] == {k: v for k, v in session.DEFAULTS.items() if k != "csv"}
     page = (facts.FILE.parent / "index.html").read_text(encoding="utf-8")
-    controls = ["target-expr", "domain-a", "domain-b", "points", "noise", "test-ratio", "lr", "batch", "l1", "l2",
-                "stop-loss", "seed", "speed", "superposition-line"]
+    controls = [
+        "target-expr",
+        "domain-a",
+        "domain-b",
+        "points",
+        "noise",
+        "test-ratio",
+        "lr",
+        "batch",
+        "l1",
+        "l2",
+        "stop-loss",
+        "seed",
+        "speed",
+        "superposition-line",
+    ]
     for control in controls:
         tag = re.search(rf'<input id="{control}"[^>]*>', page).group(0)
         assert " value=" not in tag, tag

@@ -40,8 +40,9 @@ def test_plain_sgd_step_by_hand():
     assert w.data.tolist() == [0.8]  # 1 - 0.1 * 2
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.01, momentum=0.9),
-                                    dict(lr=0.01, momentum=0.5, nesterov=True, weight_decay=0.1)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(lr=0.01), dict(lr=0.01, momentum=0.9), dict(lr=0.01, momentum=0.5, nesterov=True, weight_decay=0.1)]
+)
 def test_sgd_matches_pytorch(kwargs, torch):
     ours = quadratic_steps(lambda p: nl.optim.SGD(p, **kwargs))
     theirs = torch_steps(torch, lambda p: torch.optim.SGD(p, **kwargs))

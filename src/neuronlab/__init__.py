@@ -1,9 +1,9 @@
 """neuronlab: see, and do, how neurons network to learn (almost) anything.
 
-    >>> import numpy as np, neuronlab as nl
-    >>> net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
-    >>> x = np.linspace(-np.pi, np.pi, 100)
-    >>> history = nl.fit(net, x, np.sin(x), progress=False)
+>>> import numpy as np, neuronlab as nl
+>>> net = nl.mlp([1, 16, 1], activation="tanh", seed=0)
+>>> x = np.linspace(-np.pi, np.pi, 100)
+>>> history = nl.fit(net, x, np.sin(x), progress=False)
 """
 
 from neuronlab.engine import activations, losses
@@ -29,12 +29,16 @@ __version__ = "0.1.0"
 # benchmarks), and at the top approximate, expr, data and io. Every module also answers to its short name,
 # imported on first use (nl.train, nl.plot, from neuronlab import lesson_text): matplotlib, anywidget and the
 # lesson load only for those who use them (start-up time: benchmarks/startup.py).
-_MODULES = {name: f"neuronlab.{group}.{name}" for group, names in {
-    "engine": ("tensor", "activations", "losses", "network", "neuron", "fastpath"),
-    "training": ("train", "optim", "lbfgs", "levenberg_marquardt", "regularization", "sklearn"),
-    "views": ("plot", "diagram"),
-    "apps": ("cli", "lesson", "explain", "widgets", "bench", "peers", "facts", "site", "playground", "lesson_text"),
-}.items() for name in names}
+_MODULES = {
+    name: f"neuronlab.{group}.{name}"
+    for group, names in {
+        "engine": ("tensor", "activations", "losses", "network", "neuron", "fastpath"),
+        "training": ("train", "optim", "lbfgs", "levenberg_marquardt", "regularization", "sklearn"),
+        "views": ("plot", "diagram"),
+        "apps": ("cli", "lesson", "explain", "widgets", "bench", "peers", "facts", "site", "playground", "lesson_text"),
+    }.items()
+    for name in names
+}
 
 
 def __getattr__(name):
@@ -46,9 +50,43 @@ def __getattr__(name):
 
 
 __all__ = [
-    "activations", "losses", "optim", "data", "plot", "widgets", "lesson", "explain", "Explanation",
-    "Tensor", "tensor", "Neuron", "Dense", "Network", "Scaling", "mlp", "fit", "History",
-    "expr", "Expression", "diagram", "computation_graph", "load", "save", "from_torch", "load_csv",
-    "ExpressionError", "ShapeError", "DTypeError", "TargetError", "DataError", "NotTrainableError",
-    "TrainingDiverged", "FormatError", "approximate", "compare", "Certificate", "Comparison", "ApproximationError",
+    "activations",
+    "losses",
+    "optim",
+    "data",
+    "plot",
+    "widgets",
+    "lesson",
+    "explain",
+    "Explanation",
+    "Tensor",
+    "tensor",
+    "Neuron",
+    "Dense",
+    "Network",
+    "Scaling",
+    "mlp",
+    "fit",
+    "History",
+    "expr",
+    "Expression",
+    "diagram",
+    "computation_graph",
+    "load",
+    "save",
+    "from_torch",
+    "load_csv",
+    "ExpressionError",
+    "ShapeError",
+    "DTypeError",
+    "TargetError",
+    "DataError",
+    "NotTrainableError",
+    "TrainingDiverged",
+    "FormatError",
+    "approximate",
+    "compare",
+    "Certificate",
+    "Comparison",
+    "ApproximationError",
 ]

@@ -28,12 +28,24 @@ from dataclasses import dataclass, field
 import numpy as np
 
 STEP_CASES = [  # (sizes, batch)
-    ([1, 16, 1], 32), ([1, 16, 1], 64), ([1, 32, 1], 256), ([2, 32, 32, 1], 128), ([8, 64, 64, 4], 256),
-    ([64, 128, 10], 256), ([784, 128, 10], 256), ([784, 512, 512, 10], 512), ([1024, 2048, 2048, 1024], 1024),
+    ([1, 16, 1], 32),
+    ([1, 16, 1], 64),
+    ([1, 32, 1], 256),
+    ([2, 32, 32, 1], 128),
+    ([8, 64, 64, 4], 256),
+    ([64, 128, 10], 256),
+    ([784, 128, 10], 256),
+    ([784, 512, 512, 10], 512),
+    ([1024, 2048, 2048, 1024], 1024),
 ]
 QUICK_STEP_CASES = [([1, 16, 1], 64), ([2, 32, 32, 1], 128), ([64, 128, 10], 256)]
-AUTOGRAD_CASES = [([1, 16, 1], 64), ([2, 32, 32, 1], 128), ([64, 128, 10], 256), ([784, 128, 10], 256),
-                  ([784, 512, 512, 10], 512)]
+AUTOGRAD_CASES = [
+    ([1, 16, 1], 64),
+    ([2, 32, 32, 1], 128),
+    ([64, 128, 10], 256),
+    ([784, 128, 10], 256),
+    ([784, 512, 512, 10], 512),
+]
 QUICK_AUTOGRAD_CASES = [([1, 16, 1], 64), ([64, 128, 10], 256)]
 LARGE = 1_000_000  # parameters: a case this large is also compared with NumPy's own matrix multiplies
 TARGETS = ["sin(x)", "x*sin(3*x)", "tanh(3*x) + 0.2*x^2", "exp(-x^2)*cos(4*x)"]
@@ -57,8 +69,9 @@ def _torch():
     try:
         import torch
     except ImportError:
-        raise ImportError("neuronlab bench compares with PyTorch, which is not installed: "
-                          "pip install torch==2.13.0 (the CPU build)") from None
+        raise ImportError(
+            "neuronlab bench compares with PyTorch, which is not installed: pip install torch==2.13.0 (the CPU build)"
+        ) from None
     return torch
 
 
@@ -114,10 +127,13 @@ class Report:
         for title, body in self.sections.items():
             out[title] = (body.columns, body.cells) if isinstance(body, Table) else _row_table(body)
         if self.workers:
-            out["Worker processes: the BLAS and OpenMP libraries and threads each ran with "
-                "(threadpoolctl.threadpool_info() inside the worker, after the work)"] = (
+            out[
+                "Worker processes: the BLAS and OpenMP libraries and threads each ran with "
+                "(threadpoolctl.threadpool_info() inside the worker, after the work)"
+            ] = (
                 ["measurement", "library", "libraries and threads"],
-                [[kind, library, " / ".join(sorted(seen))] for (kind, library), seen in self.workers.items()])
+                [[kind, library, " / ".join(sorted(seen))] for (kind, library), seen in self.workers.items()],
+            )
         return out
 
     def markdown(self) -> str:
@@ -137,16 +153,22 @@ class Report:
 def _row_table(rows: list) -> tuple[list, list]:
     """Columns and cells of a section of Rows (a PyTorch compiled column when any row measured it)."""
     compiled = any(r.compiled is not None for r in rows)
-    columns = (["case", "neuronlab", "PyTorch eager"] + (["PyTorch compiled"] if compiled else [])
-               + [f"ratio (PyTorch{' best' if compiled else ''} / neuronlab)", "note"])
+    columns = (
+        ["case", "neuronlab", "PyTorch eager"]
+        + (["PyTorch compiled"] if compiled else [])
+        + [f"ratio (PyTorch{' best' if compiled else ''} / neuronlab)", "note"]
+    )
     cells = []
     for r in rows:
         if r.refused:
             cells.append([r.case] + ["measurement error"] * (len(columns) - 2) + [r.refused])
             continue
         times = [r.neuronlab, r.torch] + ([r.compiled] if compiled else [])
-        cells.append([r.case] + [_format(t, r.unit) if t is not None else "-" for t in times]
-                     + ["unsteady" if r.unsteady else f"{r.ratio:.2f}", r.note])
+        cells.append(
+            [r.case]
+            + [_format(t, r.unit) if t is not None else "-" for t in times]
+            + ["unsteady" if r.unsteady else f"{r.ratio:.2f}", r.note]
+        )
     return columns, cells
 
 
@@ -212,12 +234,17 @@ def _in_process(kind: str, library: str, payload) -> dict:
     if payload.get("threads"):
         for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = str(payload["threads"])
-    done = subprocess.run([sys.executable, "-c", _WORKER, _source(), kind, library, json.dumps(payload)],
-                          capture_output=True, text=True, timeout=WORKER_TIMEOUT, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER, _source(), kind, library, json.dumps(payload)],
+        capture_output=True,
+        text=True,
+        timeout=WORKER_TIMEOUT,
+        env=env,
+    )
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"the {library} worker for {kind} failed: {done.stderr.strip()[-400:]}")
-    return json.loads(lines[-1][len("RESULT "):])
+    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def _alternating(kind: str, libraries: list, payload, rounds: int, workers: dict | None = None) -> dict:
@@ -227,7 +254,7 @@ def _alternating(kind: str, libraries: list, payload, rounds: int, workers: dict
     """
     results = {library: [] for library in libraries}
     for r in range(rounds):
-        for library in (libraries if r % 2 == 0 else libraries[::-1]):
+        for library in libraries if r % 2 == 0 else libraries[::-1]:
             done = _in_process(kind, library, payload)
             results[library].append(done["result"])
             if workers is not None:
@@ -243,8 +270,10 @@ def _work(kind: str, library: str, payload) -> dict:
     if kind == "peak":
         result = _gemm_peak(library, payload["repeats"])
     elif kind == "steps":
-        result = [_step_time(library, sizes, batch, payload["repeats"], payload["budget"])
-                  for sizes, batch in payload["cases"]]
+        result = [
+            _step_time(library, sizes, batch, payload["repeats"], payload["budget"])
+            for sizes, batch in payload["cases"]
+        ]
         if any(_parameters(sizes) >= LARGE for sizes, _ in payload["cases"]):
             # the GEMM rate of this very worker, on its threads, now: the machine's load changes during a run,
             # and a start-of-run peak taken while busy refused true rows of a quieter moment
@@ -256,8 +285,9 @@ def _work(kind: str, library: str, payload) -> dict:
     elif kind == "adam":
         result = _adam_steps(library, payload["target"], payload["neurons"], payload["steps"])
     elif kind == "data":
-        result = {name: [_real_data(library, name, seed) for seed in range(payload["seeds"])]
-                  for name in payload["sets"]}
+        result = {
+            name: [_real_data(library, name, seed) for seed in range(payload["seeds"])] for name in payload["sets"]
+        }
     elif kind == "memory":
         result = _memory(library, payload["sizes"], payload["batch"])
     else:
@@ -273,9 +303,11 @@ def _runtime() -> str:
     except ImportError:
         pools = ["threadpoolctl not installed: BLAS threads unknown"]
     else:
-        pools = sorted(" ".join(str(pool[key]) for key in ("prefix", "version", "architecture") if pool.get(key))
-                       + f" {pool['num_threads']} thread{'s' if pool['num_threads'] > 1 else ''}"
-                       for pool in threadpool_info())
+        pools = sorted(
+            " ".join(str(pool[key]) for key in ("prefix", "version", "architecture") if pool.get(key))
+            + f" {pool['num_threads']} thread{'s' if pool['num_threads'] > 1 else ''}"
+            for pool in threadpool_info()
+        )
     if "torch" in sys.modules:
         pools.append(f"torch {sys.modules['torch'].get_num_threads()} intra-op thread(s)")
     pools.append(f"OPENBLAS_CORETYPE {os.environ.get('OPENBLAS_CORETYPE', 'unset')}")
@@ -283,6 +315,7 @@ def _runtime() -> str:
 
 
 # ---------------------------------------------------------------- the GEMM peak
+
 
 def _gemm_peak(library: str, repeats: int) -> float:
     """The best float32 GEMM rate of ``library`` (NumPy or PyTorch) in GFLOP/s: 2 n^3 operations for an
@@ -295,7 +328,7 @@ def _gemm_peak(library: str, repeats: int) -> float:
         torch = _torch()
         t, out = torch.from_numpy(a), torch.empty(PEAK_SIZE, PEAK_SIZE)
         product = lambda: torch.matmul(t, t, out=out)  # noqa: E731
-    return 2 * PEAK_SIZE ** 3 / min(_times(product, repeats, 10.0)) / 1e9
+    return 2 * PEAK_SIZE**3 / min(_times(product, repeats, 10.0)) / 1e9
 
 
 def gemm_peak(report: Report, repeats: int) -> float:
@@ -304,11 +337,13 @@ def gemm_peak(report: Report, repeats: int) -> float:
     results = _alternating("peak", ["neuronlab", "torch"], {"repeats": repeats, "threads": 1}, 1, report.workers)
     numpy_peak, torch_peak = results["neuronlab"][0], results["torch"][0]
     report.machine[f"one-thread float32 GEMM peak ({PEAK_SIZE}^3, fastest of {repeats}, in one-thread workers)"] = (
-        f"NumPy {numpy_peak:.0f} GFLOP/s, PyTorch {torch_peak:.0f} GFLOP/s")
+        f"NumPy {numpy_peak:.0f} GFLOP/s, PyTorch {torch_peak:.0f} GFLOP/s"
+    )
     return max(numpy_peak, torch_peak)
 
 
 # ---------------------------------------------------------------- step time
+
 
 def _step(library: str, sizes, batch, seed=0):
     """One SGD step (forward, mse loss, backward, update) from neuronlab's seeded weights: (step, net, mode).
@@ -360,6 +395,7 @@ def _torch_step(torch, module, opt, tx, ty, library: str):
             opt.zero_grad(set_to_none=True)
             loss_fn(forward(tx), ty).backward()
             opt.step()
+
         return step
 
     if library == "torch":
@@ -392,10 +428,15 @@ def _matmuls(sizes, batch):
     rng = np.random.default_rng(0)
     arrays = []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
-        arrays.append((rng.normal(size=(batch, fan_in)).astype(np.float32),
-                       rng.normal(size=(fan_in, fan_out)).astype(np.float32),
-                       np.empty((batch, fan_out), np.float32), np.empty((fan_in, fan_out), np.float32),
-                       np.empty((batch, fan_in), np.float32)))
+        arrays.append(
+            (
+                rng.normal(size=(batch, fan_in)).astype(np.float32),
+                rng.normal(size=(fan_in, fan_out)).astype(np.float32),
+                np.empty((batch, fan_out), np.float32),
+                np.empty((fan_in, fan_out), np.float32),
+                np.empty((batch, fan_in), np.float32),
+            )
+        )
 
     def multiplies():
         for i, (a, w, z, g, back) in enumerate(arrays):
@@ -433,18 +474,32 @@ def _step_time(library: str, sizes, batch, repeats, budget) -> dict:
     return {"seconds": _median_time(step, repeats, budget), "parameters": net.n_parameters(), "mode": mode}
 
 
-def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, peak: float,
-               threads: int | None = None, per_case: bool = True, engine: str = "neuronlab") -> None:
+def step_times(
+    report: Report,
+    cases,
+    repeats: int,
+    budget: float,
+    rounds: int,
+    peak: float,
+    threads: int | None = None,
+    per_case: bool = True,
+    engine: str = "neuronlab",
+) -> None:
     """Each case measured in fresh processes, one per library and round, alternating (so every library sees
     the same machine, case by case; ``per_case=False``: one process per library and round for all cases);
     ``threads`` limits every library (None: all cores). ``engine``: "neuronlab" (the fused fast path) or
     "tensor" (the autograd engine), against PyTorch eager and compiled. ``peak``: the one-thread GEMM peak
     (GFLOP/s); a row whose matrix multiplies would run faster than it on its threads is refused."""
     count = threads or os.cpu_count() or 1
-    what = ("neuronlab's fused fast path (fastpath.FusedMLP, what fit runs)" if engine == "neuronlab" else
-            "neuronlab's Tensor engine (net(x), losses.get('mse')(...).backward(), SGD.step) against PyTorch autograd")
-    title = (f"Step time of {what}: one SGD step, float32, tanh MLP, mse, on {count} thread{'s' if count > 1 else ''}; "
-             f"each library in its own process, median of {rounds} alternating round{'s' if rounds > 1 else ''}")
+    what = (
+        "neuronlab's fused fast path (fastpath.FusedMLP, what fit runs)"
+        if engine == "neuronlab"
+        else "neuronlab's Tensor engine (net(x), losses.get('mse')(...).backward(), SGD.step) against PyTorch autograd"
+    )
+    title = (
+        f"Step time of {what}: one SGD step, float32, tanh MLP, mse, on {count} thread{'s' if count > 1 else ''}; "
+        f"each library in its own process, median of {rounds} alternating round{'s' if rounds > 1 else ''}"
+    )
     libraries = [engine, "torch", "compiled"]
     groups = [[case] for case in cases] if per_case else [cases]
     measured = []
@@ -463,27 +518,45 @@ def step_times(report: Report, cases, repeats: int, budget: float, rounds: int, 
         flops, bound = _flops(sizes, batch), max(peak * count, here)
         too_fast = {library: flops / t / 1e9 for library, t in median.items() if flops / t / 1e9 > bound}
         if too_fast:
-            report.add(title, Row(name, median[engine], median["torch"], compiled=median["compiled"], refused=(
-                "refused: " + ", ".join(f"{library} at {rate:.0f} GFLOP/s" for library, rate in too_fast.items())
-                + f" would beat the GEMM peak on {count} thread(s), {bound:.0f} GFLOP/s")))
+            report.add(
+                title,
+                Row(
+                    name,
+                    median[engine],
+                    median["torch"],
+                    compiled=median["compiled"],
+                    refused=(
+                        "refused: "
+                        + ", ".join(f"{library} at {rate:.0f} GFLOP/s" for library, rate in too_fast.items())
+                        + f" would beat the GEMM peak on {count} thread(s), {bound:.0f} GFLOP/s"
+                    ),
+                ),
+            )
             continue
         best = min(("torch", "compiled"), key=median.get)
         per_round = [min(t["seconds"], c["seconds"]) for t, c in zip(results["torch"], results["compiled"])]
         unsteady, note = False, f"PyTorch best: {PYTORCH_MODES[best]}; compiled: {results['compiled'][0]['mode']}"
         if rounds > 1:
             ratios, unsteady = _ratios(per_round, [r["seconds"] for r in ours])
-            note = (f"ratio per round {min(ratios):.2f}-{max(ratios):.2f}"
-                    + (" (the rounds disagree: the machine was busy; no ratio claimed)" if unsteady else "")
-                    + "; " + note)
+            note = (
+                f"ratio per round {min(ratios):.2f}-{max(ratios):.2f}"
+                + (" (the rounds disagree: the machine was busy; no ratio claimed)" if unsteady else "")
+                + "; "
+                + note
+            )
         if "matmul" in ours[0]:
             t_matmul = float(np.median([r["matmul"] for r in ours]))
-            note += (f"; NumPy's matmuls alone: {_format(t_matmul, 's')}, so neuronlab reaches "
-                     f"{t_matmul / median[engine]:.0%} of them; {flops / median[engine] / 1e9:.0f} GFLOP/s")
-        report.add(title, Row(name, median[engine], median["torch"], note=note, unsteady=unsteady,
-                              compiled=median["compiled"]))
+            note += (
+                f"; NumPy's matmuls alone: {_format(t_matmul, 's')}, so neuronlab reaches "
+                f"{t_matmul / median[engine]:.0%} of them; {flops / median[engine] / 1e9:.0f} GFLOP/s"
+            )
+        report.add(
+            title, Row(name, median[engine], median["torch"], note=note, unsteady=unsteady, compiled=median["compiled"])
+        )
 
 
 # ---------------------------------------------------------------- time to accuracy
+
 
 def _curve(text: str):
     from neuronlab.expr import expr
@@ -519,8 +592,13 @@ def _time_to_accuracy(library: str, text: str, neurons: int, cap: float) -> dict
             return {"seconds": time.perf_counter() - started, "restarts": seed, "error": error, "solver": solver}
         if time.perf_counter() - started > cap:
             break
-    return {"seconds": None, "elapsed": time.perf_counter() - started, "error": error, "restarts": seed,
-            "solver": solver}
+    return {
+        "seconds": None,
+        "elapsed": time.perf_counter() - started,
+        "error": error,
+        "restarts": seed,
+        "solver": solver,
+    }
 
 
 def _max_error(net, x, y) -> float:
@@ -571,8 +649,14 @@ def _lbfgs_start(net, x, y, deadline) -> tuple[float, str]:
     torch = _torch()
     module = net.to_torch()
     tx, ty = torch.from_numpy(x.reshape(-1, 1)), torch.from_numpy(y.reshape(-1, 1))
-    opt = torch.optim.LBFGS(module.parameters(), lr=1, max_iter=20, line_search_fn="strong_wolfe",
-                            tolerance_grad=1e-12, tolerance_change=1e-12)
+    opt = torch.optim.LBFGS(
+        module.parameters(),
+        lr=1,
+        max_iter=20,
+        line_search_fn="strong_wolfe",
+        tolerance_grad=1e-12,
+        tolerance_change=1e-12,
+    )
 
     def closure():
         opt.zero_grad()
@@ -585,7 +669,7 @@ def _lbfgs_start(net, x, y, deadline) -> tuple[float, str]:
         opt.step(closure)
         with torch.no_grad():
             residual = module(tx) - ty
-            error, loss = float(residual.abs().max()), float((residual ** 2).mean())
+            error, loss = float(residual.abs().max()), float((residual**2).mean())
         if error <= TOLERANCE or loss >= previous * (1 - 1e-9):
             break
         previous = loss
@@ -629,8 +713,11 @@ def _adam_steps(library: str, text: str, neurons: int, steps: int) -> dict:
 
         opt, mode = Adam(net.parameters(), lr=0.01), library
         fused, mse = FusedMLP(net, "mse"), get("mse")
-        gradients = ((lambda: fused.loss_and_gradients(xs, ys)) if library == "neuronlab" else
-                     (lambda: mse(net(xs), ys).backward()))
+        gradients = (
+            (lambda: fused.loss_and_gradients(xs, ys))
+            if library == "neuronlab"
+            else (lambda: mse(net(xs), ys).backward())
+        )
 
         def step():
             opt.zero_grad()
@@ -697,9 +784,11 @@ def time_to_accuracy(report: Report, targets, neurons: int, cap: float, rounds: 
             note.append(f"fastest: {ACCURACY_COLUMNS[fastest].split(' (')[0]}")
         cells.append("; ".join(note))
         table.cells.append(cells)
-    report.sections[f"Time to max |error| <= {TOLERANCE:g} on [-pi, pi], 1-{neurons}-1 tanh, float64, 201 points, "
-                    f"the same starting weights for every solver (each library in its own process, one thread; "
-                    f"median of {rounds} alternating round{'s' if rounds > 1 else ''}, Adam one round)"] = table
+    report.sections[
+        f"Time to max |error| <= {TOLERANCE:g} on [-pi, pi], 1-{neurons}-1 tanh, float64, 201 points, "
+        f"the same starting weights for every solver (each library in its own process, one thread; "
+        f"median of {rounds} alternating round{'s' if rounds > 1 else ''}, Adam one round)"
+    ] = table
     report.notes.append(
         f"Time to accuracy: neuronlab is `fit` with every default (it reports the solver it chose); MINPACK is "
         f"scipy.optimize.least_squares(method='lm') on the residuals network(x) - y with the exact Jacobian from "
@@ -707,18 +796,23 @@ def time_to_accuracy(report: Report, targets, neurons: int, cap: float, rounds: 
         f"PyTorch's L-BFGS is torch.optim.LBFGS(line_search_fn='strong_wolfe') on the full batch. These three "
         f"start from the seed-0 weights and again from seeds 1-{STARTS - 1} when a run stops above the "
         f"tolerance. A solver that hit the {cap:g} s cap is printed as 'not reached' with no ratio. "
-        + _algorithm_note(counts, solvers, len(targets)))
+        + _algorithm_note(counts, solvers, len(targets))
+    )
 
 
 def _algorithm_note(counts: dict, solvers: set, targets: int) -> str:
     """What the time-to-accuracy table shows about algorithms, from how many targets each solver reached."""
-    said = (f"Reached in every round on {counts['neuronlab']} of {targets} targets by neuronlab's fit "
-            f"({', '.join(sorted(solvers))}), {counts['minpack']} by MINPACK's LM, {counts['lbfgs']} by PyTorch's "
-            f"L-BFGS and {counts['adam']} by PyTorch's Adam.")
+    said = (
+        f"Reached in every round on {counts['neuronlab']} of {targets} targets by neuronlab's fit "
+        f"({', '.join(sorted(solvers))}), {counts['minpack']} by MINPACK's LM, {counts['lbfgs']} by PyTorch's "
+        f"L-BFGS and {counts['adam']} by PyTorch's Adam."
+    )
     if solvers == {"levenberg-marquardt"} and counts["minpack"] and counts["minpack"] > counts["adam"]:
-        said += (" MINPACK, an implementation independent of neuronlab, reaches it as well: it is the algorithm "
-                 "that wins against Adam, not the library: Levenberg-Marquardt, a damped Gauss-Newton step (second "
-                 "order, on the full batch of residuals), where Adam takes first-order steps of a fixed size.")
+        said += (
+            " MINPACK, an implementation independent of neuronlab, reaches it as well: it is the algorithm "
+            "that wins against Adam, not the library: Levenberg-Marquardt, a damped Gauss-Newton step (second "
+            "order, on the full batch of residuals), where Adam takes first-order steps of a fixed size."
+        )
     return said
 
 
@@ -726,21 +820,35 @@ def adam_engine(report: Report, target: str, neurons: int, steps: int, rounds: i
     """The same Adam steps in neuronlab's fused fast path and in its Tensor engine, each against PyTorch."""
     payload = {"target": target, "neurons": neurons, "steps": steps, "threads": SMALL_THREADS}
     results = _alternating("adam", ["neuronlab", "tensor", "torch", "compiled"], payload, rounds, report.workers)
-    title = (f"{steps:,} full-batch Adam steps (lr 0.01, mse, float64, no scaling) from the same weights, "
-             f"1-{neurons}-1 tanh on {target}, 201 points, one thread: time per step (median of {rounds} alternating "
-             "processes)")
-    theirs = {library: float(np.median([r["seconds"] for r in results[library]])) / steps
-              for library in ("torch", "compiled")}
+    title = (
+        f"{steps:,} full-batch Adam steps (lr 0.01, mse, float64, no scaling) from the same weights, "
+        f"1-{neurons}-1 tanh on {target}, 201 points, one thread: time per step (median of {rounds} alternating "
+        "processes)"
+    )
+    theirs = {
+        library: float(np.median([r["seconds"] for r in results[library]])) / steps for library in ("torch", "compiled")
+    }
     errors = {library: results[library][0]["error"] for library in results}
-    for engine, case in (("neuronlab", "fused fast path (fastpath.FusedMLP)"),
-                         ("tensor", "Tensor engine (net(x), mse(...).backward())")):
+    for engine, case in (
+        ("neuronlab", "fused fast path (fastpath.FusedMLP)"),
+        ("tensor", "Tensor engine (net(x), mse(...).backward())"),
+    ):
         ours = float(np.median([r["seconds"] for r in results[engine]])) / steps
         best_torch = [min(t["seconds"], c["seconds"]) for t, c in zip(results["torch"], results["compiled"])]
         _, unsteady = _ratios(best_torch, [r["seconds"] for r in results[engine]])
-        report.add(title, Row(case, ours, theirs["torch"], compiled=theirs["compiled"], unsteady=unsteady,
-                              note=f"max error reached: neuronlab {errors[engine]:.3g}, PyTorch eager "
-                                   f"{errors['torch']:.3g}, compiled {errors['compiled']:.3g} "
-                                   f"({results['compiled'][0]['mode']})"))
+        report.add(
+            title,
+            Row(
+                case,
+                ours,
+                theirs["torch"],
+                compiled=theirs["compiled"],
+                unsteady=unsteady,
+                note=f"max error reached: neuronlab {errors[engine]:.3g}, PyTorch eager "
+                f"{errors['torch']:.3g}, compiled {errors['compiled']:.3g} "
+                f"({results['compiled'][0]['mode']})",
+            ),
+        )
 
 
 # ---------------------------------------------------------------- real data
@@ -815,8 +923,8 @@ def _torch_loop(x_train, y_train, x_test, regression, classes, seed):
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x_train))
-    held = order[:max(1, len(order) // 10)]
-    kept = order[len(held):]
+    held = order[: max(1, len(order) // 10)]
+    kept = order[len(held) :]
     mean, std = x_train[kept].mean(axis=0), x_train[kept].std(axis=0)
     std[std == 0] = 1.0
     y_mean, y_std = (y_train[kept].mean(), y_train[kept].std()) if regression else (0.0, 1.0)
@@ -825,16 +933,25 @@ def _torch_loop(x_train, y_train, x_test, regression, classes, seed):
         return torch.from_numpy((rows - mean) / std)
 
     def targets(values):
-        return (torch.from_numpy((values - y_mean) / y_std) if regression
-                else torch.from_numpy(np.asarray(values, dtype=np.int64)))
+        return (
+            torch.from_numpy((values - y_mean) / y_std)
+            if regression
+            else torch.from_numpy(np.asarray(values, dtype=np.int64))
+        )
 
     tx, ty, vx, vy = inputs(x_train[kept]), targets(y_train[kept]), inputs(x_train[held]), targets(y_train[held])
-    model = torch.nn.Sequential(torch.nn.Linear(tx.shape[1], 100, dtype=torch.float64), torch.nn.ReLU(),
-                                torch.nn.Linear(100, classes, dtype=torch.float64))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(tx.shape[1], 100, dtype=torch.float64),
+        torch.nn.ReLU(),
+        torch.nn.Linear(100, classes, dtype=torch.float64),
+    )
 
     def loss_of(out, target):
-        return (torch.nn.functional.mse_loss(out[:, 0], target) if regression
-                else torch.nn.functional.cross_entropy(out, target))
+        return (
+            torch.nn.functional.mse_loss(out[:, 0], target)
+            if regression
+            else torch.nn.functional.cross_entropy(out, target)
+        )
 
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     batch, n = min(200, len(tx)), len(tx)
@@ -843,7 +960,7 @@ def _torch_loop(x_train, y_train, x_test, regression, classes, seed):
     for _ in range(MAX_EPOCHS):
         shuffled = torch.randperm(n, generator=generator)
         for first in range(0, n, batch):
-            idx = shuffled[first:first + batch]
+            idx = shuffled[first : first + batch]
             opt.zero_grad()
             loss_of(model(tx[idx]), ty[idx]).backward()
             opt.step()
@@ -889,8 +1006,9 @@ def real_data(report: Report, sets, seeds: int, rounds: int) -> None:
         report.notes.append("real data: skipped (scikit-learn is not installed: pip install scikit-learn)")
         return
     libraries = list(DATA_COLUMNS)
-    results = _alternating("data", libraries, {"sets": sets, "seeds": seeds, "threads": SMALL_THREADS}, rounds,
-                           report.workers)
+    results = _alternating(
+        "data", libraries, {"sets": sets, "seeds": seeds, "threads": SMALL_THREADS}, rounds, report.workers
+    )
     columns = ["data set (25 % held out)", "network"]
     for library in libraries:
         columns += [DATA_COLUMNS[library], "time"]
@@ -905,8 +1023,11 @@ def real_data(report: Report, sets, seeds: int, rounds: int) -> None:
             values = np.array([run[0] for run in runs[0]])
             seconds = float(np.median([run[1] for rnd in runs for run in rnd]))
             scores[library] = values
-            shown = (f"R^2 {values.mean():.3f} ± {values.std():.3f}" if regression
-                     else f"{values.mean():.1%} ± {values.std():.1%}")
+            shown = (
+                f"R^2 {values.mean():.3f} ± {values.std():.3f}"
+                if regression
+                else f"{values.mean():.1%} ± {values.std():.1%}"
+            )
             cells += [shown, _format(seconds, "s")]
         solvers = sorted({run[2] for run in results["neuronlab"][0][name]})
         note = [_verdict(scores), f"neuronlab ran {', '.join(solvers)}"]
@@ -915,9 +1036,11 @@ def real_data(report: Report, sets, seeds: int, rounds: int) -> None:
             note.append(f"scikit-learn MLP: ConvergenceWarning in {warned} of {seeds} fits")
         cells.append("; ".join(note))
         table.cells.append(cells)
-    report.sections[f"Real data: held-out score (mean ± standard deviation over {seeds} seeds, i.e. {seeds} splits "
-                    f"and starts, the same splits for every library) and median wall time to fit and predict; each "
-                    f"library in its own process, one thread"] = table
+    report.sections[
+        f"Real data: held-out score (mean ± standard deviation over {seeds} seeds, i.e. {seeds} splits "
+        f"and starts, the same splits for every library) and median wall time to fit and predict; each "
+        f"library in its own process, one thread"
+    ] = table
     report.notes.append(
         "Real data: neuronlab is `nl.fit(nl.mlp([d, 100, k], activation='relu', seed=s), x, y)` with every default "
         "on the raw columns (it standardises them itself); scikit-learn's MLP is `peers.sklearn_mlp`: "
@@ -929,10 +1052,12 @@ def real_data(report: Report, sets, seeds: int, rounds: int) -> None:
         f"(patience {PATIENCE} epochs, best weights restored, at most {MAX_EPOCHS} epochs), float64. Score: "
         "accuracy, or R^2 for diabetes and friedman1 (friedman1: scikit-learn's generated set, 500 rows, noise 1). "
         "The note names the best library by mean score and compares neuronlab with the best other one: the mean "
-        "per-split difference ± its paired standard error.")
+        "per-split difference ± its paired standard error."
+    )
 
 
 # ---------------------------------------------------------------- memory
+
 
 def _rss(field_name: str) -> float:
     with open("/proc/self/status") as status:
@@ -979,28 +1104,35 @@ def _memory(library: str, sizes, batch) -> float:
 
 def peak_memory(report: Report, sizes, batch) -> None:
     try:
-        results = _alternating("memory", ["neuronlab", "torch"], {"sizes": sizes, "batch": batch}, 1,
-                               report.workers)
+        results = _alternating("memory", ["neuronlab", "torch"], {"sizes": sizes, "batch": batch}, 1, report.workers)
     except (RuntimeError, subprocess.TimeoutExpired) as err:
         report.notes.append(f"memory: the measurement failed: {err}")
         return
-    report.add("Peak memory of building the network and two SGD steps (growth of the process's peak RSS from "
-               "before any model exists; each library in its own process)",
-               Row(f"{'-'.join(map(str, sizes))}, batch {batch}", results["neuronlab"][0], results["torch"][0],
-                   unit="MB"))
+    report.add(
+        "Peak memory of building the network and two SGD steps (growth of the process's peak RSS from "
+        "before any model exists; each library in its own process)",
+        Row(f"{'-'.join(map(str, sizes))}, batch {batch}", results["neuronlab"][0], results["torch"][0], unit="MB"),
+    )
 
 
 # ---------------------------------------------------------------- the whole run
 
+
 def machine(load: tuple) -> dict:
     """What the run ran on; ``load``: the load averages read when the run started."""
     torch = _torch()
-    return {"python": platform.python_version(), "numpy": np.__version__, "torch": torch.__version__,
-            "cpu": _cpu_name(), "cores": os.cpu_count(),
-            "threads": "each table says how many; the workers' own report is the last table",
-            "OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE": ", ".join(os.environ.get(name, "(unset)") for name in
-                                                             ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
-            "load average at the start (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in load)}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "cpu": _cpu_name(),
+        "cores": os.cpu_count(),
+        "threads": "each table says how many; the workers' own report is the last table",
+        "OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE": ", ".join(
+            os.environ.get(name, "(unset)") for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+        ),
+        "load average at the start (1, 5, 15 min)": ", ".join(f"{v:.1f}" for v in load),
+    }
 
 
 def _cpu_name() -> str:
@@ -1030,25 +1162,56 @@ def run(quick: bool = False, progress=None) -> Report:
     peak = gemm_peak(report, repeats=5 if quick else 20)
     if quick:
         parts = [
-            (len(QUICK_STEP_CASES), "step times", lambda: step_times(
-                report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1, per_case=False)),
-            (len(QUICK_AUTOGRAD_CASES), "autograd step times", lambda: step_times(
-                report, QUICK_AUTOGRAD_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1,
-                per_case=False, engine="tensor")),
+            (
+                len(QUICK_STEP_CASES),
+                "step times",
+                lambda: step_times(
+                    report, QUICK_STEP_CASES, repeats=20, budget=0.5, rounds=1, peak=peak, threads=1, per_case=False
+                ),
+            ),
+            (
+                len(QUICK_AUTOGRAD_CASES),
+                "autograd step times",
+                lambda: step_times(
+                    report,
+                    QUICK_AUTOGRAD_CASES,
+                    repeats=20,
+                    budget=0.5,
+                    rounds=1,
+                    peak=peak,
+                    threads=1,
+                    per_case=False,
+                    engine="tensor",
+                ),
+            ),
             (1, "time to accuracy", lambda: time_to_accuracy(report, TARGETS[:1], neurons=16, cap=2.0)),
             (len(QUICK_DATA_SETS), "real data", lambda: real_data(report, QUICK_DATA_SETS, seeds=2, rounds=1)),
         ]
     else:
         large = [(sizes, batch) for sizes, batch in STEP_CASES if _parameters(sizes) >= 100_000]
         parts = [
-            (len(STEP_CASES), "step times", lambda: step_times(
-                report, STEP_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1)),
-            (len(large), "step times, all cores", lambda: step_times(
-                report, large, repeats=30, budget=2.0, rounds=3, peak=peak)),
-            (len(AUTOGRAD_CASES), "autograd step times", lambda: step_times(
-                report, AUTOGRAD_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1, engine="tensor")),
-            (len(TARGETS), "time to accuracy", lambda: time_to_accuracy(report, TARGETS, neurons=16, cap=30.0,
-                                                                         rounds=3)),
+            (
+                len(STEP_CASES),
+                "step times",
+                lambda: step_times(report, STEP_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1),
+            ),
+            (
+                len(large),
+                "step times, all cores",
+                lambda: step_times(report, large, repeats=30, budget=2.0, rounds=3, peak=peak),
+            ),
+            (
+                len(AUTOGRAD_CASES),
+                "autograd step times",
+                lambda: step_times(
+                    report, AUTOGRAD_CASES, repeats=50, budget=2.0, rounds=3, peak=peak, threads=1, engine="tensor"
+                ),
+            ),
+            (
+                len(TARGETS),
+                "time to accuracy",
+                lambda: time_to_accuracy(report, TARGETS, neurons=16, cap=30.0, rounds=3),
+            ),
             (1, "Adam steps", lambda: adam_engine(report, TARGETS[0], neurons=16, steps=ADAM_STEPS, rounds=3)),
             (len(DATA_SETS), "real data", lambda: real_data(report, DATA_SETS, seeds=5, rounds=2)),
             (1, "peak memory", lambda: peak_memory(report, [1024, 2048, 2048, 1024], 1024)),
@@ -1061,22 +1224,26 @@ def run(quick: bool = False, progress=None) -> Report:
             progress(done, total, what)
     report.machine["load average at the end (1, 5, 15 min)"] = ", ".join(f"{v:.1f}" for v in _load_average())
     if load[0] > 0.5 * (os.cpu_count() or 1):
-        report.notes.append(f"This run shared the machine with other work (load average {load[0]:.1f} at the start "
-                            f"on {os.cpu_count()} cores): timings on all cores swing from round to round (see the "
-                            "per-round ratios); the one-thread tables are steadier. Compare ratios within one run, "
-                            "not absolute times across runs.")
-    report.notes.append("Each library ran in its own worker process (OpenBLAS's threads spin after a NumPy call "
-                        "and slow a PyTorch step that follows in the same process); with several rounds the workers "
-                        "alternate in order and the tables give medians over the rounds of the per-process medians. "
-                        "Threads: the first step-time table runs every library on one thread; the second repeats "
-                        f"the large cases on all {os.cpu_count()} cores; memory uses all cores; the autograd table, "
-                        f"time to accuracy, the Adam rows and the real data run every library on {SMALL_THREADS} "
-                        "thread (faster for all of them at these sizes). PyTorch compiled: torch.compile of the "
-                        "module (inductor, forward and backward; the optimizer step stays eager), compile time not "
-                        "counted; a row's ratio is against the faster PyTorch mode. A step-time row whose matrix "
-                        "multiplies would beat the GEMM peak (the run's one-thread peak times its threads, or the "
-                        "peak its own workers measured on their threads, whichever is higher) is printed as a "
-                        "measurement error, not as a time.")
+        report.notes.append(
+            f"This run shared the machine with other work (load average {load[0]:.1f} at the start "
+            f"on {os.cpu_count()} cores): timings on all cores swing from round to round (see the "
+            "per-round ratios); the one-thread tables are steadier. Compare ratios within one run, "
+            "not absolute times across runs."
+        )
+    report.notes.append(
+        "Each library ran in its own worker process (OpenBLAS's threads spin after a NumPy call "
+        "and slow a PyTorch step that follows in the same process); with several rounds the workers "
+        "alternate in order and the tables give medians over the rounds of the per-process medians. "
+        "Threads: the first step-time table runs every library on one thread; the second repeats "
+        f"the large cases on all {os.cpu_count()} cores; memory uses all cores; the autograd table, "
+        f"time to accuracy, the Adam rows and the real data run every library on {SMALL_THREADS} "
+        "thread (faster for all of them at these sizes). PyTorch compiled: torch.compile of the "
+        "module (inductor, forward and backward; the optimizer step stays eager), compile time not "
+        "counted; a row's ratio is against the faster PyTorch mode. A step-time row whose matrix "
+        "multiplies would beat the GEMM peak (the run's one-thread peak times its threads, or the "
+        "peak its own workers measured on their threads, whichever is higher) is printed as a "
+        "measurement error, not as a time."
+    )
     return report
 
 

@@ -46,15 +46,17 @@ def _layers(args) -> list[int]:
         try:
             sizes = [int(s) for s in args.layers.split(",") if s.strip()]
         except ValueError:
-            raise UsageError(f"--layers takes neuron counts separated by commas, like 16,16; got {args.layers!r}") \
-                from None
+            raise UsageError(
+                f"--layers takes neuron counts separated by commas, like 16,16; got {args.layers!r}"
+            ) from None
         if not sizes:
             raise UsageError("--layers needs at least one hidden layer, like 16 or 16,16")
     else:
         sizes = [args.hidden]
     if not all(1 <= s <= MAX_NEURONS for s in sizes) or len(sizes) > MAX_LAYERS:
-        raise UsageError(f"hidden layers need 1 to {MAX_NEURONS} neurons each, at most {MAX_LAYERS} layers; "
-                         f"got {sizes}")
+        raise UsageError(
+            f"hidden layers need 1 to {MAX_NEURONS} neurons each, at most {MAX_LAYERS} layers; got {sizes}"
+        )
     return sizes
 
 
@@ -63,8 +65,13 @@ def _fit_options(args) -> dict:
         raise UsageError(f"--epochs must be at least 1, got {args.epochs}")
     if args.lr is not None and not (math.isfinite(args.lr) and args.lr > 0):
         raise UsageError(f"--lr must be a positive number, got {args.lr}")
-    return {"optimizer": args.optimizer, "lr": args.lr, "epochs": args.epochs, "seed": args.seed,
-            "progress": not args.quiet}
+    return {
+        "optimizer": args.optimizer,
+        "lr": args.lr,
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "progress": not args.quiet,
+    }
 
 
 @contextlib.contextmanager
@@ -102,12 +109,25 @@ class Eta:
 
     def __init__(self, description: str, console=None):
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                                 TextColumn("{task.fields[what]}"), console=console or Console(stderr=True))
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[what]}"),
+            console=console or Console(stderr=True),
+        )
         self.task = self.progress.add_task(description, total=None, what="")
 
     def __enter__(self) -> "Eta":
@@ -169,14 +189,27 @@ def _fit_expression_into(out: Path, args, f, x, y, sizes, a, b) -> None:
         history = fit(net, x, y, loss="mse", **options)
 
     err = np.abs(net.predict(x)[:, 0] - y)
-    print(f"{args.expression} on [{a:g}, {b:g}] with {net.describe()}: max |error| {err.max():.4g}, "
-          f"mean |error| {err.mean():.4g} over {len(x)} points ({history.epochs} epochs, {history.time:.2f} s)")
+    print(
+        f"{args.expression} on [{a:g}, {b:g}] with {net.describe()}: max |error| {err.max():.4g}, "
+        f"mean |error| {err.mean():.4g} over {len(x)} points ({history.epochs} epochs, {history.time:.2f} s)"
+    )
     net.save(out / "model.npz")
     plot.save(plot.function_fit(net, f, (a, b), history), out / "fit.png")
-    _write_summary(out, {"expression": args.expression, "domain": [a, b], "network": net.describe(),
-                         "max_abs_error": float(err.max()), "mean_abs_error": float(err.mean()),
-                         "epochs": history.epochs, "seconds": history.time, "optimizer": history.optimizer,
-                         "optimizer_reason": history.optimizer_reason, "choices": history.reasons})
+    _write_summary(
+        out,
+        {
+            "expression": args.expression,
+            "domain": [a, b],
+            "network": net.describe(),
+            "max_abs_error": float(err.max()),
+            "mean_abs_error": float(err.mean()),
+            "epochs": history.epochs,
+            "seconds": history.time,
+            "optimizer": history.optimizer,
+            "optimizer_reason": history.optimizer_reason,
+            "choices": history.reasons,
+        },
+    )
 
 
 def _fit_data(args) -> int:
@@ -198,8 +231,15 @@ def _fit_data_into(out: Path, args) -> None:
     test, train = order[:n_test], order[n_test:]
     is_test = np.zeros(n, bool)
     is_test[test] = True
-    summary = {"data": str(args.data), "task": ds.task, "features": ds.feature_names, "target": ds.target_name,
-               "rows": n, "held_out_rows": n_test, "task_reason": ds.reason}
+    summary = {
+        "data": str(args.data),
+        "task": ds.task,
+        "features": ds.feature_names,
+        "target": ds.target_name,
+        "rows": n,
+        "held_out_rows": n_test,
+        "task_reason": ds.reason,
+    }
 
     if ds.task == "classification":
         k = ds.n_classes
@@ -209,12 +249,18 @@ def _fit_data_into(out: Path, args) -> None:
         where = test if n_test else train
         accuracy = float(np.mean(predicted[where] == ds.y[where]))
         split = "held-out" if n_test else "training"
-        print(f"{ds.target_name}: {k} classes ({', '.join(ds.classes)}) from {len(ds.feature_names)} features, "
-              f"{net.describe()}: accuracy {accuracy:.1%} on {len(where)} {split} rows "
-              f"({history.epochs} epochs, {history.time:.2f} s)")
+        print(
+            f"{ds.target_name}: {k} classes ({', '.join(ds.classes)}) from {len(ds.feature_names)} features, "
+            f"{net.describe()}: accuracy {accuracy:.1%} on {len(where)} {split} rows "
+            f"({history.epochs} epochs, {history.time:.2f} s)"
+        )
         figure = plot.confusion(ds.y[where], predicted[where], ds.classes, history)
-        summary.update(classes=ds.classes, accuracy=accuracy, accuracy_on=split,
-                       note="the network outputs one score (logit) per class, in the order of 'classes'")
+        summary.update(
+            classes=ds.classes,
+            accuracy=accuracy,
+            accuracy_on=split,
+            note="the network outputs one score (logit) per class, in the order of 'classes'",
+        )
     else:
         net = mlp([ds.x.shape[1], *sizes, 1], activation=args.activation, seed=args.seed)
         history = fit(net, ds.x[train], ds.y[train], loss="mse", **_fit_options(args))
@@ -224,22 +270,31 @@ def _fit_data_into(out: Path, args) -> None:
         scores = Scores.of("regression", "mse", predicted[where], ds.y[where])
         rmse, r2 = scores["rmse"], scores["r2"]
         split = "held-out" if n_test else "training"
-        print(f"{ds.target_name} from {len(ds.feature_names)} features, {net.describe()}: on {len(where)} {split} "
-              f"rows max |error| {err.max():.4g}, mean |error| {err.mean():.4g}, RMSE {rmse:.4g}, R^2 {r2:.4f} "
-              f"({history.epochs} epochs, {history.time:.2f} s)")
+        print(
+            f"{ds.target_name} from {len(ds.feature_names)} features, {net.describe()}: on {len(where)} {split} "
+            f"rows max |error| {err.max():.4g}, mean |error| {err.mean():.4g}, RMSE {rmse:.4g}, R^2 {r2:.4f} "
+            f"({history.epochs} epochs, {history.time:.2f} s)"
+        )
         figure = plot.predicted_vs_actual(ds.y, predicted, history, test_mask=is_test)
-        summary.update(max_abs_error=float(err.max()), mean_abs_error=float(err.mean()), rmse=rmse, r2=r2,
-                       errors_on=split)
+        summary.update(
+            max_abs_error=float(err.max()), mean_abs_error=float(err.mean()), rmse=rmse, r2=r2, errors_on=split
+        )
     net.save(out / "model.npz")
     plot.save(figure, out / "fit.png")
-    summary.update(network=net.describe(), epochs=history.epochs, seconds=history.time, optimizer=history.optimizer,
-                   optimizer_reason=history.optimizer_reason, choices=history.reasons)
+    summary.update(
+        network=net.describe(),
+        epochs=history.epochs,
+        seconds=history.time,
+        optimizer=history.optimizer,
+        optimizer_reason=history.optimizer_reason,
+        choices=history.reasons,
+    )
     _write_summary(out, summary)
 
 
 def _fit(args) -> int:
     if (args.expression is None) == (args.data is None):
-        raise UsageError("give an expression to fit, like \"sin(3*x)\", or --data FILE.csv (not both)")
+        raise UsageError('give an expression to fit, like "sin(3*x)", or --data FILE.csv (not both)')
     if args.task != "auto" and args.data is None:
         raise UsageError("--task is for --data FILE.csv")
     if args.target is not None and args.data is None:
@@ -254,95 +309,149 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    p = commands.add_parser("fit", help="fit a network to an expression or a CSV file",
-                            description="Fit a network to a function of x (an expression) or to a CSV file, "
-                                        "and write the model, a plot and a summary into --out.")
+    p = commands.add_parser(
+        "fit",
+        help="fit a network to an expression or a CSV file",
+        description="Fit a network to a function of x (an expression) or to a CSV file, "
+        "and write the model, a plot and a summary into --out.",
+    )
     p.add_argument("expression", nargs="?", help='a function of x, e.g. "x*sin(3*x)" (^ means power)')
     p.add_argument("--data", metavar="FILE.csv", help="a CSV file with a header row")
     p.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
-    p.add_argument("--task", choices=["auto", "classification", "regression"], default="auto",
-                   help="what the target is (default: auto, guessed from the column and printed with the reason)")
-    p.add_argument("--domain", nargs=2, type=float, default=(-3.0, 3.0), metavar=("A", "B"),
-                   help="the x range for an expression (default: -3 3)")
+    p.add_argument(
+        "--task",
+        choices=["auto", "classification", "regression"],
+        default="auto",
+        help="what the target is (default: auto, guessed from the column and printed with the reason)",
+    )
+    p.add_argument(
+        "--domain",
+        nargs=2,
+        type=float,
+        default=(-3.0, 3.0),
+        metavar=("A", "B"),
+        help="the x range for an expression (default: -3 3)",
+    )
     p.add_argument("--points", type=int, default=200, help="sample points of the expression (default: 200)")
     p.add_argument("--hidden", type=int, default=16, help="neurons in the single hidden layer (default: 16)")
     p.add_argument("--layers", metavar="N,N,...", help="hidden layer sizes instead of --hidden, e.g. 16,16")
     p.add_argument("--activation", default="tanh", help="hidden activation (default: tanh)")
-    p.add_argument("--optimizer", default="auto", choices=["auto", "lm", "lbfgs", "adam", "sgd"],
-                   help="auto: Levenberg–Marquardt, L-BFGS or Adam, the fastest by estimated time")
+    p.add_argument(
+        "--optimizer",
+        default="auto",
+        choices=["auto", "lm", "lbfgs", "adam", "sgd"],
+        help="auto: Levenberg–Marquardt, L-BFGS or Adam, the fastest by estimated time",
+    )
     p.add_argument("--lr", type=float, help="learning rate (default: 0.01 for Adam, 0.1 for SGD)")
-    p.add_argument("--epochs", type=int, help="passes over the data, or iterations of Levenberg–Marquardt "
-                   "and L-BFGS (default: about 3000 steps of Adam/SGD; at most 1000 iterations)")
+    p.add_argument(
+        "--epochs",
+        type=int,
+        help="passes over the data, or iterations of Levenberg–Marquardt "
+        "and L-BFGS (default: about 3000 steps of Adam/SGD; at most 1000 iterations)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed for weights and shuffles (default: 0)")
     p.add_argument("--out", default="neuronlab-fit", help="output folder (default: neuronlab-fit)")
     p.add_argument("--animate", action="store_true", help="also write fit.gif: the output learning the target")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_fit)
 
-    p = commands.add_parser("approx", help="build a network certified to stay within eps of a function",
-                            description="Build a one-hidden-layer network within eps of EXPR on the domain "
-                                        "(universal approximation, made concrete), print its certificate and "
-                                        "write the network, a picture and the certificate into --out.")
-    p.add_argument("expression", help='a function of x (or of x and y with four --domain numbers)')
+    p = commands.add_parser(
+        "approx",
+        help="build a network certified to stay within eps of a function",
+        description="Build a one-hidden-layer network within eps of EXPR on the domain "
+        "(universal approximation, made concrete), print its certificate and "
+        "write the network, a picture and the certificate into --out.",
+    )
+    p.add_argument("expression", help="a function of x (or of x and y with four --domain numbers)")
     p.add_argument("--eps", type=float, required=True, help="the largest error allowed anywhere on the domain")
-    p.add_argument("--domain", nargs="+", type=float, default=[-1.0, 1.0], metavar="A",
-                   help="A B for f(x) (default: -1 1), or A B C D for f(x, y) on [A, B] x [C, D]")
+    p.add_argument(
+        "--domain",
+        nargs="+",
+        type=float,
+        default=[-1.0, 1.0],
+        metavar="A",
+        help="A B for f(x) (default: -1 1), or A B C D for f(x, y) on [A, B] x [C, D]",
+    )
     p.add_argument("--activation", default="relu", choices=["relu", "step", "sigmoid", "tanh"])
     p.add_argument("--max-neurons", type=int, default=10_000, help="refuse larger constructions (default: 10000)")
     p.add_argument("--out", default="neuronlab-approx", help="output folder (default: neuronlab-approx)")
     p.add_argument("--animate", action="store_true", help="also write approx.gif: neurons added one by one")
-    p.add_argument("--compare", action="store_true",
-                   help="also train the same architecture by backprop (from random and from the construction)")
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="also train the same architecture by backprop (from random and from the construction)",
+    )
     p.set_defaults(run=_approx)
 
-    p = commands.add_parser("play", help="open the playground: a local web page where neurons learn live",
-                            description="Serve the playground on this machine and open it in the browser.")
+    p = commands.add_parser(
+        "play",
+        help="open the playground: a local web page where neurons learn live",
+        description="Serve the playground on this machine and open it in the browser.",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765; the next free one if busy)")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
     p.set_defaults(run=_play)
 
-    p = commands.add_parser("bench", help="time neuronlab against PyTorch, side by side",
-                            description="Run the benchmarks, each library in its own process: step times of the "
-                                        "fused fast path and of the Tensor engine against PyTorch eager and "
-                                        "compiled, from 1-16-1 to 1024-2048-2048-1024; time to max error 1e-3 "
-                                        "(Levenberg-Marquardt against MINPACK, PyTorch L-BFGS and Adam); 2,000 "
-                                        "Adam steps; real data (neuronlab's defaults beside a competent "
-                                        "scikit-learn MLP, a linear model and a PyTorch loop); peak memory.")
+    p = commands.add_parser(
+        "bench",
+        help="time neuronlab against PyTorch, side by side",
+        description="Run the benchmarks, each library in its own process: step times of the "
+        "fused fast path and of the Tensor engine against PyTorch eager and "
+        "compiled, from 1-16-1 to 1024-2048-2048-1024; time to max error 1e-3 "
+        "(Levenberg-Marquardt against MINPACK, PyTorch L-BFGS and Adam); 2,000 "
+        "Adam steps; real data (neuronlab's defaults beside a competent "
+        "scikit-learn MLP, a linear model and a PyTorch loop); peak memory.",
+    )
     p.add_argument("--quick", action="store_true", help="small cases only (seconds)")
     p.add_argument("--out", metavar="FILE.md", help="also write the results as a Markdown table")
     p.set_defaults(run=_bench)
 
-    p = commands.add_parser("lesson", help="the walk-through: a neuron decides, XOR, superposition, bumps, "
-                                      "activations, gradient descent",
-                            description="Write the lesson's figures and a Markdown page linking them, in order.")
+    p = commands.add_parser(
+        "lesson",
+        help="the walk-through: a neuron decides, XOR, superposition, bumps, activations, gradient descent",
+        description="Write the lesson's figures and a Markdown page linking them, in order.",
+    )
     p.add_argument("--out", default="neuronlab-lesson", help="output folder (default: neuronlab-lesson)")
     p.add_argument("--reveal", action="store_true", help="include the answer to the exercise")
     p.set_defaults(run=_lesson)
 
-    p = commands.add_parser("site", help="write the lesson as one web page that works with nothing installed",
-                            description="Write DIR/index.html: the playground's Lesson tab (every chapter) and its "
-                                        "Backprop walk-through of the default network, with the engine's numbers "
-                                        "in it, as one self-contained file that works opened from disk or from any "
-                                        "static web host, with no Python and no server.")
+    p = commands.add_parser(
+        "site",
+        help="write the lesson as one web page that works with nothing installed",
+        description="Write DIR/index.html: the playground's Lesson tab (every chapter) and its "
+        "Backprop walk-through of the default network, with the engine's numbers "
+        "in it, as one self-contained file that works opened from disk or from any "
+        "static web host, with no Python and no server.",
+    )
     p.add_argument("directory", metavar="DIR", help="the folder to write index.html into (created if need be)")
     p.set_defaults(run=_site)
 
-    p = commands.add_parser("explain", help="one backpropagation step, every number shown and checked",
-                            description="Explain backpropagation on a small network for one training point: "
-                                        "forward values, the chain rule backwards with the numbers, a check "
-                                        "against central differences, and one gradient-descent step. "
-                                        "Default: the lesson's 1-2-1 sigmoid network.")
+    p = commands.add_parser(
+        "explain",
+        help="one backpropagation step, every number shown and checked",
+        description="Explain backpropagation on a small network for one training point: "
+        "forward values, the chain rule backwards with the numbers, a check "
+        "against central differences, and one gradient-descent step. "
+        "Default: the lesson's 1-2-1 sigmoid network.",
+    )
     p.add_argument("--model", metavar="FILE", help="a saved network (default: the lesson's 1-2-1 network)")
     p.add_argument("--x", default="0.5", help="the input, comma-separated for several inputs (default: 0.5)")
     p.add_argument("--y", default="1.0", help="the target, comma-separated for several outputs (default: 1.0)")
-    p.add_argument("--lr", type=float, default=None,
-                   help="learning rate of the step shown (default: 0.2, as in the lesson's backprop figure)")
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate of the step shown (default: 0.2, as in the lesson's backprop figure)",
+    )
     p.add_argument("--graph", metavar="FILE.svg", help="also write the computation graph as SVG")
     p.set_defaults(run=_explain)
 
-    p = commands.add_parser("draw", help="draw a saved network as SVG or Excalidraw",
-                            description="Draw a saved network: neurons, weighted edges, biases, activations.")
+    p = commands.add_parser(
+        "draw",
+        help="draw a saved network as SVG or Excalidraw",
+        description="Draw a saved network: neurons, weighted edges, biases, activations.",
+    )
     p.add_argument("model", help="a network file written by neuronlab")
     p.add_argument("--format", choices=["svg", "excalidraw"], default="svg")
     p.add_argument("--out", help="output file (default: the model's name with .svg or .excalidraw)")
@@ -382,12 +491,21 @@ def _approx(args) -> int:
 def _approx_into(out: Path, args, f, domain, two_d: bool) -> None:
     from neuronlab.approximate import approximate, compare
 
-    steps = ["the construction", "its picture"] + (["the animation"] if args.animate else []) + \
-        (["training to compare"] if args.compare else [])
+    steps = (
+        ["the construction", "its picture"]
+        + (["the animation"] if args.animate else [])
+        + (["training to compare"] if args.compare else [])
+    )
     with Eta("approximation") as eta:
         eta.update(0, len(steps), steps[0])
-        net = approximate(f, domain, args.eps, args.activation, max_neurons=args.max_neurons,
-                          progress=lambda stage, count: eta.note(f"{steps[0]}: {stage} {count:,}"))
+        net = approximate(
+            f,
+            domain,
+            args.eps,
+            args.activation,
+            max_neurons=args.max_neurons,
+            progress=lambda stage, count: eta.note(f"{steps[0]}: {stage} {count:,}"),
+        )
         certificate = net.certificate
         net.save(out / "model.npz")
         eta.update(1, len(steps), steps[1])
@@ -444,13 +562,17 @@ def _play(args) -> int:
     url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{port}/"
     if token is not None:
         url += f"?token={token}"
-        print(f"warning: serving on {args.host} lets other machines on the network reach this playground; "
-              "it answers only with the token in this URL (keep it private)", file=sys.stderr)
+        print(
+            f"warning: serving on {args.host} lets other machines on the network reach this playground; "
+            "it answers only with the token in this URL (keep it private)",
+            file=sys.stderr,
+        )
     print(f"neuronlab playground: {url}  (Ctrl-C stops it)")
     if not args.no_browser:
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-    uvicorn.run(create_app(hosts=[args.host], token=token), host=args.host, port=port, log_level="warning",
-                **UVICORN_LIMITS)
+    uvicorn.run(
+        create_app(hosts=[args.host], token=token), host=args.host, port=port, log_level="warning", **UVICORN_LIMITS
+    )
     return 0
 
 
@@ -476,8 +598,10 @@ def _lesson(args) -> int:
 
     with Eta("lesson figures") as eta:
         page = write(args.out, reveal=args.reveal, progress=eta.update)
-    print(f"wrote the lesson to {page} (figures beside it)"
-          + ("" if args.reveal else "; the exercise's answer: neuronlab lesson --reveal"))
+    print(
+        f"wrote the lesson to {page} (figures beside it)"
+        + ("" if args.reveal else "; the exercise's answer: neuronlab lesson --reveal")
+    )
     return 0
 
 
@@ -508,7 +632,9 @@ def _explain(args) -> int:
         x = np.array([_numbers(args.x, "--x")])
         loss = mse(work(x), np.array([_numbers(args.y, "--y")]))
         loss.backward()
-        names = {p: f"{kind}{i + 1}" for i, layer in enumerate(work.layers) for kind, p in (("W", layer.W), ("b", layer.b))}
+        names = {
+            p: f"{kind}{i + 1}" for i, layer in enumerate(work.layers) for kind, p in (("W", layer.W), ("b", layer.b))
+        }
         svg = computation_graph(loss, names)
         atomic_write(args.graph, lambda f: f.write(svg.encode("utf-8")))
         print(f"wrote the computation graph to {args.graph}")

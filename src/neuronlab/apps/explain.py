@@ -28,6 +28,7 @@ import numpy as np
 from neuronlab.engine import losses
 from neuronlab.engine.network import Network, ShapeError
 
+
 def default_network() -> Network:
     """The lesson's 1-2-1 network with sigmoid hidden neurons (thresholds -1 and 1, output weights 1, -1)."""
     from neuronlab.apps.lesson import network
@@ -93,15 +94,22 @@ class Explanation:
         from rich.table import Table
 
         console = console or Console()
-        console.print(f"[bold]One training point[/bold]: x = {self.x}, target y = {self.y}; "
-                      f"loss L = mean (a - y)^2 = [bold]{_n(self.loss)}[/bold]")
+        console.print(
+            f"[bold]One training point[/bold]: x = {self.x}, target y = {self.y}; "
+            f"loss L = mean (a - y)^2 = [bold]{_n(self.loss)}[/bold]"
+        )
         forward = Table(title="Forward: z = sum_i w_i·a_i + b, then a = g(z)", title_justify="left")
         for column in ("layer", "neuron", "z (with numbers)", "z", "a = g(z)"):
             forward.add_column(column, justify="right" if column in ("z", "a = g(z)") else "left")
         for layer in self.layers:
             for j, name in enumerate(layer["names"]):
-                forward.add_row(str(layer["index"]), f"{name} ({layer['activation']})", escape(layer["z_text"][j]),
-                                _n(layer["z"][j]), _n(layer["a"][j]))
+                forward.add_row(
+                    str(layer["index"]),
+                    f"{name} ({layer['activation']})",
+                    escape(layer["z_text"][j]),
+                    _n(layer["z"][j]),
+                    _n(layer["a"][j]),
+                )
         console.print(forward)
         backward = Table(title="Backward: the chain rule, from the loss to every weight", title_justify="left")
         backward.add_column("quantity")
@@ -110,16 +118,22 @@ class Explanation:
             for line in layer["formulas"]:
                 backward.add_row(*(escape(part) for part in line))
         console.print(backward)
-        checks = Table(title="Check: chain rule vs the engine's backward() vs central difference",
-                       title_justify="left")
+        checks = Table(title="Check: chain rule vs the engine's backward() vs central difference", title_justify="left")
         for column in ("parameter", "chain rule", "backward()", "central difference", "|difference|"):
             checks.add_column(column, justify="right")
         for c in self.checks:
-            checks.add_row(escape(c["name"]), f"{c['backprop']:.10g}", f"{c['autograd']:.10g}",
-                           f"{c['central_difference']:.10g}", f"{abs(c['backprop'] - c['central_difference']):.1e}")
+            checks.add_row(
+                escape(c["name"]),
+                f"{c['backprop']:.10g}",
+                f"{c['autograd']:.10g}",
+                f"{c['central_difference']:.10g}",
+                f"{abs(c['backprop'] - c['central_difference']):.1e}",
+            )
         console.print(checks)
-        console.print(f"[bold]One gradient-descent step[/bold] (w <- w - lr·dL/dw, lr = {self.lr:g}): "
-                      f"loss {_n(self.loss)} -> [bold]{_n(self.new_loss)}[/bold]")
+        console.print(
+            f"[bold]One gradient-descent step[/bold] (w <- w - lr·dL/dw, lr = {self.lr:g}): "
+            f"loss {_n(self.loss)} -> [bold]{_n(self.new_loss)}[/bold]"
+        )
         if self.step_note:
             console.print(escape(self.step_note))
 
@@ -133,8 +147,9 @@ def _names(net: Network, layer_index: int) -> list[str]:
     return [f"{prefix}{j + 1}" for j in range(count)]
 
 
-def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT_LR, h: float = 1e-6,
-            grid=None) -> Explanation:
+def explain(
+    net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT_LR, h: float = 1e-6, grid=None
+) -> Explanation:
     """Explain one backpropagation step of ``net`` (default: the lesson's 1-2-1 sigmoid network) on (x, y).
 
     Args:
@@ -175,8 +190,17 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
         for j in range(layer.neurons):
             terms = [f"{_n(layer.W.data[i, j])}·{_factor(inputs[l][i])}" for i in range(layer.inputs)]
             z_text.append(_signed_sum(terms + [_n(layer.b.data[j])]))
-        result.layers.append({"index": l + 1, "activation": layer.activation.name, "names": names,
-                              "input_names": previous_names, "z": z[0], "a": a[0], "z_text": z_text})
+        result.layers.append(
+            {
+                "index": l + 1,
+                "activation": layer.activation.name,
+                "names": names,
+                "input_names": previous_names,
+                "z": z[0],
+                "a": a[0],
+                "z_text": z_text,
+            }
+        )
         previous_names = names
 
     # backward, by the chain rule written out
@@ -193,15 +217,25 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
             if next_dz is None:  # the output layer
                 formulas.append((f"dL/d{name}", f"2·(a - y)/{k} = 2·({_n(a[j])} - {_n(y[0, j])})/{k} = {_n(dL_da[j])}"))
             else:
-                parts = " + ".join(f"{_n(net.layers[l + 1].W.data[j, m])}·{_factor(next_dz[m])}"
-                                   for m in range(net.layers[l + 1].neurons))
+                parts = " + ".join(
+                    f"{_n(net.layers[l + 1].W.data[j, m])}·{_factor(next_dz[m])}"
+                    for m in range(net.layers[l + 1].neurons)
+                )
                 formulas.append((f"dL/d{name}", f"sum_m w·dL/dz_m = {parts} = {_n(dL_da[j])}"))
             g_text = layer.activation.slope
-            formulas.append((f"dL/dz({name})", f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_factor(slope[j])} "
-                                               f"= {_n(dL_dz[j])}"))
+            formulas.append(
+                (
+                    f"dL/dz({name})",
+                    f"dL/d{name} · g'(z) [{g_text}] = {_n(dL_da[j])} · {_factor(slope[j])} = {_n(dL_dz[j])}",
+                )
+            )
             for i, source in enumerate(info["input_names"]):
-                formulas.append((f"dL/dW{l + 1}[{source}->{name}]",
-                                 f"{source} · dL/dz({name}) = {_n(inputs[l][i])} · {_factor(dL_dz[j])} = {_n(dL_dW[i, j])}"))
+                formulas.append(
+                    (
+                        f"dL/dW{l + 1}[{source}->{name}]",
+                        f"{source} · dL/dz({name}) = {_n(inputs[l][i])} · {_factor(dL_dz[j])} = {_n(dL_dW[i, j])}",
+                    )
+                )
             formulas.append((f"dL/db{l + 1}[{name}]", f"dL/dz({name}) = {_n(dL_dz[j])}"))
         info.update(dL_da=dL_da, dL_dz=dL_dz, dL_dW=dL_dW, dL_db=dL_dz.copy(), formulas=formulas)
         next_dz = dL_dz
@@ -231,9 +265,14 @@ def explain(net: Network | None = None, x=0.5, y=1.0, lr: float | None = DEFAULT
                     name = f"W{l + 1}[{info['input_names'][index[0]]}->{info['names'][index[1]]}]"
                 else:
                     name = f"b{l + 1}[{info['names'][index[0]]}]"
-                result.checks.append({"name": name, "backprop": float(grad[index]),
-                                      "autograd": float(autograd[index]),
-                                      "central_difference": (up - down) / (2 * h)})
+                result.checks.append(
+                    {
+                        "name": name,
+                        "backprop": float(grad[index]),
+                        "autograd": float(autograd[index]),
+                        "central_difference": (up - down) / (2 * h),
+                    }
+                )
 
     # one gradient-descent step: w <- w - lr·dL/dw
     def stepped(rate: float) -> Network:
@@ -267,11 +306,15 @@ def _step_note(result: Explanation) -> str:
     """Why the step did not lower the loss (empty when it did)."""
     gradient = max(abs(c["backprop"]) for c in result.checks) if result.checks else 0.0
     if gradient == 0.0:
-        return ("every gradient is 0 (the loss is already 0, or the neurons are flat here, like step neurons): "
-                "the step changes nothing")
+        return (
+            "every gradient is 0 (the loss is already 0, or the neurons are flat here, like step neurons): "
+            "the step changes nothing"
+        )
     if not np.isfinite(result.new_loss) or result.new_loss > result.loss:
-        return (f"the loss rose: the learning rate {result.lr:g} is too large for this point, so the step "
-                "lr·dL/dw jumps past the minimum along the gradient; a smaller learning rate lowers it")
+        return (
+            f"the loss rose: the learning rate {result.lr:g} is too large for this point, so the step "
+            "lr·dL/dw jumps past the minimum along the gradient; a smaller learning rate lowers it"
+        )
     if result.new_loss == result.loss:
         return "the loss did not change: the step is too small to show in these digits"
     return ""

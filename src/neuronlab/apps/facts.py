@@ -19,16 +19,23 @@ from neuronlab.engine import activations
 from neuronlab.apps import lesson
 
 FILE = Path(__file__).with_name("playground") / "static" / "facts.js"
-HEADER = ("// Written by `python -m neuronlab.apps.facts` from neuronlab's Python definitions (facts.py): do not edit.\n"
-          "// The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.\n")
+HEADER = (
+    "// Written by `python -m neuronlab.apps.facts` from neuronlab's Python definitions (facts.py): do not edit.\n"
+    "// The activations and the lesson's fixed numbers, for the page, the notebook widgets and the static lesson.\n"
+)
 
 
 NOT_CONTROLS = ("csv",)  # settings of session.DEFAULTS no control of the page shows (a CSV file is chosen, not typed)
 
 
 def _activation(act, engine: bool) -> dict:
-    return {"name": act.name, "description": act.description, "slope": act.slope, "learnable": act.learnable,
-            "engine": engine}
+    return {
+        "name": act.name,
+        "description": act.description,
+        "slope": act.slope,
+        "learnable": act.learnable,
+        "engine": engine,
+    }
 
 
 def definitions() -> dict:
@@ -37,18 +44,26 @@ def definitions() -> dict:
     engine = [_activation(activations.get(name), True) for name in activations.names()]
     extra = [_activation(lesson.activation(name), False) for name in lesson.GALLERY if name not in activations.names()]
     xor_output = lesson.xor_network().layers[1]  # the output neuron that combines OR and AND into XOR
-    from neuronlab.apps.playground.session import DEFAULTS, limits  # the playground's starting settings and bounds: the server's
+    from neuronlab.apps.playground.session import (
+        DEFAULTS,
+        limits,
+    )  # the playground's starting settings and bounds: the server's
 
     return {
         "activations": engine + extra,
         # every starting value of the playground's controls (the page puts them in: index.html holds none)
-        "playground": {"defaults": {key: value for key, value in DEFAULTS.items() if key not in NOT_CONTROLS},
-                       "limits": limits()},
+        "playground": {
+            "defaults": {key: value for key, value in DEFAULTS.items() if key not in NOT_CONTROLS},
+            "limits": limits(),
+        },
         "lesson": {
             "gates": {name: [list(w), b] for name, (w, b) in lesson.GATES.items()},
-            "corners": lesson.CORNERS.tolist(), "xor_target": lesson.XOR_TARGET.tolist(),
+            "corners": lesson.CORNERS.tolist(),
+            "xor_target": lesson.XOR_TARGET.tolist(),
             "xor_output": [xor_output.W.data[:, 0].tolist(), float(xor_output.b.data[0])],
-            "plane": list(lesson.PLANE), "thresholds": list(lesson.THRESHOLDS), "domain": list(lesson.DOMAIN),
+            "plane": list(lesson.PLANE),
+            "thresholds": list(lesson.THRESHOLDS),
+            "domain": list(lesson.DOMAIN),
             "exercise": list(lesson.EXERCISE),
         },
     }
@@ -58,9 +73,16 @@ def module_text() -> str:
     """The text of ``static/facts.js``: the definitions as one JSON object, the module's default export."""
     facts = definitions()
     entries = ",\n".join("  " + json.dumps(entry, ensure_ascii=False) for entry in facts["activations"])
-    return (HEADER + 'export default {\n "activations": [\n' + entries + '\n ],\n "playground": '
-            + json.dumps(facts["playground"], ensure_ascii=False) + ',\n "lesson": '
-            + json.dumps(facts["lesson"], ensure_ascii=False) + "\n};\n")
+    return (
+        HEADER
+        + 'export default {\n "activations": [\n'
+        + entries
+        + '\n ],\n "playground": '
+        + json.dumps(facts["playground"], ensure_ascii=False)
+        + ',\n "lesson": '
+        + json.dumps(facts["lesson"], ensure_ascii=False)
+        + "\n};\n"
+    )
 
 
 def main() -> None:

@@ -35,7 +35,9 @@ CASES = [
 ]
 EXERCISE = (1.5, -0.5)
 # the weights written with a real minus sign (−0.5), as every number the lesson shows in text
-EXERCISE_QUESTION = f"What does the output graph look like for w11 = {EXERCISE[0]:g}, w21 = {EXERCISE[1]:g}?".replace("-", "\u2212")
+EXERCISE_QUESTION = f"What does the output graph look like for w11 = {EXERCISE[0]:g}, w21 = {EXERCISE[1]:g}?".replace(
+    "-", "\u2212"
+)
 
 
 def _answer_text() -> str:
@@ -122,17 +124,37 @@ def network_diagram():
         (x0, y0), (x1, y1), (x2, y2) = nodes["x"], nodes[hidden], nodes["out"]
         ax.plot([x0, x1], [y0, y1], color="#888888", lw=1.5, zorder=1)
         ax.plot([x1, x2], [y1, y2], color=colors[hidden], lw=3, zorder=1)
-        ax.annotate(f"w{i + 1}1", ((x1 + x2) / 2, (y1 + y2) / 2), xytext=(0, 10 if i == 0 else -18),
-                    textcoords="offset points", ha="center", fontsize=13, weight="bold", color=colors[hidden])
+        ax.annotate(
+            f"w{i + 1}1",
+            ((x1 + x2) / 2, (y1 + y2) / 2),
+            xytext=(0, 10 if i == 0 else -18),
+            textcoords="offset points",
+            ha="center",
+            fontsize=13,
+            weight="bold",
+            color=colors[hidden],
+        )
     for name, (u, v) in nodes.items():
         ax.scatter([u], [v], s=1500, color="#f7fafc", edgecolor="#2d3748", linewidth=1.5, zorder=2)
         ax.annotate(name, (u, v), ha="center", va="center", fontsize=13, weight="bold", zorder=3)
     for i, hidden in enumerate(("h1", "h2")):
         s = THRESHOLDS[i]
-        ax.annotate(f"step(x {'+' if s < 0 else '-'} {abs(s):g})\njumps at s{i + 1} = {s:g}", nodes[hidden], xytext=(0, 26 if i == 0 else -46),
-                    textcoords="offset points", ha="center", fontsize=11)
-    ax.annotate("out = w11·h1 + w21·h2\nadds (bias 0), no step", nodes["out"], xytext=(0, -52), textcoords="offset points",
-                ha="center", fontsize=11)
+        ax.annotate(
+            f"step(x {'+' if s < 0 else '-'} {abs(s):g})\njumps at s{i + 1} = {s:g}",
+            nodes[hidden],
+            xytext=(0, 26 if i == 0 else -46),
+            textcoords="offset points",
+            ha="center",
+            fontsize=11,
+        )
+    ax.annotate(
+        "out = w11·h1 + w21·h2\nadds (bias 0), no step",
+        nodes["out"],
+        xytext=(0, -52),
+        textcoords="offset points",
+        ha="center",
+        fontsize=11,
+    )
     ax.annotate("input x", nodes["x"], xytext=(0, -40), textcoords="offset points", ha="center", fontsize=11)
     ax.set_xlim(-0.4, 2.5)
     ax.set_ylim(-1.15, 1.15)
@@ -172,8 +194,11 @@ def why_not_step(target_threshold: float = WHY_NOT_STEP_THRESHOLD):
         loss = np.array([np.mean((g.value(k * (x + b)) - y) ** 2) for b in biases])
         ax.plot(biases, loss, color="#d62728", lw=2)
         ax.axvline(-target_threshold, color="#444444", ls=":", lw=1)
-        flat = "flat steps: the gradient is 0, backprop has nowhere to go" if name == "step" else \
-            "smooth: the gradient points to the best bias"
+        flat = (
+            "flat steps: the gradient is 0, backprop has nowhere to go"
+            if name == "step"
+            else "smooth: the gradient points to the best bias"
+        )
         ax.set_title(f"{name}{'' if k == 1 else f'({k:g}·(x + b))'}: {flat}", fontsize="medium")
         ax.set_xlabel("bias b")
         ax.set_ylabel("mean squared error")
@@ -275,8 +300,8 @@ def truth_table(neuron) -> list[tuple[tuple[int, ...], int]]:
 def xor_network() -> Network:
     """Two hidden step neurons (OR and AND) and an output step neuron OR - AND - 0.5 >= 0: XOR.
 
-        >>> xor_network().predict(CORNERS)[:, 0].tolist()
-        [0.0, 1.0, 1.0, 0.0]
+    >>> xor_network().predict(CORNERS)[:, 0].tolist()
+    [0.0, 1.0, 1.0, 0.0]
     """
     (w_or, b_or), (w_and, b_and) = GATES["OR"], GATES["AND"]
     hidden = Dense(2, 2, "step", weights=np.column_stack([w_or, w_and]), bias=[b_or, b_and])
@@ -305,8 +330,9 @@ def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None)
     grid = np.linspace(*PLANE, 201)
     x1, x2 = np.meshgrid(grid, grid)
     values = decide(np.column_stack([x1.ravel(), x2.ravel()])).reshape(x1.shape)
-    ax.imshow(values, origin="lower", extent=(*PLANE, *PLANE), cmap="RdBu", vmin=-1.5, vmax=2.5, alpha=0.6,
-              aspect="equal")
+    ax.imshow(
+        values, origin="lower", extent=(*PLANE, *PLANE), cmap="RdBu", vmin=-1.5, vmax=2.5, alpha=0.6, aspect="equal"
+    )
     for (w1, w2), b, color in lines:  # w1·x1 + w2·x2 + b = 0
         if w2 != 0:
             ax.plot(grid, -(w1 * grid + b) / w2, color=color, lw=2)
@@ -316,10 +342,23 @@ def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None)
     outputs = decide(points)
     for (p1, p2), out, want in zip(points, outputs, outputs if targets is None else targets):
         wrong = out != want
-        ax.scatter([p1], [p2], s=140, color="#2b6cb0" if out else "#dd6b20", edgecolor="red" if wrong else "black",
-                   linewidth=2.5 if wrong else 1, zorder=3)
-        ax.annotate(f"{out:g}" + (" ✗" if wrong else ""), (p1, p2), xytext=(8, 6), textcoords="offset points",
-                    fontsize=11, weight="bold")
+        ax.scatter(
+            [p1],
+            [p2],
+            s=140,
+            color="#2b6cb0" if out else "#dd6b20",
+            edgecolor="red" if wrong else "black",
+            linewidth=2.5 if wrong else 1,
+            zorder=3,
+        )
+        ax.annotate(
+            f"{out:g}" + (" ✗" if wrong else ""),
+            (p1, p2),
+            xytext=(8, 6),
+            textcoords="offset points",
+            fontsize=11,
+            weight="bold",
+        )
     ax.set_xlim(*PLANE)
     ax.set_ylim(*PLANE)
     ax.set_xlabel("x1")
@@ -337,8 +376,12 @@ def decide():
     axes = fig.subplots(1, 3)
     for ax, name in zip(axes[:2], ("AND", "OR")):
         neuron = gate(name)
-        _decision_panel(ax, neuron, f"{name}: {neuron.formula()}\n(1 = yes, 0 = no)",
-                        lines=[(tuple(neuron.weights), neuron.bias, "black")])
+        _decision_panel(
+            ax,
+            neuron,
+            f"{name}: {neuron.formula()}\n(1 = yes, 0 = no)",
+            lines=[(tuple(neuron.weights), neuron.bias, "black")],
+        )
     neuron = gate("NOT")
     x = np.linspace(*PLANE, 401)
     ax = axes[2]
@@ -348,8 +391,10 @@ def decide():
     ax.set_title(f"NOT: {neuron.formula()}", fontsize="medium")
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
-    fig.suptitle("A step neuron answers yes (1) or no (0): the weights say how much each input counts, "
-                 "the bias w0 where the line falls")
+    fig.suptitle(
+        "A step neuron answers yes (1) or no (0): the weights say how much each input counts, "
+        "the bias w0 where the line falls"
+    )
     return fig
 
 
@@ -363,22 +408,38 @@ def xor():
     axes = fig.subplots(1, 3)
     weights, bias, correct = best_single_neuron_on_xor()
     best = Neuron(weights=list(weights), bias=bias, activation="step")
-    _decision_panel(axes[0], best, f"one neuron's best try:\n{best.formula()}: {correct} of 4 right",
-                    lines=[(weights, bias, "black")], targets=XOR_TARGET)
+    _decision_panel(
+        axes[0],
+        best,
+        f"one neuron's best try:\n{best.formula()}: {correct} of 4 right",
+        lines=[(weights, bias, "black")],
+        targets=XOR_TARGET,
+    )
     net = xor_network()
     hidden = net.layers[0]
     lines = [(tuple(hidden.W.data[:, j]), hidden.b.data[j], color) for j, color in enumerate(("#1f77b4", "#ff7f0e"))]
-    _decision_panel(axes[1], lambda p: net.layer_values(p)[0][1].sum(axis=1),
-                    "two hidden neurons, two lines:\nh1 = OR (blue), h2 = AND (orange); shade and number = h1 + h2",
-                    lines=lines)
-    _decision_panel(axes[2], lambda p: net.predict(p)[:, 0], f"the output neuron step(h1 - h2 - 0.5):\nXOR, {int((net.predict(CORNERS)[:, 0] == XOR_TARGET).sum())} of 4 right",
-                    lines=lines, targets=XOR_TARGET)
-    fig.suptitle("XOR: no single line separates the 1s from the 0s; two neurons draw two lines and the output "
-                 "neuron combines them")
+    _decision_panel(
+        axes[1],
+        lambda p: net.layer_values(p)[0][1].sum(axis=1),
+        "two hidden neurons, two lines:\nh1 = OR (blue), h2 = AND (orange); shade and number = h1 + h2",
+        lines=lines,
+    )
+    _decision_panel(
+        axes[2],
+        lambda p: net.predict(p)[:, 0],
+        f"the output neuron step(h1 - h2 - 0.5):\nXOR, {int((net.predict(CORNERS)[:, 0] == XOR_TARGET).sum())} of 4 right",
+        lines=lines,
+        targets=XOR_TARGET,
+    )
+    fig.suptitle(
+        "XOR: no single line separates the 1s from the 0s; two neurons draw two lines and the output "
+        "neuron combines them"
+    )
     return fig
 
 
 # ---------------------------------------------------------------- chapter 4: why non-linear, which activation
+
 
 def linear_network(hidden=(8, 8), seed: int = 0) -> Network:
     """A network whose every neuron is linear (identity activation): ``mlp([1, *hidden, 1], "linear")``."""
@@ -393,8 +454,10 @@ def collapse(net: Network) -> tuple[np.ndarray, np.ndarray]:
     However many layers and neurons, ``net.predict(x) == x @ W + b``: a straight line (a plane, with more inputs).
     """
     if any(layer.activation.name != "linear" for layer in net.layers):
-        raise ValueError("only a network of linear layers collapses to one layer; this one has "
-                         + ", ".join(layer.activation.name for layer in net.layers))
+        raise ValueError(
+            "only a network of linear layers collapses to one layer; this one has "
+            + ", ".join(layer.activation.name for layer in net.layers)
+        )
     W, b = np.eye(net.inputs), np.zeros(net.inputs)
     for layer in net.layers:
         W, b = W @ layer.W.data, b @ layer.W.data + layer.b.data
@@ -414,8 +477,12 @@ def linear_collapse(widths=(1, 2, 8, 32), seed: int = 0):
         for n in widths:
             net = mlp([1, n, n, 1], activation=activation, seed=seed, dtype="float64")
             ax.plot(x, net.predict(x)[:, 0], lw=1.8, label=f"1-{n}-{n}-1")
-        ax.set_title("linear neurons: every network is a straight line" if activation == "linear"
-                     else "the same networks with tanh neurons: the output bends", fontsize="medium")
+        ax.set_title(
+            "linear neurons: every network is a straight line"
+            if activation == "linear"
+            else "the same networks with tanh neurons: the output bends",
+            fontsize="medium",
+        )
         ax.set_xlabel("x")
         ax.grid(alpha=0.3)
         ax.legend(fontsize="small")
@@ -427,26 +494,37 @@ def _gaussian():
     from neuronlab.engine.activations import Activation
 
     # d/dz e^(-z^2) = -2z·e^(-z^2)
-    return Activation("gaussian", lambda z: np.exp(-z * z), lambda z, a: -2.0 * z * a,
-                      "gaussian e^(-z^2): a bump by itself (radial basis function)", True, "-2z·a")
+    return Activation(
+        "gaussian",
+        lambda z: np.exp(-z * z),
+        lambda z, a: -2.0 * z * a,
+        "gaussian e^(-z^2): a bump by itself (radial basis function)",
+        True,
+        "-2z·a",
+    )
 
 
 GALLERY = ("step", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gaussian", "sin")
 # the shape a few neurons of each activation make: output = sum of c·g(k·(x - s)) over (c, k, s)
 _BUMP, _HAT = ((1.0, 1.0, -1.0), (-1.0, 1.0, 1.0)), ((1.0, 1.0, -1.0), (-2.0, 1.0, 0.0), (1.0, 1.0, 1.0))
 SHAPES = {
-    "step": _BUMP, "sigmoid": ((1.0, 4.0, -1.0), (-1.0, 4.0, 1.0)), "tanh": ((0.5, 3.0, -1.0), (-0.5, 3.0, 1.0)),
-    "relu": _HAT, "leaky_relu": _HAT, "softplus": ((0.25, 4.0, -1.0), (-0.5, 4.0, 0.0), (0.25, 4.0, 1.0)),
-    "gaussian": ((1.0, 1.0, 0.0),), "sin": ((1.0, 1.0, 0.0),),
+    "step": _BUMP,
+    "sigmoid": ((1.0, 4.0, -1.0), (-1.0, 4.0, 1.0)),
+    "tanh": ((0.5, 3.0, -1.0), (-0.5, 3.0, 1.0)),
+    "relu": _HAT,
+    "leaky_relu": _HAT,
+    "softplus": ((0.25, 4.0, -1.0), (-0.5, 4.0, 0.0), (0.25, 4.0, 1.0)),
+    "gaussian": ((1.0, 1.0, 0.0),),
+    "sin": ((1.0, 1.0, 0.0),),
 }
 NOTES = {
     "step": "a bump from two neurons; but its slope is 0 everywhere (undefined at the jump): "
-            "gradient descent gets no direction, it cannot be trained",
+    "gradient descent gets no direction, it cannot be trained",
     "sigmoid": "a smooth bump from two; saturates: far from its threshold its slope vanishes "
-               "(0.0066 at z = 5), so gradients die through many layers",
+    "(0.0066 at z = 5), so gradients die through many layers",
     "tanh": "like the sigmoid but from -1 to 1, centred on 0 with slope 1 at 0; saturates too",
     "relu": "three make a hat; cheap and never saturates for z > 0, but a neuron with z < 0 on all data "
-            "is dead: slope 0, it never learns again",
+    "is dead: slope 0, it never learns again",
     "leaky_relu": "a relu with slope 0.01 for z < 0: dead neurons can still learn",
     "softplus": "a smooth relu, ln(1 + e^z); its slope is the sigmoid, never exactly 0",
     "gaussian": "a bump by itself: each neuron covers one place (radial basis functions); flat far away",
@@ -475,8 +553,12 @@ def neurons_needed(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, 
     with (relu, step, sigmoid, tanh); None for the gallery's others."""
     from neuronlab.approximate import approximate
 
-    return {name: approximate(target, domain, eps, name).layers[0].neurons if name in ("relu", "step", "sigmoid", "tanh")
-            else None for name in GALLERY}
+    return {
+        name: approximate(target, domain, eps, name).layers[0].neurons
+        if name in ("relu", "step", "sigmoid", "tanh")
+        else None
+        for name in GALLERY
+    }
 
 
 def activations_gallery(needed: dict | None = None, trained: dict | None = None):
@@ -498,18 +580,29 @@ def activations_gallery(needed: dict | None = None, trained: dict | None = None)
             slope = np.zeros_like(x)  # 0 on both sides; the jump itself has no slope
         ax.plot(x, g.value(x), color="#1f77b4", lw=1.8, label="g(z)")
         ax.plot(x, slope, color="#1f77b4", lw=1.2, ls="--", label="g'(z)")
-        ax.plot(x, shape(name, x), color=NETWORK_COLOR, lw=2.5, alpha=0.8,
-                label=f"{len(SHAPES[name])} neuron{'s' if len(SHAPES[name]) > 1 else ''}")
+        ax.plot(
+            x,
+            shape(name, x),
+            color=NETWORK_COLOR,
+            lw=2.5,
+            alpha=0.8,
+            label=f"{len(SHAPES[name])} neuron{'s' if len(SHAPES[name]) > 1 else ''}",
+        )
         count, fitted = needed.get(name), trained.get(name)
-        taught = ("cannot" if name == "step" else "-") if fitted is None else \
-            (str(fitted["neurons"]) if fitted["neurons"] else f"> {TRAIN_MAX_NEURONS}")
+        taught = (
+            ("cannot" if name == "step" else "-")
+            if fitted is None
+            else (str(fitted["neurons"]) if fitted["neurons"] else f"> {TRAIN_MAX_NEURONS}")
+        )
         ax.set_title(f"{name}: trained {taught}, built {count if count else '-'}", fontsize="medium")
         ax.set_ylim(-2.2, 2.6)
         ax.grid(alpha=0.3)
         ax.legend(fontsize="x-small", loc="upper left")
-    fig.suptitle(f"Activations: graph, slope, the shape a few make; hidden neurons to stay within {APPROXIMATE_EPS:g} of "
-                 f"{APPROXIMATE_TARGET} on [{APPROXIMATE_DOMAIN[0]:g}, {APPROXIMATE_DOMAIN[1]:g}], trained (nl.fit, best of "
-                 f"{len(TRAIN_SEEDS)} seeds) and built (nl.approximate)")
+    fig.suptitle(
+        f"Activations: graph, slope, the shape a few make; hidden neurons to stay within {APPROXIMATE_EPS:g} of "
+        f"{APPROXIMATE_TARGET} on [{APPROXIMATE_DOMAIN[0]:g}, {APPROXIMATE_DOMAIN[1]:g}], trained (nl.fit, best of "
+        f"{len(TRAIN_SEEDS)} seeds) and built (nl.approximate)"
+    )
     return fig
 
 
@@ -588,8 +681,15 @@ def descent(rates=None, steps: int = 25):
     for lr, color in zip(rates, ("#ffffff", "#ff7f0e", "#d62728")):
         path = descend(lr=lr, steps=steps)
         inside = np.all(np.abs(path[:, :2]) <= 3.5, axis=1)
-        left.plot(path[inside, 0], path[inside, 1], "o-", color=color, ms=3, lw=1.2,
-                  label=f"lr {lr:.2f}: loss {path[0, 2]:.3g} -> {path[-1, 2]:.3g}")
+        left.plot(
+            path[inside, 0],
+            path[inside, 1],
+            "o-",
+            color=color,
+            ms=3,
+            lw=1.2,
+            label=f"lr {lr:.2f}: loss {path[0, 2]:.3g} -> {path[-1, 2]:.3g}",
+        )
     left.set_xlim(-3, 3)
     left.set_ylim(-3, 3)
     left.set_xlabel("w11")
@@ -602,8 +702,14 @@ def descent(rates=None, steps: int = 25):
     for k in (0, 2, steps):
         w11, w21, loss = path[k]
         out = network(w11, w21, activation="sigmoid", steepness=DESCENT_STEEPNESS).predict(x)[:, 0]
-        right.plot(x, out, color=NETWORK_COLOR, lw=1 + k / steps * 1.5, alpha=0.4 + 0.6 * k / steps,
-                   label=f"step {k}: w11 = {w11:.2f}, w21 = {w21:.2f}, loss {loss:.3g}")
+        right.plot(
+            x,
+            out,
+            color=NETWORK_COLOR,
+            lw=1 + k / steps * 1.5,
+            alpha=0.4 + 0.6 * k / steps,
+            label=f"step {k}: w11 = {w11:.2f}, w21 = {w21:.2f}, loss {loss:.3g}",
+        )
     right.set_title(f"the output moves towards the target (lr {rates[1]:.2f})", fontsize="medium")
     right.set_xlabel("x")
     right.grid(alpha=0.3)
@@ -636,13 +742,25 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
         for i, source in enumerate(layer["input_names"]):
             for j, name in enumerate(layer["names"]):
                 g = layer["dL_dW"][i, j]
-                left.plot([l, l + 1], [columns[l][i], columns[l + 1][j]], color="#2b6cb0" if g >= 0 else "#dd6b20",
-                          lw=1 + 8 * abs(g) / largest, alpha=0.85, zorder=1)
-                left.annotate(f"dL/dW{l + 1}[{source}->{name}]\n= {g:.4g}", ((2 * l + 1) / 2,
-                              (columns[l][i] + columns[l + 1][j]) / 2), ha="center", fontsize=8,
-                              bbox=dict(boxstyle="round", fc="white", alpha=0.8))
-    labels = [[f"x = {e.x[0]:g}"]] + [[f"{name}: a = {a:.3g}\ndL/da = {d:.3g}" for name, a, d in
-                                        zip(layer["names"], layer["a"], layer["dL_da"])] for layer in e.layers]
+                left.plot(
+                    [l, l + 1],
+                    [columns[l][i], columns[l + 1][j]],
+                    color="#2b6cb0" if g >= 0 else "#dd6b20",
+                    lw=1 + 8 * abs(g) / largest,
+                    alpha=0.85,
+                    zorder=1,
+                )
+                left.annotate(
+                    f"dL/dW{l + 1}[{source}->{name}]\n= {g:.4g}",
+                    ((2 * l + 1) / 2, (columns[l][i] + columns[l + 1][j]) / 2),
+                    ha="center",
+                    fontsize=8,
+                    bbox=dict(boxstyle="round", fc="white", alpha=0.8),
+                )
+    labels = [[f"x = {e.x[0]:g}"]] + [
+        [f"{name}: a = {a:.3g}\ndL/da = {d:.3g}" for name, a, d in zip(layer["names"], layer["a"], layer["dL_da"])]
+        for layer in e.layers
+    ]
     for c, (rows, texts) in enumerate(zip(columns, labels)):
         for r, text in zip(rows, texts):
             left.scatter([c], [r], s=500, color="#f7fafc", edgecolor="#2d3748", zorder=2)
@@ -650,8 +768,10 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
     left.set_xlim(-0.3, 2.3)
     left.set_ylim(-1.1, 1.2)
     left.axis("off")
-    left.set_title(f"backward from L = (a - y)^2 = {e.loss:.4g}: edges by dL/dw (blue +, orange -), thickness = size",
-                   fontsize="medium")
+    left.set_title(
+        f"backward from L = (a - y)^2 = {e.loss:.4g}: edges by dL/dw (blue +, orange -), thickness = size",
+        fontsize="medium",
+    )
     right.plot(grid, e.curve["before"], color=TARGET_COLOR, ls="--", lw=2, label="before the step")
     right.plot(grid, e.curve["after"], color=NETWORK_COLOR, lw=2.5, label=f"after one step, lr = {e.lr:g}")
     right.scatter([x], [y], color="black", zorder=3, label=f"the training point ({x:g}, {y:g})")
@@ -699,8 +819,12 @@ def neurons_trained(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN,
     return found
 
 
-def construction_steepness(target: str = APPROXIMATE_TARGET, domain=APPROXIMATE_DOMAIN, eps: float = APPROXIMATE_EPS,
-                           activation: str = "sigmoid") -> tuple[float, float]:
+def construction_steepness(
+    target: str = APPROXIMATE_TARGET,
+    domain=APPROXIMATE_DOMAIN,
+    eps: float = APPROXIMATE_EPS,
+    activation: str = "sigmoid",
+) -> tuple[float, float]:
     """The smallest and largest steepness |w| of the hidden neurons ``nl.approximate`` builds: its "steps"."""
     from neuronlab.approximate import approximate
 
@@ -743,13 +867,28 @@ def _affine(slope: float, intercept: float) -> str:
 def _linear_example() -> dict:
     """The worked example of chapter 6, collapsed by the engine (``collapse``)."""
     (w, b, out), (w3, b3, out3) = LINEAR_EXAMPLE
-    two = Network([Dense(1, 2, "linear", weights=[list(w)], bias=list(b)), Dense(2, 1, "linear", weights=[[v] for v in out], bias=[0.0])])
-    three = Network([Dense(1, 3, "linear", weights=[list(w + w3)], bias=list(b + b3)),
-                     Dense(3, 1, "linear", weights=[[v] for v in out + out3], bias=[0.0])])
+    two = Network(
+        [
+            Dense(1, 2, "linear", weights=[list(w)], bias=list(b)),
+            Dense(2, 1, "linear", weights=[[v] for v in out], bias=[0.0]),
+        ]
+    )
+    three = Network(
+        [
+            Dense(1, 3, "linear", weights=[list(w + w3)], bias=list(b + b3)),
+            Dense(3, 1, "linear", weights=[[v] for v in out + out3], bias=[0.0]),
+        ]
+    )
     (W2, B2), (W3, B3) = collapse(two), collapse(three)
-    return {"lin_h1": _affine(w[0], b[0]), "lin_h2": _affine(w[1], b[1]), "lin_h3": _affine(w3[0], b3[0]),
-            "lin_out": f"{_signed(out[0])}·h1 + {_signed(out[1])}·h2", "lin_w3": _signed(out3[0]),
-            "lin_collapsed": _affine(W2[0, 0], B2[0]), "lin_collapsed3": _affine(W3[0, 0], B3[0])}
+    return {
+        "lin_h1": _affine(w[0], b[0]),
+        "lin_h2": _affine(w[1], b[1]),
+        "lin_h3": _affine(w3[0], b3[0]),
+        "lin_out": f"{_signed(out[0])}·h1 + {_signed(out[1])}·h2",
+        "lin_w3": _signed(out3[0]),
+        "lin_collapsed": _affine(W2[0, 0], B2[0]),
+        "lin_collapsed3": _affine(W3[0, 0], B3[0]),
+    }
 
 
 def _backprop_example() -> dict:
@@ -759,19 +898,34 @@ def _backprop_example() -> dict:
     e = explain(default_network(), *BACKPROP_POINT, lr=DEFAULT_LR)
     hidden, output = e.layers
     h1, h2 = hidden["a"]
-    return {"bp_x": _signed(e.x[0]), "bp_y": _signed(e.y[0]), "bp_h1": _signed(h1, 3), "bp_h2": _signed(h2, 3),
-            "bp_out": _signed(output["a"][0], 3), "bp_loss": _signed(e.loss), "bp_dout": _signed(output["dL_da"][0], 3),
-            "bp_dout_f": _bracketed(output["dL_da"][0], 3), "bp_dw11": _signed(output["dL_dW"][0, 0], 3),
-            "bp_dw11_value": round(float(output["dL_dW"][0, 0]), 3), "bp_dh1": _signed(hidden["dL_da"][0], 3),
-            "bp_g1": _signed(h1 * (1 - h1), 3), "bp_dz1": _signed(hidden["dL_dz"][0], 3),
-            "bp_dz1_f": _bracketed(hidden["dL_dz"][0], 3), "bp_dwx1": _signed(hidden["dL_dW"][0, 0], 3),
-            "bp_lr": _signed(e.lr), "bp_new_loss": _signed(e.new_loss), "bp_new_w11": _signed(e.new_parameters["W2"][0, 0], 4)}
+    return {
+        "bp_x": _signed(e.x[0]),
+        "bp_y": _signed(e.y[0]),
+        "bp_h1": _signed(h1, 3),
+        "bp_h2": _signed(h2, 3),
+        "bp_out": _signed(output["a"][0], 3),
+        "bp_loss": _signed(e.loss),
+        "bp_dout": _signed(output["dL_da"][0], 3),
+        "bp_dout_f": _bracketed(output["dL_da"][0], 3),
+        "bp_dw11": _signed(output["dL_dW"][0, 0], 3),
+        "bp_dw11_value": round(float(output["dL_dW"][0, 0]), 3),
+        "bp_dh1": _signed(hidden["dL_da"][0], 3),
+        "bp_g1": _signed(h1 * (1 - h1), 3),
+        "bp_dz1": _signed(hidden["dL_dz"][0], 3),
+        "bp_dz1_f": _bracketed(hidden["dL_dz"][0], 3),
+        "bp_dwx1": _signed(hidden["dL_dW"][0, 0], 3),
+        "bp_lr": _signed(e.lr),
+        "bp_new_loss": _signed(e.new_loss),
+        "bp_new_w11": _signed(e.new_parameters["W2"][0, 0], 4),
+    }
 
 
 def activation_table(trained: dict, needed: dict) -> str:
     """The activations chapter's table (Markdown): trained and constructed neuron counts, each labelled."""
-    rows = ["| activation | trained (`nl.fit`) | constructed (`nl.approximate`) | what a few make, and what goes wrong |",
-            "|---|---|---|---|"]
+    rows = [
+        "| activation | trained (`nl.fit`) | constructed (`nl.approximate`) | what a few make, and what goes wrong |",
+        "|---|---|---|---|",
+    ]
     for name in GALLERY:
         t = trained.get(name)
         if t is None:
@@ -804,39 +958,75 @@ def numbers() -> dict:
     pair = lambda w11, w21, at: _signed(float(network(w11, w21).predict([at])[0, 0]))
     tanh_trained = trained["tanh"]["neurons"]
     return {
-        "decide_x1": DECIDE_INPUTS[0], "decide_x2": DECIDE_INPUTS[1], "decide_w1": _signed(w1), "decide_w2": _signed(w2),
-        "decide_b": _signed(b), "decide_z_one": _signed(w1 + b), "decide_z_both": _signed(w1 + w2 + b),
+        "decide_x1": DECIDE_INPUTS[0],
+        "decide_x2": DECIDE_INPUTS[1],
+        "decide_w1": _signed(w1),
+        "decide_w2": _signed(w2),
+        "decide_b": _signed(b),
+        "decide_z_one": _signed(w1 + b),
+        "decide_z_both": _signed(w1 + w2 + b),
         "xor_best": best_xor,
-        "neuron_w": _signed(one.weights[0]), "neuron_b": _signed(one.bias), "neuron_formula": one.formula().replace("-", "−"),
-        "neuron_s": _signed(one.threshold), "neuron_s_value": float(one.threshold),
-        "s1": _signed(THRESHOLDS[0]), "s2": _signed(THRESHOLDS[1]), "exercise_question": EXERCISE_QUESTION,
-        "staircase": ", ".join(pair(1, 1, at) for at in (-2, 0, 2)), "bump_height": pair(1, -1, 0), "dip_depth": pair(-1, 1, 0).lstrip("−"),
-        "check_pair_w11": _signed(CHECK_PAIR[0]), "check_pair_w21": _signed(CHECK_PAIR[1]),
-        "check_pair_right": pair(*CHECK_PAIR, 2), "check_pair_middle": pair(*CHECK_PAIR, 0),
-        "bumps_target": BUMPS_TARGET, "bumps_errors": "; ".join(f"{n} bumps: {e:.2f}" for n, e in zip(BUMPS_COUNTS, bump_errors)),
+        "neuron_w": _signed(one.weights[0]),
+        "neuron_b": _signed(one.bias),
+        "neuron_formula": one.formula().replace("-", "−"),
+        "neuron_s": _signed(one.threshold),
+        "neuron_s_value": float(one.threshold),
+        "s1": _signed(THRESHOLDS[0]),
+        "s2": _signed(THRESHOLDS[1]),
+        "exercise_question": EXERCISE_QUESTION,
+        "staircase": ", ".join(pair(1, 1, at) for at in (-2, 0, 2)),
+        "bump_height": pair(1, -1, 0),
+        "dip_depth": pair(-1, 1, 0).lstrip("−"),
+        "check_pair_w11": _signed(CHECK_PAIR[0]),
+        "check_pair_w21": _signed(CHECK_PAIR[1]),
+        "check_pair_right": pair(*CHECK_PAIR, 2),
+        "check_pair_middle": pair(*CHECK_PAIR, 0),
+        "bumps_target": BUMPS_TARGET,
+        "bumps_errors": "; ".join(f"{n} bumps: {e:.2f}" for n, e in zip(BUMPS_COUNTS, bump_errors)),
         **_linear_example(),
-        "descent_k": _signed(DESCENT_STEEPNESS), "descent_points": len(DESCENT_X), "start_w11": _signed(start[0]),
-        "start_w21": _signed(start[1]), "start_loss": _signed(descent_loss(*start)), "nudge": _signed(NUDGE),
-        "nudged_w11": _signed(start[0] + NUDGE), "nudged_loss": _signed(descent_loss(start[0] + NUDGE, start[1])),
-        "nudge_change": _signed(nudged, 3), "nudge_ratio": _signed(nudged / NUDGE, 3), "nudge_ratio_value": round(nudged / NUDGE, 2),
-        "slope_w11": _signed(slope, 3), "critical_lr": f"{critical:.3f}", "critical_lr_up": f"{np.ceil(critical * 100) / 100:.2f}",
+        "descent_k": _signed(DESCENT_STEEPNESS),
+        "descent_points": len(DESCENT_X),
+        "start_w11": _signed(start[0]),
+        "start_w21": _signed(start[1]),
+        "start_loss": _signed(descent_loss(*start)),
+        "nudge": _signed(NUDGE),
+        "nudged_w11": _signed(start[0] + NUDGE),
+        "nudged_loss": _signed(descent_loss(start[0] + NUDGE, start[1])),
+        "nudge_change": _signed(nudged, 3),
+        "nudge_ratio": _signed(nudged / NUDGE, 3),
+        "nudge_ratio_value": round(nudged / NUDGE, 2),
+        "slope_w11": _signed(slope, 3),
+        "critical_lr": f"{critical:.3f}",
+        "critical_lr_up": f"{np.ceil(critical * 100) / 100:.2f}",
         "best_lr": f"{best:.2f}",
-        "why_threshold": _signed(WHY_NOT_STEP_THRESHOLD), "why_best_b": _signed(-WHY_NOT_STEP_THRESHOLD),
-        "band": f"{sigmoid_band():.1f}", "band_steep": f"{sigmoid_band() / steep_min:.4f}",
-        "steep_min": f"{steep_min:,.0f}", "steep_max": f"{steep_max:,.0f}",
-        "eps": f"{APPROXIMATE_EPS:g}", "target": APPROXIMATE_TARGET, "domain_a": _signed(APPROXIMATE_DOMAIN[0]),
-        "domain_b": _signed(APPROXIMATE_DOMAIN[1]), "train_max": TRAIN_MAX_NEURONS, "train_seeds": len(TRAIN_SEEDS),
-        "train_points": TRAIN_POINTS, "activation_table": activation_table(trained, needed),
-        "trained_tanh": tanh_trained, "trained_tanh_error": f"{trained['tanh']['error']:.3f}",
-        "constructed_tanh": needed["tanh"], "constructed_relu": needed["relu"],
-        "trained_relu": (f"{trained['relu']['neurons']} trained relu neurons got there" if trained["relu"]["neurons"] else
-                         f"trained relu networks of up to {TRAIN_MAX_NEURONS} neurons did not get there with `nl.fit`'s "
-                         f"defaults (largest error {trained['relu']['error']:.2f} at best); with {TRAIN_MAX_NEURONS} "
-                         f"neurons, {', '.join(map(str, trained['relu']['dead'][:-1]))} and {trained['relu']['dead'][-1]} of them ended dead (z < 0 on every "
-                         f"training point, so slope 0) in the {len(TRAIN_SEEDS)} runs"),
+        "why_threshold": _signed(WHY_NOT_STEP_THRESHOLD),
+        "why_best_b": _signed(-WHY_NOT_STEP_THRESHOLD),
+        "band": f"{sigmoid_band():.1f}",
+        "band_steep": f"{sigmoid_band() / steep_min:.4f}",
+        "steep_min": f"{steep_min:,.0f}",
+        "steep_max": f"{steep_max:,.0f}",
+        "eps": f"{APPROXIMATE_EPS:g}",
+        "target": APPROXIMATE_TARGET,
+        "domain_a": _signed(APPROXIMATE_DOMAIN[0]),
+        "domain_b": _signed(APPROXIMATE_DOMAIN[1]),
+        "train_max": TRAIN_MAX_NEURONS,
+        "train_seeds": len(TRAIN_SEEDS),
+        "train_points": TRAIN_POINTS,
+        "activation_table": activation_table(trained, needed),
+        "trained_tanh": tanh_trained,
+        "trained_tanh_error": f"{trained['tanh']['error']:.3f}",
+        "constructed_tanh": needed["tanh"],
+        "constructed_relu": needed["relu"],
+        "trained_relu": (
+            f"{trained['relu']['neurons']} trained relu neurons got there"
+            if trained["relu"]["neurons"]
+            else f"trained relu networks of up to {TRAIN_MAX_NEURONS} neurons did not get there with `nl.fit`'s "
+            f"defaults (largest error {trained['relu']['error']:.2f} at best); with {TRAIN_MAX_NEURONS} "
+            f"neurons, {', '.join(map(str, trained['relu']['dead'][:-1]))} and {trained['relu']['dead'][-1]} of them ended dead (z < 0 on every "
+            f"training point, so slope 0) in the {len(TRAIN_SEEDS)} runs"
+        ),
         **_backprop_example(),
     }
-
 
 
 @functools.lru_cache(maxsize=1)
@@ -844,13 +1034,24 @@ def facts() -> dict:
     """The engine's numbers and definitions the page's Lesson tab draws with: the gallery's shapes, notes and the
     neurons ``nl.approximate`` builds and ``nl.fit`` trains per activation; the descent chapter's data, target and
     learning rates."""
-    return {"gallery": list(GALLERY), "shapes": {name: [list(t) for t in SHAPES[name]] for name in GALLERY},
-            "notes": dict(NOTES), "neurons_needed": neurons_needed(), "neurons_trained": neurons_trained(),
-            "training": {"max_neurons": TRAIN_MAX_NEURONS, "seeds": len(TRAIN_SEEDS)},
-            "approximate": {"target": APPROXIMATE_TARGET, "domain": list(APPROXIMATE_DOMAIN), "eps": APPROXIMATE_EPS},
-            "descent": {"x": DESCENT_X.tolist(), "target": descent_target().tolist(), "steepness": DESCENT_STEEPNESS,
-                        "thresholds": list(THRESHOLDS), "start": list(DESCENT_START),
-                        "critical_lr": critical_learning_rate(), "best_lr": best_learning_rate()}}
+    return {
+        "gallery": list(GALLERY),
+        "shapes": {name: [list(t) for t in SHAPES[name]] for name in GALLERY},
+        "notes": dict(NOTES),
+        "neurons_needed": neurons_needed(),
+        "neurons_trained": neurons_trained(),
+        "training": {"max_neurons": TRAIN_MAX_NEURONS, "seeds": len(TRAIN_SEEDS)},
+        "approximate": {"target": APPROXIMATE_TARGET, "domain": list(APPROXIMATE_DOMAIN), "eps": APPROXIMATE_EPS},
+        "descent": {
+            "x": DESCENT_X.tolist(),
+            "target": descent_target().tolist(),
+            "steepness": DESCENT_STEEPNESS,
+            "thresholds": list(THRESHOLDS),
+            "start": list(DESCENT_START),
+            "critical_lr": critical_learning_rate(),
+            "best_lr": best_learning_rate(),
+        },
+    }
 
 
 def page(index_html: str) -> str:
@@ -865,15 +1066,25 @@ def figures() -> dict:
     """The lesson's figures by the name its texts give them (``!figure NAME``): {name: (file name, make)}; the file
     names sort in reading order."""
     return {
-        "decide": ("01-decide.png", decide), "xor": ("02-xor.png", xor), "neuron": ("03-one-neuron.png", _one_neuron),
+        "decide": ("01-decide.png", decide),
+        "xor": ("02-xor.png", xor),
+        "neuron": ("03-one-neuron.png", _one_neuron),
         "network": ("04a-network.png", network_diagram),
-        **{f"case{i + 1}": (f"04{'bcd'[i]}-w11_{w11:g}_w21_{w21:g}.png",
-                            functools.partial(figure, w11, w21, caption=f"w11 = {w11:g}, w21 = {w21:g}: {text}"))
-           for i, (w11, w21, text) in enumerate(CASES)},
-        "exercise": ("04e-exercise.png", exercise), "answer": ("04f-answer.png", answer),
-        "bumps": ("05-bumps.png", bumps), "linear": ("06-linear-collapses.png", linear_collapse),
-        "descent": ("07-descent.png", descent), "why-not-step": ("08a-why-not-step.png", why_not_step),
-        "steep-sigmoid": ("08b-steep-sigmoid.png", steep_sigmoid), "activations": ("09-activations.png", activations_gallery),
+        **{
+            f"case{i + 1}": (
+                f"04{'bcd'[i]}-w11_{w11:g}_w21_{w21:g}.png",
+                functools.partial(figure, w11, w21, caption=f"w11 = {w11:g}, w21 = {w21:g}: {text}"),
+            )
+            for i, (w11, w21, text) in enumerate(CASES)
+        },
+        "exercise": ("04e-exercise.png", exercise),
+        "answer": ("04f-answer.png", answer),
+        "bumps": ("05-bumps.png", bumps),
+        "linear": ("06-linear-collapses.png", linear_collapse),
+        "descent": ("07-descent.png", descent),
+        "why-not-step": ("08a-why-not-step.png", why_not_step),
+        "steep-sigmoid": ("08b-steep-sigmoid.png", steep_sigmoid),
+        "activations": ("09-activations.png", activations_gallery),
         "backprop": ("10-backprop.png", backprop),
     }
 
@@ -891,12 +1102,18 @@ def markdown(reveal: bool = False) -> tuple[str, list[str]]:
     def the_answer():
         if not reveal:
             return "The answer: `neuronlab lesson --reveal`, or `nl.lesson.answer()` in Python."
-        return "### Answer\n\n" + lesson_text.markdown(lesson_text.blocks("answer", values))[0] + "\n\n" + link("answer")
+        return (
+            "### Answer\n\n" + lesson_text.markdown(lesson_text.blocks("answer", values))[0] + "\n\n" + link("answer")
+        )
 
     parts, answers = [], []
     for number, name in enumerate(lesson_text.CHAPTERS):
-        text, solution = lesson_text.markdown(lesson_text.blocks(name, values), figure=link, answer=the_answer,
-                                              check_number=f" {number}" if number else "")
+        text, solution = lesson_text.markdown(
+            lesson_text.blocks(name, values),
+            figure=link,
+            answer=the_answer,
+            check_number=f" {number}" if number else "",
+        )
         parts.append(text)
         if solution:
             answers.append(f"- **{number}.** {solution}")

@@ -28,8 +28,10 @@ def sklearn_mlp(regression: bool, seed: int, hidden: int = HIDDEN):
 
     options = dict(hidden_layer_sizes=(hidden,), early_stopping=True, max_iter=MAX_ITER, random_state=seed)
     if regression:
-        return make_pipeline(StandardScaler(), TransformedTargetRegressor(
-            regressor=MLPRegressor(**options), transformer=StandardScaler()))
+        return make_pipeline(
+            StandardScaler(),
+            TransformedTargetRegressor(regressor=MLPRegressor(**options), transformer=StandardScaler()),
+        )
     return make_pipeline(StandardScaler(), MLPClassifier(**options))
 
 

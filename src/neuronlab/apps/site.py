@@ -103,8 +103,10 @@ def recorded_replies() -> dict:
         recorder = Recorder()
         connection = Connection(recorder)
         try:
-            return {"lesson": await ask(connection, recorder, {"type": "lesson"}),
-                    "explanation": await ask(connection, recorder, {"type": "explain"})}
+            return {
+                "lesson": await ask(connection, recorder, {"type": "lesson"}),
+                "explanation": await ask(connection, recorder, {"type": "explain"}),
+            }
         finally:
             connection.stop()
 
@@ -144,9 +146,11 @@ def build(static=None, replies=None) -> str:
 
     html = _STATIC_URL.sub(inline, _STYLESHEET.sub(style, html))
     replies = recorded_replies() if replies is None else replies
-    scripts = (f'<script type="application/json" id="neuronlab-replay">{_script_json(replies)}</script>\n'
-               f'  <script type="importmap">{_script_json(import_map)}</script>\n'
-               f'  <script type="module">import "{PREFIX}{SHIM}"; import "{PREFIX}{entries[0]}";</script>')
+    scripts = (
+        f'<script type="application/json" id="neuronlab-replay">{_script_json(replies)}</script>\n'
+        f'  <script type="importmap">{_script_json(import_map)}</script>\n'
+        f'  <script type="module">import "{PREFIX}{SHIM}"; import "{PREFIX}{entries[0]}";</script>'
+    )
     return html.replace(placeholder, scripts)
 
 

@@ -45,7 +45,10 @@ MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
 MAX_WIDTH = 1024  # hidden neurons per layer the Trainer's width setting allows
 MAX_GRID = 2000  # points on which a widget evaluates its curves
 UPDATE_SECONDS = 0.1
-PICTURE_SIZE, PICTURE_DPI = (9.0, 2.6), 80  # the PNG a viewer without a kernel shows: 720 x 208 pixels  # a running Trainer sends its state at most this often
+PICTURE_SIZE, PICTURE_DPI = (
+    (9.0, 2.6),
+    80,
+)  # the PNG a viewer without a kernel shows: 720 x 208 pixels  # a running Trainer sends its state at most this often
 
 
 def _picture_color(name: str) -> str:
@@ -147,6 +150,7 @@ class _Widget(anywidget.AnyWidget):
 
 # ---------------------------------------------------------------- the lesson
 
+
 class Lesson(_Widget):
     """The seed's lesson, live: two hidden neurons with thresholds s1, s2 and an output neuron that adds
     their graphs with weights w11, w21; then the exercise (w11 = 1.5, w21 = -0.5) and its answer.
@@ -211,8 +215,10 @@ class Lesson(_Widget):
         self._compute()
 
     def _text(self) -> str:
-        return (f"neuronlab lesson widget: {self.formula} ({self.activation} neurons, thresholds s1 = {self.s1:g}, "
-                f"s2 = {self.s2:g}); its sliders move with a running kernel")
+        return (
+            f"neuronlab lesson widget: {self.formula} ({self.activation} neurons, thresholds s1 = {self.s1:g}, "
+            f"s2 = {self.s2:g}); its sliders move with a running kernel"
+        )
 
     def _draw(self, fig) -> None:
         axes = fig.subplots(1, 3, sharey=True)
@@ -240,14 +246,19 @@ class Lesson(_Widget):
             if self.revealed:
                 answer = self.network(*_lesson.EXERCISE)
                 parts = answer.contributions(x)
-                self.answer = {"c1": _numbers(parts[:, 0]), "c2": _numbers(parts[:, 1]),
-                               "output": _numbers(answer.predict(x)[:, 0]), "text": _lesson.EXERCISE_ANSWER,
-                               "weights": list(_lesson.EXERCISE)}
+                self.answer = {
+                    "c1": _numbers(parts[:, 0]),
+                    "c2": _numbers(parts[:, 1]),
+                    "output": _numbers(answer.predict(x)[:, 0]),
+                    "text": _lesson.EXERCISE_ANSWER,
+                    "weights": list(_lesson.EXERCISE),
+                }
             else:
                 self.answer = {}
 
 
 # ---------------------------------------------------------------- training, live
+
 
 class Trainer(_Widget):
     """Train a one-input, one-output network in the kernel while the widget draws it learning.
@@ -309,8 +320,9 @@ class Trainer(_Widget):
     noise_max = traitlets.Float(1.0).tag(sync=True)  # the noise slider's end: twice the targets' spread
     speed = traitlets.Float(0.0).tag(sync=True)  # epochs a second at most; 0: as fast as it goes
 
-    def __init__(self, net: Network, x, y, validation=None, patience=None, noise: float = 0.0, speed: float = 0.0,
-                 **fit_options):
+    def __init__(
+        self, net: Network, x, y, validation=None, patience=None, noise: float = 0.0, speed: float = 0.0, **fit_options
+    ):
         if not isinstance(net, Network):
             raise WidgetError(f"Trainer needs a neuronlab Network, got {type(net).__name__}")
         if net.inputs != 1 or net.outputs != 1:
@@ -392,8 +404,9 @@ class Trainer(_Widget):
     def _check_activation(self, proposal):
         name = proposal.value
         if name not in self.activations:
-            raise WidgetError(f"the Trainer's activation is one backprop can train: {', '.join(self.activations)}; "
-                              f"got {name!r}")
+            raise WidgetError(
+                f"the Trainer's activation is one backprop can train: {', '.join(self.activations)}; got {name!r}"
+            )
         return name
 
     @traitlets.observe("lr")
@@ -418,8 +431,9 @@ class Trainer(_Widget):
             return
         self._stop_quietly()
         hidden = [self.width] * (len(self.net.layers) - 1)
-        net = mlp([1, *hidden, 1], self.activation, self.net.layers[-1].activation.name, seed=self._seed,
-                  dtype=self.net.dtype)
+        net = mlp(
+            [1, *hidden, 1], self.activation, self.net.layers[-1].activation.name, seed=self._seed, dtype=self.net.dtype
+        )
         net.scaling = self.net.scaling
         self.net = net
         self._start_over()
@@ -429,8 +443,13 @@ class Trainer(_Widget):
         self._stop_quietly()
         self._reinitialisations += 1
         sizes = self.net.sizes
-        fresh = mlp(sizes, self.activation if len(sizes) > 2 else "linear", self.net.layers[-1].activation.name,
-                    seed=self._seed + self._reinitialisations, dtype=self.net.dtype)
+        fresh = mlp(
+            sizes,
+            self.activation if len(sizes) > 2 else "linear",
+            self.net.layers[-1].activation.name,
+            seed=self._seed + self._reinitialisations,
+            dtype=self.net.dtype,
+        )
         self.net.load_state_dict(fresh.state_dict())
         self._start_over()
 
@@ -496,8 +515,10 @@ class Trainer(_Widget):
     def _text(self) -> str:
         loss = f", training loss {self.losses[-1]:.4g}" if self.losses else ""
         reason = f"; {self.stop_reason}" if self.stop_reason else ""
-        return (f"neuronlab Trainer widget: a {'-'.join(map(str, self.net.sizes))} {self.activation} network, "
-                f"{self.status} at epoch {self.epoch} of {self.epochs}{loss}{reason}")
+        return (
+            f"neuronlab Trainer widget: a {'-'.join(map(str, self.net.sizes))} {self.activation} network, "
+            f"{self.status} at epoch {self.epoch} of {self.epochs}{loss}{reason}"
+        )
 
     def _draw(self, fig) -> None:
         fit_ax, loss_ax = fig.subplots(1, 2, width_ratios=[1.7, 1])
@@ -506,8 +527,13 @@ class Trainer(_Widget):
         fit_ax.scatter(self.x[~held], y[~held], s=6, color=_picture_color("target"), label="training points")
         if held.any():
             fit_ax.scatter(self.x[held], y[held], s=10, color=_picture_color("test"), label="held out")
-        fit_ax.plot(self._grid, np.asarray(self.output, float), color=_picture_color("network"), linewidth=2,
-                    label="network output")
+        fit_ax.plot(
+            self._grid,
+            np.asarray(self.output, float),
+            color=_picture_color("network"),
+            linewidth=2,
+            label="network output",
+        )
         fit_ax.legend(fontsize=7, loc="best")
         fit_ax.grid(alpha=0.3)
         fit_ax.set_title(f"{self.status}: epoch {self.epoch} of {self.epochs}", fontsize=9)
@@ -533,7 +559,7 @@ class Trainer(_Widget):
             paced = time.perf_counter()
 
             def record(history, base=base):  # fit calls back after an epoch unless it stops there: catch up
-                for loss in history.loss[len(self.losses) - base:]:
+                for loss in history.loss[len(self.losses) - base :]:
                     self.losses.append(loss)
                     self._held_out_epoch()
 
@@ -553,8 +579,14 @@ class Trainer(_Widget):
 
             options = {**self.fit_options, "epochs": goal - base}
             try:
-                history = fit(self.net, self.x[~self._held_out], self.y[~self._held_out], progress=False,
-                              callback=callback, **options)
+                history = fit(
+                    self.net,
+                    self.x[~self._held_out],
+                    self.y[~self._held_out],
+                    progress=False,
+                    callback=callback,
+                    **options,
+                )
             except Exception as error:  # shown in the widget; the network keeps its last finite weights
                 self.status = f"error: {error}"
                 self.stop_reason = f"stopped by an error: {error}"
@@ -565,16 +597,21 @@ class Trainer(_Widget):
             if history.stopped == "interrupted":  # Ctrl-C (the kernel's interrupt) in train() or step()
                 break
             if history.stopped in ("tol", "converged"):
-                self._finish({"tol": f"stopped: the training loss reached tol = {self.fit_options.get('tol')}",
-                              "converged": f"stopped: {history.optimizer} converged (no step lowered the loss)"}
-                             [history.stopped])
+                self._finish(
+                    {
+                        "tol": f"stopped: the training loss reached tol = {self.fit_options.get('tol')}",
+                        "converged": f"stopped: {history.optimizer} converged (no step lowered the loss)",
+                    }[history.stopped]
+                )
                 return
         if early:
             loss, epoch, weights = self._best
             self.net.load_state_dict(weights)
-            self._finish(f"stopped early at epoch {len(self.losses)}: the loss on the {int(self._held_out.sum())} "
-                         f"held-out points has not improved for {self._patience} epochs since epoch {epoch} "
-                         f"({loss:.4g}); the weights of epoch {epoch} are restored")
+            self._finish(
+                f"stopped early at epoch {len(self.losses)}: the loss on the {int(self._held_out.sum())} "
+                f"held-out points has not improved for {self._patience} epochs since epoch {epoch} "
+                f"({loss:.4g}); the weights of epoch {epoch} are restored"
+            )
         elif len(self.losses) >= self.epochs:
             self._finish(f"stopped: reached the last of its {self.epochs} epochs")
         else:
@@ -668,6 +705,7 @@ def _thinned(losses: list) -> list:
 
 # ---------------------------------------------------------------- the certified construction
 
+
 class Approximation(_Widget):
     """``nl.approximate(f, domain, eps, activation)`` built up neuron by neuron, with its certificate.
 
@@ -709,8 +747,10 @@ class Approximation(_Widget):
         with self.hold_sync():
             self.x, self.target, self.eps = _numbers(x), _numbers(self._target), certificate.eps
             self.neurons = self._parts.shape[1]
-            self.title = (f"{text} on [{a:g}, {b:g}]: {certificate.neurons} {certificate.activation} neurons "
-                          f"within eps = {certificate.eps:g} (checked on {certificate.check_points:,} points)")
+            self.title = (
+                f"{text} on [{a:g}, {b:g}]: {certificate.neurons} {certificate.activation} neurons "
+                f"within eps = {certificate.eps:g} (checked on {certificate.check_points:,} points)"
+            )
             self.shown = self.neurons
             self._compute()
 
@@ -726,16 +766,24 @@ class Approximation(_Widget):
         self._compute()
 
     def _text(self) -> str:
-        return (f"neuronlab Approximation widget: {self.title}; bias + the first {self.shown} of {self.neurons} "
-                f"neurons, max |error| {self.max_error:.3g}")
+        return (
+            f"neuronlab Approximation widget: {self.title}; bias + the first {self.shown} of {self.neurons} "
+            f"neurons, max |error| {self.max_error:.3g}"
+        )
 
     def _draw(self, fig) -> None:
         ax = fig.subplots()
         x = np.asarray(self.x, float)
-        ax.fill_between(x, self._target - self.eps, self._target + self.eps, color="#cccccc", label=f"eps = {self.eps:g}")
+        ax.fill_between(
+            x, self._target - self.eps, self._target + self.eps, color="#cccccc", label=f"eps = {self.eps:g}"
+        )
         ax.plot(x, self._target, color=_picture_color("target"), linewidth=2, label="target")
-        ax.plot(x, np.asarray(self.partial, float), color=_picture_color("network"),
-                label=f"bias + first {self.shown} neurons")
+        ax.plot(
+            x,
+            np.asarray(self.partial, float),
+            color=_picture_color("network"),
+            label=f"bias + first {self.shown} neurons",
+        )
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
         ax.set_title(self.title, fontsize=9)
@@ -750,4 +798,3 @@ class Approximation(_Widget):
             self.current = _numbers(self._parts[:, k - 1]) if k else []
             self.max_error = error
             self.within = error <= self.eps
-

@@ -97,9 +97,7 @@ _register(
     learnable=False,
 )
 _register("linear", lambda z: z.copy(), lambda z, a: np.ones_like(a), "identity: g(z) = z", "1")
-_register(
-    "sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "logistic 1/(1+e^-z): a smooth step from 0 to 1", "a(1-a)"
-)
+_register("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a), "logistic 1/(1+e^-z): a smooth step from 0 to 1", "a(1-a)")
 _register("tanh", np.tanh, lambda z, a: 1.0 - a * a, "hyperbolic tangent: a smooth step from -1 to 1", "1-a^2")
 _register(
     "relu",
@@ -149,6 +147,4 @@ def get(name) -> Activation:
     try:
         return _REGISTRY[key]
     except KeyError:
-        raise UnknownActivationError(
-            f"unknown activation {name!r}; choose one of: {', '.join(names())}"
-        ) from None
+        raise UnknownActivationError(f"unknown activation {name!r}; choose one of: {', '.join(names())}") from None

@@ -69,11 +69,10 @@ class _Buffers:
     def __init__(self, net: Network, rows: int):
         dtype = net.dtype
         self.z = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
-        self.a = [z if layer.activation.name in IN_PLACE else np.empty_like(z)
-                  for z, layer in zip(self.z, net.layers)]
+        self.a = [z if layer.activation.name in IN_PLACE else np.empty_like(z) for z, layer in zip(self.z, net.layers)]
         self.delta = [np.empty((rows, layer.neurons), dtype) for layer in net.layers]
         shared = np.empty(rows * max(layer.neurons for layer in net.layers), dtype)
-        self.scratch = [shared[:rows * layer.neurons].reshape(rows, layer.neurons) for layer in net.layers]
+        self.scratch = [shared[: rows * layer.neurons].reshape(rows, layer.neurons) for layer in net.layers]
         self.ones = np.ones((1, rows), dtype)  # column sums as a matrix product: 2-5x faster than sum(axis=0)
 
 
@@ -172,6 +171,7 @@ class FusedMLP:
 
 # ---------------------------------------------------------------- the Jacobian, for Levenberg–Marquardt
 
+
 def jacobian(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(outputs, J): J[s·k + o, p] = d output[s, o] / d parameter p, parameters packed as
     ``net.parameters()`` flattened in order (W1 row by row, b1, W2, ...).
@@ -201,8 +201,10 @@ def jacobian(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def refuse_scaling(net: Network, who: str) -> None:
     """Solvers work on the layers alone: a network with a ``scaling`` is refused, not half-computed."""
     if net.scaling is not None:
-        raise ScalingError(f"{who} works on a network's layers alone, on standardised data; this network has a "
-                           "scaling around its layers: pass net.without_scaling() and scaled data")
+        raise ScalingError(
+            f"{who} works on a network's layers alone, on standardised data; this network has a "
+            "scaling around its layers: pass net.without_scaling() and scaled data"
+        )
 
 
 def pack(net: Network) -> np.ndarray:
@@ -214,7 +216,7 @@ def unpack(net: Network, vector: np.ndarray) -> None:
     """Write a packed vector back into the parameters."""
     start = 0
     for p in net.parameters():
-        p.data[...] = vector[start:start + p.size].reshape(p.shape)
+        p.data[...] = vector[start : start + p.size].reshape(p.shape)
         start += p.size
 
 

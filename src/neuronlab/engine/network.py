@@ -49,8 +49,17 @@ class Dense:
         x: (n, inputs) -> (n, neurons)
     """
 
-    def __init__(self, inputs: int, neurons: int, activation: str = "linear", *, weights=None, bias=None,
-                 seed=None, dtype="float64"):
+    def __init__(
+        self,
+        inputs: int,
+        neurons: int,
+        activation: str = "linear",
+        *,
+        weights=None,
+        bias=None,
+        seed=None,
+        dtype="float64",
+    ):
         if int(inputs) < 1 or int(neurons) < 1:
             raise ShapeError(f"a layer needs at least 1 input and 1 neuron, got {inputs} and {neurons}")
         self.inputs, self.neurons = int(inputs), int(neurons)
@@ -129,7 +138,8 @@ class Scaling:
 
     def __init__(self, x_mean, x_scale, y_mean, y_scale, dtype="float64"):
         self.x_mean, self.x_scale, self.y_mean, self.y_scale = (
-            np.array(v, dtype=as_dtype(dtype)).reshape(-1) for v in (x_mean, x_scale, y_mean, y_scale))
+            np.array(v, dtype=as_dtype(dtype)).reshape(-1) for v in (x_mean, x_scale, y_mean, y_scale)
+        )
         arrays = (self.x_mean, self.x_scale, self.y_mean, self.y_scale)
         if len(self.x_mean) != len(self.x_scale) or len(self.y_mean) != len(self.y_scale):
             raise ShapeError("a scaling needs one mean and one scale per input and per output")
@@ -147,8 +157,9 @@ class Scaling:
         else:
             y = np.asarray(y, dtype=float).reshape(len(y), -1)
             y_mean, y_std = y.mean(axis=0), y.std(axis=0)
-        return cls(x.mean(axis=0), np.where(x_std > 0, x_std, 1.0), y_mean, np.where(y_std > 0, y_std, 1.0),
-                   dtype=x.dtype)
+        return cls(
+            x.mean(axis=0), np.where(x_std > 0, x_std, 1.0), y_mean, np.where(y_std > 0, y_std, 1.0), dtype=x.dtype
+        )
 
     @property
     def scales_outputs(self) -> bool:
@@ -207,21 +218,23 @@ class Network:
             raise ShapeError("a network needs at least one layer")
         for i, (a, b) in enumerate(zip(layers, layers[1:])):
             if a.neurons != b.inputs:
-                raise ShapeError(
-                    f"layer {i + 1} has {a.neurons} neurons but layer {i + 2} expects {b.inputs} inputs"
-                )
+                raise ShapeError(f"layer {i + 1} has {a.neurons} neurons but layer {i + 2} expects {b.inputs} inputs")
             if a.dtype != b.dtype:
                 raise ShapeError(f"layers {i + 1} and {i + 2} have different dtypes ({a.dtype}, {b.dtype})")
         self.layers = layers
         self.scaling = None
         if scaling is not None:
             if len(scaling.x_mean) != layers[0].inputs or len(scaling.y_mean) != layers[-1].neurons:
-                raise ShapeError(f"the scaling has {len(scaling.x_mean)} inputs and {len(scaling.y_mean)} outputs; "
-                                 f"the layers have {layers[0].inputs} and {layers[-1].neurons}")
+                raise ShapeError(
+                    f"the scaling has {len(scaling.x_mean)} inputs and {len(scaling.y_mean)} outputs; "
+                    f"the layers have {layers[0].inputs} and {layers[-1].neurons}"
+                )
             if scaling.scales_outputs and layers[-1].activation.name != "linear":
                 raise ShapeError("outputs can only be scaled after a linear output layer")
             self.scaling = scaling.astype(layers[0].dtype)
-        self.certificate: Certificate | None = None  # set by nl.approximate: the evidence that the network is within eps
+        self.certificate: Certificate | None = (
+            None  # set by nl.approximate: the evidence that the network is within eps
+        )
 
     # ---------------------------------------------------------------- shape and parameters
     @property
@@ -254,8 +267,11 @@ class Network:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of all weights, keyed ``"0.W"``, ``"0.b"``, ``"1.W"``, ..."""
-        return {f"{i}.{name}": p.data.copy() for i, layer in enumerate(self.layers)
-                for name, p in (("W", layer.W), ("b", layer.b))}
+        return {
+            f"{i}.{name}": p.data.copy()
+            for i, layer in enumerate(self.layers)
+            for name, p in (("W", layer.W), ("b", layer.b))
+        }
 
     def load_state_dict(self, state: dict) -> None:
         """Put weights from ``state_dict()`` back (copied into the existing arrays)."""
@@ -269,8 +285,20 @@ class Network:
     def copy(self, dtype=None) -> "Network":
         """An independent copy: the same layers' weights and the same scaling, in float type ``dtype``
         (``None``: the network's own)."""
-        return Network([Dense(l.inputs, l.neurons, l.activation.name, weights=l.W.data, bias=l.b.data,
-                              dtype=l.dtype if dtype is None else dtype) for l in self.layers], scaling=self.scaling)
+        return Network(
+            [
+                Dense(
+                    l.inputs,
+                    l.neurons,
+                    l.activation.name,
+                    weights=l.W.data,
+                    bias=l.b.data,
+                    dtype=l.dtype if dtype is None else dtype,
+                )
+                for l in self.layers
+            ],
+            scaling=self.scaling,
+        )
 
     # ---------------------------------------------------------------- computing
     def as_input(self, x) -> np.ndarray:
@@ -423,8 +451,7 @@ class Network:
         return to_svg(self)
 
 
-def mlp(sizes, activation: str = "tanh", output_activation: str = "linear", seed=None,
-        dtype="float64") -> Network:
+def mlp(sizes, activation: str = "tanh", output_activation: str = "linear", seed=None, dtype="float64") -> Network:
     """A fully connected network: ``sizes[0]`` inputs, hidden layers, ``sizes[-1]`` outputs.
 
     Args:

@@ -76,8 +76,7 @@ class Tensor:
     _backward: Callable[[np.ndarray], None] | None  # None for leaves: nothing to pass the gradient on to
     op: str
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, _parents: tuple[Tensor, ...] = (),
-                 op: str = ""):
+    def __init__(self, data, requires_grad: bool = False, dtype=None, _parents: tuple[Tensor, ...] = (), op: str = ""):
         if isinstance(data, Tensor):
             data = data.data
         if dtype is None:

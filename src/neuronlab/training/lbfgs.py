@@ -37,8 +37,9 @@ class StallRule:
     max_iterations: int | None = None
 
 
-def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: str, run,
-          stall_stop: StallRule | None = None) -> None:
+def train(
+    net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: str, run, stall_stop: StallRule | None = None
+) -> None:
     """fit's L-BFGS run: SciPy's L-BFGS-B on loss + penalty over all the rows, gradients from ``FusedMLP``,
     at most ``epochs`` iterations; ``run`` (train's bookkeeping) records each and may stop it; ``stall_stop``
     stops it once its window of iterations gained less than its tolerance."""
@@ -48,7 +49,9 @@ def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: s
     fused = fastpath.FusedMLP(net, loss_name)
     weights = [layer.W for layer in net.layers]
     evaluations = []
-    last: dict[str, np.ndarray | float] = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
+    last: dict[
+        str, np.ndarray | float
+    ] = {}  # the latest evaluation: its point, outputs and data loss (L-BFGS-B accepts the point it evaluated last)
 
     def loss_and_gradient(vector):
         fastpath.unpack(net, vector)
@@ -83,9 +86,14 @@ def train(net, x_train, y_train, epochs: int, l1: float, l2: float, loss_name: s
     # matrix product, thread hand-offs cost more than they save (measured 8x slower on 2 cores for digits)
     work = len(x_train) * max(layer.inputs * layer.neurons for layer in net.layers)
     with blas_threads(1 if work < ONE_THREAD_WORK else None):
-        result = minimize(loss_and_gradient, fastpath.pack(net).astype(np.float64), jac=True, method="L-BFGS-B",
-                          callback=after_iteration,
-                          options={"maxiter": epochs, "maxfun": 4 * epochs + 20, "gtol": 1e-12, "ftol": 1e-16})
+        result = minimize(
+            loss_and_gradient,
+            fastpath.pack(net).astype(np.float64),
+            jac=True,
+            method="L-BFGS-B",
+            callback=after_iteration,
+            options={"maxiter": epochs, "maxfun": 4 * epochs + 20, "gtol": 1e-12, "ftol": 1e-16},
+        )
     fastpath.unpack(net, result.x)
     if run.history.stopped == "epochs" and state["epoch"] < epochs:
         run.history.stopped = "converged"

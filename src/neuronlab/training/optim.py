@@ -47,7 +47,7 @@ class Optimizer:
         if flat is None:
             largest = max(p.size for p in self.params if p.dtype == array.dtype)
             flat = buffers[array.dtype.str] = np.empty(largest, dtype=array.dtype)
-        return flat[:array.size].reshape(array.shape)
+        return flat[: array.size].reshape(array.shape)
 
     def step(self) -> None:
         raise NotImplementedError
@@ -80,8 +80,9 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, params, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False):
+    def __init__(
+        self, params, lr: float = 0.1, momentum: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False
+    ):
         super().__init__(params, lr)
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum}")
@@ -120,8 +121,7 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(params, lr)
         b1, b2 = betas
         if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):

@@ -87,18 +87,26 @@ class L2Choice:
     def reason(self, n: int) -> str:
         """The sentence ``fit`` puts in ``history.reasons``."""
         if not self.losses:
-            return (f"l2: {self.l2:g} (the middle of the grid {_grid_text(L2_GRID)}): the {n} training points "
-                    f"are too few to hold out {MIN_HELD_OUT} for choosing it by validation")
+            return (
+                f"l2: {self.l2:g} (the middle of the grid {_grid_text(L2_GRID)}): the {n} training points "
+                f"are too few to hold out {MIN_HELD_OUT} for choosing it by validation"
+            )
         losses = ", ".join(f"{value:g}: {loss:.4g}" for value, loss in self.losses.items())
         tried = tuple(self.runs) or tuple(self.losses)
         runs = ", ".join(f"{self.runs[value]}" for value in tried) if self.runs else "?"
-        restart = (f"; no copy predicted them clearly better than a constant ({self.constant:.4g}), so the search "
-                   f"started again from l2 = {min(self.losses):g} from scratch" if self.restarted else "")
-        return (f"l2: {self.l2:g}, chosen by validation on the training rows only: copies of the network trained "
-                f"on {self.n_fit} of the {n} training points with l2 = {_grid_text(tried)} in turn (the first "
-                f"from scratch, each next one from the previous weights; {self.dtype or 'the network dtype'}, "
-                f"iterations: {runs}) had these losses on the other {self.n_held_out}: {losses}{restart}; "
-                f"the network then trained on all {n} from the weights of the l2={self.l2:g} copy")
+        restart = (
+            f"; no copy predicted them clearly better than a constant ({self.constant:.4g}), so the search "
+            f"started again from l2 = {min(self.losses):g} from scratch"
+            if self.restarted
+            else ""
+        )
+        return (
+            f"l2: {self.l2:g}, chosen by validation on the training rows only: copies of the network trained "
+            f"on {self.n_fit} of the {n} training points with l2 = {_grid_text(tried)} in turn (the first "
+            f"from scratch, each next one from the previous weights; {self.dtype or 'the network dtype'}, "
+            f"iterations: {runs}) had these losses on the other {self.n_held_out}: {losses}{restart}; "
+            f"the network then trained on all {n} from the weights of the l2={self.l2:g} copy"
+        )
 
 
 def _grid_text(grid) -> str:
@@ -135,8 +143,17 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
         rule = (FIRST_RULE if start is net else COPY_RULE) or StallRule()
         try:
             with stall_rule(rule):
-                history = fit(candidate, x[fit_rows], y[fit_rows], loss=loss, l2=value, validation=0.0, seed=seed,
-                    progress=False, **fit_options)
+                history = fit(
+                    candidate,
+                    x[fit_rows],
+                    y[fit_rows],
+                    loss=loss,
+                    l2=value,
+                    validation=0.0,
+                    seed=seed,
+                    progress=False,
+                    **fit_options,
+                )
             scored = solver_network(candidate, loss)  # what the loss takes: logits where it applies the sigmoid
             scored.scaling = candidate.scaling
             loss_value = float(loss_fn(Tensor(scored.predict(x[held])), y[held]).data)  # raw units: same ranking
@@ -164,14 +181,27 @@ def choose_l2(net, x, y, loss="mse", seed=None, grid=None, share=VALIDATION_SHAR
     first = grid.index(START_L2) if START_L2 in grid else len(grid) // 2
     search(first)
     constant = _constant_loss(loss, loss_fn, y[fit_rows], y[held], net.outputs)
-    restarted = bool(RESTART_SHARE is not None and constant is not None and first != 0
-                     and min(losses.values()) > RESTART_SHARE * constant)
+    restarted = bool(
+        RESTART_SHARE is not None
+        and constant is not None
+        and first != 0
+        and min(losses.values()) > RESTART_SHARE * constant
+    )
     if restarted:
         search(0)
     best = min(losses, key=lambda value: losses[value])  # ties: the first tried
     state = states[best].state_dict() if math.isfinite(losses[best]) else None
-    return L2Choice(best, dict(sorted(losses.items())), len(fit_rows), len(held), state,
-                    {value: runs[value] for value in losses}, str(states[best].dtype), constant, restarted)
+    return L2Choice(
+        best,
+        dict(sorted(losses.items())),
+        len(fit_rows),
+        len(held),
+        state,
+        {value: runs[value] for value in losses},
+        str(states[best].dtype),
+        constant,
+        restarted,
+    )
 
 
 def _constant_loss(loss, loss_fn, y_fit: np.ndarray, y_held: np.ndarray, outputs: int) -> float | None:
@@ -191,4 +221,3 @@ def _constant_loss(loss, loss_fn, y_fit: np.ndarray, y_held: np.ndarray, outputs
     else:
         return None
     return float(loss_fn(Tensor(np.tile(value, (n, 1))), y_held).data)
-

@@ -29,8 +29,9 @@ try:
     from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import check_is_fitted, validate_data
 except ImportError as missing:  # pragma: no cover - exercised only without the extra
-    raise ImportError("neuronlab.sklearn needs scikit-learn 1.6 or later: pip install 'neuronlab[sklearn]'") \
-        from missing
+    raise ImportError(
+        "neuronlab.sklearn needs scikit-learn 1.6 or later: pip install 'neuronlab[sklearn]'"
+    ) from missing
 
 from neuronlab.engine.losses import log_softmax
 from neuronlab.engine.network import Network, mlp
@@ -56,8 +57,9 @@ def _hidden_sizes(hidden_layer_sizes) -> list[int]:
     try:
         sizes = list(sizes)
     except TypeError:
-        raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}") \
-            from None
+        raise ValueError(
+            f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}"
+        ) from None
     if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) >= 1 for s in sizes):
         raise ValueError(f"hidden_layer_sizes must be a tuple of whole numbers >= 1, got {hidden_layer_sizes!r}")
     return [int(s) for s in sizes]
@@ -71,9 +73,25 @@ class _NetworkEstimator(BaseEstimator):
     network_: Network  # fitted attributes (set by fit; absent before, as check_is_fitted expects)
     history_: History
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, optimizer="auto", l2=None, max_iter=None,
-                 batch_size=None, learning_rate_init=None, tol=None, early_stopping=None, validation_fraction=0.1,
-                 n_iter_no_change=None, scale=True, warm_start=False, random_state=None, verbose=False):
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        optimizer="auto",
+        l2=None,
+        max_iter=None,
+        batch_size=None,
+        learning_rate_init=None,
+        tol=None,
+        early_stopping=None,
+        validation_fraction=0.1,
+        n_iter_no_change=None,
+        scale=True,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.optimizer = optimizer
@@ -115,12 +133,26 @@ class _NetworkEstimator(BaseEstimator):
             if net.outputs != outputs:
                 raise ValueError(f"warm_start: the network has {net.outputs} outputs, this y needs {outputs}")
         else:
-            net = mlp([X.shape[1], *_hidden_sizes(self.hidden_layer_sizes), outputs], activation=self.activation,
-                      seed=seed)
-        history = _fit(net, X, y, loss=loss, optimizer=self.optimizer, lr=self.learning_rate_init,
-                       epochs=self.max_iter, batch_size=self.batch_size, tol=self.tol, validation=validation,
-                       seed=seed, progress=bool(self.verbose), l2=self.l2, patience=self.n_iter_no_change,
-                       scale=self.scale)
+            net = mlp(
+                [X.shape[1], *_hidden_sizes(self.hidden_layer_sizes), outputs], activation=self.activation, seed=seed
+            )
+        history = _fit(
+            net,
+            X,
+            y,
+            loss=loss,
+            optimizer=self.optimizer,
+            lr=self.learning_rate_init,
+            epochs=self.max_iter,
+            batch_size=self.batch_size,
+            tol=self.tol,
+            validation=validation,
+            seed=seed,
+            progress=bool(self.verbose),
+            l2=self.l2,
+            patience=self.n_iter_no_change,
+            scale=self.scale,
+        )
         self.network_ = net
         self.history_ = history
         self.loss_curve_ = list(history.loss)
@@ -185,23 +217,52 @@ class NetworkRegressor(RegressorMixin, _NetworkEstimator):
     _task_metric = "r2"
     _out_activation = "identity"
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, loss="mse", optimizer="auto", l2=None,
-                 max_iter=None, batch_size=None, learning_rate_init=None, tol=None, early_stopping=None,
-                 validation_fraction=0.1, n_iter_no_change=None, scale=True, warm_start=False, random_state=None,
-                 verbose=False):
-        super().__init__(hidden_layer_sizes, activation, optimizer=optimizer, l2=l2, max_iter=max_iter,
-                         batch_size=batch_size, learning_rate_init=learning_rate_init, tol=tol,
-                         early_stopping=early_stopping, validation_fraction=validation_fraction,
-                         n_iter_no_change=n_iter_no_change, scale=scale, warm_start=warm_start,
-                         random_state=random_state, verbose=verbose)
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        loss="mse",
+        optimizer="auto",
+        l2=None,
+        max_iter=None,
+        batch_size=None,
+        learning_rate_init=None,
+        tol=None,
+        early_stopping=None,
+        validation_fraction=0.1,
+        n_iter_no_change=None,
+        scale=True,
+        warm_start=False,
+        random_state=None,
+        verbose=False,
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            optimizer=optimizer,
+            l2=l2,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            scale=scale,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
         self.loss = loss
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> Self:
         """Train on ``X`` (n, features) and ``y`` (n,) or (n, outputs); returns ``self``."""
         if self.loss not in ("mse", "mae"):
             raise ValueError(f"loss must be 'mse' or 'mae', got {self.loss!r}")
-        X_valid, y_valid = validate_data(self, X, y, reset=not self._warm(), dtype=np.float64, multi_output=True,
-                                         y_numeric=True)
+        X_valid, y_valid = validate_data(
+            self, X, y, reset=not self._warm(), dtype=np.float64, multi_output=True, y_numeric=True
+        )
         outputs = 1 if y_valid.ndim == 1 else y_valid.shape[1]
         return self._train(X_valid, y_valid, outputs, self.loss)
 
@@ -247,11 +308,14 @@ class NetworkClassifier(ClassifierMixin, _NetworkEstimator):
         check_classification_targets(y_valid)
         classes, labels = np.unique(y_valid, return_inverse=True)
         if len(classes) < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
-                             f"data contains only one class: {classes[0]!r}")
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, but the "
+                f"data contains only one class: {classes[0]!r}"
+            )
         if self._warm() and not np.array_equal(classes, self.classes_):
-            raise ValueError(f"warm_start: y has the classes {classes.tolist()}, the fitted network "
-                             f"{self.classes_.tolist()}")
+            raise ValueError(
+                f"warm_start: y has the classes {classes.tolist()}, the fitted network {self.classes_.tolist()}"
+            )
         self.classes_ = classes
         return self._train(X_valid, labels, len(classes), "cross_entropy")
 

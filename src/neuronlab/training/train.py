@@ -77,8 +77,10 @@ class History:
     reasons: list = field(default_factory=list)  # the defaults fit chose (scaling, validation, ...) and why
 
     def summary(self) -> str:
-        parts = [f"{self.epochs} epochs ({self.steps} steps) in {self.time:.2f} s with {self.optimizer}",
-                 f"loss {self.loss[-1]:.4g}" if self.loss else "no epoch finished"]
+        parts = [
+            f"{self.epochs} epochs ({self.steps} steps) in {self.time:.2f} s with {self.optimizer}",
+            f"loss {self.loss[-1]:.4g}" if self.loss else "no epoch finished",
+        ]
         if self.val_loss:
             parts.append(f"validation loss {min(self.val_loss):.4g} (best, epoch {self.best_epoch})")
         parts.append(f"stopped: {self.stopped}")
@@ -91,8 +93,9 @@ class History:
 def _labels_or_targets(net: Network, y, loss_name: str, n: int) -> np.ndarray:
     if loss_name == "cross_entropy":
         if net.outputs < 2:
-            raise DataError("cross_entropy needs one output per class (at least 2); use binary_cross_entropy "
-                            "for a single output")
+            raise DataError(
+                "cross_entropy needs one output per class (at least 2); use binary_cross_entropy for a single output"
+            )
         return _losses.class_labels(y, n, net.outputs)
     y = np.asarray(y)
     if y.dtype.kind not in "fiub":
@@ -101,8 +104,7 @@ def _labels_or_targets(net: Network, y, loss_name: str, n: int) -> np.ndarray:
     if y.ndim == 1 and net.outputs == 1:
         y = y.reshape(-1, 1)
     if y.shape != (n, net.outputs):
-        raise DataError(f"y must have shape ({n}, {net.outputs}) to match x and the network's outputs, "
-                        f"got {y.shape}")
+        raise DataError(f"y must have shape ({n}, {net.outputs}) to match x and the network's outputs, got {y.shape}")
     if not np.all(np.isfinite(y)):
         bad = int(np.argmax(~np.all(np.isfinite(y), axis=1)))
         raise DataError(f"y contains NaN or infinity (first at row {bad})")
@@ -195,9 +197,26 @@ class Scores:
         return {"accuracy": self.correct / self.count}
 
 
-def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, batch_size=None, tol=None,
-        validation=None, seed=None, progress=True, l1: float = 0.0, l2=None,
-        patience=None, callback=None, engine: str = "fast", scale: bool = True) -> History:
+def fit(
+    net: Network,
+    x,
+    y,
+    loss="mse",
+    optimizer="auto",
+    lr=None,
+    epochs=None,
+    batch_size=None,
+    tol=None,
+    validation=None,
+    seed=None,
+    progress=True,
+    l1: float = 0.0,
+    l2=None,
+    patience=None,
+    callback=None,
+    engine: str = "fast",
+    scale: bool = True,
+) -> History:
     """Train ``net`` on ``(x, y)`` by backpropagation; returns the ``History``.
 
     Args:
@@ -279,8 +298,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         raise DataError(f"x contains NaN or infinity (first at row {bad})")
     y = np.asarray(y.data if isinstance(y, Tensor) else y)
     if y.ndim == 0 or len(y) != n:
-        raise DataError(f"x has {n} rows but y has {len(y) if y.ndim else 'a single value'}: "
-                        "they must match one to one")
+        raise DataError(
+            f"x has {n} rows but y has {len(y) if y.ndim else 'a single value'}: they must match one to one"
+        )
     y = _labels_or_targets(net, y, loss_name, n)
 
     l1 = _non_negative(l1, "l1")
@@ -298,8 +318,10 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     if validation is None:  # early stopping regularises when weight decay does not (l2 = 0)
         validation = default_validation(n, l2)
         if validation:
-            why = (f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
-                   f"weights, since there are at least {AUTO_VALIDATION_ROWS} points and no weight decay")
+            why = (
+                f"validation: {validation:.0%} of the {n} points held out to stop early and keep the best "
+                f"weights, since there are at least {AUTO_VALIDATION_ROWS} points and no weight decay"
+            )
         elif l2 is None or l2:
             why = "validation: none (weight decay regularises; every point trains; pass validation= to hold some out)"
         else:
@@ -320,9 +342,22 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         x_train, y_train, x_val, y_val = x, y, None, None
     n_train = len(x_train)
     if l2 is None:
-        l2, warm = _l2_by_validation(net, x_train, y_train, loss, seed, reasons, optimizer=optimizer, lr=lr,
-                                     epochs=epochs, batch_size=batch_size, tol=tol, l1=l1, engine=engine,
-                                     scale=scale)
+        l2, warm = _l2_by_validation(
+            net,
+            x_train,
+            y_train,
+            loss,
+            seed,
+            reasons,
+            optimizer=optimizer,
+            lr=lr,
+            epochs=epochs,
+            batch_size=batch_size,
+            tol=tol,
+            l1=l1,
+            engine=engine,
+            scale=scale,
+        )
     else:
         warm = False
 
@@ -335,11 +370,15 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
     if solver == "lbfgs" and stall_stop and stall_stop.max_iterations is not None:
         epochs = min(epochs, stall_stop.max_iterations)
         if warm:
-            reasons.append(f"iterations: at most {epochs} (stopping sooner when {stall_stop.window} iterations "
-                           f"lower loss plus penalty by less than {stall_stop.tol:.1%}), since the network starts "
-                           f"from the chosen copy's weights, already trained on most of these rows")
+            reasons.append(
+                f"iterations: at most {epochs} (stopping sooner when {stall_stop.window} iterations "
+                f"lower loss plus penalty by less than {stall_stop.tol:.1%}), since the network starts "
+                f"from the chosen copy's weights, already trained on most of these rows"
+            )
     if patience is None:
-        patience = {"levenberg-marquardt": levenberg_marquardt.PATIENCE, "lbfgs": lbfgs.PATIENCE}.get(solver, max(10, epochs // 10))
+        patience = {"levenberg-marquardt": levenberg_marquardt.PATIENCE, "lbfgs": lbfgs.PATIENCE}.get(
+            solver, max(10, epochs // 10)
+        )
     else:
         patience = _positive_int(patience, "patience")
     scaling = net.scaling
@@ -356,16 +395,26 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
         if scaling.scales_outputs:
             y_train = scaling.targets(y_train)
             y_val = None if y_val is None else scaling.targets(y_val)
-    history = History(optimizer=solver if isinstance(solver, str) else solver.name, optimizer_reason=reason,
-                      batch_size=batch, task=task, n_train=n_train, n_validation=n_val,
-                      validation_indices=np.sort(order[:n_val]) if n_val else None, reasons=reasons)
+    history = History(
+        optimizer=solver if isinstance(solver, str) else solver.name,
+        optimizer_reason=reason,
+        batch_size=batch,
+        task=task,
+        n_train=n_train,
+        n_validation=n_val,
+        validation_indices=np.sort(order[:n_val]) if n_val else None,
+        reasons=reasons,
+    )
     net.scaling = scaling  # the network keeps it from here on: callbacks see the whole network
     layers = solver_network(net, loss_name)  # what the solvers train, on the standardised data
     if layers.layers[-1] is not net.layers[-1]:
-        reasons.append(f"output: the loss takes the output neuron's weighted sum z ({loss_name} applies the "
-                       f"{net.layers[-1].activation.name} itself); net.predict gives {net.layers[-1].activation.name}(z)")
-    run = _Run(layers, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val,
-               scaling)
+        reasons.append(
+            f"output: the loss takes the output neuron's weighted sum z ({loss_name} applies the "
+            f"{net.layers[-1].activation.name} itself); net.predict gives {net.layers[-1].activation.name}(z)"
+        )
+    run = _Run(
+        layers, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train, x_val, y_val, scaling
+    )
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are caught and explained
         try:
             if solver == "levenberg-marquardt":
@@ -373,8 +422,9 @@ def fit(net: Network, x, y, loss="mse", optimizer="auto", lr=None, epochs=None, 
             elif solver == "lbfgs":
                 lbfgs.train(layers, x_train, y_train, epochs, l1, l2, loss_name, run, stall_stop)
             else:
-                _train_first_order(layers, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name,
-                                   engine, rng, run)
+                _train_first_order(
+                    layers, solver, x_train, y_train, epochs, batch, l1, l2, loss_fn, loss_name, engine, rng, run
+                )
         except KeyboardInterrupt:
             history.stopped = "interrupted"
         finally:
@@ -438,8 +488,9 @@ def stall_rule(rule: StallRule):
 AUTO_VALIDATION, AUTO_VALIDATION_ROWS = 0.15, 200  # validation=None: hold out 15 % from 200 points on
 
 
-def plan(net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0,
-         l2=None) -> tuple[str, int, int]:
+def plan(
+    net: Network, n_train: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0, l2=None
+) -> tuple[str, int, int]:
     """(solver name, batch size, epochs) that ``fit`` would use on ``n_train`` training points, without training."""
     loss_name = loss if isinstance(loss, str) else "custom"
     if l2 is None:
@@ -457,8 +508,18 @@ def default_validation(n: int, l2: float | None) -> float:
     return AUTO_VALIDATION if l2 == 0 and n >= AUTO_VALIDATION_ROWS else 0.0
 
 
-def planned_epochs(net: Network, n: int, loss="mse", optimizer="auto", batch_size=None, epochs=None, l1=0.0,
-                   l2=None, validation=None, **other_fit_options) -> int:
+def planned_epochs(
+    net: Network,
+    n: int,
+    loss="mse",
+    optimizer="auto",
+    batch_size=None,
+    epochs=None,
+    l1=0.0,
+    l2=None,
+    validation=None,
+    **other_fit_options,
+) -> int:
     """The epochs ``fit(net, x, y, **fit_options)`` plans for ``n`` points, its l2 and validation defaults
     resolved as ``fit`` resolves them (for drawing progress before training: animations, the Trainer)."""
     loss_name = loss if isinstance(loss, str) else "custom"
@@ -511,8 +572,9 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         second_order = SECOND_ORDER_ITERATIONS if epochs is None else epochs
         lm_fits = loss_name == "mse" and not (l1 or l2) and jacobian <= levenberg_marquardt.MAX_JACOBIAN
         if lm_fits and n_train * net.outputs >= parameters:
-            candidates["levenberg-marquardt"] = estimated_seconds(net, n_train, n_train, second_order,
-                                                                  "levenberg-marquardt")
+            candidates["levenberg-marquardt"] = estimated_seconds(
+                net, n_train, n_train, second_order, "levenberg-marquardt"
+            )
         if loss_name in FUSED:
             candidates["lbfgs"] = estimated_seconds(net, n_train, n_train, second_order, "lbfgs")
         candidates["adam"] = estimated_seconds(net, n_train, batch, steps, "adam")
@@ -521,8 +583,10 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         why = f"auto: {SOLVER_NAMES[chosen]}, the fastest by estimated time ({estimates})"
         if loss_name == "mse" and "levenberg-marquardt" not in candidates:
             if n_train * net.outputs < parameters:
-                why += (f"; not Levenberg–Marquardt, since {parameters} parameters outnumber the "
-                        f"{n_train * net.outputs} training values (it would fit the data exactly, noise and all)")
+                why += (
+                    f"; not Levenberg–Marquardt, since {parameters} parameters outnumber the "
+                    f"{n_train * net.outputs} training values (it would fit the data exactly, noise and all)"
+                )
             elif l1 or l2:
                 why += "; Levenberg–Marquardt does not take l1/l2"
         if chosen != "adam":
@@ -531,10 +595,14 @@ def _choose_solver(net, loss_name, n_train, optimizer, lr, l1, l2, batch_size=No
         return _optim.Adam(net.parameters(), lr=lr), why.replace("auto: Adam", f"auto: Adam (lr={lr:g})", 1)
     if name in ("lm", "levenberg-marquardt"):
         if loss_name != "mse" or l1 or l2:
-            raise DataError("Levenberg–Marquardt fits squared error: use loss='mse' without l1/l2, or another optimizer")
+            raise DataError(
+                "Levenberg–Marquardt fits squared error: use loss='mse' without l1/l2, or another optimizer"
+            )
         if jacobian > 50 * levenberg_marquardt.MAX_JACOBIAN:
-            raise DataError(f"Levenberg–Marquardt would need a {n_train * net.outputs} x {parameters} Jacobian; "
-                            "use adam for a problem this size")
+            raise DataError(
+                f"Levenberg–Marquardt would need a {n_train * net.outputs} x {parameters} Jacobian; "
+                "use adam for a problem this size"
+            )
         return "levenberg-marquardt", "Levenberg–Marquardt, as asked"
     if name in ("lbfgs", "l-bfgs"):
         if loss_name not in FUSED:
@@ -562,13 +630,16 @@ def default_l2(net: Network, loss_name: str, n: int, optimizer) -> tuple[float |
     if parameters <= values:
         return 0.0, f"l2: none, since the {values} training points are at least the {parameters} parameters"
     if loss_name not in FUSED:
-        return 0.0, (f"l2: none (weight decay is chosen by validation for {', '.join(FUSED)}; pass l2= to "
-                     f"penalise the weights with the loss {loss_name!r})")
+        return 0.0, (
+            f"l2: none (weight decay is chosen by validation for {', '.join(FUSED)}; pass l2= to "
+            f"penalise the weights with the loss {loss_name!r})"
+        )
     return None, ""
 
 
-def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list, optimizer,
-                      **fit_options) -> tuple[float, bool]:
+def _l2_by_validation(
+    net: Network, x_train, y_train, loss, seed, reasons: list, optimizer, **fit_options
+) -> tuple[float, bool]:
     """``l2=None`` with more parameters than training points: the l2 ``regularization.choose_l2`` picks on the
     training rows alone; its reason goes first in ``reasons``, and ``net`` starts from the chosen copy's
     weights (its layers only: ``fit`` standardises with all the training rows). An optimizer object trains only
@@ -584,8 +655,22 @@ def _l2_by_validation(net: Network, x_train, y_train, loss, seed, reasons: list,
 class _Run:
     """End-of-epoch bookkeeping shared by every solver: metrics, validation, best weights, stopping, progress."""
 
-    def __init__(self, net, history, loss_fn, loss_name, tol, patience, callback, progress, epochs, y_train,
-                 x_val, y_val, scaling=None):
+    def __init__(
+        self,
+        net,
+        history,
+        loss_fn,
+        loss_name,
+        tol,
+        patience,
+        callback,
+        progress,
+        epochs,
+        y_train,
+        x_val,
+        y_val,
+        scaling=None,
+    ):
         self.net, self.history, self.loss_fn, self.tol, self.patience = net, history, loss_fn, tol, patience
         self.callback, self.x_val, self.y_val = callback, x_val, y_val
         raw = scaling.y_scale if scaling is not None and scaling.scales_outputs else None  # metrics in raw units
@@ -637,9 +722,14 @@ class _Run:
         self.history.stopped = "diverged"
         self.history.time = time.perf_counter() - self.start
         lr = self.history.lr
-        advice = (f"with learning rate lr={lr:g}. The network keeps the best weights seen. Try a smaller "
-                  f"learning rate, e.g. lr={lr / 10:g}.") if lr > 0 else \
-            f"with {self.history.optimizer}. The network keeps the best weights seen."
+        advice = (
+            (
+                f"with learning rate lr={lr:g}. The network keeps the best weights seen. Try a smaller "
+                f"learning rate, e.g. lr={lr / 10:g}."
+            )
+            if lr > 0
+            else f"with {self.history.optimizer}. The network keeps the best weights seen."
+        )
         return TrainingDiverged(f"training diverged in epoch {epoch + 1}: {what} {advice}", self.history)
 
     def close(self) -> None:
@@ -678,8 +768,20 @@ class Stepper:
 
     GROWTH = 1e6  # a loss this many times its best is divergence, even while it is finite
 
-    def __init__(self, net, optimizer, x, y, loss_name: str, loss_fn=None, batch: int | None = None, l1=0.0, l2=0.0,
-                 rng=None, engine: str = "fast"):
+    def __init__(
+        self,
+        net,
+        optimizer,
+        x,
+        y,
+        loss_name: str,
+        loss_fn=None,
+        batch: int | None = None,
+        l1=0.0,
+        l2=0.0,
+        rng=None,
+        engine: str = "fast",
+    ):
         fastpath.refuse_scaling(net, "Stepper")
         net = solver_network(net, loss_name)
         self.net, self.opt, self.x, self.y = net, optimizer, x, y
@@ -702,7 +804,7 @@ class Stepper:
             return self.x, self.y, self.y_fused, True
         if self.order is None or self.position >= n:
             self.order, self.position = self.rng.permutation(n), 0
-        idx = self.order[self.position:self.position + self.batch]
+        idx = self.order[self.position : self.position + self.batch]
         self.position += self.batch
         return self.x[idx], self.y[idx], None if self.y_fused is None else self.y_fused[idx], self.position >= n
 
@@ -802,11 +904,14 @@ class _NotebookProgress:
 
         epoch, loss, speed, elapsed = self.state
         loss_text = "-" if loss is None else f"{loss:.4g}"
-        text = (f"fit epoch {epoch}/{self.epochs}  loss {loss_text}  {speed}  {elapsed:.1f} s"
-                + ("  (done)" if done else ""))
-        return {"text/plain": text,
-                "text/html": f'<progress value="{epoch}" max="{self.epochs}" style="width: 16em"></progress> '
-                             f"<code>{html.escape(text)}</code>"}
+        text = f"fit epoch {epoch}/{self.epochs}  loss {loss_text}  {speed}  {elapsed:.1f} s" + (
+            "  (done)" if done else ""
+        )
+        return {
+            "text/plain": text,
+            "text/html": f'<progress value="{epoch}" max="{self.epochs}" style="width: 16em"></progress> '
+            f"<code>{html.escape(text)}</code>",
+        }
 
     def update(self, epoch: int, loss: float, steps: int, elapsed: float) -> None:
         speed = f"{steps / elapsed:,.0f} steps/s" if elapsed > 0 else ""
@@ -827,9 +932,14 @@ class _ProgressBar:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.progress = Progress(
-            TextColumn("[bold]fit[/bold] epoch"), MofNCompleteColumn(), BarColumn(),
-            TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[speed]}"), TimeElapsedColumn(),
-            auto_refresh=False, console=console,
+            TextColumn("[bold]fit[/bold] epoch"),
+            MofNCompleteColumn(),
+            BarColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("{task.fields[speed]}"),
+            TimeElapsedColumn(),
+            auto_refresh=False,
+            console=console,
         )
         self.task = self.progress.add_task("fit", total=epochs, loss="-", speed="")
         self.progress.start()

@@ -107,8 +107,11 @@ def _weight_labels(lay: _Layout, at: dict) -> tuple[list, int]:
     """Each edge's weight as text on the edge, where it overlaps no neuron and no other weight (the first free
     place of PLACES along it); returns [(x, y, text)] and how many edges had no free place."""
     taken = [(x - RADIUS - 2, y - RADIUS - 2, x + RADIUS + 2, y + RADIUS + 2) for x, y in at.values()]
-    taken += [(x + RADIUS + 2, y - RADIUS - 6, x + RADIUS + 6 + 5 * len(bias), y - RADIUS + 4)  # the biases' text
-              for _, x, y, _, bias in lay.neurons if bias]
+    taken += [
+        (x + RADIUS + 2, y - RADIUS - 6, x + RADIUS + 6 + 5 * len(bias), y - RADIUS + 4)  # the biases' text
+        for _, x, y, _, bias in lay.neurons
+        if bias
+    ]
     column = lambda node: node.split("_")[0]
     drawn: dict[str, int] = {}
     for node in at:
@@ -135,38 +138,56 @@ def _weight_labels(lay: _Layout, at: dict) -> tuple[list, int]:
 def to_svg(net: Network) -> str:
     lay = layout(net)
     at = {node: (x, y) for node, x, y, _, _ in lay.neurons}
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
-             f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="sans-serif" font-size="11">',
-             f"<title>{escape(net.describe())}</title>",
-             '<rect width="100%" height="100%" fill="white"/>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
+        f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="sans-serif" font-size="11">',
+        f"<title>{escape(net.describe())}</title>",
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
     for a, b, w in lay.edges:
         (x1, y1), (x2, y2) = at[a], at[b]
         color, width, opacity = _edge_style(w, lay.max_weight)
-        parts.append(f'<line x1="{x1 + RADIUS:.1f}" y1="{y1:.1f}" x2="{x2 - RADIUS:.1f}" y2="{y2:.1f}" '
-                     f'stroke="{color}" stroke-width="{width:.2f}" stroke-opacity="{opacity:.2f}">'
-                     f"<title>w = {w:.4g}</title></line>")
+        parts.append(
+            f'<line x1="{x1 + RADIUS:.1f}" y1="{y1:.1f}" x2="{x2 - RADIUS:.1f}" y2="{y2:.1f}" '
+            f'stroke="{color}" stroke-width="{width:.2f}" stroke-opacity="{opacity:.2f}">'
+            f"<title>w = {w:.4g}</title></line>"
+        )
     labels, unwritten = _weight_labels(lay, at)
     for x, y, text in labels:  # written, not only in titles: an SVG shown as an <img> (JupyterLab) has no hover
-        parts.append(f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="{LABEL_SIZE}" '
-                     f'fill="#2d3748" stroke="white" stroke-width="3" paint-order="stroke" class="weight">'
-                     f"{escape(text)}</text>")
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="{LABEL_SIZE}" '
+            f'fill="#2d3748" stroke="white" stroke-width="3" paint-order="stroke" class="weight">'
+            f"{escape(text)}</text>"
+        )
     for _, x, y, label, bias in lay.neurons:
-        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="#f7fafc" stroke="#2d3748" '
-                     f'stroke-width="1.5"><title>{escape(label)} {escape(bias)}</title></circle>')
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="#f7fafc" stroke="#2d3748" '
+            f'stroke-width="1.5"><title>{escape(label)} {escape(bias)}</title></circle>'
+        )
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{escape(label)}</text>')
         if bias:
-            parts.append(f'<text x="{x + RADIUS + 3:.1f}" y="{y - RADIUS + 2:.1f}" font-size="9" '
-                         f'fill="#4a5568">{escape(bias)}</text>')
+            parts.append(
+                f'<text x="{x + RADIUS + 3:.1f}" y="{y - RADIUS + 2:.1f}" font-size="9" '
+                f'fill="#4a5568">{escape(bias)}</text>'
+            )
     for x, y, text in lay.headers:
         parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-weight="bold">{escape(text)}</text>')
     for x, y, text in lay.more:
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" fill="#4a5568">{escape(text)}</text>')
     if lay.scaling:
         parts.append(f'<text x="10" y="{lay.height - 28:.0f}" fill="#4a5568">{escape(lay.scaling)}</text>')
-    room = "" if not unwritten else (f"; {unwritten} of the {len(lay.edges)} weights drawn have no room to be "
-                                     f"written: net.layers[k].W holds them all")
-    parts.append(f'<text x="10" y="{lay.height - 10:.0f}" fill="#4a5568">edges: width = |weight|, '
-                 f'blue positive, orange negative (largest |w| = {lay.max_weight:.3g}){escape(room)}</text>')
+    room = (
+        ""
+        if not unwritten
+        else (
+            f"; {unwritten} of the {len(lay.edges)} weights drawn have no room to be "
+            f"written: net.layers[k].W holds them all"
+        )
+    )
+    parts.append(
+        f'<text x="10" y="{lay.height - 10:.0f}" fill="#4a5568">edges: width = |weight|, '
+        f"blue positive, orange negative (largest |w| = {lay.max_weight:.3g}){escape(room)}</text>"
+    )
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -175,11 +196,31 @@ def _element(kind: str, ident: str, x: float, y: float, width: float, height: fl
     """An Excalidraw element with every field Excalidraw itself writes."""
     seed = int.from_bytes(ident.encode()[:4].ljust(4, b"\0"), "little") % 2**31 + 1
     element = {
-        "id": ident, "type": kind, "x": round(x, 2), "y": round(y, 2), "width": round(width, 2),
-        "height": round(height, 2), "angle": 0, "strokeColor": "#1e1e1e", "backgroundColor": "transparent",
-        "fillStyle": "solid", "strokeWidth": 1, "strokeStyle": "solid", "roughness": 0, "opacity": 100,
-        "groupIds": [], "frameId": None, "roundness": None, "seed": seed, "version": 1, "versionNonce": seed,
-        "isDeleted": False, "boundElements": [], "updated": 1, "link": None, "locked": False,
+        "id": ident,
+        "type": kind,
+        "x": round(x, 2),
+        "y": round(y, 2),
+        "width": round(width, 2),
+        "height": round(height, 2),
+        "angle": 0,
+        "strokeColor": "#1e1e1e",
+        "backgroundColor": "transparent",
+        "fillStyle": "solid",
+        "strokeWidth": 1,
+        "strokeStyle": "solid",
+        "roughness": 0,
+        "opacity": 100,
+        "groupIds": [],
+        "frameId": None,
+        "roundness": None,
+        "seed": seed,
+        "version": 1,
+        "versionNonce": seed,
+        "isDeleted": False,
+        "boundElements": [],
+        "updated": 1,
+        "link": None,
+        "locked": False,
     }
     element.update(extra)
     return element
@@ -188,8 +229,17 @@ def _element(kind: str, ident: str, x: float, y: float, width: float, height: fl
 def _text(ident: str, x: float, y: float, text: str, size: int = 14, align: str = "center", **extra) -> dict:
     width = 0.6 * size * max(len(line) for line in text.split("\n"))
     left = x - width / 2 if align == "center" else x
-    fields = dict(text=text, fontSize=size, fontFamily=2, textAlign=align, verticalAlign="middle",
-                  containerId=None, originalText=text, lineHeight=1.25, autoResize=True)
+    fields = dict(
+        text=text,
+        fontSize=size,
+        fontFamily=2,
+        textAlign=align,
+        verticalAlign="middle",
+        containerId=None,
+        originalText=text,
+        lineHeight=1.25,
+        autoResize=True,
+    )
     return _element("text", ident, left, y - size * 0.625, width, size * 1.25, **{**fields, **extra})
 
 
@@ -216,13 +266,28 @@ def to_excalidraw(net: Network) -> dict:
         color, width, opacity = _edge_style(w, lay.max_weight)
         start, end = (x1 + radius, y1), (x2 - radius, y2)
         ident = f"e{k}_{a}_{b}"
-        arrows.append(_element(
-            "arrow", ident, start[0], start[1], end[0] - start[0], abs(end[1] - start[1]),
-            strokeColor=color, strokeWidth=round(width, 2), opacity=round(100 * opacity),
-            roundness={"type": 2}, points=[[0, 0], [round(end[0] - start[0], 2), round(end[1] - start[1], 2)]],
-            lastCommittedPoint=None, startBinding={"elementId": a, "focus": 0, "gap": 1},
-            endBinding={"elementId": b, "focus": 0, "gap": 1}, startArrowhead=None, endArrowhead=None,
-            elbowed=False, customData={"weight": w}))
+        arrows.append(
+            _element(
+                "arrow",
+                ident,
+                start[0],
+                start[1],
+                end[0] - start[0],
+                abs(end[1] - start[1]),
+                strokeColor=color,
+                strokeWidth=round(width, 2),
+                opacity=round(100 * opacity),
+                roundness={"type": 2},
+                points=[[0, 0], [round(end[0] - start[0], 2), round(end[1] - start[1], 2)]],
+                lastCommittedPoint=None,
+                startBinding={"elementId": a, "focus": 0, "gap": 1},
+                endBinding={"elementId": b, "focus": 0, "gap": 1},
+                startArrowhead=None,
+                endArrowhead=None,
+                elbowed=False,
+                customData={"weight": w},
+            )
+        )
         bound[a].append({"id": ident, "type": "arrow"})
         bound[b].append({"id": ident, "type": "arrow"})
     shapes = []
@@ -231,22 +296,38 @@ def to_excalidraw(net: Network) -> dict:
     for node, x, y, label, bias in lay.neurons:
         groups = [f"{node}_group", f"layer{column[x]}"]  # innermost first, as Excalidraw stores them
         label_id = f"{node}_label"
-        shapes.append(_element("ellipse", node, x - radius, y - radius, 2 * radius, 2 * radius,
-                               backgroundColor="#f7fafc", strokeWidth=2, groupIds=groups,
-                               boundElements=[{"id": label_id, "type": "text"}] + bound[node]))
+        shapes.append(
+            _element(
+                "ellipse",
+                node,
+                x - radius,
+                y - radius,
+                2 * radius,
+                2 * radius,
+                backgroundColor="#f7fafc",
+                strokeWidth=2,
+                groupIds=groups,
+                boundElements=[{"id": label_id, "type": "text"}] + bound[node],
+            )
+        )
         shapes.append(_text(label_id, x, y, label, EXCALIDRAW_LABEL_SIZE, groupIds=groups, containerId=node))
         if bias:
-            shapes.append(_text(f"{node}_bias", x + radius + 3, y - radius, bias, 10, align="left",
-                                groupIds=groups))
+            shapes.append(_text(f"{node}_bias", x + radius + 3, y - radius, bias, 10, align="left", groupIds=groups))
     for k, (x, y, text) in enumerate(lay.more):
         shapes.append(_text(f"more{k}", x, y, text, 12, groupIds=[f"layer{column[x]}"]))
     if lay.scaling:
         shapes.append(_text("scaling", 10, lay.height - 30, lay.scaling, 11, align="left"))
-    shapes.append(_text("legend", 10, lay.height - 12, "edge width = |weight|; blue positive, orange negative",
-                        11, align="left"))
-    return {"type": "excalidraw", "version": 2, "source": "neuronlab",
-            "elements": arrows + shapes, "appState": {"viewBackgroundColor": "#ffffff", "gridSize": None},
-            "files": {}}
+    shapes.append(
+        _text("legend", 10, lay.height - 12, "edge width = |weight|; blue positive, orange negative", 11, align="left")
+    )
+    return {
+        "type": "excalidraw",
+        "version": 2,
+        "source": "neuronlab",
+        "elements": arrows + shapes,
+        "appState": {"viewBackgroundColor": "#ffffff", "gridSize": None},
+        "files": {},
+    }
 
 
 def diagram(net: Network, format: str = "svg") -> str:
@@ -261,6 +342,7 @@ def diagram(net: Network, format: str = "svg") -> str:
 
 
 # ---------------------------------------------------------------- a neuron's graph, drawn without matplotlib
+
 
 def neuron_svg(neuron: Neuron, width: int = 360, height: int = 220) -> str:
     """A one-input neuron's graph as a small SVG plot (its threshold dotted); two inputs: a shaded grid."""
@@ -278,8 +360,10 @@ def neuron_svg(neuron: Neuron, width: int = 360, height: int = 220) -> str:
             for c in range(cells):
                 shade = (values[r, c] - low) / span
                 red, blue = int(255 * shade), int(255 * (1 - shade))
-                rects.append(f'<rect x="{pad + c * size:.1f}" y="{pad + r * size:.1f}" width="{size + 0.3:.1f}" '
-                             f'height="{size + 0.3:.1f}" fill="rgb({red},90,{blue})"/>')
+                rects.append(
+                    f'<rect x="{pad + c * size:.1f}" y="{pad + r * size:.1f}" width="{size + 0.3:.1f}" '
+                    f'height="{size + 0.3:.1f}" fill="rgb({red},90,{blue})"/>'
+                )
         body = "".join(rects)
         caption = f"{neuron.formula()} on [-3, 3]², red high"
     elif neuron.inputs == 1:
@@ -296,24 +380,33 @@ def neuron_svg(neuron: Neuron, width: int = 360, height: int = 220) -> str:
             return height - pad - (v - low) / span * (height - 2 * pad)
 
         points = " ".join(f"{sx(u):.1f},{sy(v):.1f}" for u, v in zip(x, y))
-        body = (f'<line x1="{pad}" y1="{sy(0):.1f}" x2="{width - pad}" y2="{sy(0):.1f}" stroke="#999"/>'
-                f'<polyline points="{points}" fill="none" stroke="#d62728" stroke-width="2"/>')
+        body = (
+            f'<line x1="{pad}" y1="{sy(0):.1f}" x2="{width - pad}" y2="{sy(0):.1f}" stroke="#999"/>'
+            f'<polyline points="{points}" fill="none" stroke="#d62728" stroke-width="2"/>'
+        )
         if neuron.weights[0] != 0:
             s = neuron.threshold
-            body += (f'<line x1="{sx(s):.1f}" y1="{pad}" x2="{sx(s):.1f}" y2="{height - pad}" stroke="#444" '
-                     f'stroke-dasharray="3,3"/><text x="{sx(s) + 4:.1f}" y="{pad + 10}" font-size="10">'
-                     f"s = {s:.3g}</text>")
-        body += (f'<text x="{pad}" y="{height - 8}" font-size="10">{a:.3g}</text>'
-                 f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{b:.3g}</text>')
+            body += (
+                f'<line x1="{sx(s):.1f}" y1="{pad}" x2="{sx(s):.1f}" y2="{height - pad}" stroke="#444" '
+                f'stroke-dasharray="3,3"/><text x="{sx(s) + 4:.1f}" y="{pad + 10}" font-size="10">'
+                f"s = {s:.3g}</text>"
+            )
+        body += (
+            f'<text x="{pad}" y="{height - 8}" font-size="10">{a:.3g}</text>'
+            f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{b:.3g}</text>'
+        )
         caption = neuron.formula()
     else:
         raise ValueError(f"a neuron's graph can be drawn for 1 or 2 inputs; this one has {neuron.inputs}")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">'
-            f'<rect width="100%" height="100%" fill="white"/>{body}'
-            f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="12">{escape(caption)}</text></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif">'
+        f'<rect width="100%" height="100%" fill="white"/>{body}'
+        f'<text x="{width / 2}" y="16" text-anchor="middle" font-size="12">{escape(caption)}</text></svg>'
+    )
 
 
 # ---------------------------------------------------------------- the computation graph behind a Tensor
+
 
 def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) -> str:
     """SVG of the operations that produced ``output``: leaves on the left, the output on the right.
@@ -339,8 +432,10 @@ def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) ->
     for node in order:
         for p in node._parents:
             (x1, y1), (x2, y2) = at[id(p)], at[id(node)]
-            parts.append(f'<line x1="{x1 + box_w}" y1="{y1 + box_h / 2}" x2="{x2}" y2="{y2 + box_h / 2}" '
-                         f'stroke="#718096" marker-end="url(#arrow)"/>')
+            parts.append(
+                f'<line x1="{x1 + box_w}" y1="{y1 + box_h / 2}" x2="{x2}" y2="{y2 + box_h / 2}" '
+                f'stroke="#718096" marker-end="url(#arrow)"/>'
+            )
     for node in order:
         x, y = at[id(node)]
         label = names.get(node) or node.op or ("parameter" if node.requires_grad else "constant")
@@ -349,13 +444,16 @@ def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) ->
         if node.grad is not None:
             grad = f"grad {node.grad.item():.4g}" if node.grad.size == 1 else "grad ✓"
         fill = "#ebf8ff" if not node._parents else "#f7fafc"
-        parts.append(f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#2d3748"/>'
-                     f'<text x="{x + box_w / 2}" y="{y + 14}" text-anchor="middle" font-weight="bold">'
-                     f'{escape(label)}</text><text x="{x + box_w / 2}" y="{y + 27}" text-anchor="middle">'
-                     f'{escape(detail)}</text><text x="{x + box_w / 2}" y="{y + 39}" text-anchor="middle" '
-                     f'fill="#c05621">{escape(grad)}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-            f'font-size="10"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
-            f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>'
-            f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>')
-
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#2d3748"/>'
+            f'<text x="{x + box_w / 2}" y="{y + 14}" text-anchor="middle" font-weight="bold">'
+            f'{escape(label)}</text><text x="{x + box_w / 2}" y="{y + 27}" text-anchor="middle">'
+            f'{escape(detail)}</text><text x="{x + box_w / 2}" y="{y + 39}" text-anchor="middle" '
+            f'fill="#c05621">{escape(grad)}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        f'font-size="10"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>'
+        f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
+    )

@@ -52,7 +52,9 @@ def loss_curve(ax, history) -> None:
         ax.plot(epochs, history.val_loss, color=VALIDATION_COLOR, label="validation loss")
         if history.best_epoch:
             best = history.val_loss[history.best_epoch - 1]
-            ax.plot([history.best_epoch], [best], "o", color=VALIDATION_COLOR, label=f"best (epoch {history.best_epoch})")
+            ax.plot(
+                [history.best_epoch], [best], "o", color=VALIDATION_COLOR, label=f"best (epoch {history.best_epoch})"
+            )
     if history.loss and min(history.loss) > 0:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -117,8 +119,14 @@ def confusion(actual, predicted, classes, history=None) -> Figure:
     ax.imshow(matrix, cmap="Blues")
     for i in range(k):
         for j in range(k):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center",
-                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                str(matrix[i, j]),
+                ha="center",
+                va="center",
+                color="white" if matrix[i, j] > matrix.max() / 2 else "black",
+            )
     ax.set_xticks(range(k), classes)
     ax.set_yticks(range(k), classes)
     ax.set_xlabel("predicted class")
@@ -136,6 +144,7 @@ def save(fig: Figure, path, dpi: int = 110) -> None:
 
 # ---------------------------------------------------------------- neurons and networks
 
+
 def neuron(neuron, x_range=None, points: int = 801) -> Figure:
     """The graph of a neuron's function g(w·x + b), its step threshold s = -b/w marked.
 
@@ -150,8 +159,14 @@ def neuron(neuron, x_range=None, points: int = 801) -> Figure:
         if neuron.weights[0] != 0:
             s = neuron.threshold
             ax.axvline(s, color=TARGET_COLOR, ls=":", lw=1)
-            ax.annotate(f"s = -b/w = {s:.3g}", (s, 0.5), xycoords=("data", "axes fraction"),
-                        xytext=(5, 0), textcoords="offset points", fontsize="small")
+            ax.annotate(
+                f"s = -b/w = {s:.3g}",
+                (s, 0.5),
+                xycoords=("data", "axes fraction"),
+                xytext=(5, 0),
+                textcoords="offset points",
+                fontsize="small",
+            )
         ax.set_xlabel("x")
         ax.set_ylabel("output")
         ax.set_title(f"one neuron: {neuron.formula()}")
@@ -166,8 +181,7 @@ def neuron(neuron, x_range=None, points: int = 801) -> Figure:
         ax = fig.subplots()
         image = ax.imshow(values, origin="lower", extent=(a, b, a, b), cmap="RdBu_r", aspect="auto")
         fig.colorbar(image, ax=ax, label="output")
-        ax.contour(x1, x2, neuron.weighted_sum(np.stack([x1, x2], axis=-1)), levels=[0.0], colors="black",
-                   linewidths=1)
+        ax.contour(x1, x2, neuron.weighted_sum(np.stack([x1, x2], axis=-1)), levels=[0.0], colors="black", linewidths=1)
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         ax.set_title(f"one neuron: {neuron.formula()}\n(black line: weighted sum = 0)", fontsize="medium")
@@ -216,14 +230,22 @@ def network(net, x_range=(-3.0, 3.0), points: int = 601, target=None) -> Figure:
     if hidden.shape[1] <= MAX_LEGEND:
         top.legend(fontsize="x-small", ncol=min(hidden.shape[1], 6))
     if target is not None:
-        bottom.plot(x, np.asarray(target(x), float), color=TARGET_COLOR, lw=3, alpha=0.35,
-                    label=f"target: {getattr(target, 'text', 'target')}")
+        bottom.plot(
+            x,
+            np.asarray(target(x), float),
+            color=TARGET_COLOR,
+            lw=3,
+            alpha=0.35,
+            label=f"target: {getattr(target, 'text', 'target')}",
+        )
     bottom.plot(x, z_out, color="black", lw=2.2, label=f"sum + bias ({bias:+.3g})")
     if net.layers[-1].activation.name != "linear":
         bottom.plot(x, out, color=NETWORK_COLOR, lw=2, label=f"output = {net.layers[-1].activation.name}(sum)")
     more = hidden.shape[1] - MAX_LEGEND
-    bottom.set_title("weighted contributions w_i·h_i(x) and their superposition"
-                     + (f" (legend: first {MAX_LEGEND}, {more} more drawn)" if more > 0 else ""))
+    bottom.set_title(
+        "weighted contributions w_i·h_i(x) and their superposition"
+        + (f" (legend: first {MAX_LEGEND}, {more} more drawn)" if more > 0 else "")
+    )
     bottom.set_xlabel("x")
     bottom.grid(alpha=0.3)
     bottom.legend(fontsize="x-small", ncol=3)
@@ -256,16 +278,20 @@ def _network_2d(net, x_range) -> Figure:
         axes[i].set_title(f"h{i + 1}, weight {weights[i]:+.2g}", fontsize="small")
     out = values[-1][1][:, 0].reshape(x1.shape)
     axes[shown].imshow(out, origin="lower", extent=extent, cmap="RdBu_r")
-    axes[shown].set_title("output" if net.outputs == 1 else f"output 1 of {net.outputs}", fontsize="small",
-                          fontweight="bold")
+    axes[shown].set_title(
+        "output" if net.outputs == 1 else f"output 1 of {net.outputs}", fontsize="small", fontweight="bold"
+    )
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    for ax in axes[shown + 1:]:
+    for ax in axes[shown + 1 :]:
         ax.set_visible(False)
     more = hidden.shape[1] - shown
-    fig.suptitle("each hidden neuron's heat map, and the output they add up to"
-                 + (f" ({more} more neurons not drawn)" if more > 0 else ""), fontsize="medium")
+    fig.suptitle(
+        "each hidden neuron's heat map, and the output they add up to"
+        + (f" ({more} more neurons not drawn)" if more > 0 else ""),
+        fontsize="medium",
+    )
     return fig
 
 
@@ -320,14 +346,28 @@ def _write_gif(path, images: list, fps: int, last_ms: int) -> None:
     durations = [int(1000 / max(1, fps))] * (len(images) - 1) + [last_ms]
 
     def write(f):
-        images[0].save(f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0,
-                       optimize=True)
+        images[0].save(
+            f, format="GIF", save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=True
+        )
 
     atomic_write(path, write)
 
 
-def animate_fit(net, x, y, path, *, frames: int = 48, fps: int = 12, target=None, view=None, x_view=None,
-                size=(9.0, 4.2), dpi: int = 80, **fit_options):
+def animate_fit(
+    net,
+    x,
+    y,
+    path,
+    *,
+    frames: int = 48,
+    fps: int = 12,
+    target=None,
+    view=None,
+    x_view=None,
+    size=(9.0, 4.2),
+    dpi: int = 80,
+    **fit_options,
+):
     """Train ``net`` on (x, y) and write a GIF of its output graph tracing the target as it learns.
 
     Each frame shows the target, the output, the hidden neurons' weighted contributions, and the loss
@@ -433,10 +473,22 @@ def approximation(net, target, domain=None, points: int = 2001) -> Figure:
     fig = Figure(figsize=(10, 7), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[1.3, 1])
     if certificate is not None:
-        top.fill_between(x, y - certificate.eps, y + certificate.eps, color=TARGET_COLOR, alpha=0.15,
-                         label=f"target ± eps ({certificate.eps:g})")
+        top.fill_between(
+            x,
+            y - certificate.eps,
+            y + certificate.eps,
+            color=TARGET_COLOR,
+            alpha=0.15,
+            label=f"target ± eps ({certificate.eps:g})",
+        )
     top.plot(x, y, color=TARGET_COLOR, lw=2, label=f"target: {getattr(target, 'text', 'target')}")
-    top.plot(x, out, color=NETWORK_COLOR, lw=1.2, label=f"network: {net.layers[0].neurons} {net.layers[0].activation.name} neurons")
+    top.plot(
+        x,
+        out,
+        color=NETWORK_COLOR,
+        lw=1.2,
+        label=f"network: {net.layers[0].neurons} {net.layers[0].activation.name} neurons",
+    )
     title = f"max |error| {np.abs(out - y).max():.3g}"
     if certificate is not None:
         title = f"{certificate.activation} construction, {certificate.neurons} neurons: " + title
@@ -449,16 +501,17 @@ def approximation(net, target, domain=None, points: int = 2001) -> Figure:
     for color, i in zip(colors, order):
         bottom.plot(x, parts[:, i], lw=0.9, color=color)
     more = parts.shape[1] - len(order)
-    bottom.set_title("each neuron's weighted contribution w_i·h_i(x)"
-                     + (f" (the first {len(order)} of {parts.shape[1]})" if more > 0 else "")
-                     + f"; they add up, with the bias {net.layers[-1].b.data[0]:+.3g}, to the network")
+    bottom.set_title(
+        "each neuron's weighted contribution w_i·h_i(x)"
+        + (f" (the first {len(order)} of {parts.shape[1]})" if more > 0 else "")
+        + f"; they add up, with the bias {net.layers[-1].b.data[0]:+.3g}, to the network"
+    )
     bottom.set_xlabel("x")
     bottom.grid(alpha=0.3)
     return fig
 
 
-def animate_construction(net: Network, target, path, domain=None, frames: int = 60, fps: int = 8,
-                         dpi: int = 80) -> int:
+def animate_construction(net: Network, target, path, domain=None, frames: int = 60, fps: int = 8, dpi: int = 80) -> int:
     """A GIF of the network's neurons added one by one (left to right) until the error is under eps.
 
     Frame k draws the output bias plus the contributions of the first k neurons, with the target and the
@@ -468,8 +521,10 @@ def animate_construction(net: Network, target, path, domain=None, frames: int = 
     certificate = net.certificate
     if domain is None:
         if certificate is None:
-            raise ValueError("animate_construction needs domain=(a, b): this network has no certificate "
-                             "(nl.approximate gives its networks one)")
+            raise ValueError(
+                "animate_construction needs domain=(a, b): this network has no certificate "
+                "(nl.approximate gives its networks one)"
+            )
         domain = certificate.domain
     a, b = domain
     x = np.linspace(a, b, 1001)
@@ -513,10 +568,16 @@ def approximation_2d(net, target) -> Figure:
     out = net.predict(np.column_stack([gx.ravel(), gy.ravel()]))[:, 0].reshape(gx.shape)
     fig = Figure(figsize=(13, 4), layout="constrained")
     axes = fig.subplots(1, 3)
-    for ax, values, title, cmap in ((axes[0], truth, f"target: {getattr(target, 'text', 'f')}", "viridis"),
-                                    (axes[1], out, f"network: {net.certificate.neurons} step neurons", "viridis"),
-                                    (axes[2], out - truth, f"error (|max| {np.abs(out - truth).max():.3g} "
-                                                           f"<= eps {net.certificate.eps:g})", "RdBu_r")):
+    for ax, values, title, cmap in (
+        (axes[0], truth, f"target: {getattr(target, 'text', 'f')}", "viridis"),
+        (axes[1], out, f"network: {net.certificate.neurons} step neurons", "viridis"),
+        (
+            axes[2],
+            out - truth,
+            f"error (|max| {np.abs(out - truth).max():.3g} <= eps {net.certificate.eps:g})",
+            "RdBu_r",
+        ),
+    ):
         image = ax.imshow(values, origin="lower", extent=(a, b, c, d), cmap=cmap, aspect="auto")
         fig.colorbar(image, ax=ax)
         ax.set_title(title, fontsize="medium")

@@ -26,8 +26,7 @@ import html as _html
 import re
 from importlib import resources
 
-CHAPTERS = ("hook", "decide", "xor", "neuron", "pair", "bumps", "bend", "descent", "step", "activations",
-            "backprop")
+CHAPTERS = ("hook", "decide", "xor", "neuron", "pair", "bumps", "bend", "descent", "step", "activations", "backprop")
 EXTRAS = ("answer",)  # texts that are no chapter: the exercise's answer
 
 
@@ -52,11 +51,11 @@ def parse(text: str) -> list[dict]:
             i += 1
         elif line.startswith("```"):
             end = lines.index("```", i + 1)
-            out.append({"kind": "code", "language": line[3:].strip(), "text": "\n".join(lines[i + 1:end])})
+            out.append({"kind": "code", "language": line[3:].strip(), "text": "\n".join(lines[i + 1 : end])})
             i = end + 1
         elif line.startswith(":::"):
             end = lines.index(":::", i + 1)
-            body = "\n".join(lines[i + 1:end])
+            body = "\n".join(lines[i + 1 : end])
             kind = line[3:].strip()
             if kind == "theorem":
                 out.append({"kind": "theorem", "blocks": parse(body)})
@@ -77,7 +76,11 @@ def parse(text: str) -> list[dict]:
             i += 1
         else:
             block = []
-            while i < len(lines) and lines[i].strip() and not lines[i].startswith(("```", ":::", "#", "!figure", "!answer")):
+            while (
+                i < len(lines)
+                and lines[i].strip()
+                and not lines[i].startswith(("```", ":::", "#", "!figure", "!answer"))
+            ):
                 block.append(lines[i])
                 i += 1
             out.append(_block(block))
@@ -130,13 +133,15 @@ def blocks(name: str, numbers: dict) -> list[dict]:
 
 # ---------------------------------------------------------------- Markdown (lesson.md)
 
+
 def plain(text: str) -> str:
     """Inline Markdown as plain text: **bold** and `code` marks dropped."""
     return re.sub(r"\*\*(.+?)\*\*|`([^`\n]+)`", lambda m: m.group(1) or m.group(2), text)
 
 
-def markdown(chapter: list[dict], figure=lambda name: f"![{name}]({name}.png)", answer=lambda: "",
-             check_number: str = "") -> tuple[str, str]:
+def markdown(
+    chapter: list[dict], figure=lambda name: f"![{name}]({name}.png)", answer=lambda: "", check_number: str = ""
+) -> tuple[str, str]:
     """A chapter as Markdown, and its check's answer (for the answers at the end of lesson.md).
 
     ``figure(name)`` and ``answer()`` return the Markdown that stands for a figure and for the exercise's answer.
@@ -180,6 +185,7 @@ def _number(value: float) -> str:
 
 
 # ---------------------------------------------------------------- HTML (the page)
+
 
 def inline(text: str) -> str:
     """Inline Markdown to HTML: the text escaped, then `code` and **bold**."""
@@ -225,17 +231,27 @@ def check_html(chapter: list[dict], name: str) -> str:
         return ""
     b = found[0]
     attr = lambda text: _html.escape(text, quote=True)
-    head = (f'<div class="check" data-testid="check-{name}" data-check="{name}" role="group" '
-            f'aria-labelledby="check-{name}-q"><p id="check-{name}-q"><b>Check yourself.</b> {inline(b["question"])}</p>')
+    head = (
+        f'<div class="check" data-testid="check-{name}" data-check="{name}" role="group" '
+        f'aria-labelledby="check-{name}-q"><p id="check-{name}-q"><b>Check yourself.</b> {inline(b["question"])}</p>'
+    )
     if b["options"]:
-        body = '<div class="check-choices">' + "".join(
-            f'<button type="button" data-right="{str(o["right"]).lower()}" data-why="{attr(inline(o["why"]))}">'
-            f'{inline(o["label"])}</button>' for o in b["options"]) + "</div>"
+        body = (
+            '<div class="check-choices">'
+            + "".join(
+                f'<button type="button" data-right="{str(o["right"]).lower()}" data-why="{attr(inline(o["why"]))}">'
+                f"{inline(o['label'])}</button>"
+                for o in b["options"]
+            )
+            + "</div>"
+        )
     else:
         n = b["number"]
-        body = (f'<div class="check-number"><input type="text" inputmode="decimal" aria-label="your answer" '
-                f'data-answer="{n["answer"]!r}" data-tolerance="{n["tolerance"]!r}" data-why="{attr(inline(n["why"]))}" '
-                f'data-wrong="{attr(inline(b["wrong"]))}"><button type="button">check</button></div>')
+        body = (
+            f'<div class="check-number"><input type="text" inputmode="decimal" aria-label="your answer" '
+            f'data-answer="{n["answer"]!r}" data-tolerance="{n["tolerance"]!r}" data-why="{attr(inline(n["why"]))}" '
+            f'data-wrong="{attr(inline(b["wrong"]))}"><button type="button">check</button></div>'
+        )
     return head + body + '<p class="check-feedback" role="status" aria-live="polite"></p></div>'
 
 

@@ -76,23 +76,32 @@ def _child(connection, request: dict, cap: int) -> None:
 
     def progress(stage: str, count: int) -> None:
         if stage == "building" and count > cap:
-            raise RequestError(f"the construction passed {cap:,} neurons and was stopped: choose a larger eps or "
-                               "a smaller domain", "eps")
+            raise RequestError(
+                f"the construction passed {cap:,} neurons and was stopped: choose a larger eps or a smaller domain",
+                "eps",
+            )
         now = time.monotonic()
         if stage != last["stage"] or now - last["time"] >= PROGRESS_INTERVAL:
             last.update(stage=stage, time=now)
             tell(("progress", stage, int(count)))
 
     try:
-        frame, net = approximation_frame(request["expr"], request["domain"], request["eps"], request["activation"],
-                                         progress=progress)
+        frame, net = approximation_frame(
+            request["expr"], request["domain"], request["eps"], request["activation"], progress=progress
+        )
         layers = [(layer.activation.name, layer.W.data, layer.b.data) for layer in net.layers]
         tell(("done", frame, layers))  # arrays, not the Network (its activations hold lambdas)
     except RequestError as err:
         tell(("error", str(err), err.field))
     except MemoryError:
-        tell(("error", f"the construction needs more than the {MEMORY_BYTES // 1024**2:,} MB the page "
-                                  "allows: choose a larger eps or a smaller domain", "eps"))
+        tell(
+            (
+                "error",
+                f"the construction needs more than the {MEMORY_BYTES // 1024**2:,} MB the page "
+                "allows: choose a larger eps or a smaller domain",
+                "eps",
+            )
+        )
     except Exception:  # the server's log gets the details; the page gets a plain sentence
         traceback.print_exc()
         tell(("error", "the construction failed on this target; try another eps or domain", "expr"))
@@ -128,15 +137,21 @@ async def build(request: dict, slots: asyncio.Semaphore, report, cap: int, budge
             while True:
                 remaining = started + budget - loop.time()
                 if remaining <= 0:
-                    raise BuildError(f"the construction took more than {budget:g} s and was stopped: choose a "
-                                     "larger eps or a smaller domain", "eps")
+                    raise BuildError(
+                        f"the construction took more than {budget:g} s and was stopped: choose a "
+                        "larger eps or a smaller domain",
+                        "eps",
+                    )
                 if not await loop.run_in_executor(_WAITERS, receiver.poll, min(remaining, 0.25)):
                     continue
                 try:
                     item = await loop.run_in_executor(_WAITERS, receiver.recv)
                 except (EOFError, OSError):
-                    raise BuildError("the construction stopped unexpectedly (out of memory?): choose a larger "
-                                     "eps or a smaller domain", "eps") from None
+                    raise BuildError(
+                        "the construction stopped unexpectedly (out of memory?): choose a larger "
+                        "eps or a smaller domain",
+                        "eps",
+                    ) from None
                 if item[0] == "progress":
                     await report(item[1], item[2], loop.time() - started)
                 elif item[0] == "done":

@@ -49,7 +49,13 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from neuronlab.apps.playground import builder
-from neuronlab.apps.playground.session import MAX_APPROXIMATION_NEURONS, RequestError, Session, approximation_target, estimate_approximation
+from neuronlab.apps.playground.session import (
+    MAX_APPROXIMATION_NEURONS,
+    RequestError,
+    Session,
+    approximation_target,
+    estimate_approximation,
+)
 
 STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
@@ -71,8 +77,14 @@ log = logging.getLogger("neuronlab.apps.playground")
 NUMBER = "number"
 # every message type, its fields and their types; fields not listed are ignored
 FIELDS = {
-    "config": {"config": dict}, "update": {"config": dict},
-    "train": {}, "pause": {}, "step": {}, "reset": {}, "adopt": {}, "cancel": {},
+    "config": {"config": dict},
+    "update": {"config": dict},
+    "train": {},
+    "pause": {},
+    "step": {},
+    "reset": {},
+    "adopt": {},
+    "cancel": {},
     "edit": {"layer": int, "neuron": int, "weights": list, "bias": NUMBER},
     "restore": {"layer": int, "weights": list, "bias": list},
     "lesson": {},
@@ -80,9 +92,14 @@ FIELDS = {
     "explain": {"x": list, "y": list, "lr": NUMBER},
     "export": {"what": str},
 }
-REQUIRED = {"config": ["config"], "update": ["config"], "edit": ["layer", "neuron", "weights", "bias"],
-            "restore": ["layer", "weights", "bias"],
-            "approximate": ["expr"], "export": ["what"]}
+REQUIRED = {
+    "config": ["config"],
+    "update": ["config"],
+    "edit": ["layer", "neuron", "weights", "bias"],
+    "restore": ["layer", "weights", "bias"],
+    "approximate": ["expr"],
+    "export": ["what"],
+}
 TYPE_NAMES = {dict: "an object", list: "a list", str: "text", int: "a whole number", NUMBER: "a number"}
 
 
@@ -113,10 +130,14 @@ def check_message(message) -> str:
         raise RequestError("a message must be a JSON object")
     kind = message.get("type")
     if not isinstance(kind, str) or kind not in FIELDS:
-        raise RequestError(f"unknown message type {kind!r}; one of {', '.join(FIELDS)}" if isinstance(kind, str)
-                           else "a message needs a \"type\" (text)")
-    if "id" in message and not (isinstance(message["id"], (int, str)) and not isinstance(message["id"], bool)
-                                and len(str(message["id"])) <= 64):
+        raise RequestError(
+            f"unknown message type {kind!r}; one of {', '.join(FIELDS)}"
+            if isinstance(kind, str)
+            else 'a message needs a "type" (text)'
+        )
+    if "id" in message and not (
+        isinstance(message["id"], (int, str)) and not isinstance(message["id"], bool) and len(str(message["id"])) <= 64
+    ):
         raise RequestError("id must be a number or text of at most 64 characters")
     for field in REQUIRED.get(kind, []):
         if field not in message:
@@ -130,8 +151,9 @@ def check_message(message) -> str:
         else:
             ok = isinstance(value, expected) and not isinstance(value, bool)
         if not ok:
-            raise RequestError(f"{field!r} of a {kind} message must be {TYPE_NAMES[expected]}, got {_kind_of(value)}",
-                               field)
+            raise RequestError(
+                f"{field!r} of a {kind} message must be {TYPE_NAMES[expected]}, got {_kind_of(value)}", field
+            )
     return kind
 
 
@@ -179,12 +201,16 @@ def decode(text: str):
         message = json.loads(text, parse_int=_whole_number)
     except _LongInteger as err:
         try:  # again, without the number, for the id and the type to answer with
-            top = json.loads(text, parse_int=lambda t: int(t) if len(t) - t.startswith("-") <= MAX_INTEGER_DIGITS
-                             else None)
+            top = json.loads(
+                text, parse_int=lambda t: int(t) if len(t) - t.startswith("-") <= MAX_INTEGER_DIGITS else None
+            )
         except (ValueError, RecursionError):
             top = None
-        raise Unreadable(f"a number in the message is too long ({err.digits:,} digits; at most "
-                         f"{MAX_INTEGER_DIGITS}): send numbers as ordinary decimals", top) from None
+        raise Unreadable(
+            f"a number in the message is too long ({err.digits:,} digits; at most "
+            f"{MAX_INTEGER_DIGITS}): send numbers as ordinary decimals",
+            top,
+        ) from None
     except (ValueError, RecursionError):  # json.JSONDecodeError is a ValueError
         raise Unreadable("not JSON (or nested too deeply)") from None
     if _depth(message, MAX_DEPTH) > MAX_DEPTH:  # the id and the type, read at the top level: no recursion
@@ -278,8 +304,10 @@ class Connection:
             # never leave a tab silently paused: say that training stopped, in the page (details in the log)
             log.exception("training loop failed")
             self.session.status = "stopped"
-            self.session.message = ("Training stopped by an internal error (details in the server's log), not by "
-                                    "your settings; the weights are kept. Press train to carry on, or reset.")
+            self.session.message = (
+                "Training stopped by an internal error (details in the server's log), not by "
+                "your settings; the weights are kept. Press train to carry on, or reset."
+            )
             await self.frame()
 
     def stop(self) -> None:
@@ -360,11 +388,20 @@ class Connection:
             if self.approximation is None:
                 raise RequestError("build an approximation first")
             request, net = self.approximation
-            config = {**session.config, "mode": "function", "expr": request["expr"],
-                      "domain": [float(v) for v in request["domain"]], "layers": [net.layers[0].neurons],
-                      "activation": net.layers[0].activation.name}
-            origin = {"expr": request["expr"], "domain": config["domain"], "eps": float(request["eps"]),
-                      "activation": request["activation"]}  # so the exported script can build it again
+            config = {
+                **session.config,
+                "mode": "function",
+                "expr": request["expr"],
+                "domain": [float(v) for v in request["domain"]],
+                "layers": [net.layers[0].neurons],
+                "activation": net.layers[0].activation.name,
+            }
+            origin = {
+                "expr": request["expr"],
+                "domain": config["domain"],
+                "eps": float(request["eps"]),
+                "activation": request["activation"],
+            }  # so the exported script can build it again
             async with self.lock:
                 session.adopt_network(net.copy(), config, origin)
             await self.frame(full=True, reply=reply)
@@ -379,24 +416,51 @@ class Connection:
 
     async def approximate(self, message: dict, reply) -> None:
         """Estimate first (too many neurons: refused at once), then build in a child process, reporting."""
-        request = {"expr": message["expr"], "domain": message.get("domain", [-3, 3]),
-                   "eps": message.get("eps", 0.05), "activation": message.get("activation", "relu")}
+        request = {
+            "expr": message["expr"],
+            "domain": message.get("domain", [-3, 3]),
+            "eps": message.get("eps", 0.05),
+            "activation": message.get("activation", "relu"),
+        }
         self.cancel_build()
         arguments = (request["expr"], request["domain"], request["eps"], request["activation"])
         estimate = await asyncio.to_thread(estimate_approximation, *arguments)
         # the target (and its eps band) to draw at once: a build can take seconds
         target = await asyncio.to_thread(approximation_target, *arguments)
-        await self.send({"type": "building", "stage": "estimated", "neurons": 0, "estimate": estimate,
-                         "seconds": 0.0, "budget": builder.BUDGET_SECONDS, **target}, reply)
+        await self.send(
+            {
+                "type": "building",
+                "stage": "estimated",
+                "neurons": 0,
+                "estimate": estimate,
+                "seconds": 0.0,
+                "budget": builder.BUDGET_SECONDS,
+                **target,
+            },
+            reply,
+        )
 
         async def report(stage, count, seconds):
-            await self.send({"type": "building", "stage": stage, "neurons": count, "estimate": estimate,
-                             "seconds": round(seconds, 2), "budget": builder.BUDGET_SECONDS})
+            await self.send(
+                {
+                    "type": "building",
+                    "stage": stage,
+                    "neurons": count,
+                    "estimate": estimate,
+                    "seconds": round(seconds, 2),
+                    "budget": builder.BUDGET_SECONDS,
+                }
+            )
 
         async def run():
             try:
-                frame, net = await builder.build(request, self.websocket.app.state.build_slots, report,
-                                                 MAX_APPROXIMATION_NEURONS, builder.BUDGET_SECONDS)
+                frame, net = await builder.build(
+                    request,
+                    self.websocket.app.state.build_slots,
+                    report,
+                    MAX_APPROXIMATION_NEURONS,
+                    builder.BUDGET_SECONDS,
+                )
             except (RequestError, builder.BuildError) as err:
                 await self.error(str(err), err.field, about="approximate")
                 return
@@ -423,22 +487,33 @@ class Connection:
         session = self.session
         net = session.net
         if net.n_parameters() > 200:
-            raise RequestError(f"the backprop view is for networks of at most 200 parameters; this one has "
-                               f"{net.n_parameters()}: remove some neurons")
+            raise RequestError(
+                f"the backprop view is for networks of at most 200 parameters; this one has "
+                f"{net.n_parameters()}: remove some neurons"
+            )
         x = message.get("x", session.x_train[0].tolist())
         y = message.get("y", session._target_row(0))
         lr = message.get("lr")  # None: explain picks a learning rate that lowers the loss
         for name, values, size in (("x", x, net.sizes[0]), ("y", y, net.sizes[-1])):
-            if not (len(values) == size and all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                and abs(v) < 1e6 for v in values)):
+            if not (
+                len(values) == size
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e6 for v in values)
+            ):
                 raise RequestError(f"{name} must be {size} number(s) within ±1e6", name)
         if lr is not None and not 0 < lr <= 100:
             raise RequestError("lr must be between 0 and 100", "lr")
         grid = np.linspace(*session._x_range(), 200) if session.dims == 1 else None  # the output graph
         result = await asyncio.to_thread(explain, net, x, y, None if lr is None else float(lr), 1e-6, grid)
-        await self.send({"type": "explanation", **result.to_dict(), "sizes": net.sizes,
-                         "activations": [l.activation.name for l in net.layers],
-                         "weights": [l.W.data.tolist() for l in net.layers]}, reply)
+        await self.send(
+            {
+                "type": "explanation",
+                **result.to_dict(),
+                "sizes": net.sizes,
+                "activations": [l.activation.name for l in net.layers],
+                "weights": [l.W.data.tolist() for l in net.layers],
+            },
+            reply,
+        )
 
     def _ensure_loop(self) -> None:
         if self.session.status == "training" and (self.task is None or self.task.done()):
@@ -603,8 +678,10 @@ class Guard:
 
         async def send_with_headers(event):
             if event["type"] == "http.response.start":
-                event = {**event, "headers": [*event.get("headers", []),
-                                              *((k.encode(), v.encode()) for k, v in extra.items())]}
+                event = {
+                    **event,
+                    "headers": [*event.get("headers", []), *((k.encode(), v.encode()) for k, v in extra.items())],
+                }
             await send(event)
 
         return await self.app(scope, receive, send_with_headers)
@@ -613,9 +690,11 @@ class Guard:
 def _security_headers(host: str) -> dict:
     connect = f" ws://{host} wss://{host}" if host else ""
     return {
-        "content-security-policy": ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                    "img-src 'self' data: blob:; connect-src 'self'" + connect + "; object-src 'none'; "
-                                    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"),
+        "content-security-policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data: blob:; connect-src 'self'" + connect + "; object-src 'none'; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'self'"
+        ),
         "x-content-type-options": "nosniff",
         "x-frame-options": "SAMEORIGIN",
         "referrer-policy": "no-referrer",
@@ -624,8 +703,14 @@ def _security_headers(host: str) -> dict:
 
 def create_app(hosts=(), token: str | None = None):
     """The playground app: answers for the loopback names and ``hosts``; with ``token``, only with it."""
-    app = Starlette(routes=[Route("/", index), WebSocketRoute("/ws", websocket_endpoint),
-                            Mount("/static", StaticFiles(directory=STATIC), name="static")], lifespan=_lifespan)
+    app = Starlette(
+        routes=[
+            Route("/", index),
+            WebSocketRoute("/ws", websocket_endpoint),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ],
+        lifespan=_lifespan,
+    )
     app.state.connections = set()
     app.state.build_slots = asyncio.Semaphore(builder.MAX_BUILDS)
     guarded = Guard(app, hosts, token)
