@@ -39,7 +39,7 @@ import suite  # benchmarks/suite.py, next to this file
 
 import neuronlab as nl
 from neuronlab import peers
-from neuronlab.train import Scores
+from neuronlab.training.train import Scores
 
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes", "friedman1"]
 BUNDLED_REGRESSION = {"diabetes", "friedman1"}
@@ -101,8 +101,9 @@ def run_task(name: str, repeats: int, folds: int) -> dict:
 
     x, y, regression = load(name)
     classes = 1 if regression else int(y.max()) + 1
-    splitter = (RepeatedKFold if regression else RepeatedStratifiedKFold)(n_splits=folds, n_repeats=repeats,
-                                                                         random_state=0)
+    splitter = (RepeatedKFold if regression else RepeatedStratifiedKFold)(
+        n_splits=folds, n_repeats=repeats, random_state=0
+    )
     rows = {"neuronlab": [], "sklearn MLP": [], "linear": []}
     cpu = {"neuronlab": [], "sklearn MLP": [], "linear": []}  # process CPU seconds: steadier under load
     l2_chosen = []
@@ -115,16 +116,26 @@ def run_task(name: str, repeats: int, folds: int) -> dict:
         cpu["neuronlab"].append(time.process_time() - cpu_started)
         rows["neuronlab"].append((score(regression, net.predict(x_test), y_test), seconds))
         l2_chosen.append(next((r for r in history.reasons if r.startswith("l2")), ""))
-        for label, model in (("sklearn MLP", peers.sklearn_mlp(regression, s)), ("linear", peers.linear(regression, s))):
+        for label, model in (
+            ("sklearn MLP", peers.sklearn_mlp(regression, s)),
+            ("linear", peers.linear(regression, s)),
+        ):
             started, cpu_started = time.perf_counter(), time.process_time()
             model.fit(x_train, y_train)  # warnings (a ConvergenceWarning) are shown, not silenced
             seconds = time.perf_counter() - started
             cpu[label].append(time.process_time() - cpu_started)
             rows[label].append((score(regression, model.predict(x_test), y_test), seconds))
-    return {"name": name, "rows": len(y), "columns": x.shape[1], "regression": regression,
-            "scores": {k: [v[0] for v in r] for k, r in rows.items()},
-            "seconds": {k: [v[1] for v in r] for k, r in rows.items()}, "cpu": cpu, "l2": l2_chosen,
-            "network": shape}
+    return {
+        "name": name,
+        "rows": len(y),
+        "columns": x.shape[1],
+        "regression": regression,
+        "scores": {k: [v[0] for v in r] for k, r in rows.items()},
+        "seconds": {k: [v[1] for v in r] for k, r in rows.items()},
+        "cpu": cpu,
+        "l2": l2_chosen,
+        "network": shape,
+    }
 
 
 def summarise(result: dict) -> dict:
@@ -135,10 +146,16 @@ def summarise(result: dict) -> dict:
     se = float(difference.std(ddof=1) / np.sqrt(len(difference))) if len(difference) > 1 else float("nan")
     times = {k: float(np.median(v)) for k, v in result["seconds"].items()}
     cpu = {k: float(np.median(v)) for k, v in result.get("cpu", {}).items()}
-    return {"means": {k: float(v.mean()) for k, v in scores.items()}, "best": best,
-            "difference": float(difference.mean()), "se": se, "as_good": float(difference.mean()) >= -se,
-            "times": times, "time_ratio": times["neuronlab"] / times["sklearn MLP"],
-            "cpu_ratio": cpu["neuronlab"] / cpu["sklearn MLP"] if cpu else float("nan")}
+    return {
+        "means": {k: float(v.mean()) for k, v in scores.items()},
+        "best": best,
+        "difference": float(difference.mean()),
+        "se": se,
+        "as_good": float(difference.mean()) >= -se,
+        "times": times,
+        "time_ratio": times["neuronlab"] / times["sklearn MLP"],
+        "cpu_ratio": cpu["neuronlab"] / cpu["sklearn MLP"] if cpu else float("nan"),
+    }
 
 
 def _fmt(value: float, regression: bool) -> str:
@@ -156,8 +173,13 @@ def _l2_summary(reasons: list) -> str:
 
 
 def table(results: list) -> list:
-    lines = [("| task | rows x cols | neuronlab | sklearn MLP | linear | neuronlab - best ± SE | as good | "
-              "time nl / MLP | CPU nl / MLP | l2 chosen |"), "|---|---:|---:|---:|---:|---:|:---:|---:|---:|---|"]
+    lines = [
+        (
+            "| task | rows x cols | neuronlab | sklearn MLP | linear | neuronlab - best ± SE | as good | "
+            "time nl / MLP | CPU nl / MLP | l2 chosen |"
+        ),
+        "|---|---:|---:|---:|---:|---:|:---:|---:|---:|---|",
+    ]
     for result in results:
         s, reg = summarise(result), result["regression"]
         scale = 1 if reg else 100
@@ -169,7 +191,8 @@ def table(results: list) -> list:
             f"{_fmt(s['means']['linear'], reg)} | {scale * s['difference']:+.{digits}f} ± {scale * s['se']:.{digits}f}"
             f"{unit} (vs {s['best']}) | {'yes' if s['as_good'] else '**no**'} | "
             f"{1000 * s['times']['neuronlab']:.0f} / {1000 * s['times']['sklearn MLP']:.0f} ms = "
-            f"{s['time_ratio']:.2f}x | {s['cpu_ratio']:.2f}x | {_l2_summary(result['l2'])} |")
+            f"{s['time_ratio']:.2f}x | {s['cpu_ratio']:.2f}x | {_l2_summary(result['l2'])} |"
+        )
     return lines
 
 
@@ -185,22 +208,27 @@ def verdict(results: list) -> list:
                 misses.append(f"{r['name']} (behind by {-s['difference']:.4g}, {-s['difference'] / s['se']:.1f} SE)")
             if s["time_ratio"] > TIME_BAR:
                 misses.append(f"{r['name']} ({s['time_ratio']:.2f}x the MLP's time)")
-        lines.append(f"- Bundled sets ({len(bundled)}): within one paired SE of the best baseline and at most "
-                     f"{TIME_BAR}x the MLP's time on " + ("every one." if not misses else
-                                                          "all but: " + "; ".join(misses) + "."))
+        lines.append(
+            f"- Bundled sets ({len(bundled)}): within one paired SE of the best baseline and at most "
+            f"{TIME_BAR}x the MLP's time on " + ("every one." if not misses else "all but: " + "; ".join(misses) + ".")
+        )
     if generated:
         good = [r["name"] for r in generated if summarise(r)["as_good"]]
         share = len(good) / len(generated)
         missed = [r["name"] for r in generated if r["name"] not in good]
-        lines.append(f"- Frozen suite: as good as the best baseline on {len(good)} of {len(generated)} tasks "
-                     f"({share:.0%}; the bar is {SUITE_BAR:.0%}: {'met' if share >= SUITE_BAR else '**not met**'})"
-                     + (f"; not on {', '.join(missed)}." if missed else "."))
+        lines.append(
+            f"- Frozen suite: as good as the best baseline on {len(good)} of {len(generated)} tasks "
+            f"({share:.0%}; the bar is {SUITE_BAR:.0%}: {'met' if share >= SUITE_BAR else '**not met**'})"
+            + (f"; not on {', '.join(missed)}." if missed else ".")
+        )
     stalling = [r for r in results if r["name"] in plateau_suite.TASKS]
     if stalling:
         good = [r["name"] for r in stalling if summarise(r)["as_good"]]
         missed = [r["name"] for r in stalling if r["name"] not in good]
-        lines.append(f"- Plateau suite (each task with its own small network): as good as the best baseline on "
-                     f"{len(good)} of {len(stalling)} tasks" + (f"; not on {', '.join(missed)}." if missed else "."))
+        lines.append(
+            f"- Plateau suite (each task with its own small network): as good as the best baseline on "
+            f"{len(good)} of {len(stalling)} tasks" + (f"; not on {', '.join(missed)}." if missed else ".")
+        )
     return lines
 
 
@@ -211,9 +239,11 @@ def machine(load_start, load_end) -> str:
             cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
     except OSError:
         pass
-    return (f"{cpu}, {os.cpu_count()} cores shared with other work; load average (1, 5, 15 min) "
-            f"{', '.join(f'{v:.1f}' for v in load_start)} at the start, {', '.join(f'{v:.1f}' for v in load_end)} "
-            f"at the end; one BLAS thread for every model; Python {platform.python_version()}, NumPy {np.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores shared with other work; load average (1, 5, 15 min) "
+        f"{', '.join(f'{v:.1f}' for v in load_start)} at the start, {', '.join(f'{v:.1f}' for v in load_end)} "
+        f"at the end; one BLAS thread for every model; Python {platform.python_version()}, NumPy {np.__version__}"
+    )
 
 
 def main(argv=None) -> int:
@@ -221,8 +251,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", default="all", help="comma-separated tasks, or 'bundled', 'suite', 'all'")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--out", default=str(Path(__file__).with_name("DEFAULTS.md")),
-                        help="markdown table to write ('-': print only)")
+    parser.add_argument(
+        "--out", default=str(Path(__file__).with_name("DEFAULTS.md")), help="markdown table to write ('-': print only)"
+    )
     parser.add_argument("--json", help="also write every fold's scores and times here")
     args = parser.parse_args(argv)
     groups = {"bundled": BUNDLED, "suite": suite.TASKS, "plateau": plateau_suite.TASKS, "all": ALL}
@@ -240,8 +271,14 @@ def main(argv=None) -> int:
             results.append(run_task(name, args.repeats, args.folds))
             print("\n".join(table(results[-1:])[2:]), flush=True)
             done = len(results) == len(names)
-            text = report(results, command, args, load_start, started, "" if done else
-                          f"**Partial: {len(results)} of {len(names)} tasks so far (the run is still going).**")
+            text = report(
+                results,
+                command,
+                args,
+                load_start,
+                started,
+                "" if done else f"**Partial: {len(results)} of {len(names)} tasks so far (the run is still going).**",
+            )
             if args.json:
                 Path(args.json).write_text(json.dumps(results, indent=1))
             if args.out != "-":
@@ -252,10 +289,19 @@ def main(argv=None) -> int:
 
 def report(results, command, args, load_start, started, note: str) -> str:
     minutes = (time.perf_counter() - started) / 60
-    lines = [(f"Command: `{command.strip()}` ({args.repeats} x {args.folds}-fold CV), "
-              f"{datetime.date.today().isoformat()}, {minutes:.0f} min."), "",
-             "Machine: " + machine(load_start, os.getloadavg()), "", *([note, ""] if note else []),
-             *table(results), "", *verdict(results)]
+    lines = [
+        (
+            f"Command: `{command.strip()}` ({args.repeats} x {args.folds}-fold CV), "
+            f"{datetime.date.today().isoformat()}, {minutes:.0f} min."
+        ),
+        "",
+        "Machine: " + machine(load_start, os.getloadavg()),
+        "",
+        *([note, ""] if note else []),
+        *table(results),
+        "",
+        *verdict(results),
+    ]
     return "\n".join(lines) + "\n"
 
 

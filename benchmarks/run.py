@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from neuronlab.cli import main
+from neuronlab.apps.cli import main
 
 if __name__ == "__main__":
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):

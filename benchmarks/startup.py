@@ -38,8 +38,9 @@ def measure(runs: int = 15) -> dict:
 
 def slowest_modules(count: int = 15) -> list[tuple[float, str]]:
     """The modules `import neuronlab` spends most time in, by themselves (-X importtime's 'self' column), in ms."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import neuronlab"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import neuronlab"], capture_output=True, text=True, check=True
+    )
     rows = []
     for line in done.stderr.splitlines():
         parts = line.split("|")
@@ -58,8 +59,10 @@ def main(argv=None) -> int:
     neuronlab_ms = 1000 * (medians["neuronlab"] - medians["python"])
     print(f"python -c pass:   {1000 * medians['python']:6.1f} ms (median of {args.runs}; subtracted below)")
     print(f"import numpy:     {numpy_ms:6.1f} ms")
-    print(f"import neuronlab: {neuronlab_ms:6.1f} ms ({neuronlab_ms / numpy_ms:.2f} x import numpy; "
-          f"goal: at most {GOAL_MS:.0f} ms, about 2 x)")
+    print(
+        f"import neuronlab: {neuronlab_ms:6.1f} ms ({neuronlab_ms / numpy_ms:.2f} x import numpy; "
+        f"goal: at most {GOAL_MS:.0f} ms, about 2 x)"
+    )
     if args.modules:
         print("slowest modules of one `import neuronlab` (ms, by themselves):")
         for ms, name in slowest_modules():

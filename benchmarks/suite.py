@@ -33,35 +33,60 @@ def _generate(name: str):
         "friedman1_small": lambda: d.make_friedman1(300, n_features=10, noise=1.0, random_state=101),
         "friedman2": lambda: d.make_friedman2(400, noise=60.0, random_state=102),
         "friedman3": lambda: d.make_friedman3(600, noise=0.1, random_state=103),
-        "sparse_linear": lambda: d.make_regression(200, n_features=20, n_informative=3, noise=20.0,
-                                                   random_state=104),
-        "linear_large": lambda: d.make_regression(1200, n_features=8, n_informative=5, noise=10.0,
-                                                  random_state=105),
+        "sparse_linear": lambda: d.make_regression(200, n_features=20, n_informative=3, noise=20.0, random_state=104),
+        "linear_large": lambda: d.make_regression(1200, n_features=8, n_informative=5, noise=10.0, random_state=105),
         "sine_features": lambda: _sine_of_features(800, 106),
-        "highdim_regression": lambda: d.make_regression(150, n_features=100, n_informative=10, noise=10.0,
-                                                        random_state=107),
+        "highdim_regression": lambda: d.make_regression(
+            150, n_features=100, n_informative=10, noise=10.0, random_state=107
+        ),
         # classification: (x, labels 0..k-1)
-        "binary_redundant": lambda: d.make_classification(500, n_features=20, n_informative=5, n_redundant=5,
-                                                          flip_y=0.05, random_state=108),
-        "four_classes": lambda: d.make_classification(1000, n_features=15, n_informative=8, n_redundant=2,
-                                                      n_classes=4, flip_y=0.02, random_state=109),
-        "noisy_three_classes": lambda: d.make_classification(300, n_features=10, n_informative=3, n_redundant=0,
-                                                             n_classes=3, n_clusters_per_class=1, flip_y=0.15,
-                                                             class_sep=0.8, random_state=110),
+        "binary_redundant": lambda: d.make_classification(
+            500, n_features=20, n_informative=5, n_redundant=5, flip_y=0.05, random_state=108
+        ),
+        "four_classes": lambda: d.make_classification(
+            1000, n_features=15, n_informative=8, n_redundant=2, n_classes=4, flip_y=0.02, random_state=109
+        ),
+        "noisy_three_classes": lambda: d.make_classification(
+            300,
+            n_features=10,
+            n_informative=3,
+            n_redundant=0,
+            n_classes=3,
+            n_clusters_per_class=1,
+            flip_y=0.15,
+            class_sep=0.8,
+            random_state=110,
+        ),
         "moons": lambda: d.make_moons(400, noise=0.25, random_state=111),
         "circles": lambda: d.make_circles(600, noise=0.1, factor=0.5, random_state=112),
-        "highdim_classification": lambda: d.make_classification(200, n_features=100, n_informative=5,
-                                                                n_redundant=10, flip_y=0.05, random_state=113),
+        "highdim_classification": lambda: d.make_classification(
+            200, n_features=100, n_informative=5, n_redundant=10, flip_y=0.05, random_state=113
+        ),
         "hastie": lambda: d.make_hastie_10_2(800, random_state=114),
         "blobs_six": lambda: d.make_blobs(1500, n_features=6, centers=6, cluster_std=2.5, random_state=115),
     }
     return generators[name]()
 
 
-REGRESSION = ["friedman1_small", "friedman2", "friedman3", "sparse_linear", "linear_large", "sine_features",
-              "highdim_regression"]
-CLASSIFICATION = ["binary_redundant", "four_classes", "noisy_three_classes", "moons", "circles",
-                  "highdim_classification", "hastie", "blobs_six"]
+REGRESSION = [
+    "friedman1_small",
+    "friedman2",
+    "friedman3",
+    "sparse_linear",
+    "linear_large",
+    "sine_features",
+    "highdim_regression",
+]
+CLASSIFICATION = [
+    "binary_redundant",
+    "four_classes",
+    "noisy_three_classes",
+    "moons",
+    "circles",
+    "highdim_classification",
+    "hastie",
+    "blobs_six",
+]
 TASKS = REGRESSION + CLASSIFICATION
 
 

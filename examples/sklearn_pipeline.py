@@ -9,7 +9,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from neuronlab.sklearn import NetworkClassifier, NetworkRegressor
+from neuronlab.training.sklearn import NetworkClassifier, NetworkRegressor
 
 # Regression: diabetes progression from 10 raw columns, with 5 % of the cells missing. The network refuses
 # NaN, so the pipeline imputes them first; standardising needs no step of its own (nl.fit does it, inside).

@@ -35,11 +35,30 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND 
 def build(folder: Path) -> Path:
     (folder / "entry.jsx").write_text(ENTRY)
     subprocess.run(["npm", "init", "-y"], cwd=folder, check=True, capture_output=True)
-    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "@excalidraw/excalidraw", "react@19", "react-dom@19",
-                    "esbuild"], cwd=folder, check=True, capture_output=True)
-    subprocess.run(["npx", "esbuild", "entry.jsx", "--bundle", "--format=esm", "--splitting", "--outdir=out",
-                    "--define:process.env.NODE_ENV=\"production\"", "--loader:.woff2=file", "--loader:.ttf=file",
-                    "--minify", "--log-level=warning"], cwd=folder, check=True)
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "@excalidraw/excalidraw", "react@19", "react-dom@19", "esbuild"],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            "npx",
+            "esbuild",
+            "entry.jsx",
+            "--bundle",
+            "--format=esm",
+            "--splitting",
+            "--outdir=out",
+            '--define:process.env.NODE_ENV="production"',
+            "--loader:.woff2=file",
+            "--loader:.ttf=file",
+            "--minify",
+            "--log-level=warning",
+        ],
+        cwd=folder,
+        check=True,
+    )
     return folder / "out"
 
 
@@ -68,16 +87,20 @@ def check(out: Path, doc: dict) -> None:
         restored = page.evaluate("d => window.excalidraw.restore(d, null, null).elements", doc)
         assert len(restored) == len(doc["elements"]), "restore dropped elements"
         labels = [e for e in restored if e["id"].endswith("_label")]
-        assert labels and all(e["containerId"] == e["id"][:-len("_label")] for e in labels), "labels unbound"
+        assert labels and all(e["containerId"] == e["id"][: -len("_label")] for e in labels), "labels unbound"
         arrows = [e for e in restored if e["type"] == "arrow"]
         assert all(a["startBinding"] and a["endBinding"] for a in arrows), "arrows unbound"
-        print(f"restore: {len(restored)} of {len(doc['elements'])} elements kept, {len(labels)} names bound to "
-              f"their ellipses, {len(arrows)} arrows bound at both ends")
+        print(
+            f"restore: {len(restored)} of {len(doc['elements'])} elements kept, {len(labels)} names bound to "
+            f"their ellipses, {len(arrows)} arrows bound at both ends"
+        )
 
         page.evaluate("d => window.excalidraw.mount(d)", {**doc, "scrollToContent": True})
         page.wait_for_timeout(1000)
-        view = page.evaluate("(() => { const a = window.api.getAppState(); "
-                             "return {sx: a.scrollX, sy: a.scrollY, z: a.zoom.value, ox: a.offsetLeft, oy: a.offsetTop}; })()")
+        view = page.evaluate(
+            "(() => { const a = window.api.getAppState(); "
+            "return {sx: a.scrollX, sy: a.scrollY, z: a.zoom.value, ox: a.offsetLeft, oy: a.offsetTop}; })()"
+        )
         before = {e["id"]: e for e in page.evaluate("window.api.getSceneElements()")}
         neuron = before["n1_0"]
         x = (neuron["x"] + neuron["width"] / 2 + 8 + view["sx"]) * view["z"] + view["ox"]
@@ -88,8 +111,10 @@ def check(out: Path, doc: dict) -> None:
         page.mouse.up()
         page.wait_for_timeout(300)
         after = {e["id"]: e for e in page.evaluate("window.api.getSceneElements()")}
-        moved = {k: (round(after[k]["x"] - before[k]["x"]), round(after[k]["y"] - before[k]["y"]))
-                 for k in ("n1_0", "n1_0_label", "n1_0_bias", "header1", "n0_0")}
+        moved = {
+            k: (round(after[k]["x"] - before[k]["x"]), round(after[k]["y"] - before[k]["y"]))
+            for k in ("n1_0", "n1_0_label", "n1_0_bias", "header1", "n0_0")
+        }
         print("dragging neuron h1 by the mouse moved (dx, dy):", moved)
         assert moved["n1_0"] != (0, 0) and moved["n1_0_label"] == moved["n1_0"] == moved["n1_0_bias"]
         assert moved["n0_0"] == (0, 0)  # another layer stays

@@ -27,8 +27,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "images" / "playground.png"
 CHROMIUM = "/usr/bin/chromium"
 # the flags tests/browser/conftest.py launches Chromium with (no network but 127.0.0.1)
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+]
 VIEWPORT = {"width": 1024, "height": 768}  # a projector's size: the three pictures without scrolling
 CLIP = {"x": 0, "y": 0, "width": 1024, "height": 757}  # above the diagram's caption, which the viewport cuts
 STEPS = 3000
@@ -49,8 +56,12 @@ def _free_port() -> int:
 def _start_server() -> tuple[subprocess.Popen, str]:
     """`neuronlab play` of this checkout (src/ first on the path), and the URL it prints."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
-    server = subprocess.Popen([sys.executable, "-m", "neuronlab", "play", "--no-browser", "--port", str(_free_port())],
-                              stdout=subprocess.PIPE, text=True, env=env)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "neuronlab", "play", "--no-browser", "--port", str(_free_port())],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     for line in server.stdout:  # "port ... is busy; using ..." may come first
         found = re.search(r"neuronlab playground: (\S+)", line)
         if found:
@@ -82,8 +93,9 @@ def render(out: Path, steps: int = STEPS) -> Path:
                         time.sleep(0.2)
                 page.wait_for_function("document.getElementById('connection').textContent === 'connected'")
                 page.click("[data-testid=train]")
-                page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) "
-                                       f"> {steps}", timeout=120_000)
+                page.wait_for_function(
+                    f"Number(document.querySelector('[data-testid=step-count]').textContent) > {steps}", timeout=120_000
+                )
                 page.click("[data-testid=pause]")
                 page.wait_for_function("document.querySelector('[data-testid=status]').textContent === 'paused'")
                 page.wait_for_timeout(500)  # the server's paused frame, drawn
@@ -103,7 +115,9 @@ def render(out: Path, steps: int = STEPS) -> Path:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Write the README's picture of the playground.")
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the PNG (default: {OUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help=f"where to write the PNG (default: {OUT.relative_to(ROOT)})"
+    )
     parser.add_argument("--steps", type=int, default=STEPS, help=f"train past this many steps (default: {STEPS})")
     args = parser.parse_args(argv)
     path = render(args.out, args.steps)

@@ -45,14 +45,13 @@ def live_server():
 
     import uvicorn
 
-    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+    from neuronlab.apps.playground.server import UVICORN_LIMITS, create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = create_app()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                **UVICORN_LIMITS))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_LIMITS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.time() + 20

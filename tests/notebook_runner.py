@@ -20,8 +20,9 @@ def run(cells_or_path, timeout: int = 300, cwd=None):
     else:
         notebook = nbformat.v4.new_notebook()
         notebook.cells = [nbformat.v4.new_code_cell(source) for source in cells_or_path]
-    client = nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                                     resources={"metadata": {"path": str(cwd or os.getcwd())}})
+    client = nbclient.NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd or os.getcwd())}}
+    )
     env = dict(os.environ, MPLBACKEND="module://matplotlib_inline.backend_inline")  # as Jupyter sets it
     client.execute(env=env)  # the kernel spec's "python" is this interpreter (jupyter_client maps it)
     return notebook

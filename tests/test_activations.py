@@ -11,8 +11,18 @@ Z = np.array([-6.0, -2.5, -1.0, -0.3, 0.2, 0.7, 1.5, 3.0, 8.0])
 
 
 def test_names_and_lookup():
-    assert set(activations.names()) >= {"step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus",
-                                         "gelu", "silu", "sin"}
+    assert set(activations.names()) >= {
+        "step",
+        "linear",
+        "sigmoid",
+        "tanh",
+        "relu",
+        "leaky_relu",
+        "softplus",
+        "gelu",
+        "silu",
+        "sin",
+    }
     assert activations.get("identity").name == "linear"
     assert activations.get("TANH").name == "tanh"
     with pytest.raises(ValueError, match="unknown activation 'sigmoidd'; choose one of: step"):
@@ -51,11 +61,16 @@ def test_derivative_matches_central_differences(name):
 @pytest.mark.parametrize("name", activations.names())
 def test_tensor_activation_matches_pytorch(name, torch):
     functions = {
-        "step": lambda z: (z >= 0).double() + 0 * z, "linear": lambda z: z * 1.0,
-        "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
+        "step": lambda z: (z >= 0).double() + 0 * z,
+        "linear": lambda z: z * 1.0,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": torch.relu,
         "leaky_relu": lambda z: torch.nn.functional.leaky_relu(z, 0.01),
         "softplus": lambda z: torch.nn.functional.softplus(z, threshold=1000),
-        "gelu": torch.nn.functional.gelu, "silu": torch.nn.functional.silu, "sin": torch.sin,
+        "gelu": torch.nn.functional.gelu,
+        "silu": torch.nn.functional.silu,
+        "sin": torch.sin,
     }
     z = nl.Tensor(Z.copy(), requires_grad=True)
     out = z.activation(name)

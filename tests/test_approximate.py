@@ -96,22 +96,25 @@ def test_two_dimensional_towers():
         nl.approximate(f, ((-1, 1), (-1, 1)), eps, "relu")
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(f="sin(x)", eps=0), "eps must be a positive number"),
-    (dict(f="sin(x)", eps=-0.1), "eps must be a positive number"),
-    (dict(f="sin(x)", domain=(1, 1)), "non-empty interval"),
-    (dict(f="sin(x)", domain=(2, 1)), "non-empty interval"),
-    (dict(f="sin(x)", domain=("a", 1)), "domain must be two numbers"),
-    (dict(f=lambda x: np.log(x), domain=(-1, 1)), "must be finite on the whole domain"),
-    (dict(f=lambda x: x[:3]), "returned shape"),
-    (dict(f=lambda x: 1 / 0), "the target failed"),
-    (dict(f="step(x - 0.3)"), "discontinuous.*continuous functions"),
-    (dict(f="sin(20*x)", eps=1e-4, activation="step"), "needs at least [0-9,]+ hidden neurons .* cap of 10,000"),
-    (dict(f="sin(20*x)", eps=2e-4, activation="step"), "needs [0-9,]+ hidden neurons .* cap of 10,000"),
-    (dict(f="sin(x)", eps=0.01, activation="relu", max_neurons=2), "needs {relu sin} hidden neurons .* cap of 2"),
-    (dict(f="sin(x)", activation="gelu"), "activation must be"),
-    (dict(f=42), "expression or a callable"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(f="sin(x)", eps=0), "eps must be a positive number"),
+        (dict(f="sin(x)", eps=-0.1), "eps must be a positive number"),
+        (dict(f="sin(x)", domain=(1, 1)), "non-empty interval"),
+        (dict(f="sin(x)", domain=(2, 1)), "non-empty interval"),
+        (dict(f="sin(x)", domain=("a", 1)), "domain must be two numbers"),
+        (dict(f=lambda x: np.log(x), domain=(-1, 1)), "must be finite on the whole domain"),
+        (dict(f=lambda x: x[:3]), "returned shape"),
+        (dict(f=lambda x: 1 / 0), "the target failed"),
+        (dict(f="step(x - 0.3)"), "discontinuous.*continuous functions"),
+        (dict(f="sin(20*x)", eps=1e-4, activation="step"), "needs at least [0-9,]+ hidden neurons .* cap of 10,000"),
+        (dict(f="sin(20*x)", eps=2e-4, activation="step"), "needs [0-9,]+ hidden neurons .* cap of 10,000"),
+        (dict(f="sin(x)", eps=0.01, activation="relu", max_neurons=2), "needs {relu sin} hidden neurons .* cap of 2"),
+        (dict(f="sin(x)", activation="gelu"), "activation must be"),
+        (dict(f=42), "expression or a callable"),
+    ],
+)
 @pytest.mark.slow
 def test_bad_input_is_explained(kwargs, message):
     kwargs.setdefault("eps", 0.01)
@@ -147,12 +150,15 @@ def test_learning_from_the_construction_starts_from_it():
 
 
 @pytest.mark.slow  # the constructions sample for a while before they refuse
-@pytest.mark.parametrize("f, domain, eps, message", [
-    ("x", (0, 5e-324), 0.01, "too narrow to sample"),
-    ("x", (1e6 - 1e-10, 1e6), 0.01, "too narrow to sample"),
-    ("exp(x)", (700, 709), 1e-4, "more than 1,000,000,000 relu neurons"),
-    ("exp(x)", (-700, 700), 0.01, "more than 1,000,000,000 relu neurons"),
-])
+@pytest.mark.parametrize(
+    "f, domain, eps, message",
+    [
+        ("x", (0, 5e-324), 0.01, "too narrow to sample"),
+        ("x", (1e6 - 1e-10, 1e6), 0.01, "too narrow to sample"),
+        ("exp(x)", (700, 709), 1e-4, "more than 1,000,000,000 relu neurons"),
+        ("exp(x)", (-700, 700), 0.01, "more than 1,000,000,000 relu neurons"),
+    ],
+)
 def test_extreme_domains_get_a_reason_not_a_crash_or_a_300_digit_count(f, domain, eps, message):
     """The estimate raised "cannot convert float NaN/infinity to integer" or printed a 300-digit count."""
     with pytest.raises(nl.ApproximationError, match=message):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import _require
 
-from neuronlab.cli import main
+from neuronlab.apps.cli import main
 
 
 @pytest.fixture
@@ -22,8 +22,9 @@ def test_quick_benchmark_runs_every_table_end_to_end(torch, sklearn, capsys):
     rows = report.rows()
     assert len(rows) == len(bench.QUICK_STEP_CASES) + len(bench.QUICK_AUTOGRAD_CASES)
     for row in rows:  # a measurement error is refused, never printed as a time
-        assert row.refused or (row.neuronlab > 0 and row.torch > 0 and row.compiled > 0
-                               and math.isfinite(row.ratio)), row
+        assert row.refused or (row.neuronlab > 0 and row.torch > 0 and row.compiled > 0 and math.isfinite(row.ratio)), (
+            row
+        )
     tables = report.tables()
     steps = [title for title in tables if title.startswith("Step time")]
     assert "fused fast path" in steps[0] and "Tensor engine" in steps[1]
@@ -59,8 +60,10 @@ def test_a_worker_records_the_threads_it_ran_with():
 
 
 def _step_results(seconds: dict, rounds: int = 1, parameters: int = 49) -> dict:
-    return {library: [[{"seconds": t, "parameters": parameters, "mode": library}]] * rounds
-            for library, t in seconds.items()}
+    return {
+        library: [[{"seconds": t, "parameters": parameters, "mode": library}]] * rounds
+        for library, t in seconds.items()
+    }
 
 
 def test_a_step_faster_than_the_gemm_peak_is_refused(monkeypatch):
@@ -74,14 +77,14 @@ def test_a_step_faster_than_the_gemm_peak_is_refused(monkeypatch):
     monkeypatch.setattr(bench, "_alternating", lambda *args, **kwargs: fake)
     report = bench.Report()
     bench.step_times(report, [(sizes, batch)], repeats=1, budget=0.1, rounds=1, peak=100.0, threads=1)
-    (columns, cells), = report.tables().values()
+    ((columns, cells),) = report.tables().values()
     assert cells[0][1:4] == ["measurement error"] * 3 and "ms" not in " ".join(cells[0])
     assert "neuronlab at 472 GFLOP/s" in cells[0][-1] and "100 GFLOP/s" in cells[0][-1]
     assert math.isnan(report.rows()[0].ratio)
     # the same times against a 1000 GFLOP/s peak are possible, and printed
     report = bench.Report()
     bench.step_times(report, [(sizes, batch)], repeats=1, budget=0.1, rounds=1, peak=1000.0, threads=1)
-    (columns, cells), = report.tables().values()
+    ((columns, cells),) = report.tables().values()
     assert cells[0][1] == "100.00 ms" and cells[0][4] == "6.00"  # PyTorch at its best: compiled, 0.6 s
 
 
@@ -90,14 +93,20 @@ def test_a_capped_solver_gets_no_ratio(monkeypatch):
     from neuronlab import bench
 
     reached = {"seconds": 0.003, "restarts": 0, "error": 9e-4, "solver": "levenberg-marquardt"}
-    fake = {"neuronlab": [[reached]], "minpack": [[dict(reached, seconds=0.006, solver="MINPACK lm")]],
-            "lbfgs": [[{"seconds": None, "elapsed": 30.0, "restarts": 4, "error": 0.003, "solver": "L-BFGS"}]],
-            "adam": [[{"seconds": None, "elapsed": 30.0, "steps": 165_700, "error": 0.002}]]}
-    monkeypatch.setattr(bench, "_alternating",
-                        lambda kind, libraries, *args, **kwargs: {library: fake[library] for library in libraries})
+    fake = {
+        "neuronlab": [[reached]],
+        "minpack": [[dict(reached, seconds=0.006, solver="MINPACK lm")]],
+        "lbfgs": [[{"seconds": None, "elapsed": 30.0, "restarts": 4, "error": 0.003, "solver": "L-BFGS"}]],
+        "adam": [[{"seconds": None, "elapsed": 30.0, "steps": 165_700, "error": 0.002}]],
+    }
+    monkeypatch.setattr(
+        bench,
+        "_alternating",
+        lambda kind, libraries, *args, **kwargs: {library: fake[library] for library in libraries},
+    )
     report = bench.Report()
     bench.time_to_accuracy(report, ["sin(x)"], neurons=16, cap=30.0)
-    (columns, cells), = report.tables().values()
+    ((columns, cells),) = report.tables().values()
     row = dict(zip(columns, cells[0]))
     assert row[bench.ACCURACY_COLUMNS["adam"]] == "not reached in 30.0 s (165,700 steps; max error 0.002)"
     assert row[bench.ACCURACY_COLUMNS["lbfgs"]] == "not reached in 30.0 s (5 start(s); max error 0.003)"
@@ -105,7 +114,7 @@ def test_a_capped_solver_gets_no_ratio(monkeypatch):
     assert "fastest: neuronlab fit" in row["note"]
     assert not any("10000" in cell or ">=" in cell for cell in cells[0])  # 30 s / 3 ms made no number
     assert report.rows() == []
-    note, = report.notes  # the claim about algorithms follows from who reached the tolerance
+    (note,) = report.notes  # the claim about algorithms follows from who reached the tolerance
     assert "1 of 1 targets by neuronlab's fit (levenberg-marquardt), 1 by MINPACK's LM, 0 by PyTorch's" in note
     assert "it is the algorithm that wins against Adam, not the library" in note
     fake["minpack"] = fake["lbfgs"]  # had MINPACK's LM missed too, the table would not say it
@@ -153,13 +162,24 @@ def test_a_convergence_warning_is_reported_not_silenced(sklearn, monkeypatch):
 def test_the_verdict_compares_with_the_best_peer_in_paired_standard_errors():
     from neuronlab import bench
 
-    behind = bench._verdict({"neuronlab": np.array([0.30, 0.31, 0.29, 0.30]),
-                             "sklearn": np.array([0.40, 0.42, 0.41, 0.40]),
-                             "linear": np.array([0.35, 0.35, 0.35, 0.35]), "torch": np.array([0.2] * 4)})
+    behind = bench._verdict(
+        {
+            "neuronlab": np.array([0.30, 0.31, 0.29, 0.30]),
+            "sklearn": np.array([0.40, 0.42, 0.41, 0.40]),
+            "linear": np.array([0.35, 0.35, 0.35, 0.35]),
+            "torch": np.array([0.2] * 4),
+        }
+    )
     assert behind.startswith("scikit-learn MLP best, neuronlab behind by 0.108 ± 0.005 paired SE")
     assert "(more than one SE)" in behind
-    close = bench._verdict({"neuronlab": np.array([0.97, 0.92]), "sklearn": np.array([0.95, 0.93]),
-                            "linear": np.array([0.5, 0.5]), "torch": np.array([0.5, 0.5])})
+    close = bench._verdict(
+        {
+            "neuronlab": np.array([0.97, 0.92]),
+            "sklearn": np.array([0.95, 0.93]),
+            "linear": np.array([0.5, 0.5]),
+            "torch": np.array([0.5, 0.5]),
+        }
+    )
     assert close.startswith("neuronlab best, ahead of scikit-learn MLP by 0.005 ± 0.015")
     assert "(within one SE)" in close
 
@@ -210,17 +230,23 @@ def test_rounds_that_disagree_claim_no_ratio(monkeypatch):
     from neuronlab import bench
 
     ours = [[{"seconds": 1e-3, "parameters": 49, "mode": "neuronlab"}]] * 3
-    rounds = {"neuronlab": ours, "compiled": [[{"seconds": 1.0, "parameters": 49, "mode": "compiled"}]] * 3,
-              "torch": [[{"seconds": 2e-3, "parameters": 49, "mode": "eager"}], [{"seconds": 0.25, "parameters": 49,
-                        "mode": "eager"}], [{"seconds": 0.3, "parameters": 49, "mode": "eager"}]]}
+    rounds = {
+        "neuronlab": ours,
+        "compiled": [[{"seconds": 1.0, "parameters": 49, "mode": "compiled"}]] * 3,
+        "torch": [
+            [{"seconds": 2e-3, "parameters": 49, "mode": "eager"}],
+            [{"seconds": 0.25, "parameters": 49, "mode": "eager"}],
+            [{"seconds": 0.3, "parameters": 49, "mode": "eager"}],
+        ],
+    }
     monkeypatch.setattr(bench, "_alternating", lambda *args, **kwargs: rounds)
     report = bench.Report()
     bench.step_times(report, [([1, 16, 1], 32)], repeats=1, budget=0.1, rounds=3, peak=100.0)
-    (columns, cells), = report.tables().values()
+    ((columns, cells),) = report.tables().values()
     assert cells[0][4] == "unsteady" and "ratio per round 2.00-300.00 (the rounds disagree" in cells[0][5]
     steady = dict(rounds, torch=[[{"seconds": 2e-3, "parameters": 49, "mode": "eager"}]] * 3)
     monkeypatch.setattr(bench, "_alternating", lambda *args, **kwargs: steady)
     report = bench.Report()
     bench.step_times(report, [([1, 16, 1], 32)], repeats=1, budget=0.1, rounds=3, peak=100.0)
-    (columns, cells), = report.tables().values()
+    ((columns, cells),) = report.tables().values()
     assert cells[0][4] == "2.00" and "PyTorch best: eager" in cells[0][5]

@@ -9,15 +9,32 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.cli import main
+from neuronlab.apps.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_fit_expression_writes_model_plot_and_summary(tmp_path, capsys):
     out = tmp_path / "run"
-    assert main(["fit", "x*sin(3*x)", "--domain", "-2", "2", "--hidden", "16", "--epochs", "3000",
-                 "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "x*sin(3*x)",
+                "--domain",
+                "-2",
+                "2",
+                "--hidden",
+                "16",
+                "--epochs",
+                "3000",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "max |error|" in printed and "mean |error|" in printed
     net = nl.load(out / "model.npz")  # its scaling is saved with it: it takes raw x
@@ -43,8 +60,23 @@ def test_fit_csv_regression_and_classification(tmp_path, capsys):
     labels = np.where(x[:, 0] * x[:, 1] > 0, "same", "different")
     table = "\n".join(f"{a:.5f},{label},{b:.5f}" for (a, b), label in zip(x, labels))
     (tmp_path / "classes.csv").write_text("a,sign,b\n" + table + "\n")
-    assert main(["fit", "--data", str(tmp_path / "classes.csv"), "--target", "sign", "--hidden", "12",
-                 "--out", str(tmp_path / "cls"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--data",
+                str(tmp_path / "classes.csv"),
+                "--target",
+                "sign",
+                "--hidden",
+                "12",
+                "--out",
+                str(tmp_path / "cls"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "2 classes (different, same)" in printed and "accuracy" in printed
     summary = json.loads((tmp_path / "cls" / "summary.json").read_text())
@@ -67,11 +99,26 @@ def test_fit_csv_of_raw_columns_generalises_like_a_careful_scikit_learn_user(tmp
     columns = list(data.feature_names) + ["progression"]
     rows = "\n".join(",".join(f"{v:g}" for v in row) for row in np.column_stack([data.data, data.target]))
     (tmp_path / "diabetes.csv").write_text(",".join(columns) + "\n" + rows + "\n")
-    assert main(["fit", "--data", str(tmp_path / "diabetes.csv"), "--hidden", "100", "--activation", "relu",
-                 "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--data",
+                str(tmp_path / "diabetes.csv"),
+                "--hidden",
+                "100",
+                "--activation",
+                "relu",
+                "--out",
+                str(tmp_path / "run"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     order = np.random.default_rng(0).permutation(len(data.target))  # the command's split (seed 0, 20 % held out)
-    test, train = order[:summary["held_out_rows"]], order[summary["held_out_rows"]:]
+    test, train = order[: summary["held_out_rows"]], order[summary["held_out_rows"] :]
     import warnings
 
     with warnings.catch_warnings():
@@ -79,41 +126,48 @@ def test_fit_csv_of_raw_columns_generalises_like_a_careful_scikit_learn_user(tmp
         reference = pipeline.make_pipeline(StandardScaler(), MLPRegressor(random_state=0))
         reference.fit(data.data[train], data.target[train])
     theirs = reference.score(data.data[test], data.target[test])
-    print(f"diabetes held-out R^2: neuronlab fit {summary['r2']:.3f} ({summary['optimizer']}, "
-          f"{summary['seconds']:.2f} s), scikit-learn pipeline {theirs:.3f}")
+    print(
+        f"diabetes held-out R^2: neuronlab fit {summary['r2']:.3f} ({summary['optimizer']}, "
+        f"{summary['seconds']:.2f} s), scikit-learn pipeline {theirs:.3f}"
+    )
     assert summary["r2"] >= max(theirs, 0.3)
-    assert any(choice.startswith("l2: ") and "chosen by validation on the training rows only" in choice
-               for choice in summary["choices"])
+    assert any(
+        choice.startswith("l2: ") and "chosen by validation on the training rows only" in choice
+        for choice in summary["choices"]
+    )
     net = nl.load(tmp_path / "run" / "model.npz")
     assert net.scaling is not None and net.scaling.x_mean[0] > 40  # ages in years: the raw columns
 
 
-@pytest.mark.parametrize("args, message", [
-    (["fit", "x*sin(3*x"], "never closed"),
-    (["fit"], "give an expression"),
-    (["fit", "sin(x)", "--data", "a.csv"], "not both"),
-    (["fit", "log(x)"], "not finite at x = -3"),
-    (["fit", "x*y"], "function of x alone"),
-    (["fit", "sin(x)", "--domain", "2", "1"], "A < B"),
-    (["fit", "sin(x)", "--layers", "16,a"], "--layers takes"),
-    (["fit", "sin(x)", "--hidden", "0"], "1 to 4096 neurons"),
-    (["fit", "sin(x)", "--activation", "step"], "zero almost everywhere"),
-    (["fit", "sin(x)", "--activation", "swoosh"], "unknown activation 'swoosh'"),
-    (["fit", "sin(x)", "--points", "10000000"], "--points must be between"),
-    (["fit", "--data", "missing.csv"], "No such file"),
-    # argparse's own errors: they leave through SystemExit, with the same one line and code 2
-    (["fit", "sin(x)", "--optimizer", "rmsprop"], "invalid choice"),
-    (["fot"], "invalid choice"),
-    ([], "the following arguments are required: COMMAND"),
-    (["fit", "sin(x)", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
-    (["fit", "sin(x)", "--domain", "1"], "argument --domain: expected 2 arguments"),
-    (["fit", "sin(x)", "--bogus"], "unrecognized arguments: --bogus"),
-    (["approx", "sin(x)"], "the following arguments are required: --eps"),
-    (["approx", "sin(x)", "--eps", "0.1", "--activation", "gelu"], "argument --activation: invalid choice"),
-    (["play", "--port", "eighty"], "argument --port: invalid int value"),
-    (["bench", "--slow"], "unrecognized arguments: --slow"),
-    (["draw"], "the following arguments are required: model"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["fit", "x*sin(3*x"], "never closed"),
+        (["fit"], "give an expression"),
+        (["fit", "sin(x)", "--data", "a.csv"], "not both"),
+        (["fit", "log(x)"], "not finite at x = -3"),
+        (["fit", "x*y"], "function of x alone"),
+        (["fit", "sin(x)", "--domain", "2", "1"], "A < B"),
+        (["fit", "sin(x)", "--layers", "16,a"], "--layers takes"),
+        (["fit", "sin(x)", "--hidden", "0"], "1 to 4096 neurons"),
+        (["fit", "sin(x)", "--activation", "step"], "zero almost everywhere"),
+        (["fit", "sin(x)", "--activation", "swoosh"], "unknown activation 'swoosh'"),
+        (["fit", "sin(x)", "--points", "10000000"], "--points must be between"),
+        (["fit", "--data", "missing.csv"], "No such file"),
+        # argparse's own errors: they leave through SystemExit, with the same one line and code 2
+        (["fit", "sin(x)", "--optimizer", "rmsprop"], "invalid choice"),
+        (["fot"], "invalid choice"),
+        ([], "the following arguments are required: COMMAND"),
+        (["fit", "sin(x)", "--epochs", "many"], "argument --epochs: invalid int value: 'many'"),
+        (["fit", "sin(x)", "--domain", "1"], "argument --domain: expected 2 arguments"),
+        (["fit", "sin(x)", "--bogus"], "unrecognized arguments: --bogus"),
+        (["approx", "sin(x)"], "the following arguments are required: --eps"),
+        (["approx", "sin(x)", "--eps", "0.1", "--activation", "gelu"], "argument --activation: invalid choice"),
+        (["play", "--port", "eighty"], "argument --port: invalid int value"),
+        (["bench", "--slow"], "unrecognized arguments: --slow"),
+        (["draw"], "the following arguments are required: model"),
+    ],
+)
 def test_user_mistakes_print_one_line_and_exit_2(args, message, tmp_path, capsys):
     argv = args + ["--out", str(tmp_path / "o"), "--quiet"] if args[:1] == ["fit"] else args
     try:
@@ -128,8 +182,13 @@ def test_user_mistakes_print_one_line_and_exit_2(args, message, tmp_path, capsys
 
 def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    done = subprocess.run([sys.executable, "-m", "neuronlab", "fit", "sqrt(x", "--out", str(tmp_path)],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "neuronlab", "fit", "sqrt(x", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("neuronlab fit: error: could not read the expression")
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
@@ -137,8 +196,13 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
 
 
 def run_example(*args):
-    done = subprocess.run([sys.executable, *map(str, args)], capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    done = subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -198,8 +262,10 @@ def test_fit_animate_writes_a_gif(tmp_path):
 @pytest.mark.slow
 def test_approx_command_prints_the_certificate_and_writes_the_files(tmp_path, capsys):
     out = tmp_path / "ap"
-    assert main(["approx", "sin(5*x) + 0.3*x^2", "--eps", "0.01", "--domain", "-2", "2", "--out", str(out),
-                 "--animate"]) == 0
+    assert (
+        main(["approx", "sin(5*x) + 0.3*x^2", "--eps", "0.01", "--domain", "-2", "2", "--out", str(out), "--animate"])
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "hidden neurons: " in printed and "measured sup |error|" in printed and "analytic bound" in printed
     record = json.loads((out / "certificate.json").read_text())
@@ -214,19 +280,40 @@ def test_approx_compare_and_two_dimensions(tmp_path, capsys):
     assert main(["approx", "sin(3*x)", "--eps", "0.05", "--compare", "--out", str(tmp_path / "c")]) == 0
     assert "learned from random start" in capsys.readouterr().out
     assert len(json.loads((tmp_path / "c" / "certificate.json").read_text())["compare"]) == 3
-    assert main(["approx", "x*y", "--eps", "0.2", "--domain", "-1", "1", "-1", "1", "--activation", "step",
-                 "--out", str(tmp_path / "d")]) == 0
+    assert (
+        main(
+            [
+                "approx",
+                "x*y",
+                "--eps",
+                "0.2",
+                "--domain",
+                "-1",
+                "1",
+                "-1",
+                "1",
+                "--activation",
+                "step",
+                "--out",
+                str(tmp_path / "d"),
+            ]
+        )
+        == 0
+    )
     assert "Nielsen towers" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("args, message", [
-    (["approx", "sin(x)", "--eps", "0"], "eps must be a positive number"),
-    (["approx", "step(x)", "--eps", "0.1"], "continuous functions"),
-    (["approx", "sin(x)", "--eps", "0.1", "--domain", "1"], "--domain takes A B"),
-    (["approx", "x*y", "--eps", "0.1"], "uses y"),
-    (["approx", "sin(x)", "--eps", "0.1", "--activation", "step", "--compare"], "cannot train step"),
-    (["approx", "sin(40*x)", "--eps", "0.001", "--activation", "step", "--max-neurons", "100"], "cap of 100"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["approx", "sin(x)", "--eps", "0"], "eps must be a positive number"),
+        (["approx", "step(x)", "--eps", "0.1"], "continuous functions"),
+        (["approx", "sin(x)", "--eps", "0.1", "--domain", "1"], "--domain takes A B"),
+        (["approx", "x*y", "--eps", "0.1"], "uses y"),
+        (["approx", "sin(x)", "--eps", "0.1", "--activation", "step", "--compare"], "cannot train step"),
+        (["approx", "sin(40*x)", "--eps", "0.001", "--activation", "step", "--max-neurons", "100"], "cap of 100"),
+    ],
+)
 def test_approx_mistakes(args, message, tmp_path, capsys):
     assert main(args + ["--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
@@ -241,8 +328,23 @@ def test_fit_task_overrides_the_guess_and_says_why(tmp_path, capsys):
     assert main(["fit", "--data", str(tmp_path / "levels.csv"), "--out", out, "--quiet", "--epochs", "5"]) == 0
     printed = capsys.readouterr().out
     assert "target 'level': classification: the target 'level' holds whole numbers with 3 distinct values" in printed
-    assert main(["fit", "--data", str(tmp_path / "levels.csv"), "--task", "regression", "--out", out, "--quiet",
-                 "--epochs", "5"]) == 0
+    assert (
+        main(
+            [
+                "fit",
+                "--data",
+                str(tmp_path / "levels.csv"),
+                "--task",
+                "regression",
+                "--out",
+                out,
+                "--quiet",
+                "--epochs",
+                "5",
+            ]
+        )
+        == 0
+    )
     assert "target 'level': regression, as asked" in capsys.readouterr().out
     assert json.loads((tmp_path / "out" / "summary.json").read_text())["task"] == "regression"
     assert main(["fit", "sin(x)", "--task", "regression"]) == 2
@@ -250,6 +352,7 @@ def test_fit_task_overrides_the_guess_and_says_why(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- hostile paths and output folders
+
 
 @pytest.mark.parametrize("make", ["zero", "urandom", "fifo", "folder"])
 def test_files_that_are_not_regular_are_refused_before_reading(tmp_path, capsys, make):
@@ -262,8 +365,11 @@ def test_files_that_are_not_regular_are_refused_before_reading(tmp_path, capsys,
     else:
         path.symlink_to(f"/dev/{make}")
     expected = "is a folder" if make == "folder" else "is not a regular file"
-    for argv in (["draw", str(path)], ["fit", "--data", str(path), "--out", str(tmp_path / "out"), "--quiet"],
-                 ["explain", "--model", str(path)]):
+    for argv in (
+        ["draw", str(path)],
+        ["fit", "--data", str(path), "--out", str(tmp_path / "out"), "--quiet"],
+        ["explain", "--model", str(path)],
+    ):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert expected in err and len(err.strip().splitlines()) == 1, (argv, err)
@@ -277,7 +383,7 @@ def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys
     (out / "fit.png").unlink()
     (out / "fit.png").mkdir()  # in the way: refused before any training
     trained = []
-    monkeypatch.setattr("neuronlab.cli.fit", lambda *a, **k: trained.append(1))
+    monkeypatch.setattr("neuronlab.apps.cli.fit", lambda *a, **k: trained.append(1))
     assert main(["fit", "x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
     assert "is in the way" in capsys.readouterr().err and trained == []
     monkeypatch.undo()
@@ -287,7 +393,7 @@ def test_fit_out_checks_the_folder_first_and_never_leaves_a_mix(tmp_path, capsys
     def failing_save(*args, **kwargs):  # the figure fails after the model is written: nothing may move in
         raise OSError("disk full")
 
-    monkeypatch.setattr("neuronlab.plot.save", failing_save)
+    monkeypatch.setattr("neuronlab.views.plot.save", failing_save)
     assert main(["fit", "x*x", "--epochs", "5", "--out", str(out), "--quiet"]) == 2
     assert "disk full" in capsys.readouterr().err
     assert {name: (out / name).read_bytes() for name in before} == before  # the old outputs, whole
@@ -304,7 +410,7 @@ def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
 
     from rich.console import Console
 
-    from neuronlab.cli import Eta
+    from neuronlab.apps.cli import Eta
 
     console = Console(file=io.StringIO(), record=True, width=120)
     with Eta("lesson figures", console=console) as eta:
@@ -322,9 +428,9 @@ def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
     seen = []
     monkeypatch.setattr(lesson, "figures", lambda: {"decide": ("01.png", lambda: None)})
     monkeypatch.setattr(lesson, "markdown", lambda reveal: ("text", ["decide"]))
-    import neuronlab.plot
+    import neuronlab.views.plot
 
-    monkeypatch.setattr(neuronlab.plot, "save", lambda fig, path: None)
+    monkeypatch.setattr(neuronlab.views.plot, "save", lambda fig, path: None)
     lesson.write(tmp_path, progress=lambda *a: seen.append(a))
     assert seen == [(1, 1, "01.png")]
     for name in ("_torch", "gemm_peak", "step_times", "time_to_accuracy", "real_data"):
@@ -334,5 +440,9 @@ def test_long_work_shows_the_time_left(monkeypatch, tmp_path):
     bench.run(quick=True, progress=lambda *a: seen.append(a))
     steps, autograd, data = len(bench.QUICK_STEP_CASES), len(bench.QUICK_AUTOGRAD_CASES), len(bench.QUICK_DATA_SETS)
     total = steps + autograd + 1 + data  # counted in cases
-    assert seen == [(steps, total, "step times"), (steps + autograd, total, "autograd step times"),
-                    (steps + autograd + 1, total, "time to accuracy"), (total, total, "real data")]
+    assert seen == [
+        (steps, total, "step times"),
+        (steps + autograd, total, "autograd step times"),
+        (steps + autograd + 1, total, "time to accuracy"),
+        (total, total, "real data"),
+    ]

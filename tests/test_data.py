@@ -26,20 +26,23 @@ def test_text_and_integer_targets_mean_classification(tmp_path):
     assert nl.load_csv(write(tmp_path, many)).task == "regression"
 
 
-@pytest.mark.parametrize("text, target, message", [
-    ("", None, "is empty"),
-    ("1,2\n3,4\n5,6\n", None, "first row must be a header"),
-    ("y\n1\n2\n", None, "at least two columns"),
-    ("a,a\n1,2\n3,4\n", None, "must be different"),
-    ("a,y\n1,2\n", None, "at least 2 are needed"),
-    ("a,y\n1,2\n3,4\n", "z", "no column 'z'; its columns are: a, y"),
-    ("a,y\n1,2\n3\n", None, "line 3: 1 values, but the header has 2 columns"),
-    ("a,y\n1,2\nred,4\n", None, "line 3: column 'a' holds 'red', not a finite number"),
-    ("a,y\n1,2\nnan,4\n", None, "not a finite number"),
-    ("a,y\n1,2\n,4\n", None, "line 3: column 'a' is empty"),
-    ("a,y\n1,2\n3,\n", None, "line 3: the target 'y' is empty"),
-    ("a,y\n1,cat\n3,cat\n", None, "single class"),
-])
+@pytest.mark.parametrize(
+    "text, target, message",
+    [
+        ("", None, "is empty"),
+        ("1,2\n3,4\n5,6\n", None, "first row must be a header"),
+        ("y\n1\n2\n", None, "at least two columns"),
+        ("a,a\n1,2\n3,4\n", None, "must be different"),
+        ("a,y\n1,2\n", None, "at least 2 are needed"),
+        ("a,y\n1,2\n3,4\n", "z", "no column 'z'; its columns are: a, y"),
+        ("a,y\n1,2\n3\n", None, "line 3: 1 values, but the header has 2 columns"),
+        ("a,y\n1,2\nred,4\n", None, "line 3: column 'a' holds 'red', not a finite number"),
+        ("a,y\n1,2\nnan,4\n", None, "not a finite number"),
+        ("a,y\n1,2\n,4\n", None, "line 3: column 'a' is empty"),
+        ("a,y\n1,2\n3,\n", None, "line 3: the target 'y' is empty"),
+        ("a,y\n1,cat\n3,cat\n", None, "single class"),
+    ],
+)
 def test_bad_csv_files_are_explained(tmp_path, text, target, message):
     with pytest.raises(nl.DataError, match=message):
         nl.load_csv(write(tmp_path, text), target)

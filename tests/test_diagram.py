@@ -6,14 +6,47 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-dg = importlib.import_module("neuronlab.diagram")  # nl.diagram is the function
+
+dg = importlib.import_module("neuronlab.views.diagram")  # nl.diagram is the function
 
 SVG = "{http://www.w3.org/2000/svg}"
-BASE_FIELDS = {"id", "type", "x", "y", "width", "height", "angle", "strokeColor", "backgroundColor", "fillStyle",
-               "strokeWidth", "strokeStyle", "roughness", "opacity", "groupIds", "frameId", "roundness", "seed",
-               "version", "versionNonce", "isDeleted", "boundElements", "updated", "link", "locked"}
-TEXT_FIELDS = {"text", "fontSize", "fontFamily", "textAlign", "verticalAlign", "containerId", "originalText",
-               "lineHeight"}
+BASE_FIELDS = {
+    "id",
+    "type",
+    "x",
+    "y",
+    "width",
+    "height",
+    "angle",
+    "strokeColor",
+    "backgroundColor",
+    "fillStyle",
+    "strokeWidth",
+    "strokeStyle",
+    "roughness",
+    "opacity",
+    "groupIds",
+    "frameId",
+    "roundness",
+    "seed",
+    "version",
+    "versionNonce",
+    "isDeleted",
+    "boundElements",
+    "updated",
+    "link",
+    "locked",
+}
+TEXT_FIELDS = {
+    "text",
+    "fontSize",
+    "fontFamily",
+    "textAlign",
+    "verticalAlign",
+    "containerId",
+    "originalText",
+    "lineHeight",
+}
 ARROW_FIELDS = {"points", "lastCommittedPoint", "startBinding", "endBinding", "startArrowhead", "endArrowhead"}
 
 
@@ -31,8 +64,12 @@ def test_svg_is_xml_with_one_circle_per_drawn_neuron(sizes, drawn):
 
 
 def test_svg_edges_show_weight_sign_and_size():
-    net = nl.Network([nl.Dense(1, 2, "step", weights=[[2.0, -0.5]], bias=[0.0, 1.0]),
-                      nl.Dense(2, 1, weights=[[1.0], [-1.0]], bias=[0.25])])
+    net = nl.Network(
+        [
+            nl.Dense(1, 2, "step", weights=[[2.0, -0.5]], bias=[0.0, 1.0]),
+            nl.Dense(2, 1, weights=[[1.0], [-1.0]], bias=[0.25]),
+        ]
+    )
     root = ET.fromstring(nl.diagram(net))
     lines = root.findall(f".//{SVG}line")
     assert len(lines) == 4
@@ -138,13 +175,19 @@ def test_excalidraw_neurons_carry_their_labels_and_edges_lie_beneath():
 def test_a_scaled_network_shows_its_scaling():
     import xml.etree.ElementTree as ET
 
-    net = nl.Network([nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)],
-                     scaling=nl.Scaling([10.0, -1.0], [2.0, 0.5], [100.0], [4.0]))
+    net = nl.Network(
+        [nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)],
+        scaling=nl.Scaling([10.0, -1.0], [2.0, 0.5], [100.0], [4.0]),
+    )
     svg = nl.diagram(net)
     texts = [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
     assert "input (2), standardised" in texts and "1 linear, then · s + m" in texts
-    assert any(t.startswith("scaling (part of the network): inputs standardised: (x - [10, -1]) / [2, 0.5]; "
-                            "outputs: z * [4] + [100]") for t in texts)
+    assert any(
+        t.startswith(
+            "scaling (part of the network): inputs standardised: (x - [10, -1]) / [2, 0.5]; outputs: z * [4] + [100]"
+        )
+        for t in texts
+    )
     drawing = json.loads(nl.diagram(net, format="excalidraw"))
     assert any(e.get("id") == "scaling" and "z * [4] + [100]" in e["text"] for e in drawing["elements"])
     assert "scaling" not in nl.diagram(nl.mlp([2, 3, 1], seed=0))

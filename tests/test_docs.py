@@ -15,12 +15,27 @@ from conftest import _require
 
 ROOT = Path(__file__).resolve().parents[1]
 # The pages whose Python blocks run here (docs/sklearn.md's run in test_sklearn.py)
-PAGES = ["README.md", "docs/playground.md", "docs/server.md", "docs/engine.md", "docs/cli.md", "docs/lesson.md",
-         "docs/approximation.md", "docs/speed.md", "docs/layout.md"]
+PAGES = [
+    "README.md",
+    "docs/playground.md",
+    "docs/server.md",
+    "docs/engine.md",
+    "docs/cli.md",
+    "docs/lesson.md",
+    "docs/approximation.md",
+    "docs/speed.md",
+    "docs/layout.md",
+]
 PICTURE = ROOT / "docs" / "images" / "playground.png"
 # Commands in the pages' shell blocks that are only parsed, not run: what starts the server or takes long
-NOT_RUN = {"play": "starts the server", "bench": "80 s to 40 minutes", "lesson": "trains dozens of networks",
-           "--animate": "writes a GIF", "--compare": "trains two networks more", "--data": "a CSV of the reader's"}
+NOT_RUN = {
+    "play": "starts the server",
+    "bench": "80 s to 40 minutes",
+    "lesson": "trains dozens of networks",
+    "--animate": "writes a GIF",
+    "--compare": "trains two networks more",
+    "--data": "a CSV of the reader's",
+}
 
 
 def blocks(page: str, language: str) -> list[str]:
@@ -56,7 +71,7 @@ def test_the_pages_have_the_blocks_they_should():
 
 
 def test_every_command_in_the_pages_parses():
-    from neuronlab.cli import build_parser
+    from neuronlab.apps.cli import build_parser
 
     parser = build_parser()
     every = [words for page in PAGES for words in commands(page)]
@@ -72,7 +87,7 @@ def test_every_command_in_the_pages_parses():
 def test_the_cheap_commands_run(tmp_path, monkeypatch, capsys):
     """fit (an expression), approx, explain and draw, in the pages' order with every `fit` first (draw reads
     fit-out/model.npz); the rest (NOT_RUN) are parsed above only."""
-    from neuronlab.cli import main
+    from neuronlab.apps.cli import main
 
     monkeypatch.chdir(tmp_path)
     every = [words for page in PAGES for words in commands(page)]
@@ -150,7 +165,8 @@ def test_the_picture_is_small_and_made_by_this_script():
     made_by = Image.open(PICTURE).text.get(screenshot.SCRIPT_KEY)
     assert made_by == screenshot.script_digest(), (
         "docs/images/playground.png was not made by this version of scripts/screenshot.py: "
-        "run python scripts/screenshot.py")
+        "run python scripts/screenshot.py"
+    )
 
 
 def _blocks(grey: np.ndarray, size: int = 8) -> np.ndarray:
@@ -171,11 +187,17 @@ def test_the_picture_shows_the_page_as_it_is(tmp_path):
             pytest.fail(message)
         pytest.skip(message)
     fresh = tmp_path / "playground.png"
-    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot.py"), "--out", str(fresh)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "screenshot.py"), "--out", str(fresh)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     old, new = _grey(PICTURE), _grey(fresh)
     assert old.shape == new.shape == (757, 1024)
     differing = float(np.mean(np.abs(_blocks(old) - _blocks(new)) > 16))
-    assert differing <= 0.03, (f"{differing:.1%} of the README's picture differs from the page now: run "
-                               "python scripts/screenshot.py and look at docs/images/playground.png")
+    assert differing <= 0.03, (
+        f"{differing:.1%} of the README's picture differs from the page now: run "
+        "python scripts/screenshot.py and look at docs/images/playground.png"
+    )

@@ -15,8 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow  # two fresh interpreters import torch and start DDP: about 10 s on 2 busy cores
 def test_distributed_example_trains_two_ranks_and_comes_back(torch):
     assert torch.distributed.is_available() and torch.distributed.is_gloo_available()
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "distributed_torch.py")], capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "distributed_torch.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
     assert done.returncode == 0, done.stderr
     printed = done.stdout
     assert "back in neuronlab: Network(1 -> 16 tanh -> 16 tanh -> 1 linear" in printed

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.explain import LEARNING_RATES, explain
+from neuronlab.apps.explain import LEARNING_RATES, explain
 
 
 def test_default_lesson_network_by_hand():
@@ -14,8 +14,7 @@ def test_default_lesson_network_by_hand():
     assert e.loss == pytest.approx((out - 1.0) ** 2, rel=1e-15)
     dz_out = 2 * (out - 1.0)
     assert e.layers[1]["dL_dW"][:, 0].tolist() == pytest.approx([h1 * dz_out, h2 * dz_out], rel=1e-14)
-    assert e.layers[0]["dL_dz"].tolist() == pytest.approx([dz_out * h1 * (1 - h1), -dz_out * h2 * (1 - h2)],
-                                                            rel=1e-14)
+    assert e.layers[0]["dL_dz"].tolist() == pytest.approx([dz_out * h1 * (1 - h1), -dz_out * h2 * (1 - h2)], rel=1e-14)
     assert e.new_loss < e.loss
     formulas = dict(e.layers[1]["formulas"])
     assert formulas["dL/dout"] == f"2·(a - y)/1 = 2·({out:.4g} - 1)/1 = {2 * (out - 1):.4g}"
@@ -79,8 +78,8 @@ def test_printed_tables_carry_the_numbers():
 
 def test_the_default_step_is_the_lessons_and_lowers_the_loss_where_0_5_overshoots():
     from neuronlab import lesson
-    from neuronlab.cli import build_parser
-    from neuronlab.explain import DEFAULT_LR
+    from neuronlab.apps.cli import build_parser
+    from neuronlab.apps.explain import DEFAULT_LR
 
     e = explain()
     assert e.lr == DEFAULT_LR == 0.2 and build_parser().parse_args(["explain"]).lr in (None, DEFAULT_LR)
@@ -94,15 +93,19 @@ def test_the_default_step_is_the_lessons_and_lowers_the_loss_where_0_5_overshoot
 
 
 def test_formulas_bracket_negative_factors_and_never_write_minus_zero():
-    net = nl.Network([nl.Dense(1, 1, "relu", weights=[[1.0]], bias=[-5.0]),  # a dead relu: slope 0, products 0
-                      nl.Dense(1, 1, "linear", weights=[[-2.0]], bias=[0.0])])
+    net = nl.Network(
+        [
+            nl.Dense(1, 1, "relu", weights=[[1.0]], bias=[-5.0]),  # a dead relu: slope 0, products 0
+            nl.Dense(1, 1, "linear", weights=[[-2.0]], bias=[0.0]),
+        ]
+    )
     e = explain(net, x=[0.5], y=[1.0], lr=0.1)
     formulas = dict(e.layers[0]["formulas"])
     assert formulas["dL/dW1[x->h1]"] == "x · dL/dz(h1) = 0.5 · 0 = 0"  # -2·(-2)·0 is 0, not -0
     assert formulas["dL/dh1"] == "sum_m w·dL/dz_m = -2·(-2) = 4"  # dL/dz(out) = 2·(0 - 1) = -2, bracketed
     text = " ".join(f for layer in e.layers for _, f in layer["formulas"])
     assert "-0 " not in text + " " and "·-" not in text
-    from neuronlab.explain import _n
+    from neuronlab.apps.explain import _n
 
     assert _n(-0.0) == "0" and _n(-0.00001234) == "-1.234e-05"  # a negative zero is 0; a small number stays
 

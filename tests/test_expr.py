@@ -6,18 +6,24 @@ import neuronlab as nl
 X = np.linspace(-2, 2, 9)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("sin(3*x) + x^2", np.sin(3 * X) + X**2),
-    ("x**2 - 2*x + 1", (X - 1) ** 2),
-    ("-x^2", -(X**2)),  # unary minus binds looser than power, as in math
-    ("2^3^2", np.full_like(X, 512.0)),  # right-associative
-    ("abs(x) + sqrt(abs(x)) + exp(-x) + log(1 + x^2)", np.abs(X) + np.sqrt(np.abs(X)) + np.exp(-X) + np.log1p(X**2)),
-    ("cos(pi*x) * tan(x/4) + tanh(x) + e", np.cos(np.pi * X) * np.tan(X / 4) + np.tanh(X) + np.e),
-    ("sigmoid(x) + relu(x) + step(x)", 1 / (1 + np.exp(-X)) + np.maximum(X, 0) + (X >= 0)),
-    ("min(x, 0.5, 1) + max(x, -x)", np.minimum(X, 0.5) + np.abs(X)),
-    ("3", np.full_like(X, 3.0)),
-    ("  1.5e-1 * x  ", 0.15 * X),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sin(3*x) + x^2", np.sin(3 * X) + X**2),
+        ("x**2 - 2*x + 1", (X - 1) ** 2),
+        ("-x^2", -(X**2)),  # unary minus binds looser than power, as in math
+        ("2^3^2", np.full_like(X, 512.0)),  # right-associative
+        (
+            "abs(x) + sqrt(abs(x)) + exp(-x) + log(1 + x^2)",
+            np.abs(X) + np.sqrt(np.abs(X)) + np.exp(-X) + np.log1p(X**2),
+        ),
+        ("cos(pi*x) * tan(x/4) + tanh(x) + e", np.cos(np.pi * X) * np.tan(X / 4) + np.tanh(X) + np.e),
+        ("sigmoid(x) + relu(x) + step(x)", 1 / (1 + np.exp(-X)) + np.maximum(X, 0) + (X >= 0)),
+        ("min(x, 0.5, 1) + max(x, -x)", np.minimum(X, 0.5) + np.abs(X)),
+        ("3", np.full_like(X, 3.0)),
+        ("  1.5e-1 * x  ", 0.15 * X),
+    ],
+)
 def test_values(text, expected):
     np.testing.assert_allclose(nl.expr(text)(X), expected, rtol=1e-14)
 
@@ -31,29 +37,32 @@ def test_two_variables():
     assert nl.expr("sin(x)").variables == ("x",)
 
 
-@pytest.mark.parametrize("text, message, column", [
-    ("__import__('os').system('ls')", "not a known function", 0),
-    ("x.real", "attribute access is not allowed", 0),
-    ("().__class__", "attribute access", 0),
-    ("x[0]", "indexing is not allowed", 0),
-    ("lambda: 1", "lambda is not allowed", 0),
-    ("sin(x) + cosh(x)", "'cosh' is not a known function", 9),
-    ("z * 2", "unknown name 'z'", 0),
-    ("x ^ 2 + sin", "sin is a function", 8),
-    ("sin(x, 2)", "sin\\(\\) takes 1 argument, got 2", 0),
-    ("max(x)", "max\\(\\) takes 2 to 16 arguments, got 1", 0),
-    ("sin(x=1)", "no named arguments", 0),
-    ("'text'", "only numbers", 0),
-    ("True", "only numbers", 0),
-    ("x % 2", "the operator % is not allowed", 0),
-    ("x if x else 1", "if/else is not allowed", 0),
-    ("x == 1", "a comparison is not allowed", 0),
-    ("x +", "ends with '\\+'", 2),
-    ("(x", "never closed", None),
-    ("x)", "closes nothing", 1),
-    ("", "empty", None),
-    ("x\n+1", "single line", None),
-])
+@pytest.mark.parametrize(
+    "text, message, column",
+    [
+        ("__import__('os').system('ls')", "not a known function", 0),
+        ("x.real", "attribute access is not allowed", 0),
+        ("().__class__", "attribute access", 0),
+        ("x[0]", "indexing is not allowed", 0),
+        ("lambda: 1", "lambda is not allowed", 0),
+        ("sin(x) + cosh(x)", "'cosh' is not a known function", 9),
+        ("z * 2", "unknown name 'z'", 0),
+        ("x ^ 2 + sin", "sin is a function", 8),
+        ("sin(x, 2)", "sin\\(\\) takes 1 argument, got 2", 0),
+        ("max(x)", "max\\(\\) takes 2 to 16 arguments, got 1", 0),
+        ("sin(x=1)", "no named arguments", 0),
+        ("'text'", "only numbers", 0),
+        ("True", "only numbers", 0),
+        ("x % 2", "the operator % is not allowed", 0),
+        ("x if x else 1", "if/else is not allowed", 0),
+        ("x == 1", "a comparison is not allowed", 0),
+        ("x +", "ends with '\\+'", 2),
+        ("(x", "never closed", None),
+        ("x)", "closes nothing", 1),
+        ("", "empty", None),
+        ("x\n+1", "single line", None),
+    ],
+)
 def test_bad_text_is_refused_with_a_pointer(text, message, column):
     with pytest.raises(nl.ExpressionError, match=message) as err:
         nl.expr(text)
@@ -80,17 +89,20 @@ def test_not_text():
         nl.expr(3)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("sin(3x)", "write 3*x for 3 times x at column 5: sin(»3x)"),
-    ("2sin(x)", "write 2*sin(x) for 2 times sin(x) at column 1: »2sin(x)"),
-    ("3(x + 1)", "write 3*(x + 1) for 3 times (x + 1) at column 1: »3(x + 1)"),
-    ("1.5e-1x^2", "write 1.5e-1*x for 1.5e-1 times x at column 1: »1.5e-1x^2"),
-    ("2pi*x", "write 2*pi for 2 times pi at column 1: »2pi*x"),
-    ("x(1+x)", "write x*(1+x) for x times (1+x) at column 2: x»(1+x)"),
-    ("(x+1)(x-1)", "write (x+1)*(x-1) for (x+1) times (x-1) at column 6: (x+1)»(x-1)"),
-    ("sin(x) (x)", "write sin(x)*(x) for sin(x) times (x) at column 8: sin(x) »(x)"),
-    ("2exp(x + 1 + 2 + 3 + 4 + 5 + 6 + 7)", "write 2*exp(…) for 2 times exp(…) at column 1: »2exp(x + 1"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("sin(3x)", "write 3*x for 3 times x at column 5: sin(»3x)"),
+        ("2sin(x)", "write 2*sin(x) for 2 times sin(x) at column 1: »2sin(x)"),
+        ("3(x + 1)", "write 3*(x + 1) for 3 times (x + 1) at column 1: »3(x + 1)"),
+        ("1.5e-1x^2", "write 1.5e-1*x for 1.5e-1 times x at column 1: »1.5e-1x^2"),
+        ("2pi*x", "write 2*pi for 2 times pi at column 1: »2pi*x"),
+        ("x(1+x)", "write x*(1+x) for x times (1+x) at column 2: x»(1+x)"),
+        ("(x+1)(x-1)", "write (x+1)*(x-1) for (x+1) times (x-1) at column 6: (x+1)»(x-1)"),
+        ("sin(x) (x)", "write sin(x)*(x) for sin(x) times (x) at column 8: sin(x) »(x)"),
+        ("2exp(x + 1 + 2 + 3 + 4 + 5 + 6 + 7)", "write 2*exp(…) for 2 times exp(…) at column 1: »2exp(x + 1"),
+    ],
+)
 def test_a_product_written_without_its_star_says_where_the_star_goes(text, message):
     with pytest.raises(nl.ExpressionError) as err:
         nl.expr(text)

@@ -7,20 +7,20 @@ from neuronlab import facts
 
 
 def test_the_shipped_facts_file_is_what_python_writes():
-    """Edit activations.py or lesson.py, and this fails until `python -m neuronlab.facts` is run again."""
+    """Edit activations.py or lesson.py, and this fails until `python -m neuronlab.apps.facts` is run again."""
     assert facts.FILE.read_text(encoding="utf-8") == facts.module_text()
 
 
 def test_the_facts_are_the_engines_definitions():
     written = facts.FILE.read_text(encoding="utf-8")
-    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    data = json.loads(written[written.index("{") : written.rindex("}") + 1])
     engine = [a for a in data["activations"] if a["engine"]]
     assert [a["name"] for a in engine] == nl.activations.names()
     for entry in engine:
         act = nl.activations.get(entry["name"])
         assert (entry["description"], entry["slope"], entry["learnable"]) == (act.description, act.slope, act.learnable)
     assert [a["name"] for a in data["activations"] if not a["engine"]] == ["gaussian"]  # the lesson's own bump
-    from neuronlab.playground import session
+    from neuronlab.apps.playground import session
 
     assert data["playground"]["limits"] == json.loads(json.dumps(session.limits()))  # the page's link check
     assert data["playground"]["limits"]["ranges"]["lr"] == [1e-6, 10.0, False]
@@ -42,14 +42,28 @@ def test_the_playgrounds_starting_values_are_written_once_in_python():
     them (app.js puts them in), so the page cannot start from other numbers than the server's."""
     import re
 
-    from neuronlab.playground import session
+    from neuronlab.apps.playground import session
 
     written = facts.FILE.read_text(encoding="utf-8")
-    data = json.loads(written[written.index("{"):written.rindex("}") + 1])
+    data = json.loads(written[written.index("{") : written.rindex("}") + 1])
     assert data["playground"]["defaults"] == {k: v for k, v in session.DEFAULTS.items() if k != "csv"}
     page = (facts.FILE.parent / "index.html").read_text(encoding="utf-8")
-    controls = ["target-expr", "domain-a", "domain-b", "points", "noise", "test-ratio", "lr", "batch", "l1", "l2",
-                "stop-loss", "seed", "speed", "superposition-line"]
+    controls = [
+        "target-expr",
+        "domain-a",
+        "domain-b",
+        "points",
+        "noise",
+        "test-ratio",
+        "lr",
+        "batch",
+        "l1",
+        "l2",
+        "stop-loss",
+        "seed",
+        "speed",
+        "superposition-line",
+    ]
     for control in controls:
         tag = re.search(rf'<input id="{control}"[^>]*>', page).group(0)
         assert " value=" not in tag, tag

@@ -61,8 +61,18 @@ def test_fit_engines_agree():
     runs = []
     for engine in ("fast", "tensor"):
         net = nl.mlp([1, 6, 1], seed=0)
-        history = nl.fit(net, x, np.sin(3 * x), optimizer="adam", epochs=50, batch_size=8, engine=engine,
-                         l1=1e-4, l2=1e-3, progress=False)
+        history = nl.fit(
+            net,
+            x,
+            np.sin(3 * x),
+            optimizer="adam",
+            epochs=50,
+            batch_size=8,
+            engine=engine,
+            l1=1e-4,
+            l2=1e-3,
+            progress=False,
+        )
         runs.append((history.loss, net.state_dict()))
     np.testing.assert_allclose(runs[0][0], runs[1][0], rtol=1e-10)
     for key in runs[0][1]:
@@ -78,11 +88,13 @@ def test_jacobian_matches_finite_differences(sizes, output):
     np.testing.assert_allclose(out, net.predict(x), rtol=1e-14)
     start = fastpath.pack(net)
     for row in range(J.shape[0]):
+
         def f(v, row=row):
             fastpath.unpack(net, v)
             value = net.predict(x).ravel()[row]
             fastpath.unpack(net, start)
             return value
+
         np.testing.assert_allclose(J[row], numerical_gradient(f, start.copy()), rtol=1e-6, atol=1e-9)
 
 
@@ -118,8 +130,10 @@ def test_auto_picks_the_solver_by_estimated_time():
     assert nl.train.plan(wide, 331, l2=0.0)[0] == "lbfgs"  # LM needs at least as many points as parameters
     many = nl.mlp([10, 64, 1], seed=0)  # 50,000 points: minibatches of Adam beat full passes of L-BFGS
     assert nl.train.plan(many, 50_000)[0] == "adam"
-    costs = {s: nl.train.estimated_seconds(many, 50_000, b, steps, s)
-             for s, b, steps in [("lbfgs", 50_000, 1000), ("adam", 128, 3910)]}
+    costs = {
+        s: nl.train.estimated_seconds(many, 50_000, b, steps, s)
+        for s, b, steps in [("lbfgs", 50_000, 1000), ("adam", 128, 3910)]
+    }
     assert costs["adam"] < costs["lbfgs"]
     net = nl.mlp([10, 64, 1], seed=0)
     x = rng.normal(size=(50_000, 10))
@@ -155,12 +169,17 @@ def test_fused_backprop_agrees_with_the_tensor_engine_for_every_activation(activ
     """Random networks, the activation in the hidden layers and at the output: values and gradients to 1e-10."""
     generator = np.random.default_rng(len(activation) * 7 + len(loss))
     outputs = 3 if loss == "cross_entropy" else 2
-    net = nl.mlp([3, 6, 5, outputs], activation=activation,
-                 output_activation="linear" if loss.endswith("cross_entropy") else activation, seed=generator)
+    net = nl.mlp(
+        [3, 6, 5, outputs],
+        activation=activation,
+        output_activation="linear" if loss.endswith("cross_entropy") else activation,
+        seed=generator,
+    )
     x = generator.normal(size=(9, 3))
-    y = {"cross_entropy": generator.integers(0, outputs, 9),
-         "binary_cross_entropy": generator.integers(0, 2, (9, outputs)).astype(float)}.get(
-        loss, generator.normal(size=(9, outputs)))
+    y = {
+        "cross_entropy": generator.integers(0, outputs, 9),
+        "binary_cross_entropy": generator.integers(0, 2, (9, outputs)).astype(float),
+    }.get(loss, generator.normal(size=(9, outputs)))
     expected_value, expected = _tensor_gradients(net, x, loss, y)
     net.zero_grad()
     value, out = fastpath.FusedMLP(net, loss).loss_and_gradients(x, fastpath.labels_for(loss, y, 9, outputs))
@@ -180,7 +199,7 @@ def test_jacobian_rows_are_the_tensor_engines_gradients_for_every_activation(act
     for s in range(4):
         for o in range(2):
             net.zero_grad()
-            net(x[s:s + 1])[0, o].backward()
+            net(x[s : s + 1])[0, o].backward()
             row = np.concatenate([p.grad.ravel() for p in net.parameters()])
             np.testing.assert_allclose(J[s * 2 + o], row, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(out, net.predict(x), rtol=1e-10, atol=1e-12)

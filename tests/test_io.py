@@ -61,18 +61,21 @@ def rewrite(path, change):
     np.savez(path, **arrays)
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda p: p.write_bytes(b""), "is empty"),
-    (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "truncated or damaged"),
-    (lambda p: p.write_text("W0,b0\n1,2\n"), "not a neuronlab network file"),
-    (lambda p: np.savez(p, a=np.ones(3)), "not a neuronlab network .no header"),
-    (lambda p: rewrite(p, lambda a, h: a["W0"].__setitem__((0, 0), 42.0)), "checksum"),
-    (lambda p: rewrite(p, lambda a, h: h.update(version=99)), "format version 99"),
-    (lambda p: rewrite(p, lambda a, h: h.update(format="other")), "not a neuronlab network"),
-    (lambda p: rewrite(p, lambda a, h: a.pop("b1")), "holds arrays"),
-    (lambda p: rewrite(p, lambda a, h: h["layers"][0].update(activation="relu")), "checksum"),
-    (lambda p: rewrite(p, lambda a, h: h.pop("sha256")), "checksum"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.write_bytes(b""), "is empty"),
+        (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "truncated or damaged"),
+        (lambda p: p.write_text("W0,b0\n1,2\n"), "not a neuronlab network file"),
+        (lambda p: np.savez(p, a=np.ones(3)), "not a neuronlab network .no header"),
+        (lambda p: rewrite(p, lambda a, h: a["W0"].__setitem__((0, 0), 42.0)), "checksum"),
+        (lambda p: rewrite(p, lambda a, h: h.update(version=99)), "format version 99"),
+        (lambda p: rewrite(p, lambda a, h: h.update(format="other")), "not a neuronlab network"),
+        (lambda p: rewrite(p, lambda a, h: a.pop("b1")), "holds arrays"),
+        (lambda p: rewrite(p, lambda a, h: h["layers"][0].update(activation="relu")), "checksum"),
+        (lambda p: rewrite(p, lambda a, h: h.pop("sha256")), "checksum"),
+    ],
+)
 def test_damaged_files_are_refused_with_the_reason(tmp_path, damage, message):
     path = tmp_path / "model.npz"
     trained_net().save(path)
@@ -131,26 +134,53 @@ def _crafted(path, layers, arrays, compressed=False):
     """An archive with a hand-written header (checksum and all) and the given arrays."""
     header = {"format": "neuronlab-network", "version": 1, "dtype": "float64", "layers": layers, "sha256": "0" * 64}
     (np.savez_compressed if compressed else np.savez)(
-        path, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays)
+        path, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **arrays
+    )
 
 
-@pytest.mark.parametrize("layers, arrays, compressed, message", [
-    # a zip bomb: 400 MB of zeros in a few hundred kB, where the header promises a 1x2 layer
-    ([{"inputs": 1, "neurons": 2, "activation": "tanh"}, {"inputs": 2, "neurons": 1, "activation": "linear"}],
-     {"W0": np.zeros((1, 50_000_000)), "b0": np.zeros(2), "W1": np.zeros((2, 1)), "b1": np.zeros(1)}, True,
-     "not what the header declares"),
-    # the header promises 800 MB of weights that the file does not hold: refused before allocating them
-    ([{"inputs": 10_000, "neurons": 10_000, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
-     "not what the header declares"),
-    ([{"inputs": 10**30, "neurons": 10**30, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
-     "layer 1 is malformed"),
-    ([{"inputs": 100_000, "neurons": 100_000, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
-     "more than 1,024 MB"),
-    ([{"inputs": "1", "neurons": 2.5, "activation": "tanh"}], {"W0": np.zeros((1, 2)), "b0": np.zeros(2)}, False,
-     "layer 1 is malformed"),
-    ([{"inputs": 1, "neurons": 2, "activation": "tanh"}], {"W0": np.zeros((2, 1)), "b0": np.zeros(2)}, False,
-     "holds float64 \\(2, 1\\)"),
-])
+@pytest.mark.parametrize(
+    "layers, arrays, compressed, message",
+    [
+        # a zip bomb: 400 MB of zeros in a few hundred kB, where the header promises a 1x2 layer
+        (
+            [{"inputs": 1, "neurons": 2, "activation": "tanh"}, {"inputs": 2, "neurons": 1, "activation": "linear"}],
+            {"W0": np.zeros((1, 50_000_000)), "b0": np.zeros(2), "W1": np.zeros((2, 1)), "b1": np.zeros(1)},
+            True,
+            "not what the header declares",
+        ),
+        # the header promises 800 MB of weights that the file does not hold: refused before allocating them
+        (
+            [{"inputs": 10_000, "neurons": 10_000, "activation": "tanh"}],
+            {"W0": np.zeros((1, 2)), "b0": np.zeros(2)},
+            False,
+            "not what the header declares",
+        ),
+        (
+            [{"inputs": 10**30, "neurons": 10**30, "activation": "tanh"}],
+            {"W0": np.zeros((1, 2)), "b0": np.zeros(2)},
+            False,
+            "layer 1 is malformed",
+        ),
+        (
+            [{"inputs": 100_000, "neurons": 100_000, "activation": "tanh"}],
+            {"W0": np.zeros((1, 2)), "b0": np.zeros(2)},
+            False,
+            "more than 1,024 MB",
+        ),
+        (
+            [{"inputs": "1", "neurons": 2.5, "activation": "tanh"}],
+            {"W0": np.zeros((1, 2)), "b0": np.zeros(2)},
+            False,
+            "layer 1 is malformed",
+        ),
+        (
+            [{"inputs": 1, "neurons": 2, "activation": "tanh"}],
+            {"W0": np.zeros((2, 1)), "b0": np.zeros(2)},
+            False,
+            "holds float64 \\(2, 1\\)",
+        ),
+    ],
+)
 def test_crafted_files_are_refused_before_their_arrays_are_read(tmp_path, layers, arrays, compressed, message):
     import tracemalloc
 
@@ -171,7 +201,9 @@ def test_the_cli_reports_a_crafted_file_in_one_line(tmp_path, capsys):
     from neuronlab import cli
 
     path = tmp_path / "crafted.npz"
-    _crafted(path, [{"inputs": 10**30, "neurons": 1, "activation": "tanh"}], {"W0": np.zeros((1, 1)), "b0": np.zeros(1)})
+    _crafted(
+        path, [{"inputs": 10**30, "neurons": 1, "activation": "tanh"}], {"W0": np.zeros((1, 1)), "b0": np.zeros(1)}
+    )
     assert cli.main(["draw", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "malformed" in err and "Traceback" not in err
@@ -243,10 +275,16 @@ def test_version_1_files_still_load(tmp_path):
     digest = hashlib.sha256(json.dumps({"dtype": "float64", "layers": layers}, sort_keys=True).encode())
     for a in (W0, b0, W1, b1):
         digest.update(a.tobytes())
-    header = {"format": "neuronlab-network", "version": 1, "dtype": "float64", "layers": layers,
-              "sha256": digest.hexdigest()}
-    np.savez(tmp_path / "v1.npz", header=np.frombuffer(json.dumps(header).encode(), np.uint8),
-             W0=W0, b0=b0, W1=W1, b1=b1)
+    header = {
+        "format": "neuronlab-network",
+        "version": 1,
+        "dtype": "float64",
+        "layers": layers,
+        "sha256": digest.hexdigest(),
+    }
+    np.savez(
+        tmp_path / "v1.npz", header=np.frombuffer(json.dumps(header).encode(), np.uint8), W0=W0, b0=b0, W1=W1, b1=b1
+    )
     net = nl.load(tmp_path / "v1.npz")
     assert net.scaling is None
     np.testing.assert_array_equal(net.predict(np.array([-0.5, 0.5, 1.5]))[:, 0], [0.0, 1.0, 0.0])  # the bump

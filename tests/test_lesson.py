@@ -78,9 +78,17 @@ def lesson_md():
 
 def test_lesson_md_states_the_theorem_with_its_conditions_and_limits(lesson_md):
     box = "\n".join(line[1:].strip() for line in lesson_md.splitlines() if line.startswith(">"))  # the quoted box
-    for condition in ("one hidden layer", "continuous function", "closed, bounded interval", "not a polynomial",
-                      "within ε of f at every x in [a, b]", "anything outside [a, b]", "how many neurons",
-                      "training will find those weights", "exist"):
+    for condition in (
+        "one hidden layer",
+        "continuous function",
+        "closed, bounded interval",
+        "not a polynomial",
+        "within ε of f at every x in [a, b]",
+        "anything outside [a, b]",
+        "how many neurons",
+        "training will find those weights",
+        "exist",
+    ):
         assert condition in lesson_text.plain(box), condition
     assert "two-dimensional domain" in lesson_md and "towers" in lesson_md  # several inputs: the towers
 
@@ -106,7 +114,9 @@ def test_lesson_md_says_nothing_false(lesson_md):
     assert "Over the output weights w11 and w21 the loss is still a bowl" in lesson_md
     assert "It only computes the slopes; gradient descent then moves each weight against its own" in lesson_md
     assert "The slope changed, and so did the intercept" in lesson_md
-    assert f"Above lr = {lesson.critical_learning_rate():.3f}" in lesson_md and "lr = 1.27 already climbs out" in lesson_md
+    assert (
+        f"Above lr = {lesson.critical_learning_rate():.3f}" in lesson_md and "lr = 1.27 already climbs out" in lesson_md
+    )
     big = lesson.descend(lr=1.27, steps=200)
     assert big[-1, 2] > big[0, 2]  # 1.27 does climb out
     assert "**not a polynomial**" in lesson_md and "closed, bounded interval" in lesson_md
@@ -163,7 +173,7 @@ def test_chapter_texts_parse_and_every_field_comes_from_the_engine():
 
 
 def test_the_page_gets_the_same_words_as_lesson_md():
-    from neuronlab.playground.server import STATIC
+    from neuronlab.apps.playground.server import STATIC
 
     page = lesson.page((STATIC / "index.html").read_text())
     assert "<!-- lesson:" not in page and "<!-- check:" not in page  # every placeholder filled
@@ -180,6 +190,7 @@ def test_the_page_gets_the_same_words_as_lesson_md():
 
 
 # ---------------------------------------------------------------- chapter 0: a neuron decides
+
 
 def test_gates_have_their_truth_tables():
     assert lesson.truth_table(lesson.gate("AND")) == [((0, 0), 0), ((0, 1), 0), ((1, 0), 0), ((1, 1), 1)]
@@ -222,6 +233,7 @@ def test_decide_and_xor_figures_draw_the_dividing_lines():
 
 # ---------------------------------------------------------------- chapter 4: why non-linear
 
+
 def test_a_linear_network_is_exactly_affine_whatever_its_size():
     x = np.linspace(-3, 3, 101)
     for hidden in ((1,), (8, 8), (32, 32, 32)):
@@ -251,7 +263,9 @@ def test_gallery_shapes_slopes_and_neurons_needed():
     g = lesson.activation("gaussian")  # the lesson's gaussian: derivative by central difference
     z = np.linspace(-2, 2, 9)
     np.testing.assert_allclose(g.derivative(z), (g.value(z + 1e-6) - g.value(z - 1e-6)) / 2e-6, atol=1e-8)
-    assert "0.0066" in lesson.NOTES["sigmoid"] and round(float(lesson.activation("sigmoid").derivative(5.0)), 4) == 0.0066
+    assert (
+        "0.0066" in lesson.NOTES["sigmoid"] and round(float(lesson.activation("sigmoid").derivative(5.0)), 4) == 0.0066
+    )
     needed = lesson.neurons_needed()
     for name, count in needed.items():
         if count is not None:
@@ -261,6 +275,7 @@ def test_gallery_shapes_slopes_and_neurons_needed():
 
 
 # ---------------------------------------------------------------- chapter 5: going downhill
+
 
 def test_gradient_descent_goes_down_the_landscape_and_too_large_a_step_diverges():
     good = lesson.descend(lr=lesson.best_learning_rate(), steps=30)
@@ -277,8 +292,10 @@ def test_gradient_descent_goes_down_the_landscape_and_too_large_a_step_diverges(
     step = lesson.descend(lr=lr, steps=1)
     gradient = (step[0, :2] - step[1, :2]) / lr
     h = 1e-6
-    numeric = [(lesson.descent_loss(w11 + h, w21) - lesson.descent_loss(w11 - h, w21)) / (2 * h),
-               (lesson.descent_loss(w11, w21 + h) - lesson.descent_loss(w11, w21 - h)) / (2 * h)]
+    numeric = [
+        (lesson.descent_loss(w11 + h, w21) - lesson.descent_loss(w11 - h, w21)) / (2 * h),
+        (lesson.descent_loss(w11, w21 + h) - lesson.descent_loss(w11, w21 - h)) / (2 * h),
+    ]
     np.testing.assert_allclose(gradient, numeric, rtol=1e-6)
 
 

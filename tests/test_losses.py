@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 from conftest import numerical_gradient
 
@@ -28,10 +28,15 @@ def test_stable_for_huge_logits():
     assert bce.item() == pytest.approx(400.0)
 
 
-@pytest.mark.parametrize("name, target", [
-    ("mse", rng.normal(size=(5, 3))), ("mae", rng.normal(size=(5, 3))),
-    ("cross_entropy", LABELS), ("binary_cross_entropy", (rng.random((5, 3)) > 0.5).astype(float)),
-])
+@pytest.mark.parametrize(
+    "name, target",
+    [
+        ("mse", rng.normal(size=(5, 3))),
+        ("mae", rng.normal(size=(5, 3))),
+        ("cross_entropy", LABELS),
+        ("binary_cross_entropy", (rng.random((5, 3)) > 0.5).astype(float)),
+    ],
+)
 def test_gradients_match_central_differences_and_pytorch(name, target, torch):
     loss = nl.losses.get(name)
     z = Tensor(LOGITS.copy(), requires_grad=True)
@@ -42,9 +47,12 @@ def test_gradients_match_central_differences_and_pytorch(name, target, torch):
     F = torch.nn.functional
     tz = torch.tensor(LOGITS, requires_grad=True)
     tt = torch.tensor(target)
-    expected = {"mse": lambda: F.mse_loss(tz, tt), "mae": lambda: F.l1_loss(tz, tt),
-                "cross_entropy": lambda: F.cross_entropy(tz, tt),
-                "binary_cross_entropy": lambda: F.binary_cross_entropy_with_logits(tz, tt)}[name]()
+    expected = {
+        "mse": lambda: F.mse_loss(tz, tt),
+        "mae": lambda: F.l1_loss(tz, tt),
+        "cross_entropy": lambda: F.cross_entropy(tz, tt),
+        "binary_cross_entropy": lambda: F.binary_cross_entropy_with_logits(tz, tt),
+    }[name]()
     expected.backward()
     assert value.item() == pytest.approx(expected.item(), rel=1e-12)
     np.testing.assert_allclose(z.grad, tz.grad.numpy(), rtol=1e-9, atol=1e-15)

@@ -13,13 +13,16 @@ def lesson_network(w11: float, w21: float) -> nl.Network:
     return nl.Network([hidden, output])
 
 
-@pytest.mark.parametrize("w11, w21, expected", [
-    # x:           0    0.3  0.4   0.5   0.6   1.0      worked out on paper: w11·h1(x) + w21·h2(x)
-    (1.0, 1.0, [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]),      # adds both graphs: a staircase
-    (1.0, -1.0, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]),     # inverts neuron 2's graph: a bump on [0.4, 0.6)
-    (-1.0, 1.0, [0.0, 0.0, -1.0, -1.0, 0.0, 0.0]),   # inverts neuron 1's: a dip
-    (1.5, -0.5, [0.0, 0.0, 1.5, 1.5, 1.0, 1.0]),     # the exercise: up 1.5, then down 0.5
-])
+@pytest.mark.parametrize(
+    "w11, w21, expected",
+    [
+        # x:           0    0.3  0.4   0.5   0.6   1.0      worked out on paper: w11·h1(x) + w21·h2(x)
+        (1.0, 1.0, [0.0, 0.0, 1.0, 1.0, 2.0, 2.0]),  # adds both graphs: a staircase
+        (1.0, -1.0, [0.0, 0.0, 1.0, 1.0, 0.0, 0.0]),  # inverts neuron 2's graph: a bump on [0.4, 0.6)
+        (-1.0, 1.0, [0.0, 0.0, -1.0, -1.0, 0.0, 0.0]),  # inverts neuron 1's: a dip
+        (1.5, -0.5, [0.0, 0.0, 1.5, 1.5, 1.0, 1.0]),  # the exercise: up 1.5, then down 0.5
+    ],
+)
 def test_two_step_neurons_compute_the_hand_worked_values(w11, w21, expected):
     net = lesson_network(w11, w21)
     assert net.predict(X)[:, 0].tolist() == expected
@@ -114,8 +117,10 @@ def test_thresholds_of_a_one_input_layer():
 
 
 def test_scaling_is_part_of_the_network():
-    layers = [nl.Dense(2, 3, "tanh", weights=[[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]], bias=[0.1, 0.0, -0.2]),
-              nl.Dense(3, 1, weights=[[1.0], [2.0], [-1.0]], bias=[0.5])]
+    layers = [
+        nl.Dense(2, 3, "tanh", weights=[[1.0, -2.0, 0.5], [0.3, 0.1, -1.0]], bias=[0.1, 0.0, -0.2]),
+        nl.Dense(3, 1, weights=[[1.0], [2.0], [-1.0]], bias=[0.5]),
+    ]
     plain = nl.Network(layers)
     scaling = nl.Scaling(x_mean=[10.0, -1.0], x_scale=[2.0, 0.5], y_mean=[100.0], y_scale=[4.0])
     net = nl.Network([layer for layer in plain.copy().layers], scaling=scaling)
@@ -157,8 +162,16 @@ def test_classification_scales_inputs_only_and_callbacks_see_raw_units():
     x = d.x * 1000 + 5000
     net = nl.mlp([2, 8, 2], activation="tanh", seed=0)
     seen = []
-    nl.fit(net, x, d.y, loss="cross_entropy", epochs=100, validation=0.0, progress=False,
-           callback=lambda epoch, h: seen.append(np.mean(np.argmax(net.predict(x), 1) == d.y)))
+    nl.fit(
+        net,
+        x,
+        d.y,
+        loss="cross_entropy",
+        epochs=100,
+        validation=0.0,
+        progress=False,
+        callback=lambda epoch, h: seen.append(np.mean(np.argmax(net.predict(x), 1) == d.y)),
+    )
     assert not net.scaling.scales_outputs and net.scaling.x_mean == pytest.approx(x.mean(0))
     assert seen[-1] == np.mean(np.argmax(net.predict(x), 1) == d.y) >= 0.9  # the callback predicted raw x
 
@@ -166,15 +179,16 @@ def test_classification_scales_inputs_only_and_callbacks_see_raw_units():
 def test_refitting_keeps_the_networks_own_scaling():
     x = np.linspace(0, 10, 50)
     net = nl.mlp([1, 8, 1], seed=0)
-    nl.fit(net, x, x ** 2, epochs=5, progress=False)
+    nl.fit(net, x, x**2, epochs=5, progress=False)
     first = net.scaling
-    history = nl.fit(net, x + 100, x ** 2, epochs=5, progress=False)
+    history = nl.fit(net, x + 100, x**2, epochs=5, progress=False)
     assert net.scaling is first and "the network's own" in " ".join(history.reasons)
 
 
 def test_explain_and_plots_show_a_scaled_network_in_raw_units():
-    net = nl.Network([nl.Dense(1, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)],
-                     scaling=nl.Scaling([10.0], [2.0], [100.0], [4.0]))
+    net = nl.Network(
+        [nl.Dense(1, 3, "tanh", seed=0), nl.Dense(3, 1, seed=1)], scaling=nl.Scaling([10.0], [2.0], [100.0], [4.0])
+    )
     explained = nl.explain(net, x=12.0, y=101.0)
     assert explained.loss == pytest.approx((net.predict([[12.0]])[0, 0] - 101.0) ** 2, rel=1e-12)
     fig = nl.plot.network(net, x_range=(5.0, 15.0))
@@ -183,8 +197,10 @@ def test_explain_and_plots_show_a_scaled_network_in_raw_units():
 
 
 def test_a_regression_scaling_is_refused_for_classification():
-    net = nl.Network([nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 2, seed=1)],
-                     scaling=nl.Scaling([0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [2.0, 2.0]))
+    net = nl.Network(
+        [nl.Dense(2, 3, "tanh", seed=0), nl.Dense(3, 2, seed=1)],
+        scaling=nl.Scaling([0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [2.0, 2.0]),
+    )
     before = net.state_dict()
     with pytest.raises(nl.DataError, match="scales its outputs"):
         nl.fit(net, np.zeros((4, 2)), np.array([0, 1, 0, 1]), loss="cross_entropy", progress=False)

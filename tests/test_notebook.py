@@ -17,6 +17,7 @@ def png_size(encoded: str) -> tuple[int, int]:
 
     return struct.unpack(">II", base64.b64decode(encoded)[16:24])
 
+
 SETUP = """
 import numpy as np, neuronlab as nl
 x = np.linspace(-1, 1, 40); net = nl.mlp([1, 4, 1], seed=0)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 import neuronlab as nl
-from neuronlab.tensor import Tensor
+from neuronlab.engine.tensor import Tensor
 
 
 def quadratic_steps(optimizer_factory, steps=25):
@@ -40,8 +40,9 @@ def test_plain_sgd_step_by_hand():
     assert w.data.tolist() == [0.8]  # 1 - 0.1 * 2
 
 
-@pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.01, momentum=0.9),
-                                    dict(lr=0.01, momentum=0.5, nesterov=True, weight_decay=0.1)])
+@pytest.mark.parametrize(
+    "kwargs", [dict(lr=0.01), dict(lr=0.01, momentum=0.9), dict(lr=0.01, momentum=0.5, nesterov=True, weight_decay=0.1)]
+)
 def test_sgd_matches_pytorch(kwargs, torch):
     ours = quadratic_steps(lambda p: nl.optim.SGD(p, **kwargs))
     theirs = torch_steps(torch, lambda p: torch.optim.SGD(p, **kwargs))
@@ -75,7 +76,7 @@ def test_bad_settings():
 
 def _lm_step_in_parameter_space(net, x, y, mu):
     """The textbook step, (J^T J + mu I) d = -J^T r, solved in the parameters' space."""
-    from neuronlab.fastpath import jacobian, pack
+    from neuronlab.engine.fastpath import jacobian, pack
 
     out, J = jacobian(net, x)
     r = (out - y).ravel()
@@ -84,7 +85,7 @@ def _lm_step_in_parameter_space(net, x, y, mu):
 
 @pytest.mark.parametrize("points", [5, 40])  # fewer residuals than the 31 parameters, then more
 def test_levenberg_marquardt_step_is_the_same_in_either_space(points):
-    from neuronlab.fastpath import pack
+    from neuronlab.engine.fastpath import pack
 
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(points, 2)), rng.normal(size=(points, 1))

@@ -22,16 +22,38 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_import_neuronlab_pulls_in_no_heavy_library():
     """SciPy, matplotlib, the server, anywidget and torch are imported where they are used (start-up time)."""
     heavy = ["scipy", "matplotlib", "starlette", "uvicorn", "anywidget", "torch", "sklearn", "rich", "PIL"]
-    done = subprocess.run([sys.executable, "-c", "import sys, neuronlab; print(' '.join(sorted("
-                           f"{{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))"],
-                          capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, neuronlab; print(' '.join(sorted("
+            f"{{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert done.stdout.split() == []
     # nor its own modules for drawing, serving, benchmarking, the lesson's numbers, the command line, the site
-    own = ["neuronlab.plot", "neuronlab.widgets", "neuronlab.lesson", "neuronlab.lesson_text", "neuronlab.playground",
-           "neuronlab.bench", "neuronlab.cli", "neuronlab.site", "neuronlab.sklearn"]
-    done = subprocess.run([sys.executable, "-c", "import sys, neuronlab; print(' '.join(sorted("
-                           f"set(sys.modules) & set({own!r}))))"], capture_output=True, text=True, timeout=120,
-                          check=True)
+    own = [
+        "neuronlab.views.plot",
+        "neuronlab.apps.widgets",
+        "neuronlab.apps.lesson",
+        "neuronlab.apps.lesson_text",
+        "neuronlab.apps.playground",
+        "neuronlab.apps.bench",
+        "neuronlab.apps.cli",
+        "neuronlab.apps.site",
+        "neuronlab.training.sklearn",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys, neuronlab; print(' '.join(sorted(set(sys.modules) & set({own!r}))))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert done.stdout.split() == []
 
 
@@ -49,11 +71,16 @@ def dist(tmp_path_factory):
     _require("build", "building the sdist and the wheel")
     _require("twine", "checking the metadata")
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True,
-                   capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], check=True, capture_output=True, timeout=600
+    )
     files = sorted(out.iterdir())
-    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
-                             capture_output=True, text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, "-m", "twine", "check", "--strict", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     return next(f for f in files if f.suffix == ".gz"), next(f for f in files if f.suffix == ".whl")
 
@@ -64,13 +91,37 @@ def test_the_sdist_carries_its_tests_and_they_run(dist, tmp_path):
     with tarfile.open(sdist) as archive:
         archive.extractall(tmp_path, filter="data")
     unpacked = next(tmp_path.iterdir())
-    for needed in ("LICENSE", "tests/conftest.py", "tests/browser/conftest.py", "src/neuronlab/py.typed",
-                   "src/neuronlab/playground/static/facts.js", "examples/fit_sine.py", "benchmarks/suite.py"):
+    for needed in (
+        "LICENSE",
+        "tests/conftest.py",
+        "tests/browser/conftest.py",
+        "src/neuronlab/py.typed",
+        "src/neuronlab/apps/playground/static/facts.js",
+        "examples/fit_sine.py",
+        "benchmarks/suite.py",
+    ):
         assert (unpacked / needed).is_file(), needed
     env = dict(os.environ, PYTHONPATH=str(unpacked / "src"))
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
-                           "tests/test_tensor.py", "tests/test_network.py", "tests/test_facts.py"],
-                          cwd=unpacked, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not slow",
+            "tests/test_tensor.py",
+            "tests/test_network.py",
+            "tests/test_facts.py",
+        ],
+        cwd=unpacked,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "src/neuronlab" not in done.stdout and " passed" in done.stdout
 
@@ -83,17 +134,35 @@ def test_the_wheel_installs_alone_and_serves_the_page(dist, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = venv / "bin" / "python"
-    installed = subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], capture_output=True,
-                               text=True, timeout=900, env=clean)
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=clean,
+    )
     assert installed.returncode == 0, installed.stderr[-3000:]
-    where = subprocess.run([str(python), "-c", "import neuronlab; print(neuronlab.__file__)"], cwd=tmp_path,
-                           capture_output=True, text=True, check=True, timeout=120, env=clean).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import neuronlab; print(neuronlab.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=clean,
+    ).stdout
     assert where.startswith(str(venv))  # the installed wheel, not this checkout
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([str(venv / "bin" / "neuronlab"), "play", "--no-browser", "--port", str(port)],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=clean)
+    server = subprocess.Popen(
+        [str(venv / "bin" / "neuronlab"), "play", "--no-browser", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=clean,
+    )
     try:
         deadline, page = time.time() + 120, None
         while page is None:

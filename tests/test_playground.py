@@ -16,8 +16,8 @@ import pytest
 from starlette.testclient import TestClient
 
 import neuronlab as nl
-from neuronlab.playground import session as ps
-from neuronlab.playground.server import MAX_MESSAGE_BYTES, create_app
+from neuronlab.apps.playground import session as ps
+from neuronlab.apps.playground.server import MAX_MESSAGE_BYTES, create_app
 
 
 def receive(ws, kind=None, limit=200):
@@ -55,24 +55,27 @@ def test_first_frame_and_training(client):
         assert stepped["status"] == "paused"
 
 
-@pytest.mark.parametrize("text, message", [
-    ("not json", "not JSON"),
-    ("[1, 2]", "must be a JSON object"),
-    ('{"type": "fly"}', "unknown message type"),
-    ('{"type": "config", "config": {"layers": [8, 8, 8, 8, 8, 8, 8, 8, 8]}}', "at most 8 hidden layers"),
-    ('{"type": "config", "config": {"layers": [8, 100]}}', "between 1 and 64"),
-    ('{"type": "config", "config": {"layers": [3000]}}', "between 1 and 2000"),
-    ('{"type": "config", "config": {"points": 1e9}}', "between 2 and 2000"),
-    ('{"type": "config", "config": {"expr": "sin(3*x"}}', "never closed"),
-    ('{"type": "config", "config": {"expr": "__import__(1)"}}', "not a known function"),
-    ('{"type": "config", "config": {"lr": "fast"}}', "lr must be a number"),
-    ('{"type": "config", "config": {"hack": 1}}', "unknown setting"),
-    ('{"type": "config", "config": {"activation": "evil"}}', "activation must be one of"),
-    ('{"type": "edit", "layer": 7, "neuron": 0, "weights": [1], "bias": 0}', "no such layer"),
-    ('{"type": "edit", "layer": 0, "neuron": 0, "weights": [1e300], "bias": 0}', "within"),
-    ('{"type": "approximate", "expr": "step(x)", "domain": [-1, 1], "eps": 0.1}', "continuous"),
-    ('{"type": "export", "what": "pdf"}', "export what"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"type": "fly"}', "unknown message type"),
+        ('{"type": "config", "config": {"layers": [8, 8, 8, 8, 8, 8, 8, 8, 8]}}', "at most 8 hidden layers"),
+        ('{"type": "config", "config": {"layers": [8, 100]}}', "between 1 and 64"),
+        ('{"type": "config", "config": {"layers": [3000]}}', "between 1 and 2000"),
+        ('{"type": "config", "config": {"points": 1e9}}', "between 2 and 2000"),
+        ('{"type": "config", "config": {"expr": "sin(3*x"}}', "never closed"),
+        ('{"type": "config", "config": {"expr": "__import__(1)"}}', "not a known function"),
+        ('{"type": "config", "config": {"lr": "fast"}}', "lr must be a number"),
+        ('{"type": "config", "config": {"hack": 1}}', "unknown setting"),
+        ('{"type": "config", "config": {"activation": "evil"}}', "activation must be one of"),
+        ('{"type": "edit", "layer": 7, "neuron": 0, "weights": [1], "bias": 0}', "no such layer"),
+        ('{"type": "edit", "layer": 0, "neuron": 0, "weights": [1e300], "bias": 0}', "within"),
+        ('{"type": "approximate", "expr": "step(x)", "domain": [-1, 1], "eps": 0.1}', "continuous"),
+        ('{"type": "export", "what": "pdf"}', "export what"),
+    ],
+)
 def test_malformed_messages_get_an_error_and_change_nothing(client, text, message):
     with client.websocket_connect("/ws") as ws:
         before = receive(ws, "frame")
@@ -96,8 +99,14 @@ def test_oversized_message_is_refused(client):
 def test_a_diverging_run_stops_with_a_message_and_keeps_finite_weights(client):
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")
-        ws.send_text(json.dumps({"type": "config", "config": {"optimizer": "sgd", "lr": 10, "activation": "relu",
-                                                              "expr": "100*x", "batch": 200}}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "config",
+                    "config": {"optimizer": "sgd", "lr": 10, "activation": "relu", "expr": "100*x", "batch": 200},
+                }
+            )
+        )
         receive(ws, "frame")
         ws.send_text(json.dumps({"type": "train"}))
         for _ in range(200):
@@ -125,8 +134,19 @@ def test_adam_stuck_at_a_huge_learning_rate_gets_a_hint():
 def test_datasets_features_and_classification_frames(client):
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")
-        ws.send_text(json.dumps({"type": "config", "config": {
-            "mode": "dataset", "dataset": "three gaussians", "features": ["x1", "x2", "x1*x2"], "layers": [6]}}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "config",
+                    "config": {
+                        "mode": "dataset",
+                        "dataset": "three gaussians",
+                        "features": ["x1", "x2", "x1*x2"],
+                        "layers": [6],
+                    },
+                }
+            )
+        )
         frame = receive(ws, "frame")
         assert frame["task"] == "classification" and frame["classes"] == ["0", "1", "2"]
         assert len(frame["heat"]) == ps.GRID_2D**2 and len(frame["hidden_heat"]) == 6
@@ -139,8 +159,18 @@ def test_datasets_features_and_classification_frames(client):
 def test_the_first_answer_to_approximate_carries_the_target_to_draw_at_once(client):
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")
-        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05,
-                                 "activation": "relu", "id": 7}))
+        ws.send_text(
+            json.dumps(
+                {
+                    "type": "approximate",
+                    "expr": "sin(3*x)",
+                    "domain": [-1, 1],
+                    "eps": 0.05,
+                    "activation": "relu",
+                    "id": 7,
+                }
+            )
+        )
         first = receive(ws)
         assert first["type"] == "building" and first["stage"] == "estimated" and first["id"] == 7
         np.testing.assert_allclose(first["target"], np.sin(3 * np.array(first["grid"])), rtol=1e-12)
@@ -152,8 +182,11 @@ def test_the_first_answer_to_approximate_carries_the_target_to_draw_at_once(clie
 def test_approximate_adopt_explain_and_export(client, tmp_path):
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")
-        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05,
-                                 "activation": "relu"}))
+        ws.send_text(
+            json.dumps(
+                {"type": "approximate", "expr": "sin(3*x)", "domain": [-1, 1], "eps": 0.05, "activation": "relu"}
+            )
+        )
         approx = receive(ws, "approximation")
         assert approx["sup_error"] <= 0.05 and approx["neurons"] == len(approx["thresholds"])
         np.testing.assert_allclose(approx["cumulative"][-1], approx["output"], rtol=1e-9, atol=1e-9)
@@ -188,6 +221,7 @@ def test_approximate_adopt_explain_and_export(client, tmp_path):
 
 def test_an_internal_error_while_training_is_shown_not_swallowed(client, monkeypatch):
     """A RuntimeError inside training used to pause the tab silently, as if the socket had closed."""
+
     def broken(self, seconds):
         raise RuntimeError("some internal failure")
 
@@ -299,8 +333,9 @@ def test_the_page_gets_binary_frames_when_it_asks(client):
     with client.websocket_connect("/ws?frames=binary") as ws:
         first = ps.decode_frame(ws.receive_bytes())
         assert first["type"] == "frame" and first["grid"].dtype == np.float32 and len(first["grid"]) == ps.GRID_1D
-        np.testing.assert_allclose(np.sum(first["contributions"], axis=0) + first["output_bias"], first["output"],
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            np.sum(first["contributions"], axis=0) + first["output_bias"], first["output"], atol=1e-5
+        )
         ws.send_text(json.dumps({"type": "nonsense"}))
         assert json.loads(ws.receive_text())["type"] == "error"  # errors stay JSON
 
@@ -326,8 +361,12 @@ def test_restoring_a_layer_checks_its_shape_and_numbers(client):
     session.set_layer(0, W.tolist(), [0.5] * 8)
     np.testing.assert_array_equal(session.net.layers[0].W.data, W)
     before = session.net.layers[1].W.data.copy()
-    for layer, weights, bias, reason in [(1, [[1.0]], [0.0], "8 x 1 weights"), (5, [[1.0]], [0.0], "no such layer"),
-                                         (1, [[float("nan")]] * 8, [0.0], "finite"), (1, [[1e9]] * 8, [0.0], "10000")]:
+    for layer, weights, bias, reason in [
+        (1, [[1.0]], [0.0], "8 x 1 weights"),
+        (5, [[1.0]], [0.0], "no such layer"),
+        (1, [[float("nan")]] * 8, [0.0], "finite"),
+        (1, [[1e9]] * 8, [0.0], "10000"),
+    ]:
         with pytest.raises(ps.RequestError, match=reason):
             session.set_layer(layer, weights, bias)
     np.testing.assert_array_equal(session.net.layers[1].W.data, before)  # a refused restore changes nothing
@@ -347,19 +386,23 @@ def test_training_frames_send_the_drawn_neurons_and_the_whole_network_once_a_sec
     first, second = session.frame(), session.frame()
     assert first["weights_complete"] and np.shape(first["weights"][1]) == (64, 64)
     assert not second["weights_complete"]
-    assert np.shape(second["weights"][0]) == (1, ps.DRAWN_NEURONS) and np.shape(second["weights"][1]) == (64, ps.DRAWN_NEURONS)
+    assert np.shape(second["weights"][0]) == (1, ps.DRAWN_NEURONS) and np.shape(second["weights"][1]) == (
+        64,
+        ps.DRAWN_NEURONS,
+    )
     assert np.shape(second["weights"][2]) == (64, 1)  # the output layer whole: the superposition's weights
-    np.testing.assert_array_equal(second["weights"][1], np.array(first["weights"][1])[:, :ps.DRAWN_NEURONS])
+    np.testing.assert_array_equal(second["weights"][1], np.array(first["weights"][1])[:, : ps.DRAWN_NEURONS])
     session.status = "paused"
     assert session.frame()["weights_complete"]  # a paused frame is whole
 
 
 # ---------------------------------------------------------------- who may talk to the server
 
+
 def test_http_answers_only_its_own_host_names_with_security_headers():
     from starlette.testclient import TestClient
 
-    from neuronlab.playground.server import create_app as make
+    from neuronlab.apps.playground.server import create_app as make
 
     with TestClient(make(hosts=["192.168.1.5"]), base_url="http://127.0.0.1:8765") as http:
         page = http.get("/")
@@ -375,13 +418,16 @@ def test_http_answers_only_its_own_host_names_with_security_headers():
             assert refused.status_code == 400 and "answers only for" in refused.text, host
 
 
-@pytest.mark.parametrize("origin, accepted", [
-    (None, True),  # not a browser (browsers always send Origin)
-    ("http://testserver", True),
-    ("http://evil.example", False),
-    ("http://127.0.0.1:9999", False),  # the same machine, another port: another origin
-    ("null", False),
-])
+@pytest.mark.parametrize(
+    "origin, accepted",
+    [
+        (None, True),  # not a browser (browsers always send Origin)
+        ("http://testserver", True),
+        ("http://evil.example", False),
+        ("http://127.0.0.1:9999", False),  # the same machine, another port: another origin
+        ("null", False),
+    ],
+)
 def test_websockets_only_from_the_pages_own_origin(client, origin, accepted):
     from starlette.websockets import WebSocketDisconnect
 
@@ -417,7 +463,7 @@ def test_play_passes_the_size_limits_and_a_token_off_loopback(monkeypatch, capsy
     import uvicorn
 
     from neuronlab import cli
-    from neuronlab.playground import server
+    from neuronlab.apps.playground import server
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kwargs: calls.append((app, kwargs)))
@@ -433,33 +479,40 @@ def test_play_passes_the_size_limits_and_a_token_off_loopback(monkeypatch, capsy
 
 # ---------------------------------------------------------------- no message drops a connection
 
-@pytest.mark.parametrize("message, reply", [
-    ({"type": "edit", "layer": [0], "neuron": 0, "weights": [1], "bias": 0}, "'layer' of a edit message must be a whole number"),
-    ({"type": "edit", "layer": 0, "neuron": 0, "weights": {"a": 1}, "bias": 0}, "must be a list"),
-    ({"type": "edit", "layer": 0, "neuron": 0, "weights": [None], "bias": None}, "must be a number, got null"),
-    ({"type": "edit", "layer": 0, "neuron": 0, "weights": [[1, 2]], "bias": 0}, "as numbers"),
-    ({"type": "edit", "layer": 0}, "needs 'neuron'"),
-    ({"type": "config", "config": [1, 2]}, "must be an object"),
-    ({"type": "config", "config": None}, "got null"),
-    ({"type": "config", "config": {"features": [["x1"]]}}, "features must be"),
-    ({"type": "config", "config": {"dataset": ["circle"]}, "id": 7}, "dataset must be"),
-    ({"type": "config", "config": {"drawn": [{"x": 1}, {"y": 2}], "mode": "points"}}, "drawn points"),
-    ({"type": "config", "config": {"domain": {"a": 1}}}, "domain must be"),
-    ({"type": "config", "config": {"layers": [[8]]}}, "layers must be a number"),
-    ({"type": "update", "config": {"lr": None}}, "lr must be a number"),
-    ({"type": "approximate", "expr": ["sin(x)"]}, "must be text"),
-    ({"type": "approximate", "expr": "sin(x)", "domain": {"0": 1, "1": 2}}, "must be a list"),
-    ({"type": "approximate", "expr": "sin(x)", "domain": [None, 1]}, "domain must be a number"),
-    ({"type": "approximate", "expr": "sin(x)", "eps": 1e-9}, "eps must be between"),
-    ({"type": "approximate", "expr": "sin(x)", "activation": None}, "must be text"),
-    ({"type": "adopt"}, "build an approximation first"),
-    ({"type": "explain", "x": [None], "y": [0]}, "x must be 1 number"),
-    ({"type": "explain", "x": [0.5], "y": [0.5, 1]}, "y must be 1 number"),
-    ({"type": "explain", "lr": "fast"}, "must be a number"),
-    ({"type": "export", "what": ["model"]}, "must be text"),
-    ({"type": None}, "needs a \"type\""),
-    ({"type": "step", "id": {"a": 1}}, "id must be"),
-])
+
+@pytest.mark.parametrize(
+    "message, reply",
+    [
+        (
+            {"type": "edit", "layer": [0], "neuron": 0, "weights": [1], "bias": 0},
+            "'layer' of a edit message must be a whole number",
+        ),
+        ({"type": "edit", "layer": 0, "neuron": 0, "weights": {"a": 1}, "bias": 0}, "must be a list"),
+        ({"type": "edit", "layer": 0, "neuron": 0, "weights": [None], "bias": None}, "must be a number, got null"),
+        ({"type": "edit", "layer": 0, "neuron": 0, "weights": [[1, 2]], "bias": 0}, "as numbers"),
+        ({"type": "edit", "layer": 0}, "needs 'neuron'"),
+        ({"type": "config", "config": [1, 2]}, "must be an object"),
+        ({"type": "config", "config": None}, "got null"),
+        ({"type": "config", "config": {"features": [["x1"]]}}, "features must be"),
+        ({"type": "config", "config": {"dataset": ["circle"]}, "id": 7}, "dataset must be"),
+        ({"type": "config", "config": {"drawn": [{"x": 1}, {"y": 2}], "mode": "points"}}, "drawn points"),
+        ({"type": "config", "config": {"domain": {"a": 1}}}, "domain must be"),
+        ({"type": "config", "config": {"layers": [[8]]}}, "layers must be a number"),
+        ({"type": "update", "config": {"lr": None}}, "lr must be a number"),
+        ({"type": "approximate", "expr": ["sin(x)"]}, "must be text"),
+        ({"type": "approximate", "expr": "sin(x)", "domain": {"0": 1, "1": 2}}, "must be a list"),
+        ({"type": "approximate", "expr": "sin(x)", "domain": [None, 1]}, "domain must be a number"),
+        ({"type": "approximate", "expr": "sin(x)", "eps": 1e-9}, "eps must be between"),
+        ({"type": "approximate", "expr": "sin(x)", "activation": None}, "must be text"),
+        ({"type": "adopt"}, "build an approximation first"),
+        ({"type": "explain", "x": [None], "y": [0]}, "x must be 1 number"),
+        ({"type": "explain", "x": [0.5], "y": [0.5, 1]}, "y must be 1 number"),
+        ({"type": "explain", "lr": "fast"}, "must be a number"),
+        ({"type": "export", "what": ["model"]}, "must be text"),
+        ({"type": None}, 'needs a "type"'),
+        ({"type": "step", "id": {"a": 1}}, "id must be"),
+    ],
+)
 def test_wrong_field_types_are_answered_and_the_session_goes_on(client, message, reply):
     with client.websocket_connect("/ws") as ws:
         before = receive(ws, "frame")
@@ -502,15 +555,35 @@ def test_an_internal_failure_is_answered_without_its_wording(client, monkeypatch
 
 
 PLAUSIBLE = {  # values a real page sends, mixed in so that many random messages are carried out, not refused
-    "mode": ["function", "points", "dataset", "csv"], "expr": ["x^2", "sin(3*x)", "abs(x)"],
-    "domain": [[-1, 1], [0, 2]], "points": [20, 50], "noise": [0, 0.1], "dataset": list(ps.DATASETS),
-    "test_ratio": [0, 0.3], "features": [["x1"], ["x1", "x2"], ["x1*x2", "sin(x1)"]], "layers": [[3], [2, 4], []],
-    "activation": ["relu", "tanh", "step"], "optimizer": ["adam", "sgd"], "lr": [0.01, 0.5], "batch": [1, 16],
-    "l1": [0, 0.01], "l2": [0.001], "stop_loss": [0, 0.5], "seed": [0, 3], "speed": [0.5, 1],
-    "drawn": [[[0, 0], [1, 1]], [[0.5, 0.2]]], "csv": ["a,y\n1,2\n3,4\n5,7\n", "s,label\n1,a\n2,b\n3,a\n"],
+    "mode": ["function", "points", "dataset", "csv"],
+    "expr": ["x^2", "sin(3*x)", "abs(x)"],
+    "domain": [[-1, 1], [0, 2]],
+    "points": [20, 50],
+    "noise": [0, 0.1],
+    "dataset": list(ps.DATASETS),
+    "test_ratio": [0, 0.3],
+    "features": [["x1"], ["x1", "x2"], ["x1*x2", "sin(x1)"]],
+    "layers": [[3], [2, 4], []],
+    "activation": ["relu", "tanh", "step"],
+    "optimizer": ["adam", "sgd"],
+    "lr": [0.01, 0.5],
+    "batch": [1, 16],
+    "l1": [0, 0.01],
+    "l2": [0.001],
+    "stop_loss": [0, 0.5],
+    "seed": [0, 3],
+    "speed": [0.5, 1],
+    "drawn": [[[0, 0], [1, 1]], [[0.5, 0.2]]],
+    "csv": ["a,y\n1,2\n3,4\n5,7\n", "s,label\n1,a\n2,b\n3,a\n"],
     "task": ["auto", "classification", "regression"],
-    "layer": [0, 1, 2], "neuron": [0, 1, 3], "weights": [[0.5], [1, -1]], "bias": [0, 0.25],
-    "eps": [0.2, 0.5], "x": [[0.5], [0.1, 0.2]], "y": [[1], [0, 1]], "what": ["model", "svg", "excalidraw", "python"],
+    "layer": [0, 1, 2],
+    "neuron": [0, 1, 3],
+    "weights": [[0.5], [1, -1]],
+    "bias": [0, 0.25],
+    "eps": [0.2, 0.5],
+    "x": [[0.5], [0.1, 0.2]],
+    "y": [[1], [0, 1]],
+    "what": ["model", "svg", "excalidraw", "python"],
 }
 
 
@@ -530,18 +603,24 @@ def dumps(message) -> str:
 def _random_messages():
     from hypothesis import strategies as st
 
-    from neuronlab.playground.server import FIELDS
+    from neuronlab.apps.playground.server import FIELDS
 
     giants = st.builds(Giant, st.sampled_from([20, 101, 309, 4301, 6000]) | st.integers(17, 6000))
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=False),
-                        st.text(max_size=12), giants)
-    garbage = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                            st.dictionaries(st.text(max_size=6), inner, max_size=3)),
-                           max_leaves=8)
+    scalars = st.one_of(
+        st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=False), st.text(max_size=12), giants
+    )
+    garbage = st.recursive(
+        scalars,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=3)),
+        max_leaves=8,
+    )
 
     def value(field):
-        return st.one_of(st.sampled_from(PLAUSIBLE[field]), st.sampled_from(PLAUSIBLE[field]), garbage) \
-            if field in PLAUSIBLE else garbage
+        return (
+            st.one_of(st.sampled_from(PLAUSIBLE[field]), st.sampled_from(PLAUSIBLE[field]), garbage)
+            if field in PLAUSIBLE
+            else garbage
+        )
 
     settings = st.fixed_dictionaries({}, optional={key: value(key) for key in ps.DEFAULTS})
     kinds = []
@@ -577,8 +656,12 @@ def test_thousands_of_random_messages_each_get_an_answer_while_another_tab_train
     with connect(url, max_size=2**24) as ws, LogRecords() as logs:
         ws.recv(timeout=10)
 
-        @settings(max_examples=2000, deadline=None, database=None,
-                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+        @settings(
+            max_examples=2000,
+            deadline=None,
+            database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
         @given(_random_messages())
         def every_message_is_answered(message):
             ident = next(counter)
@@ -601,8 +684,10 @@ def test_thousands_of_random_messages_each_get_an_answer_while_another_tab_train
     watcher.join(timeout=15)
     gaps = np.diff(arrivals)
     kinds = {kind: answered.count(kind) for kind in sorted(set(answered))}
-    print(f"\n{len(answered)} random messages answered ({kinds}); the other tab got "
-          f"{len(arrivals)} frames, largest gap {gaps.max():.3f} s, 99th percentile {np.percentile(gaps, 99):.3f} s")
+    print(
+        f"\n{len(answered)} random messages answered ({kinds}); the other tab got "
+        f"{len(arrivals)} frames, largest gap {gaps.max():.3f} s, 99th percentile {np.percentile(gaps, 99):.3f} s"
+    )
     assert len(answered) >= 1000 and "frame" in answered
     assert logs.tracebacks() == []
     assert len(arrivals) > 100 and gaps.max() < 5.0
@@ -649,7 +734,7 @@ def test_a_build_reports_progress_and_cancel_stops_it(client):
 
 
 def test_a_build_over_its_time_budget_is_stopped_with_a_message(client, monkeypatch):
-    from neuronlab.playground import builder
+    from neuronlab.apps.playground import builder
 
     monkeypatch.setattr(builder, "BUDGET_SECONDS", 0.5)
     with client.websocket_connect("/ws") as ws:
@@ -670,6 +755,7 @@ def test_closing_the_tab_stops_its_build(client):
 
 
 # ---------------------------------------------------------------- CSV targets in the page
+
 
 def test_csv_task_control_and_one_feature_classification(client):
     rows = "".join(f"{v:.2f},{'big' if v > 5 else 'small'}\n" for v in np.linspace(0, 10, 40))
@@ -717,8 +803,11 @@ def test_a_build_does_not_hold_up_training_in_another_tab(live_server):
 
     url = live_server.replace("http", "ws") + "/ws"
     arrivals = []
-    with connect(url, max_size=2**24) as trainer, connect(url, max_size=2**24) as one, \
-            connect(url, max_size=2**24) as two:
+    with (
+        connect(url, max_size=2**24) as trainer,
+        connect(url, max_size=2**24) as one,
+        connect(url, max_size=2**24) as two,
+    ):
         for ws in (trainer, one, two):
             ws.recv(timeout=10)
         trainer.send(json.dumps({"type": "train"}))
@@ -739,8 +828,10 @@ def test_a_build_does_not_hold_up_training_in_another_tab(live_server):
                     pass
         seconds = time.perf_counter() - started
     gaps = np.diff(arrivals)
-    print(f"\ntwo builds took {seconds:.1f} s; the training tab got {len(arrivals)} frames meanwhile, largest gap "
-          f"{gaps.max():.3f} s")
+    print(
+        f"\ntwo builds took {seconds:.1f} s; the training tab got {len(arrivals)} frames meanwhile, largest gap "
+        f"{gaps.max():.3f} s"
+    )
     assert finished == {"one", "two"} and len(arrivals) > 10 and gaps.max() < 5.0
 
 
@@ -748,7 +839,7 @@ def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    from neuronlab.playground.server import MAX_MESSAGE_BYTES, WS_MAX_SIZE
+    from neuronlab.apps.playground.server import MAX_MESSAGE_BYTES, WS_MAX_SIZE
 
     url = live_server.replace("http", "ws") + "/ws"
     with connect(url, max_size=2**24) as ws, connect(url, max_size=2**24) as other:
@@ -765,6 +856,7 @@ def test_uvicorn_refuses_what_no_message_may_be_before_reading_it(live_server):
 
 
 # ---------------------------------------------------------------- honest numbers
+
 
 def test_the_loss_shown_is_the_training_sets_and_agrees_with_the_rmse_beside_it():
     """The toolbar's loss is mse on all training points of the weights the RMSE is of: loss = RMSE^2 (neuronlab's
@@ -826,8 +918,19 @@ def test_a_csv_is_standardised_as_fit_does_and_trains_as_well_as_fit():
     # the network carries the Scaling fit makes from the same training rows
     reference = nl.mlp([2, 16, 1], activation="tanh", seed=0)
     steps = 3000
-    nl.fit(reference, session.x_train, session.y_train, optimizer="adam", lr=0.01, batch_size=32,
-           epochs=steps * 32 // len(session.x_train), validation=0, l2=0, scale=True, progress=False)
+    nl.fit(
+        reference,
+        session.x_train,
+        session.y_train,
+        optimizer="adam",
+        lr=0.01,
+        batch_size=32,
+        epochs=steps * 32 // len(session.x_train),
+        validation=0,
+        l2=0,
+        scale=True,
+        progress=False,
+    )
     for name in ("x_mean", "x_scale", "y_mean", "y_scale"):
         np.testing.assert_allclose(getattr(session.net.scaling, name), getattr(reference.scaling, name), rtol=1e-12)
     session.train_for_steps(steps)
@@ -850,8 +953,9 @@ def test_a_scaled_csv_shows_exports_and_saves_raw_units(tmp_path):
     grid = np.array(frame["grid"])
     assert grid.min() < 100 and grid.max() > 4000
     np.testing.assert_allclose(frame["output"], session.net.predict(grid)[:, 0], rtol=1e-9)
-    np.testing.assert_allclose(np.sum(frame["contributions"], axis=0) + frame["output_bias"], frame["output"],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        np.sum(frame["contributions"], axis=0) + frame["output_bias"], frame["output"], rtol=1e-9
+    )
     # the weights shown are the folded network's (raw units); editing a neuron to what is shown changes nothing,
     # and so does restoring a layer as the page saved it
     before = session.net.predict(session.x)
@@ -882,10 +986,11 @@ def test_function_targets_and_two_dimensional_sets_stay_unscaled():
 
 # ---------------------------------------------------------------- hardened: hostile files, links and messages
 
+
 class LogRecords(logging.Handler):
     """The records of the server's loggers (uvicorn's do not propagate to the root logger caplog watches)."""
 
-    NAMES = ("neuronlab.playground", "uvicorn.error", "uvicorn", "asyncio")
+    NAMES = ("neuronlab.apps.playground", "uvicorn.error", "uvicorn", "asyncio")
 
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -1014,11 +1119,11 @@ def test_closing_a_tab_mid_request_logs_nothing(live_server, monkeypatch, kind):
     """Send a message and close at once: its answer finds the tab gone (it used to log two tracebacks)."""
     from websockets.sync.client import connect
 
-    import neuronlab.lesson
+    import neuronlab.apps.lesson
 
     neuronlab.lesson.facts()  # computed once (a second), then kept: the answer is ready 0.3 s after the close
     slow = lambda f: lambda *a, **k: (time.sleep(0.3), f(*a, **k))[1]  # noqa: E731
-    monkeypatch.setattr(neuronlab.lesson, "facts", slow(neuronlab.lesson.facts))
+    monkeypatch.setattr(neuronlab.apps.lesson, "facts", slow(neuronlab.apps.lesson.facts))
     monkeypatch.setattr(ps.Session, "export", slow(ps.Session.export))
     monkeypatch.setattr(ps.Session, "train_for_steps", slow(ps.Session.train_for_steps))
     server = live_server
@@ -1040,8 +1145,11 @@ def test_every_approximation_can_be_trained_from_there(client):
     """A build of more than 64 neurons (sin(3*x) at eps 0.001 builds 117) was refused by "train from here"."""
     with client.websocket_connect("/ws") as ws:
         receive(ws, "frame")
-        ws.send_text(json.dumps({"type": "approximate", "expr": "sin(3*x)", "domain": [-3, 3], "eps": 0.02,
-                                 "activation": "tanh"}))
+        ws.send_text(
+            json.dumps(
+                {"type": "approximate", "expr": "sin(3*x)", "domain": [-3, 3], "eps": 0.02, "activation": "tanh"}
+            )
+        )
         approx = receive(ws, "approximation", limit=400)
         assert approx["neurons"] > ps.MAX_NEURONS
         ws.send_text(json.dumps({"type": "adopt", "id": "adopt"}))

@@ -7,14 +7,18 @@ import sys
 import numpy as np
 import pytest
 
-from neuronlab.playground import session as ps
+from neuronlab.apps.playground import session as ps
 
 CSV_REGRESSION = "size,noise level,price\n" + "".join(
-    f"{i * 0.37:.3f},{(i * 7) % 5},{np.sin(i * 0.37) + 0.1 * ((i * 7) % 5):.5f}\n" for i in range(60))
-CSV_CLASSES = "a,b,kind\n" + "".join(f"{i % 7 - 3},{(i * 3) % 5 - 2},{'red' if (i % 7 - 3) * ((i * 3) % 5 - 2) > 0 else 'blue'}\n"
-                                     for i in range(50))
+    f"{i * 0.37:.3f},{(i * 7) % 5},{np.sin(i * 0.37) + 0.1 * ((i * 7) % 5):.5f}\n" for i in range(60)
+)
+CSV_CLASSES = "a,b,kind\n" + "".join(
+    f"{i % 7 - 3},{(i * 3) % 5 - 2},{'red' if (i % 7 - 3) * ((i * 3) % 5 - 2) > 0 else 'blue'}\n" for i in range(50)
+)
 CSV_WIDE = "distance,dose,price\n" + "".join(  # columns orders of magnitude apart: the page standardises them
-    f"{i * 97.3:.2f},{(i * 13) % 7 * 1e-4:.5f},{1000 + 300 * np.sin(i * 0.2) + (i * 13) % 7 * 50:.3f}\n" for i in range(50))
+    f"{i * 97.3:.2f},{(i * 13) % 7 * 1e-4:.5f},{1000 + 300 * np.sin(i * 0.2) + (i * 13) % 7 * 50:.3f}\n"
+    for i in range(50)
+)
 CSV_LEVELS = "x,level\n" + "".join(f"{i / 10},{(i * 7) % 5}\n" for i in range(40))
 
 # a script that runs the exported file, then writes what it built and printed, for comparison
@@ -36,8 +40,12 @@ def replay(session, tmp_path):
     exported = session.export("python")
     assert exported["filename"] == "neuronlab_run.py"
     path.write_text(exported["text"])
-    result = subprocess.run([sys.executable, "-c", RUNNER, str(path), str(tmp_path / "run.npz")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(path), str(tmp_path / "run.npz")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report, np.load(tmp_path / "run.npz")
@@ -61,21 +69,48 @@ def check_same_run(session, report, arrays):
         assert f"{metric} {value:.6g}" in line, (key, value, line)
 
 
-@pytest.mark.parametrize("config", [
-    {"mode": "function", "expr": "x*sin(3*x)", "domain": [-2, 2], "points": 120, "noise": 0.1, "seed": 4},
-    {"mode": "points", "drawn": [[i / 10, (i / 10) ** 2 - 1] for i in range(-15, 16)], "test_ratio": 0.2,
-     "batch": 8},
-    {"mode": "csv", "csv": CSV_REGRESSION, "layers": [6, 5], "activation": "relu", "optimizer": "sgd",
-     "lr": 0.02, "test_ratio": 0.25},
-    {"mode": "csv", "csv": CSV_CLASSES, "layers": [5], "test_ratio": 0.3, "seed": 7},
-    {"mode": "csv", "csv": CSV_WIDE, "layers": [6], "test_ratio": 0.2, "seed": 2},
-    {"mode": "csv", "csv": CSV_LEVELS, "task": "regression", "layers": [4], "seed": 1},  # the page's "the target
-    # is" control over the guess (whole numbers with few values would be classes)
-    {"mode": "dataset", "dataset": "circle", "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"],
-     "points": 300, "noise": 0.1, "l2": 0.001, "seed": 3},
-    {"mode": "dataset", "dataset": "three gaussians", "features": ["x1", "sin(x2)"], "points": 240,
-     "layers": [4, 4], "l1": 0.0005},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"mode": "function", "expr": "x*sin(3*x)", "domain": [-2, 2], "points": 120, "noise": 0.1, "seed": 4},
+        {
+            "mode": "points",
+            "drawn": [[i / 10, (i / 10) ** 2 - 1] for i in range(-15, 16)],
+            "test_ratio": 0.2,
+            "batch": 8,
+        },
+        {
+            "mode": "csv",
+            "csv": CSV_REGRESSION,
+            "layers": [6, 5],
+            "activation": "relu",
+            "optimizer": "sgd",
+            "lr": 0.02,
+            "test_ratio": 0.25,
+        },
+        {"mode": "csv", "csv": CSV_CLASSES, "layers": [5], "test_ratio": 0.3, "seed": 7},
+        {"mode": "csv", "csv": CSV_WIDE, "layers": [6], "test_ratio": 0.2, "seed": 2},
+        {"mode": "csv", "csv": CSV_LEVELS, "task": "regression", "layers": [4], "seed": 1},  # the page's "the target
+        # is" control over the guess (whole numbers with few values would be classes)
+        {
+            "mode": "dataset",
+            "dataset": "circle",
+            "features": ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)"],
+            "points": 300,
+            "noise": 0.1,
+            "l2": 0.001,
+            "seed": 3,
+        },
+        {
+            "mode": "dataset",
+            "dataset": "three gaussians",
+            "features": ["x1", "sin(x2)"],
+            "points": 240,
+            "layers": [4, 4],
+            "l1": 0.0005,
+        },
+    ],
+)
 def test_the_exported_script_replays_the_run(config, tmp_path):
     s = ps.Session()
     s.configure(config)
@@ -107,10 +142,15 @@ def test_changes_made_while_training_are_replayed_at_their_step(tmp_path):
 def test_a_network_adopted_from_the_approximate_tab_is_rebuilt_by_the_script(tmp_path):
     frame, net = ps.approximation_frame("sin(3*x)", [-1, 1], 0.05, "relu")
     s = ps.Session()
-    config = {**s.config, "mode": "function", "expr": "sin(3*x)", "domain": [-1.0, 1.0],
-              "layers": [net.layers[0].neurons], "activation": "relu"}
-    s.adopt_network(net.copy(), config, {"expr": "sin(3*x)", "domain": [-1.0, 1.0], "eps": 0.05,
-                                         "activation": "relu"})
+    config = {
+        **s.config,
+        "mode": "function",
+        "expr": "sin(3*x)",
+        "domain": [-1.0, 1.0],
+        "layers": [net.layers[0].neurons],
+        "activation": "relu",
+    }
+    s.adopt_network(net.copy(), config, {"expr": "sin(3*x)", "domain": [-1.0, 1.0], "eps": 0.05, "activation": "relu"})
     s.train_for_steps(12)
     text = s.python_script()
     assert "nl.approximate('sin(3*x)'" in text
@@ -121,8 +161,13 @@ def test_a_network_adopted_from_the_approximate_tab_is_rebuilt_by_the_script(tmp
 def test_a_network_of_unknown_origin_is_written_weight_by_weight(tmp_path):
     frame, net = ps.approximation_frame("abs(x)", [-1, 1], 0.1, "relu")
     s = ps.Session()
-    config = {**s.config, "domain": [-1.0, 1.0], "expr": "abs(x)", "layers": [net.layers[0].neurons],
-              "activation": "relu"}
+    config = {
+        **s.config,
+        "domain": [-1.0, 1.0],
+        "expr": "abs(x)",
+        "layers": [net.layers[0].neurons],
+        "activation": "relu",
+    }
     s.adopt_network(net.copy(), config)
     s.train_for_steps(3)
     assert "nl.Dense(" in s.python_script()
@@ -145,7 +190,7 @@ def test_user_text_reaches_the_script_only_as_a_string_literal(tmp_path):
     s = ps.Session()
     evil = 'a,b\n1,2\n3,"""\n__import__("os").system("echo pwned")\n"""\n'
     s.config = {**s.config, "mode": "csv", "csv": evil}  # never parsed here: only written out
-    from neuronlab.playground.script import _data_lines
+    from neuronlab.apps.playground.script import _data_lines
 
     code = "\n".join(_data_lines(s))
     import ast

@@ -39,8 +39,12 @@ def test_network_figure_shows_each_contribution_and_their_sum():
     contributions = bottom.lines[:5]
     total = bottom.lines[5]
     x = np.linspace(-2, 2, 101)
-    np.testing.assert_allclose(np.sum([line.get_ydata() for line in contributions], axis=0)
-                               + net.layers[-1].b.data[0], total.get_ydata(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        np.sum([line.get_ydata() for line in contributions], axis=0) + net.layers[-1].b.data[0],
+        total.get_ydata(),
+        rtol=1e-12,
+        atol=1e-12,
+    )
     np.testing.assert_allclose(bottom.lines[6].get_ydata(), net.predict(x)[:, 0], rtol=1e-12)
     labels = [t.get_text() for t in bottom.get_legend().get_texts()]
     assert any(f"{net.layers[-1].W.data[0, 0]:+.3g} · h1" == label for label in labels)  # weights in the legend
@@ -62,8 +66,9 @@ def test_contributions_identity_on_random_networks():
         net = nl.mlp(sizes, activation=rng.choice(nl.activations.names()[1:]), seed=trial)
         x = rng.normal(size=(30, 1)) * 3
         z_out = net.layer_values(x)[-1][0][:, 0]
-        np.testing.assert_allclose(net.contributions(x).sum(1) + net.layers[-1].b.data[0], z_out,
-                                   rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            net.contributions(x).sum(1) + net.layers[-1].b.data[0], z_out, rtol=1e-12, atol=1e-12
+        )
 
 
 def test_diagnostics_mark_the_best_validation_epoch():
@@ -85,8 +90,18 @@ def test_diagnostics_mark_the_best_validation_epoch():
 def test_animate_fit_writes_a_bounded_gif(tmp_path):
     x = np.linspace(-1, 1, 60)
     net = nl.mlp([1, 6, 1], seed=0)
-    history = plot.animate_fit(net, x, np.sin(3 * x), tmp_path / "fit.gif", frames=500, epochs=150,
-                               target=lambda v: np.sin(3 * v), progress=False, size=(6, 3), dpi=60)
+    history = plot.animate_fit(
+        net,
+        x,
+        np.sin(3 * x),
+        tmp_path / "fit.gif",
+        frames=500,
+        epochs=150,
+        target=lambda v: np.sin(3 * v),
+        progress=False,
+        size=(6, 3),
+        dpi=60,
+    )
     gif = Image.open(tmp_path / "fit.gif")
     assert gif.format == "GIF" and 10 <= gif.n_frames <= plot.MAX_FRAMES
     assert gif.size == (360, 180)
@@ -115,17 +130,39 @@ def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     x = np.linspace(-1, 1, 60)
     y = np.sin(3 * x)
     drawn = []
-    plot.animate_fit(nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "a.gif", frames=11, epochs=300,
-                     optimizer="adam", lr=0.01, progress=False, size=(5, 3), dpi=50,
-                     view=lambda n: drawn.append(n) or n)
+    plot.animate_fit(
+        nl.mlp([1, 6, 1], seed=0),
+        x,
+        y,
+        tmp_path / "a.gif",
+        frames=11,
+        epochs=300,
+        optimizer="adam",
+        lr=0.01,
+        progress=False,
+        size=(5, 3),
+        dpi=50,
+        view=lambda n: drawn.append(n) or n,
+    )
     losses = [float(np.mean((n.predict(x)[:, 0] - y) ** 2)) for n in drawn]
     assert len(drawn) >= 8 and len({id(n) for n in drawn}) == len(drawn)
     # learning, frame by frame: Adam may wobble a little between two frames, never back to the start
     assert all(later < 1.1 * earlier for earlier, later in zip(losses, losses[1:]))
     assert losses[-1] < losses[0] / 10 and losses[len(losses) // 2] < losses[0]
     # without a view: the middle frames differ from each other and from the last
-    plot.animate_fit(nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "b.gif", frames=11, epochs=300,
-                     optimizer="adam", lr=0.01, progress=False, size=(5, 3), dpi=50)
+    plot.animate_fit(
+        nl.mlp([1, 6, 1], seed=0),
+        x,
+        y,
+        tmp_path / "b.gif",
+        frames=11,
+        epochs=300,
+        optimizer="adam",
+        lr=0.01,
+        progress=False,
+        size=(5, 3),
+        dpi=50,
+    )
     gif = Image.open(tmp_path / "b.gif")
     images = []
     for k in range(gif.n_frames):
@@ -138,7 +175,7 @@ def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
 
 
 # Every function of nl.plot and nl.lesson that returns a figure, with arguments that draw it.
-FIGURE_SCRIPT = r'''
+FIGURE_SCRIPT = r"""
 import sys, numpy as np, neuronlab as nl
 from neuronlab import plot
 x = np.linspace(-1, 1, 40); net = nl.mlp([1, 4, 1], seed=0)
@@ -166,7 +203,7 @@ for name, fig in figures.items():
     assert image[:8] == b"\x89PNG\r\n\x1a\n", name
     fig.savefig(sys.argv[1] + "/" + name + ".svg")
 print(len(figures), "matplotlib.pyplot" in sys.modules)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -176,8 +213,9 @@ def test_every_figure_displays_in_a_notebook_and_touches_no_pyplot(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", FIGURE_SCRIPT, str(tmp_path)], capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", FIGURE_SCRIPT, str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["13", "False"]
     assert len(list(tmp_path.glob("*.svg"))) == 13  # and each still saves as a matplotlib figure

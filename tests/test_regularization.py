@@ -14,11 +14,17 @@ def test_constant_loss_by_hand():
     assert mse == pytest.approx(2.0)  # mean 2: errors 0 and 2, squared mean 2
     mae = regularization._constant_loss("mae", losses.get("mae"), np.array([1.0, 2.0, 9.0]), np.array([2.0, 4.0]), 1)
     assert mae == pytest.approx(1.0)  # median 2: errors 0 and 2
-    ce = regularization._constant_loss("cross_entropy", losses.get("cross_entropy"), np.array([0, 0, 1]),
-                                       np.array([1]), 2)
+    ce = regularization._constant_loss(
+        "cross_entropy", losses.get("cross_entropy"), np.array([0, 0, 1]), np.array([1]), 2
+    )
     assert ce == pytest.approx(-math.log(0.4))  # shares (2 + 1) / 5 and (1 + 1) / 5
-    bce = regularization._constant_loss("binary_cross_entropy", losses.get("binary_cross_entropy"),
-                                        np.array([[1.0], [1.0], [0.0]]), np.array([[0.0]]), 1)
+    bce = regularization._constant_loss(
+        "binary_cross_entropy",
+        losses.get("binary_cross_entropy"),
+        np.array([[1.0], [1.0], [0.0]]),
+        np.array([[0.0]]),
+        1,
+    )
     assert bce == pytest.approx(-math.log(1 - 0.6))  # share of ones (2 + 1) / 5
     assert regularization._constant_loss(lambda p, y: p.sum(), None, np.zeros(3), np.zeros(2), 1) is None
 

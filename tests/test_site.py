@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from neuronlab import site
-from neuronlab.cli import main
-from neuronlab.playground.session import Session
+from neuronlab.apps.cli import main
+from neuronlab.apps.playground.session import Session
 
 STATIC = site._static_dir()
 
@@ -38,8 +38,9 @@ def test_the_modules_are_followed_from_the_pages_entry_not_listed():
     for name, text in graph.items():
         assert text == (STATIC / name).read_text(encoding="utf-8")
         assert set(site.imports(text)) <= set(graph)
-    assert site.imports('import a from "./a.js";\nexport { b } from \'./b.js\';\nimport "./c.js"; import("./d.js")') \
-        == ["a.js", "b.js", "c.js", "d.js"]
+    assert site.imports(
+        'import a from "./a.js";\nexport { b } from \'./b.js\';\nimport "./c.js"; import("./d.js")'
+    ) == ["a.js", "b.js", "c.js", "d.js"]
 
 
 def test_the_page_is_built_from_what_is_in_static_at_build_time(tmp_path, replies):
@@ -59,7 +60,7 @@ def test_the_page_is_built_from_what_is_in_static_at_build_time(tmp_path, replie
 
 def test_the_page_is_self_contained(replies):
     html = site.build(replies=replies)
-    assert "/static/" not in html and "<link rel=\"stylesheet\"" not in html
+    assert "/static/" not in html and '<link rel="stylesheet"' not in html
     assert "ws://" not in html.split('<script type="application/json"')[0]
     for css in ("style.css", "drawing.css"):
         assert (STATIC / css).read_text(encoding="utf-8") in html
@@ -78,8 +79,8 @@ def test_the_page_is_self_contained(replies):
 
 
 def test_the_recorded_replies_are_the_servers_for_a_new_tab(replies):
-    from neuronlab.explain import explain
-    from neuronlab.lesson import facts
+    from neuronlab.apps.explain import explain
+    from neuronlab.apps.lesson import facts
 
     lesson = replies["lesson"]
     assert lesson["type"] == "lesson"
@@ -91,7 +92,9 @@ def test_the_recorded_replies_are_the_servers_for_a_new_tab(replies):
     assert explanation["x"] == pytest.approx(x) and explanation["y"] == pytest.approx(y)
     direct = explain(session.net, x, y, None, 1e-6, np.linspace(*session._x_range(), 200))
     assert explanation["loss"] == pytest.approx(direct.loss, rel=1e-12)
-    assert explanation["new_loss"] == pytest.approx(direct.new_loss, rel=1e-12) and explanation["new_loss"] < direct.loss
+    assert (
+        explanation["new_loss"] == pytest.approx(direct.new_loss, rel=1e-12) and explanation["new_loss"] < direct.loss
+    )
 
 
 def test_site_command_writes_one_file_atomically(tmp_path, capsys, monkeypatch):
@@ -107,11 +110,14 @@ def test_site_command_writes_one_file_atomically(tmp_path, capsys, monkeypatch):
     assert (out / "index.html").read_text(encoding="utf-8") == first and os.listdir(out) == ["index.html"]
 
 
-@pytest.mark.parametrize("where, message", [
-    ("file", "is a file; give a folder"),
-    ("file/below", "cannot create the folder"),
-    ("/proc", "cannot write in /proc"),  # (root may write anywhere else: /proc refuses even root)
-])
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ("file", "is a file; give a folder"),
+        ("file/below", "cannot create the folder"),
+        ("/proc", "cannot write in /proc"),  # (root may write anywhere else: /proc refuses even root)
+    ],
+)
 def test_site_command_refuses_a_bad_folder_in_one_line(where, message, tmp_path, capsys, monkeypatch):
     (tmp_path / "file").write_text("not a folder")
     built = []

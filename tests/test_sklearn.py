@@ -1,4 +1,4 @@
-"""neuronlab.sklearn: the estimators pass scikit-learn's own checks, wrap nl.fit's defaults, and work in
+"""neuronlab.training.sklearn: the estimators pass scikit-learn's own checks, wrap nl.fit's defaults, and work in
 Pipeline, GridSearchCV and cross_val_score."""
 
 import os
@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from neuronlab.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
+from neuronlab.training.sklearn import NetworkClassifier, NetworkRegressor  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,12 +115,16 @@ def test_classifier_labels_probabilities_and_the_network():
 def test_pipeline_grid_search_and_cross_val_score():
     x, y = linear_data(120)
     pipeline = make_pipeline(FunctionTransformer(lambda a: 10 * a), NetworkRegressor(random_state=0))
-    search = GridSearchCV(pipeline, {"networkregressor__hidden_layer_sizes": [(2,), (8,)],
-                                     "networkregressor__activation": ["tanh", "relu"]}, cv=3)
+    search = GridSearchCV(
+        pipeline,
+        {"networkregressor__hidden_layer_sizes": [(2,), (8,)], "networkregressor__activation": ["tanh", "relu"]},
+        cv=3,
+    )
     search.fit(x, y)
     assert search.best_score_ > 0.99 and len(search.cv_results_["params"]) == 4
-    scores = cross_val_score(NetworkClassifier((4,), random_state=0), x, y > 1, cv=KFold(4, shuffle=True,
-                                                                                              random_state=0))
+    scores = cross_val_score(
+        NetworkClassifier((4,), random_state=0), x, y > 1, cv=KFold(4, shuffle=True, random_state=0)
+    )
     assert scores.shape == (4,) and scores.min() > 0.85
     params = NetworkRegressor().get_params()
     assert params["hidden_layer_sizes"] == (100,) and params["activation"] == "relu" and params["l2"] is None
@@ -177,14 +181,24 @@ def test_bad_input_gets_clear_errors():
 
 def test_importing_neuronlab_does_not_import_scikit_learn():
     code = "import sys, neuronlab; assert 'sklearn' not in sys.modules, 'sklearn imported'"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
     assert done.returncode == 0, done.stderr
 
 
 def test_the_example_runs():
-    done = subprocess.run([sys.executable, str(ROOT / "examples" / "sklearn_pipeline.py")], capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ, PYTHONPATH=str(ROOT / "src")))
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "sklearn_pipeline.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, PYTHONPATH=str(ROOT / "src")),
+    )
     assert done.returncode == 0, done.stderr
     assert "hidden_layer_sizes=(100,): cross-validated R^2" in done.stdout and "iris: accuracy" in done.stdout
 

@@ -59,8 +59,16 @@ def test_divergence_guard_keeps_the_best_weights():
     net = nl.mlp([1, 8, 1], activation="relu", seed=0)
     seen = []
     with pytest.raises(nl.TrainingDiverged, match=r"lr=1e\+06.*best weights seen.*smaller learning rate") as err:
-        nl.fit(net, x, 100 * x, optimizer="sgd", lr=1e6, epochs=200, progress=False,
-               callback=lambda epoch, h: seen.append(net.state_dict()))
+        nl.fit(
+            net,
+            x,
+            100 * x,
+            optimizer="sgd",
+            lr=1e6,
+            epochs=200,
+            progress=False,
+            callback=lambda epoch, h: seen.append(net.state_dict()),
+        )
     assert all(np.all(np.isfinite(p.data)) for p in net.parameters())
     assert err.value.history.stopped == "diverged"
     assert isinstance(err.value, ValueError)
@@ -130,21 +138,24 @@ def test_callback_and_interrupt_stop_cleanly():
     assert history.stopped == "interrupted" and history.epochs == 3
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(x=np.array([0.0, np.nan, 1.0]), y=np.zeros(3)), "x contains NaN or infinity .first at row 1"),
-    (dict(x=np.zeros(3), y=np.array([0.0, 1.0, np.inf])), "y contains NaN or infinity .first at row 2"),
-    (dict(x=np.zeros(3), y=np.zeros(4)), "x has 3 rows but y has 4"),
-    (dict(x=np.zeros((3, 2)), y=np.zeros(3)), r"shape \(n, 1\), got \(3, 2\)"),
-    (dict(x=np.zeros(3), y=np.zeros((3, 2))), r"y must have shape \(3, 1\)"),
-    (dict(x=np.zeros(3), y=np.zeros(3), validation=1.0), "validation"),
-    (dict(x=np.zeros(3), y=np.zeros(3), epochs=0), "epochs must be a whole number >= 1"),
-    (dict(x=np.zeros(3), y=np.zeros(3), lr=-0.1), "lr must be a positive number"),
-    (dict(x=np.zeros(3), y=np.zeros(3), l2=-1), "l2 must be"),
-    (dict(x=np.zeros(3), y=np.zeros(3), loss="hinge"), "unknown loss"),
-    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="rmsprop"), "unknown optimizer"),
-    (dict(x=np.zeros(3), y=np.zeros(3), optimizer="lm", loss="mae"), "Levenberg–Marquardt fits squared error"),
-    (dict(x=np.zeros(3), y=np.zeros(3), engine="gpu"), "engine must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(x=np.array([0.0, np.nan, 1.0]), y=np.zeros(3)), "x contains NaN or infinity .first at row 1"),
+        (dict(x=np.zeros(3), y=np.array([0.0, 1.0, np.inf])), "y contains NaN or infinity .first at row 2"),
+        (dict(x=np.zeros(3), y=np.zeros(4)), "x has 3 rows but y has 4"),
+        (dict(x=np.zeros((3, 2)), y=np.zeros(3)), r"shape \(n, 1\), got \(3, 2\)"),
+        (dict(x=np.zeros(3), y=np.zeros((3, 2))), r"y must have shape \(3, 1\)"),
+        (dict(x=np.zeros(3), y=np.zeros(3), validation=1.0), "validation"),
+        (dict(x=np.zeros(3), y=np.zeros(3), epochs=0), "epochs must be a whole number >= 1"),
+        (dict(x=np.zeros(3), y=np.zeros(3), lr=-0.1), "lr must be a positive number"),
+        (dict(x=np.zeros(3), y=np.zeros(3), l2=-1), "l2 must be"),
+        (dict(x=np.zeros(3), y=np.zeros(3), loss="hinge"), "unknown loss"),
+        (dict(x=np.zeros(3), y=np.zeros(3), optimizer="rmsprop"), "unknown optimizer"),
+        (dict(x=np.zeros(3), y=np.zeros(3), optimizer="lm", loss="mae"), "Levenberg–Marquardt fits squared error"),
+        (dict(x=np.zeros(3), y=np.zeros(3), engine="gpu"), "engine must be"),
+    ],
+)
 def test_bad_input_is_explained(kwargs, message):
     net = nl.mlp([1, 4, 1], seed=0)
     before = net.state_dict()
@@ -172,15 +183,16 @@ def test_progress_bar_shows_loss_and_speed():
 
 def test_a_diverging_stepper_puts_back_the_best_weights_not_the_last_finite_ones():
     # SGD at lr 10 on sin(3x): before the guard's rollback, the "last good" weights gave outputs like -2e154
-    from neuronlab.train import Diverged, Stepper
+    from neuronlab.training.train import Diverged, Stepper
 
     x = np.linspace(-3, 3, 200).reshape(-1, 1)
     y = np.sin(3 * x)
     net = nl.mlp([1, 8, 1], activation="tanh", seed=0)
     start = [p.data.copy() for p in net.parameters()]
     first_loss = float(np.mean((net.predict(x) - y) ** 2))
-    stepper = Stepper(net, nl.optim.SGD(net.parameters(), lr=10.0, momentum=0.9), x, y, "mse", batch=32,
-                      rng=np.random.default_rng(0))
+    stepper = Stepper(
+        net, nl.optim.SGD(net.parameters(), lr=10.0, momentum=0.9), x, y, "mse", batch=32, rng=np.random.default_rng(0)
+    )
     with pytest.raises(Diverged, match="million times its best") as err:
         for _ in range(1000):
             stepper.step()
@@ -195,7 +207,7 @@ def test_a_diverging_stepper_puts_back_the_best_weights_not_the_last_finite_ones
 
 
 def test_a_finite_loss_that_grows_a_million_fold_is_divergence():
-    from neuronlab.train import Diverged, Stepper
+    from neuronlab.training.train import Diverged, Stepper
 
     x = np.linspace(-1, 1, 20).reshape(-1, 1)
     net = nl.mlp([1, 2, 1], activation="linear", seed=1)
@@ -227,8 +239,12 @@ def test_levenberg_marquardt_stops_when_progress_stalls():
     history = nl.fit(net, x, y, optimizer="lm", validation=0.0, progress=False)
     window = nl.levenberg_marquardt.WINDOW
     assert history.stopped == "converged" and history.epochs < 1000
-    assert history.loss[-window - 1] - history.loss[-1] <= nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 1]
-    assert history.loss[-window - 2] - history.loss[-2] > nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 2]
+    assert (
+        history.loss[-window - 1] - history.loss[-1] <= nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 1]
+    )
+    assert (
+        history.loss[-window - 2] - history.loss[-2] > nl.levenberg_marquardt.RELATIVE_TOL * history.loss[-window - 2]
+    )
 
 
 def test_defaults_say_what_they_chose_and_why():
@@ -281,7 +297,7 @@ def test_levenberg_marquardt_asked_by_any_spelling_gets_no_default_weight_decay(
 def test_planned_epochs_resolve_fits_defaults_as_fit_does():
     """Animations and the notebook Trainer plan their frames with it: 300 points and no weight decay mean
     fit holds 15 % out, so the planned epochs are those of 255 training points, and fit runs exactly them."""
-    from neuronlab.train import plan, planned_epochs
+    from neuronlab.training.train import plan, planned_epochs
 
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, 300)
@@ -295,12 +311,14 @@ def test_planned_epochs_resolve_fits_defaults_as_fit_does():
 
 # ---------------------------------------------------------------- the textbook sigmoid output under binary cross-entropy
 
+
 def test_a_sigmoid_output_is_squashed_once_under_binary_cross_entropy():
     """By hand: one sigmoid neuron with z = 2 on a point of class 1. The loss is -log sigmoid(2) =
     softplus(2) - 2 = 0.126928 (squashed once), not softplus(sigmoid(2)) - sigmoid(2) = 0.345707 (twice)."""
     net = nl.Network([nl.Dense(1, 1, "sigmoid", weights=[[2.0]], bias=[0.0])])
-    stepper = nl.train.Stepper(net, nl.optim.SGD(net.parameters(), lr=1e-12), np.array([[1.0]]), np.array([[1.0]]),
-                               "binary_cross_entropy")
+    stepper = nl.train.Stepper(
+        net, nl.optim.SGD(net.parameters(), lr=1e-12), np.array([[1.0]]), np.array([[1.0]]), "binary_cross_entropy"
+    )
     loss, _, _ = stepper.step()
     assert loss == pytest.approx(np.log1p(np.exp(-2.0)), abs=1e-12)
     assert net.layers[-1].activation.name == "sigmoid"  # the user's network is unchanged
@@ -316,10 +334,13 @@ def test_a_sigmoid_output_trains_as_its_logits_would(optimizer, engine):
     x = rng.normal(size=(120, 2))
     y = (x[:, 0] ** 2 + x[:, 1] ** 2 < 1.2).astype(float)  # a circle: needs the hidden layer
     sigmoid_net = nl.mlp([2, 8, 1], activation="tanh", output_activation="sigmoid", seed=1)
-    logit_net = nl.Network([nl.Dense(layer.inputs, layer.neurons, name, weights=layer.W.data.copy(),
-                                     bias=layer.b.data.copy()) for layer, name in zip(sigmoid_net.layers, ["tanh", "linear"])])
-    options = dict(loss="binary_cross_entropy", optimizer=optimizer, engine=engine, epochs=300, l2=1e-3,
-                   progress=False)
+    logit_net = nl.Network(
+        [
+            nl.Dense(layer.inputs, layer.neurons, name, weights=layer.W.data.copy(), bias=layer.b.data.copy())
+            for layer, name in zip(sigmoid_net.layers, ["tanh", "linear"])
+        ]
+    )
+    options = dict(loss="binary_cross_entropy", optimizer=optimizer, engine=engine, epochs=300, l2=1e-3, progress=False)
     history = nl.fit(sigmoid_net, x, y, **options)
     reference = nl.fit(logit_net, x, y, **options)
     assert history.loss == pytest.approx(reference.loss, rel=1e-9, abs=1e-12)
@@ -333,6 +354,7 @@ def test_a_sigmoid_output_trains_as_its_logits_would(optimizer, engine):
 
 # ---------------------------------------------------------------- solvers work on the layers; fit keeps the scaling
 
+
 def test_fit_never_takes_the_scaling_off_the_network_while_it_trains():
     """A thread drawing the network (the notebook Trainer) sees it whole at every step: predict takes raw
     inputs throughout. fit used to remove the scaling while the solvers ran."""
@@ -344,8 +366,9 @@ def test_fit_never_takes_the_scaling_off_the_network_while_it_trains():
             super().step()
 
     net = nl.mlp([1, 8, 1], seed=0)
-    history = nl.fit(net, X, 3 + 10 * np.sin(X), optimizer=Watching(net.parameters(), lr=0.01), epochs=5,
-                     progress=False)
+    history = nl.fit(
+        net, X, 3 + 10 * np.sin(X), optimizer=Watching(net.parameters(), lr=0.01), epochs=5, progress=False
+    )
     assert len(seen) == history.steps > 0 and all(s is net.scaling is not None for s in seen)
     assert net.scaling.y_mean[0] == pytest.approx(3.0, abs=1e-9)
 
@@ -453,7 +476,7 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
     previous weights) in COPY_DTYPE, the final run by FINAL_RULE; the network keeps its float64 weights.
     With everything set to fit's own rule, nothing is capped."""
     from neuronlab import regularization
-    from neuronlab.lbfgs import StallRule
+    from neuronlab.training.lbfgs import StallRule
 
     assert regularization.COPY_DTYPE == "float32" and regularization.FINAL_RULE.max_iterations == 10
     x, y = _wide_regression()
@@ -480,8 +503,8 @@ def test_l2_copies_train_as_the_rules_say_and_the_reasons_say_how(monkeypatch):
 
 
 def test_stall_rule_caps_lbfgs_only_and_its_window_stops_sooner():
-    from neuronlab.lbfgs import StallRule
-    from neuronlab.train import stall_rule
+    from neuronlab.training.lbfgs import StallRule
+    from neuronlab.training.train import stall_rule
 
     x, y = _wide_regression()
     options = dict(l2=1e-3, progress=False)

@@ -54,10 +54,15 @@ def test_lesson_reveal_gives_the_exercise_answer_from_the_network():
     assert lesson.output[at(lesson, 0.0)] == 0.3  # the sliders' own graph is unchanged by the reveal
 
 
-@pytest.mark.parametrize("name, value, message", [
-    ("w11", 2.5, "w11 must be between -2 and 2"), ("s2", float("nan"), "s2 must be between -3 and 3"),
-    ("steepness", 0.0, "steepness must be between 1 and 50"), ("activation", "relu", "'step' or 'sigmoid'"),
-])
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("w11", 2.5, "w11 must be between -2 and 2"),
+        ("s2", float("nan"), "s2 must be between -3 and 3"),
+        ("steepness", 0.0, "steepness must be between 1 and 50"),
+        ("activation", "relu", "'step' or 'sigmoid'"),
+    ],
+)
 def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
     lesson = widgets.Lesson()
     before = lesson.get_state()
@@ -70,7 +75,7 @@ def test_lesson_refuses_values_its_sliders_cannot_have(name, value, message):
 def test_widgets_send_the_pages_own_drawing_code_once_per_kernel():
     from importlib import resources
 
-    static_dir = resources.files("neuronlab.playground") / "static"
+    static_dir = resources.files("neuronlab.apps.playground") / "static"
     shown = [widgets.Lesson(), widgets.Lesson(w11=0.5), widgets.Approximation("x", eps=0.5)]
     shared = widgets._drawing()
     for name in ("widget-views.js", "draw.js", "pair.js"):  # pair.js: the page's Lesson tab draws with it too
@@ -210,9 +215,11 @@ def test_trainer_stops_early_on_its_held_out_points_and_keeps_the_best_weights()
     best = int(np.argmin(trainer.val_losses)) + 1
     assert trainer.status == "done" and trainer.best_epoch == best
     assert trainer.epoch == best + 40 < 3000 and len(trainer.val_losses) == trainer.epoch
-    assert trainer.stop_reason == (f"stopped early at epoch {best + 40}: the loss on the 12 held-out points has not "
-                                   f"improved for 40 epochs since epoch {best} ({min(trainer.val_losses):.4g}); "
-                                   f"the weights of epoch {best} are restored")
+    assert trainer.stop_reason == (
+        f"stopped early at epoch {best + 40}: the loss on the 12 held-out points has not "
+        f"improved for 40 epochs since epoch {best} ({min(trainer.val_losses):.4g}); "
+        f"the weights of epoch {best} are restored"
+    )
     assert trainer._validation_loss() == pytest.approx(min(trainer.val_losses), rel=1e-12)  # the best weights
     assert [e for e, _ in trainer.val_loss] == [e for e, _ in trainer.loss]
     assert trainer.val_loss[-1][1] == pytest.approx(trainer.val_losses[-1], rel=1e-5)
@@ -247,8 +254,12 @@ def test_trainer_settings_learning_rate_noise_width_activation():
     trainer.activation = "relu"
     assert trainer.net.layers[0].activation.name == "relu" and trainer.net.sizes == [1, 5, 1]
     np.testing.assert_allclose(trainer.net.layers[0].W.data, nl.mlp([1, 5, 1], "relu", seed=0).layers[0].W.data)
-    for name, value, message in [("activation", "step", "one backprop can train"), ("width", 0, "from 1 to"),
-                                 ("lr", -1.0, "lr must be between"), ("noise", float("nan"), "noise must be")]:
+    for name, value, message in [
+        ("activation", "step", "one backprop can train"),
+        ("width", 0, "from 1 to"),
+        ("lr", -1.0, "lr must be between"),
+        ("noise", float("nan"), "noise must be"),
+    ]:
         before = trainer.get_state()
         with pytest.raises(widgets.WidgetError, match=message):
             setattr(trainer, name, value)
@@ -256,8 +267,9 @@ def test_trainer_settings_learning_rate_noise_width_activation():
     assert "step" not in trainer.activations and "relu" in trainer.activations
     lbfgs = widgets.Trainer(nl.mlp([1, 3, 1]), np.zeros(5), np.zeros(5), optimizer="lbfgs")
     assert not lbfgs.uses_lr and "lr" not in lbfgs.fit_options
-    auto = widgets.Trainer(nl.mlp([1, 3, 1], seed=0), x := np.linspace(-1, 1, 30), np.sin(3 * x), optimizer="auto",
-                           validation=0, epochs=5)
+    auto = widgets.Trainer(
+        nl.mlp([1, 3, 1], seed=0), x := np.linspace(-1, 1, 30), np.sin(3 * x), optimizer="auto", validation=0, epochs=5
+    )
     auto.lr = 0.5  # no effect: auto keeps choosing by itself (a learning rate would make it choose Adam)
     auto.step()
     assert "lr" not in auto.fit_options and auto.histories[0].lr != 0.5
@@ -300,9 +312,11 @@ def test_viewers_without_a_kernel_get_a_picture_and_a_sentence():
     x = np.linspace(-1, 1, 40)
     trainer = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), epochs=20, validation=0)
     trainer.train()
-    cases = [(widgets.Lesson(w21=0.5), "neuronlab lesson widget: output = 1.0·h1 + 0.5·h2 (step neurons"),
-             (trainer, "neuronlab Trainer widget: a 1-4-1 tanh network, done at epoch 20 of 20, training loss "),
-             (widgets.Approximation("x", eps=0.5), "neuronlab Approximation widget: x on [-1, 1]: ")]
+    cases = [
+        (widgets.Lesson(w21=0.5), "neuronlab lesson widget: output = 1.0·h1 + 0.5·h2 (step neurons"),
+        (trainer, "neuronlab Trainer widget: a 1-4-1 tanh network, done at epoch 20 of 20, training loss "),
+        (widgets.Approximation("x", eps=0.5), "neuronlab Approximation widget: x on [-1, 1]: "),
+    ]
     for widget, text in cases:
         data, metadata = widget._repr_mimebundle_()
         assert data["text/plain"].startswith(text) and " at 0x" not in data["text/plain"]
@@ -322,8 +336,12 @@ def test_a_saved_notebook_carries_the_drawing_code_once_not_once_per_widget():
     nbformat = _require("nbformat", "writing notebooks")
     from notebook_runner import run
 
-    cells = ["import numpy as np, neuronlab as nl", "nl.widgets.Lesson()", "nl.widgets.Lesson(w11=0.5)",
-             "nl.widgets.Approximation('sin(3*x)', eps=0.1)"]
+    cells = [
+        "import numpy as np, neuronlab as nl",
+        "nl.widgets.Lesson()",
+        "nl.widgets.Lesson(w11=0.5)",
+        "nl.widgets.Approximation('sin(3*x)', eps=0.1)",
+    ]
     notebook = run(cells)
     state = notebook.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
     text = json.dumps(state)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .expr import expr as _parse
-from .network import Dense, Network
+from neuronlab.expr import expr as _parse
+from neuronlab.engine.network import Dense, Network
 
 MAX_NEURONS = 10_000
 MAX_SAMPLES = 4_000_000
@@ -65,14 +65,18 @@ class Certificate:
         if not self.uniform_neurons:
             return ""
         more = "more than " if self.uniform_exceeds else ""
-        return (f"adaptive pieces use {self.neurons} neurons where equal pieces need {more}{self.uniform_neurons} "
-                f"({more}{self.uniform_neurons / max(self.neurons, 1):.1f}x as many)")
+        return (
+            f"adaptive pieces use {self.neurons} neurons where equal pieces need {more}{self.uniform_neurons} "
+            f"({more}{self.uniform_neurons / max(self.neurons, 1):.1f}x as many)"
+        )
 
     def summary(self) -> str:
-        lines = [f"construction: {self.construction}",
-                 f"hidden neurons: {self.neurons} ({self.activation})",
-                 f"measured sup |error|: {self.sup_error:.4g} <= eps = {self.eps:g} on {self.check_points:,} check "
-                 f"points ({self.grid_points:,} samples used to build; mean |error| {self.mean_error:.3g})"]
+        lines = [
+            f"construction: {self.construction}",
+            f"hidden neurons: {self.neurons} ({self.activation})",
+            f"measured sup |error|: {self.sup_error:.4g} <= eps = {self.eps:g} on {self.check_points:,} check "
+            f"points ({self.grid_points:,} samples used to build; mean |error| {self.mean_error:.3g})",
+        ]
         if self.bound is not None:
             lines.append(f"analytic bound: {self.bound:.4g}, assuming {self.assumptions}")
         if self.steepness:
@@ -82,8 +86,10 @@ class Certificate:
         if self.interpolation_neurons:
             lines.append(f"interpolating the target at adaptive knots would need {self.interpolation_neurons} neurons")
         if self.alternatives:
-            lines.append("for the same eps: " + ", ".join(f"{name} needs {count:,} neurons"
-                                                          for name, count in self.alternatives.items()))
+            lines.append(
+                "for the same eps: "
+                + ", ".join(f"{name} needs {count:,} neurons" for name, count in self.alternatives.items())
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -91,6 +97,7 @@ class Certificate:
 
 
 # ---------------------------------------------------------------- sampling
+
 
 def _target(f):
     if isinstance(f, str):
@@ -113,8 +120,10 @@ def _evaluate(f, *arrays) -> np.ndarray:
     if values.shape == ():
         values = np.full(arrays[0].shape, float(values))
     if values.shape != arrays[0].shape:
-        raise ApproximationError(f"the target returned shape {values.shape} for inputs of shape {arrays[0].shape}; "
-                                 "it must work elementwise on arrays")
+        raise ApproximationError(
+            f"the target returned shape {values.shape} for inputs of shape {arrays[0].shape}; "
+            "it must work elementwise on arrays"
+        )
     bad = ~np.isfinite(values)
     if bad.any():
         where = ", ".join(f"{a[bad][0]:.6g}" for a in arrays)
@@ -134,9 +143,11 @@ def _check_domain(domain) -> tuple[float, float]:
     if not (math.isfinite(a) and math.isfinite(b)) or not a < b:
         raise ApproximationError(f"the domain must be a non-empty interval a < b, got ({a:g}, {b:g})")
     if b - a < MIN_DOMAIN_SPACINGS * np.spacing(max(abs(a), abs(b))):  # its samples would not be distinct numbers
-        raise ApproximationError(f"the domain ({a:.17g}, {b:.17g}) is too narrow to sample in floating point: its "
-                                 f"width must be at least {MIN_DOMAIN_SPACINGS:,} times the spacing of numbers there "
-                                 f"({np.spacing(max(abs(a), abs(b))):.3g}); widen it")
+        raise ApproximationError(
+            f"the domain ({a:.17g}, {b:.17g}) is too narrow to sample in floating point: its "
+            f"width must be at least {MIN_DOMAIN_SPACINGS:,} times the spacing of numbers there "
+            f"({np.spacing(max(abs(a), abs(b))):.3g}); widen it"
+        )
     return a, b
 
 
@@ -148,8 +159,9 @@ class TooManySamples(ApproximationError):
         self.x, self.y = x, y
 
 
-def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES,
-           progress=None) -> tuple[np.ndarray, np.ndarray]:
+def sample(
+    f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES, progress=None
+) -> tuple[np.ndarray, np.ndarray]:
     """Samples of f on [a, b], refined until f changes by at most eps/20 between neighbours."""
     x = np.linspace(a, b, START_SAMPLES)
     y = _evaluate(f, x)
@@ -166,14 +178,18 @@ def sample(f, a: float, b: float, eps: float, max_samples: int = MAX_SAMPLES,
                 raise ApproximationError(
                     f"the target jumps by {jumps[k]:.4g} (more than eps) at x = {x[k]:.10g}, still at a resolution of "
                     f"{widths[tiny].max():.1e}: it looks discontinuous there, and the universal approximation "
-                    "theorem covers continuous functions")
+                    "theorem covers continuous functions"
+                )
             bad = bad[~tiny]
         if not bad.size:
             return x, y
         if len(x) + bad.size > max_samples:
             raise TooManySamples(
                 f"reaching eps = {eps:g} needs more than {max_samples:,} samples of the target (it varies too much "
-                "at this resolution); try a larger eps or a smaller domain", x, y)
+                "at this resolution); try a larger eps or a smaller domain",
+                x,
+                y,
+            )
         middle = (x[bad] + x[bad + 1]) / 2
         x = np.insert(x, bad + 1, middle)
         y = np.insert(y, bad + 1, _evaluate(f, middle))
@@ -187,6 +203,7 @@ def _check_grid(x: np.ndarray, density: int = CHECK_DENSITY) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- greedy pieces
+
 
 def _last_feasible(start: int, n: int, feasible_prefix) -> int:
     """The last index e >= start such that ``feasible_prefix(start, stop)`` holds up to e.
@@ -210,6 +227,7 @@ def staircase_pieces(y: np.ndarray, eps: float, progress=None) -> list[tuple[int
 
     Greedy is optimal here: no staircase with that error on these samples has fewer pieces.
     """
+
     def feasible(start, stop):
         seg = y[start:stop]
         return np.maximum.accumulate(seg) - np.minimum.accumulate(seg) <= 2 * eps
@@ -225,9 +243,9 @@ def staircase_pieces(y: np.ndarray, eps: float, progress=None) -> list[tuple[int
 
 def _slope_bounds(x, y, start, stop, t, v, eps):
     """Running bounds on the slope of a line through (t, v) that stays within eps of y[start+1:stop]."""
-    dx = x[start + 1:stop] - t
-    lo = np.maximum.accumulate((y[start + 1:stop] - eps - v) / dx)
-    hi = np.minimum.accumulate((y[start + 1:stop] + eps - v) / dx)
+    dx = x[start + 1 : stop] - t
+    lo = np.maximum.accumulate((y[start + 1 : stop] - eps - v) / dx)
+    hi = np.minimum.accumulate((y[start + 1 : stop] + eps - v) / dx)
     return lo, hi
 
 
@@ -250,7 +268,7 @@ def corridor_knots(x: np.ndarray, y: np.ndarray, eps: float, interpolate: bool =
                 return np.ones(stop - first, bool)
             lo, hi = _slope_bounds(x, y, first, stop, t, v, eps)
             if interpolate:  # the line through (t, v) and (x_e, y_e) must fit the samples before e
-                slope = (y[first + 1:stop] - v) / (x[first + 1:stop] - t)
+                slope = (y[first + 1 : stop] - v) / (x[first + 1 : stop] - t)
                 prior_lo = np.concatenate([[-np.inf], lo[:-1]])
                 prior_hi = np.concatenate([[np.inf], hi[:-1]])
                 ok = (slope >= prior_lo - 1e-12 * np.abs(prior_lo)) & (slope <= prior_hi + 1e-12 * np.abs(prior_hi))
@@ -308,6 +326,7 @@ def exact_kinks(x: np.ndarray, y: np.ndarray):
 
 
 # ---------------------------------------------------------------- networks from pieces
+
 
 def relu_network(knots_t: np.ndarray, knots_v: np.ndarray) -> Network:
     """One ReLU per piece: v_0 + s_0·relu(x - t_0) + sum_i (s_i - s_(i-1))·relu(x - t_i).
@@ -368,6 +387,7 @@ def _steepness(gaps: np.ndarray, total_jump: float, tail: float) -> np.ndarray:
 
 # ---------------------------------------------------------------- uniform comparisons
 
+
 def _minimal_n(works, low: int, cap: int) -> int | None:
     """The smallest n in [low, cap] for which works(n) holds (doubling, then bisection); None if none.
 
@@ -410,7 +430,7 @@ def _uniform_relu(f, x, y, a, b, eps, low, cap):
 def predict(net: Network, x: np.ndarray, rows: int = 4_000_000) -> np.ndarray:
     """``net.predict(x)[:, 0]`` in chunks, so wide networks on dense check grids fit in memory."""
     chunk = max(1, rows // max(max(layer.neurons for layer in net.layers), 1))
-    return np.concatenate([net.predict(x[k:k + chunk])[:, 0] for k in range(0, len(x), chunk)])
+    return np.concatenate([net.predict(x[k : k + chunk])[:, 0] for k in range(0, len(x), chunk)])
 
 
 # ---------------------------------------------------------------- the front door
@@ -420,8 +440,9 @@ TAIL_SHARE = 0.02  # of eps, for the sigmoid tails
 UNIFORM_SEARCH = 50  # equal pieces are searched up to this many times the adaptive count
 
 
-def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "relu",
-                max_neurons: int = MAX_NEURONS, progress=None) -> Network:
+def approximate(
+    f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "relu", max_neurons: int = MAX_NEURONS, progress=None
+) -> Network:
     """A one-hidden-layer network within ``eps`` of ``f`` everywhere on ``domain``, with a ``.certificate``.
 
     Args:
@@ -467,8 +488,11 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
         x, y = sample(target, a, b, eps, progress=progress)
     except TooManySamples as err:  # the samples so far already show a lower bound on the neurons needed
         eps_c = eps * STAIRCASE_SHARE
-        at_least = (len(corridor_knots(err.x, err.y, eps_c)[0]) - 1 if activation == "relu"
-                    else len(staircase_pieces(err.y, eps_c)) - 1)
+        at_least = (
+            len(corridor_knots(err.x, err.y, eps_c)[0]) - 1
+            if activation == "relu"
+            else len(staircase_pieces(err.y, eps_c)) - 1
+        )
         if at_least > max_neurons:
             raise _too_many(activation, at_least, max_neurons, eps, "at least ") from None
         raise
@@ -492,18 +516,30 @@ def approximate(f, domain=(-1.0, 1.0), eps: float = 0.01, activation: str = "rel
     tail = eps * TAIL_SHARE if activation in ("sigmoid", "tanh") else 0.0
     exact = details.pop("exact", False)
     eps_s = eps * STAIRCASE_SHARE
-    details["alternatives"] = {"step": len(staircase_pieces(y, min(eps_s, eps - omega))) - 1,
-                               "relu": len(corridor_knots(x, y, min(eps_s, eps - omega))[0]) - 1}
+    details["alternatives"] = {
+        "step": len(staircase_pieces(y, min(eps_s, eps - omega))) - 1,
+        "relu": len(corridor_knots(x, y, min(eps_s, eps - omega))[0]) - 1,
+    }
     uniform = details.pop("uniform")
     details["uniform_neurons"], details["uniform_exceeds"] = uniform
     net.certificate = Certificate(
-        activation=activation, neurons=net.layers[0].neurons, eps=eps, sup_error=float(errors.max()),
-        mean_error=float(errors.mean()), check_points=len(check_x), grid_points=len(x), domain=(a, b),
+        activation=activation,
+        neurons=net.layers[0].neurons,
+        eps=eps,
+        sup_error=float(errors.max()),
+        mean_error=float(errors.mean()),
+        check_points=len(check_x),
+        grid_points=len(x),
+        domain=(a, b),
         bound=(0.0 if exact else eps_c) + omega + tail,
-        assumptions=("f is monotone between neighbouring samples (they are at most "
-                     f"{omega:.3g} apart in value); the bound is the construction's error on the samples, plus "
-                     "that largest change" + (", plus the sigmoid tails" if tail else "")),
-        seconds=time.perf_counter() - started, **details)
+        assumptions=(
+            "f is monotone between neighbouring samples (they are at most "
+            f"{omega:.3g} apart in value); the bound is the construction's error on the samples, plus "
+            "that largest change" + (", plus the sigmoid tails" if tail else "")
+        ),
+        seconds=time.perf_counter() - started,
+        **details,
+    )
     return net
 
 
@@ -531,8 +567,10 @@ def estimate_neurons(f, domain, eps: float, activation: str = "relu", points: in
         else:
             estimate = max(1.0, float(np.abs(np.diff(y)).sum() / (2 * eps_c)))
     if not estimate <= ESTIMATE_LIMIT:  # also NaN and infinity
-        raise ApproximationError(f"eps = {float(eps):g} would need more than {ESTIMATE_LIMIT:,} {activation} neurons "
-                                 f"on [{a:g}, {b:g}]: choose a larger eps or a smaller domain")
+        raise ApproximationError(
+            f"eps = {float(eps):g} would need more than {ESTIMATE_LIMIT:,} {activation} neurons "
+            f"on [{a:g}, {b:g}]: choose a larger eps or a smaller domain"
+        )
     return int(math.ceil(estimate))
 
 
@@ -544,28 +582,34 @@ def _is_2d(domain) -> bool:
 
 
 def _too_many(kind: str, count: int, cap: int, eps: float, qualifier: str = "") -> ApproximationError:
-    return ApproximationError(f"the {kind} construction needs {qualifier}{count:,} hidden neurons for eps = {eps:g}, "
-                              f"more than the cap of {cap:,}; raise max_neurons or choose a larger eps")
+    return ApproximationError(
+        f"the {kind} construction needs {qualifier}{count:,} hidden neurons for eps = {eps:g}, "
+        f"more than the cap of {cap:,}; raise max_neurons or choose a larger eps"
+    )
 
 
 def _build_staircase(x, y, a, b, eps_c, eps, activation, cap, progress=None):
     tail = eps * TAIL_SHARE
     pieces = staircase_pieces(y, eps_c, progress)
-    levels = np.array([(y[s:e + 1].max() + y[s:e + 1].min()) / 2 for s, e in pieces])
+    levels = np.array([(y[s : e + 1].max() + y[s : e + 1].min()) / 2 for s, e in pieces])
     if len(pieces) - 1 > cap:
         raise _too_many(activation, len(pieces) - 1, cap, eps)
     net, steepness = step_network(x, pieces, levels, activation, tail)
     _report(progress, "comparing with equal pieces", len(pieces) - 1)
     uniform = _uniform_staircase(x, y, a, b, eps_c, len(pieces), UNIFORM_SEARCH * max(len(pieces), 50))
     kind = {"step": "step neurons", "sigmoid": "steep sigmoid neurons", "tanh": "steep tanh neurons"}[activation]
-    details = {"construction": f"staircase of {kind}: {len(pieces)} adaptive pieces whose target range is at most "
-                               f"2·{eps_c:.3g}, levels at their middles, one neuron per jump",
-               "uniform": uniform}
+    details = {
+        "construction": f"staircase of {kind}: {len(pieces)} adaptive pieces whose target range is at most "
+        f"2·{eps_c:.3g}, levels at their middles, one neuron per jump",
+        "uniform": uniform,
+    }
     if steepness is not None:
-        details["steepness"] = (f"k_i = (2/h_i)·ln(sum|J|/{tail:.3g}) per neuron, from {steepness.min():.3g} to "
-                                f"{steepness.max():.3g}: beyond half a sampling interval h_i from its threshold each "
-                                f"sigmoid is within tail·|J_i|/sum|J| of the step, so the tails add at most "
-                                f"{tail:.3g}")
+        details["steepness"] = (
+            f"k_i = (2/h_i)·ln(sum|J|/{tail:.3g}) per neuron, from {steepness.min():.3g} to "
+            f"{steepness.max():.3g}: beyond half a sampling interval h_i from its threshold each "
+            f"sigmoid is within tail·|J_i|/sum|J| of the step, so the tails add at most "
+            f"{tail:.3g}"
+        )
     return net, details
 
 
@@ -575,12 +619,24 @@ def _build_relu(f, x, y, a, b, eps_c, eps, cap, progress=None):
     if exact is not None:
         net = relu_network(*exact)
         if np.max(np.abs(net.predict(x)[:, 0] - y)) <= 1e-9 * (1 + np.abs(y).max()):
-            candidates.append((net, "exact piecewise-linear: the target's kinks found in the samples, one ReLU "
-                                    "per kink plus one for the first slope", True))
+            candidates.append(
+                (
+                    net,
+                    "exact piecewise-linear: the target's kinks found in the samples, one ReLU "
+                    "per kink plus one for the first slope",
+                    True,
+                )
+            )
     t, v = corridor_knots(x, y, eps_c, progress=progress)
-    candidates.append((relu_network(t, v), f"continuous piecewise-linear best fit: {len(t) - 1} adaptive pieces, "
-                                           f"each the middle line through its first knot within {eps_c:.3g} of the "
-                                           "target, one ReLU per piece", False))
+    candidates.append(
+        (
+            relu_network(t, v),
+            f"continuous piecewise-linear best fit: {len(t) - 1} adaptive pieces, "
+            f"each the middle line through its first knot within {eps_c:.3g} of the "
+            "target, one ReLU per piece",
+            False,
+        )
+    )
     net, construction, is_exact = min(candidates, key=lambda c: c[0].layers[0].neurons)
     count = net.layers[0].neurons
     if count > cap:
@@ -588,8 +644,12 @@ def _build_relu(f, x, y, a, b, eps_c, eps, cap, progress=None):
     _report(progress, "comparing with equal pieces", count)
     interpolated = len(corridor_knots(x, y, eps_c, interpolate=True)[0]) - 1
     uniform = _uniform_relu(f, x, y, a, b, eps_c, count, UNIFORM_SEARCH * max(count, 50))
-    return net, {"construction": construction, "uniform": uniform, "interpolation_neurons": interpolated,
-                 "exact": is_exact}
+    return net, {
+        "construction": construction,
+        "uniform": uniform,
+        "interpolation_neurons": interpolated,
+        "exact": is_exact,
+    }
 
 
 # ---------------------------------------------------------------- two inputs: towers
@@ -625,11 +685,13 @@ def approximate_2d(f, domain, eps: float, activation: str = "step", max_neurons:
             if omega > 2 * eps:
                 raise ApproximationError(
                     f"the target jumps by {omega:.4g} between neighbouring samples even on a {n}x{n} grid: it looks "
-                    "discontinuous, and the universal approximation theorem covers continuous functions")
+                    "discontinuous, and the universal approximation theorem covers continuous functions"
+                )
             if omega > eps / 2:
                 raise ApproximationError(
                     f"the target changes by {omega:.4g} between neighbouring samples on a {n}x{n} grid, the finest "
-                    f"the 2-D construction uses; eps = {eps:g} needs finer: try eps >= {2 * omega:.3g}")
+                    f"the 2-D construction uses; eps = {eps:g} needs finer: try eps >= {2 * omega:.3g}"
+                )
             break
         n = 2 * n - 1
     eps_c = min(eps * (1 - REFINE_2D) * 0.96, eps - omega)
@@ -649,15 +711,27 @@ def approximate_2d(f, domain, eps: float, activation: str = "step", max_neurons:
         raise ApproximationError(f"could not certify eps = {eps:g} for {text} (measured {errors.max():.4g})")
     uniform = _uniform_towers(z, eps_c * 0.8**attempt, hidden)
     net.certificate = Certificate(
-        construction=(f"Nielsen towers, two-hidden-layer form: {cuts[0]} x-cuts and {cuts[1]} y-cuts (layer 1, "
-                      f"step), {len(cells)} adaptive cells (layer 2, one AND-of-bumps step neuron each), linear "
-                      "output adding each cell's level"),
-        activation="step", neurons=hidden, eps=eps, sup_error=float(errors.max()), mean_error=float(errors.mean()),
-        check_points=len(points), grid_points=z.size, domain=((a, b), (c, d)),
+        construction=(
+            f"Nielsen towers, two-hidden-layer form: {cuts[0]} x-cuts and {cuts[1]} y-cuts (layer 1, "
+            f"step), {len(cells)} adaptive cells (layer 2, one AND-of-bumps step neuron each), linear "
+            "output adding each cell's level"
+        ),
+        activation="step",
+        neurons=hidden,
+        eps=eps,
+        sup_error=float(errors.max()),
+        mean_error=float(errors.mean()),
+        check_points=len(points),
+        grid_points=z.size,
+        domain=((a, b), (c, d)),
         bound=eps_c * 0.8**attempt + omega,
-        assumptions=(f"f is monotone between neighbouring samples along x and y (at most {omega:.3g} apart); the "
-                     "bound is each cell's half-range plus that largest change"),
-        uniform_neurons=uniform, seconds=time.perf_counter() - started)
+        assumptions=(
+            f"f is monotone between neighbouring samples along x and y (at most {omega:.3g} apart); the "
+            "bound is each cell's half-range plus that largest change"
+        ),
+        uniform_neurons=uniform,
+        seconds=time.perf_counter() - started,
+    )
     return net
 
 
@@ -666,7 +740,7 @@ def _quadtree(z: np.ndarray, eps: float) -> list[tuple[int, int, int, int]]:
     leaves, todo = [], [(0, z.shape[0] - 1, 0, z.shape[1] - 1)]
     while todo:
         r0, r1, c0, c1 = todo.pop()
-        block = z[r0:r1 + 1, c0:c1 + 1]
+        block = z[r0 : r1 + 1, c0 : c1 + 1]
         if block.max() - block.min() <= 2 * eps or (r0 == r1 and c0 == c1):
             leaves.append((r0, r1, c0, c1))
             continue
@@ -695,11 +769,15 @@ def _tower_network(xs, ys, z, cells):
     b2 = np.full(len(cells), -1.5)
     levels = np.empty(len(cells))
     for k, (r0, r1, c0, c1) in enumerate(cells):
-        block = z[r0:r1 + 1, c0:c1 + 1]
+        block = z[r0 : r1 + 1, c0 : c1 + 1]
         levels[k] = (block.max() + block.min()) / 2
         # bump_x = step(x - left) - step(x - right); at a domain edge the step is 1 (left) or 0 (right)
-        for sign, index, table in ((1.0, c0, x_index), (-1.0, c1 + 1, x_index),
-                                   (1.0, r0, y_index), (-1.0, r1 + 1, y_index)):
+        for sign, index, table in (
+            (1.0, c0, x_index),
+            (-1.0, c1 + 1, x_index),
+            (1.0, r0, y_index),
+            (-1.0, r1 + 1, y_index),
+        ):
             if index in table:
                 w2[table[index], k] += sign
             elif sign > 0:
@@ -727,6 +805,7 @@ def _uniform_towers(z: np.ndarray, eps: float, low: int) -> int | None:
 
 # ---------------------------------------------------------------- built vs learned
 
+
 @dataclass
 class Comparison:
     """The certified construction and the same architecture trained by backprop, side by side."""
@@ -738,8 +817,10 @@ class Comparison:
     rows: list  # dicts: name, sup_error, mean_error, seconds, network
 
     def table(self) -> str:
-        lines = [f"{self.target} on [{self.domain[0]:g}, {self.domain[1]:g}], 1-{self.neurons}-1 {self.activation}:",
-                 f"{'':44s} {'sup |error|':>12s} {'mean |error|':>13s} {'seconds':>8s}"]
+        lines = [
+            f"{self.target} on [{self.domain[0]:g}, {self.domain[1]:g}], 1-{self.neurons}-1 {self.activation}:",
+            f"{'':44s} {'sup |error|':>12s} {'mean |error|':>13s} {'seconds':>8s}",
+        ]
         for row in self.rows:
             lines.append(f"{row['name']:44s} {row['sup_error']:12.4g} {row['mean_error']:13.4g} {row['seconds']:8.2f}")
         return "\n".join(lines)
@@ -767,16 +848,25 @@ def construct_with(f, domain, neurons: int, activation: str = "relu") -> Network
     return best
 
 
-def compare(f, domain=(-1.0, 1.0), neurons: int = 16, activation: str = "relu", epochs: int = 3000,
-            seed: int = 0, points: int = 512) -> Comparison:
+def compare(
+    f,
+    domain=(-1.0, 1.0),
+    neurons: int = 16,
+    activation: str = "relu",
+    epochs: int = 3000,
+    seed: int = 0,
+    points: int = 512,
+) -> Comparison:
     """Built vs learned: the construction with ``neurons`` neurons, and the same network trained by backprop
     from a random start and from the construction, with sup and mean errors on a dense grid and times."""
-    from .network import mlp
-    from .train import fit
+    from neuronlab.engine.network import mlp
+    from neuronlab.training.train import fit
 
     if activation == "step":
-        raise ApproximationError("step networks cannot be trained by backprop (zero gradient almost everywhere); "
-                                 "compare with relu, sigmoid or tanh")
+        raise ApproximationError(
+            "step networks cannot be trained by backprop (zero gradient almost everywhere); "
+            "compare with relu, sigmoid or tanh"
+        )
     target, text = _target(f)
     a, b = _check_domain(domain)
     started = time.perf_counter()
@@ -791,15 +881,21 @@ def compare(f, domain=(-1.0, 1.0), neurons: int = 16, activation: str = "relu", 
 
     def row(name, net, seconds):
         errors = np.abs(predict(net, dense.reshape(-1, 1)) - truth)
-        return {"name": name, "sup_error": float(errors.max()), "mean_error": float(errors.mean()),
-                "seconds": seconds, "network": net}
+        return {
+            "name": name,
+            "sup_error": float(errors.max()),
+            "mean_error": float(errors.mean()),
+            "seconds": seconds,
+            "network": net,
+        }
 
     rows = [row(f"built (certified, eps {built.certificate.eps:.3g})", built, built_seconds)]
     random_start = mlp([1, n, 1], activation=activation, seed=seed)
     history = fit(random_start, x, y, epochs=epochs, progress=False, seed=seed)
     rows.append(row(f"learned from random start ({history.epochs} epochs)", random_start, history.time))
     from_built = built.copy()
-    history = fit(from_built, x, y, epochs=epochs, progress=False, seed=seed, lr=1e-3,
-                  scale=False)  # the construction's weights are in raw units: standardising would undo it
+    history = fit(
+        from_built, x, y, epochs=epochs, progress=False, seed=seed, lr=1e-3, scale=False
+    )  # the construction's weights are in raw units: standardising would undo it
     rows.append(row(f"learned from the construction ({history.epochs} ep.)", from_built, history.time))
     return Comparison(text, (a, b), activation, n, rows)

@@ -1,8 +1,8 @@
 """Data: CSV files and small built-in 2-D classification sets.
 
-    >>> d = xor(200, seed=0)
-    >>> d.x.shape, sorted(set(d.y.tolist()))
-    ((200, 2), [0, 1])
+>>> d = xor(200, seed=0)
+>>> d.x.shape, sorted(set(d.y.tolist()))
+((200, 2), [0, 1])
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ MAX_CSV_FILE_BYTES = 200 << 20  # 200 MB of text: far more rows than a network h
 
 class DataError(ValueError):
     """Data that cannot be used as given (shape, NaN/inf, labels, split sizes, a malformed file)."""
+
 
 MAX_CLASSES = 50  # whole numbers with at most this many distinct values are guessed to be classes
 MAX_LABELS = 100  # at most this many classes in all (text labels, or numbers read as classes)
@@ -70,7 +71,7 @@ def load_csv(path, target: str | None = None, task: str | None = None) -> Datase
     classes (at most 100). ``Dataset.reason`` says which was chosen and why. Commas, semicolons or tabs
     separate the columns (found from the header). Raises ``DataError`` naming the row and column of any problem.
     """
-    from .io import read_regular
+    from neuronlab.io import read_regular
 
     path = Path(path)
     try:
@@ -100,8 +101,10 @@ def _rows(text: str, delimiter: str, path) -> list:
     except csv.Error as err:
         limit = csv.field_size_limit()
         if "field larger than field limit" in str(err):
-            raise DataError(f"{path} line {reader.line_num}: a cell longer than {limit:,} characters (is this a CSV "
-                            "file? a quote left open makes the rest of the file one cell)") from None
+            raise DataError(
+                f"{path} line {reader.line_num}: a cell longer than {limit:,} characters (is this a CSV "
+                "file? a quote left open makes the rest of the file one cell)"
+            ) from None
         raise DataError(f"{path} line {reader.line_num}: not valid CSV ({err})") from None
     return rows
 
@@ -121,8 +124,9 @@ def parse_csv(text: str, target: str | None = None, source: str = "the CSV text"
     if all(_number(name) is not None for name in header):
         raise DataError(f"{path}: the first row must be a header naming the columns, got numbers {rows[0][1]}")
     if len(header) < 2:
-        raise DataError(f"{path} needs at least two columns (features and a target), found {len(header)}; "
-                        "separate them with commas")
+        raise DataError(
+            f"{path} needs at least two columns (features and a target), found {len(header)}; separate them with commas"
+        )
     if len(set(header)) != len(header):
         raise DataError(f"{path}: column names must be different, got {header}")
     body = rows[1:]
@@ -148,8 +152,11 @@ def parse_csv(text: str, target: str | None = None, source: str = "the CSV text"
             if cell == "":
                 raise DataError(f"{path} line {line}: column {header[i]!r} is empty")
             if value is None or not math.isfinite(value):
-                hint = " (decimal commas are not read: write 1.5, not 1,5)" if _number(cell.replace(",", ".")) \
-                    is not None else " (only the target column may hold text)"
+                hint = (
+                    " (decimal commas are not read: write 1.5, not 1,5)"
+                    if _number(cell.replace(",", ".")) is not None
+                    else " (only the target column may hold text)"
+                )
                 raise DataError(f"{path} line {line}: column {header[i]!r} holds {cell!r}, not a finite number{hint}")
             x[len(lines), j] = value
         label = row[column].strip()
@@ -170,10 +177,15 @@ def _target(labels: list, lines: list, name: str, task: str | None, path):
     if numeric:
         for value, label, line in zip(numbers, labels, lines):
             if value is None or not math.isfinite(value):
-                why = ("--task regression was asked" if task else
-                       f"{parsed:,} of its {len(labels):,} cells are numbers, so it is a numeric column")
-                raise DataError(f"{path} line {line}: the target {name!r} holds {label!r}, not a finite number "
-                                f"({why}); fix or remove that row")
+                why = (
+                    "--task regression was asked"
+                    if task
+                    else f"{parsed:,} of its {len(labels):,} cells are numbers, so it is a numeric column"
+                )
+                raise DataError(
+                    f"{path} line {line}: the target {name!r} holds {label!r}, not a finite number "
+                    f"({why}); fix or remove that row"
+                )
         values = np.asarray(numbers, dtype=np.float64)
         distinct = np.unique(values)
         whole = bool(np.all(values == np.round(values)))
@@ -182,12 +194,18 @@ def _target(labels: list, lines: list, name: str, task: str | None, path):
         if not (whole and len(distinct) <= MAX_CLASSES):
             kind = "whole numbers" if whole else "numbers"
             more = f" (more than {MAX_CLASSES})" if whole else ""
-            return values, "regression", None, (f"regression: the target {name!r} holds {kind} with "
-                                                f"{len(distinct):,} distinct values{more}")
+            return (
+                values,
+                "regression",
+                None,
+                (f"regression: the target {name!r} holds {kind} with {len(distinct):,} distinct values{more}"),
+            )
         keys = [float(v) for v in values]
         classes = sorted(set(keys))
-        reason = (f"classification: the target {name!r} holds whole numbers with {len(classes)} distinct values "
-                  f"(at most {MAX_CLASSES}); --task regression reads them as numbers")
+        reason = (
+            f"classification: the target {name!r} holds whole numbers with {len(classes)} distinct values "
+            f"(at most {MAX_CLASSES}); --task regression reads them as numbers"
+        )
         return _classes(keys, classes, [_label(c) for c in classes], reason, name, path)
     read = [v for v in numbers if v is not None]
     if task == "classification" and len(read) == len(labels) and all(math.isfinite(v) for v in read):
@@ -195,8 +213,11 @@ def _target(labels: list, lines: list, name: str, task: str | None, path):
         classes = sorted(set(keys))
         return _classes(keys, classes, [_label(c) for c in classes], "classification, as asked", name, path)
     classes = sorted(set(labels))
-    reason = ("classification, as asked" if task else
-              f"classification: the target {name!r} holds text labels ({len(classes)} distinct)")
+    reason = (
+        "classification, as asked"
+        if task
+        else f"classification: the target {name!r} holds text labels ({len(classes)} distinct)"
+    )
     return _classes(labels, classes, classes, reason, name, path)
 
 
@@ -206,17 +227,21 @@ def _label(value: float) -> str:
 
 def _classes(keys: list, classes: list, names: list, reason: str, name: str, path):
     if len(classes) > MAX_LABELS:
-        raise DataError(f"{path}: the target {name!r} has {len(classes):,} distinct labels; at most {MAX_LABELS} "
-                        "classes (is it an identifier, or numbers with a few typos?)")
+        raise DataError(
+            f"{path}: the target {name!r} has {len(classes):,} distinct labels; at most {MAX_LABELS} "
+            "classes (is it an identifier, or numbers with a few typos?)"
+        )
     if len(classes) < 2:
-        raise DataError(f"{path}: the target {name!r} has a single class ({names[0]}); "
-                        "classification needs at least two")
+        raise DataError(
+            f"{path}: the target {name!r} has a single class ({names[0]}); classification needs at least two"
+        )
     index = {c: k for k, c in enumerate(classes)}
     y = np.array([index[k] for k in keys], dtype=np.int64)
     return y, "classification", [str(n) for n in names], reason
 
 
 # ---------------------------------------------------------------- built-in 2-D sets
+
 
 def _rng(seed):
     return np.random.default_rng(0 if seed is None else seed)
@@ -253,8 +278,7 @@ def gaussians(n: int = 400, noise: float = 0.0, classes: int = 2, seed=None) -> 
     angles = 2 * np.pi * np.arange(classes) / classes + np.pi / 4
     centres = 0.6 * np.column_stack([np.cos(angles), np.sin(angles)])
     x = centres[y] + rng.normal(0.0, 0.15 + noise, (n, 2))
-    return Dataset(x, y.astype(np.int64), "classification", ["x1", "x2"], "class",
-                   [str(k) for k in range(classes)])
+    return Dataset(x, y.astype(np.int64), "classification", ["x1", "x2"], "class", [str(k) for k in range(classes)])
 
 
 def spiral(n: int = 400, noise: float = 0.0, classes: int = 2, seed=None) -> Dataset:
@@ -265,8 +289,7 @@ def spiral(n: int = 400, noise: float = 0.0, classes: int = 2, seed=None) -> Dat
     angle = 3 * np.pi * t + 2 * np.pi * y / classes
     x = np.column_stack([t * np.cos(angle), t * np.sin(angle)])
     x = x + rng.normal(0.0, noise, x.shape) if noise else x
-    return Dataset(x, y.astype(np.int64), "classification", ["x1", "x2"], "class",
-                   [str(k) for k in range(classes)])
+    return Dataset(x, y.astype(np.int64), "classification", ["x1", "x2"], "class", [str(k) for k in range(classes)])
 
 
 DATASETS = {"xor": xor, "circle": circle, "gaussians": gaussians, "spiral": spiral}

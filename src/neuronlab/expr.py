@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from . import activations
+from neuronlab.engine import activations
 
 MAX_LENGTH = 500
 MAX_DEPTH = 40
@@ -40,6 +40,7 @@ def _reduce(ufunc):
         for a in args[1:]:
             out = ufunc(out, a)
         return out
+
     return apply
 
 
@@ -63,12 +64,30 @@ CONSTANTS = {"pi": np.pi, "e": np.e}
 VARIABLES = ("x", "y")
 _BINARY = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide, ast.Pow: np.power}
 _UNARY = {ast.USub: np.negative, ast.UAdd: np.positive}
-_WHAT = {ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Compare: "a comparison",
-         ast.BoolOp: "and/or", ast.Lambda: "lambda", ast.IfExp: "if/else", ast.Tuple: "a tuple",
-         ast.List: "a list", ast.Dict: "a dict", ast.Set: "a set", ast.JoinedStr: "an f-string",
-         ast.NamedExpr: "assignment", ast.BitXor: "^", ast.BitAnd: "&", ast.BitOr: "|", ast.Mod: "%",
-         ast.FloorDiv: "//", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>", ast.Invert: "~",
-         ast.Not: "not"}
+_WHAT = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "indexing",
+    ast.Compare: "a comparison",
+    ast.BoolOp: "and/or",
+    ast.Lambda: "lambda",
+    ast.IfExp: "if/else",
+    ast.Tuple: "a tuple",
+    ast.List: "a list",
+    ast.Dict: "a dict",
+    ast.Set: "a set",
+    ast.JoinedStr: "an f-string",
+    ast.NamedExpr: "assignment",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.Mod: "%",
+    ast.FloorDiv: "//",
+    ast.MatMult: "@",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.Invert: "~",
+    ast.Not: "not",
+}
 
 
 class Expression:
@@ -144,14 +163,16 @@ def expr(text: str) -> Expression:
         return lead + len(body)
 
     if body[-1] in "+-*/^(,":
-        raise ExpressionError(f"the expression ends with {body[-1]!r}: something is missing after it",
-                              text, lead + len(body) - 1)
+        raise ExpressionError(
+            f"the expression ends with {body[-1]!r}: something is missing after it", text, lead + len(body) - 1
+        )
     _refuse_implicit_products(text, lead, body)
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as err:
-        raise ExpressionError(f"could not read the expression ({err.msg})", text,
-                              column(None if err.offset is None else err.offset - 1)) from None
+        raise ExpressionError(
+            f"could not read the expression ({err.msg})", text, column(None if err.offset is None else err.offset - 1)
+        ) from None
     used: set[str] = set()
     function_names: set[int] = set()  # id() of the Name nodes that are called
     for node in ast.walk(tree.body):  # breadth first: a call is checked before its function's name
@@ -168,8 +189,11 @@ def expr(text: str) -> Expression:
 
 # a number (as Python writes one; hex, octal, binary and imaginary literals too, so they are not mistaken for a
 # number and a name), or a name; anything else is one character
-_TOKEN = re.compile(r"(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|"
-                    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<name>[A-Za-z_]\w*)|.", re.DOTALL)
+_TOKEN = re.compile(
+    r"(?P<number>0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|"
+    r"(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d[\d_]*)?[jJ]?)|(?P<name>[A-Za-z_]\w*)|.",
+    re.DOTALL,
+)
 SHORT = 24  # characters of a bracket's contents quoted in a suggestion; longer ones are shortened to (…)
 
 
@@ -197,9 +221,13 @@ def _refuse_bracket_product(node: ast.Call, text: str, column, lead: int, body: 
     """``x(1 + x)``, ``(x + 1)(x - 1)``, ``2 (x)``: a bracket after a variable, a constant, a number or a
     bracket is a product in maths; Python reads a call. Say where the * goes."""
     func = node.func
-    value = (isinstance(func, ast.Name) and func.id in VARIABLES + tuple(CONSTANTS)
-             or isinstance(func, ast.Constant) and isinstance(func.value, (int, float))
-             or isinstance(func, (ast.BinOp, ast.UnaryOp, ast.Call)))
+    value = (
+        isinstance(func, ast.Name)
+        and func.id in VARIABLES + tuple(CONSTANTS)
+        or isinstance(func, ast.Constant)
+        and isinstance(func.value, (int, float))
+        or isinstance(func, (ast.BinOp, ast.UnaryOp, ast.Call))
+    )
     if not value:
         return  # a function's name, or something _check refuses with its own message
     opening = body.index("(", column(node.func.end_col_offset) - lead)
@@ -227,7 +255,7 @@ def _bracket(body: str, start: int) -> str:
     for i in range(start, len(body)):
         depth += (body[i] == "(") - (body[i] == ")")
         if depth == 0:
-            inside = body[start:i + 1]
+            inside = body[start : i + 1]
             return inside if len(inside) <= SHORT else "(…)"
     return "(…)"
 
@@ -249,23 +277,26 @@ def _check(node, text: str, where, used: set[str]) -> None:
             used.add(node.id)
     elif isinstance(node, ast.BinOp):
         if type(node.op) not in _BINARY:
-            raise ExpressionError(f"the operator {_WHAT.get(type(node.op), type(node.op).__name__)} is not "
-                                  "allowed (use + - * / ^)", text, where)
+            raise ExpressionError(
+                f"the operator {_WHAT.get(type(node.op), type(node.op).__name__)} is not allowed (use + - * / ^)",
+                text,
+                where,
+            )
     elif isinstance(node, ast.UnaryOp):
         if type(node.op) not in _UNARY:
             raise ExpressionError(f"{_WHAT.get(type(node.op), 'this operator')} is not allowed", text, where)
     elif isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             name = node.func.id if isinstance(node.func, ast.Name) else "this"
-            raise ExpressionError(f"{name!r} is not a known function (known: {', '.join(FUNCTIONS)})",
-                                  text, where)
+            raise ExpressionError(f"{name!r} is not a known function (known: {', '.join(FUNCTIONS)})", text, where)
         if node.keywords:
             raise ExpressionError(f"{node.func.id}() takes no named arguments", text, where)
         _, low, high = FUNCTIONS[node.func.id]
         if not low <= len(node.args) <= high or any(isinstance(a, ast.Starred) for a in node.args):
             count = str(low) if low == high else f"{low} to {high}"
-            raise ExpressionError(f"{node.func.id}() takes {count} argument{'s' if high > 1 else ''}, "
-                                  f"got {len(node.args)}", text, where)
+            raise ExpressionError(
+                f"{node.func.id}() takes {count} argument{'s' if high > 1 else ''}, got {len(node.args)}", text, where
+            )
     elif isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
         pass  # checked with their BinOp / UnaryOp
     else:

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
 
-from . import activations
-from .network import Dense, Network, Scaling
+from neuronlab.engine import activations
+from neuronlab.engine.network import Dense, Network, Scaling
 
 if TYPE_CHECKING:  # an optional dependency: imported when a function needs it (_torch)
     import torch.nn
@@ -88,8 +88,11 @@ def read_regular(path, limit: int, error: type[ValueError] = FormatError, what: 
 
 
 def _checksum(dtype, layers, arrays: list[np.ndarray], scaling=None) -> str:
-    described = {"dtype": dtype, "layers": layers} if scaling is None else \
-        {"dtype": dtype, "layers": layers, "scaling": scaling}  # version 1 had no "scaling"
+    described = (
+        {"dtype": dtype, "layers": layers}
+        if scaling is None
+        else {"dtype": dtype, "layers": layers, "scaling": scaling}
+    )  # version 1 had no "scaling"
     digest = hashlib.sha256(json.dumps(described, sort_keys=True).encode())
     for a in arrays:
         digest.update(np.ascontiguousarray(a).tobytes())
@@ -157,7 +160,9 @@ def _umask() -> int:
 MAX_HEADER_BYTES = 1 << 20
 MAX_LOAD_BYTES = 1 << 30  # weights of all layers together: 1 GiB (128 million float64)
 MAX_LAYERS = 1000
-MAX_FILE_BYTES = MAX_LOAD_BYTES + MAX_HEADER_BYTES + (MAX_LAYERS + 4) * 2 * (4096 + 1024)  # weights, header, per-array room
+MAX_FILE_BYTES = (
+    MAX_LOAD_BYTES + MAX_HEADER_BYTES + (MAX_LAYERS + 4) * 2 * (4096 + 1024)
+)  # weights, header, per-array room
 _NPY_HEADER_ROOM = 4096  # a member's .npy header and padding, beyond its data
 
 
@@ -196,12 +201,23 @@ def _load_from(f, path) -> Network:
             found = sorted(name[:-4] if name.endswith(".npy") else name for name in members if name != "header.npy")
             if found != sorted(declared):
                 raise FormatError(f"{path} holds arrays {found}, expected {sorted(declared)}")
-            contents = {name: _read_member(archive, members[f"{name}.npy"], shape, np.dtype(header["dtype"]), path)
-                        for name, shape in declared.items()}
+            contents = {
+                name: _read_member(archive, members[f"{name}.npy"], shape, np.dtype(header["dtype"]), path)
+                for name, shape in declared.items()
+            }
     except FormatError:
         raise
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error, OverflowError,
-            MemoryError, NotImplementedError) as err:
+    except (
+        ValueError,
+        OSError,
+        EOFError,
+        KeyError,
+        zipfile.BadZipFile,
+        zlib.error,
+        OverflowError,
+        MemoryError,
+        NotImplementedError,
+    ) as err:
         raise FormatError(f"{path} is truncated or damaged ({type(err).__name__})") from None
     return _network_from(header, contents, path)
 
@@ -218,8 +234,11 @@ def _declared_arrays(header, path) -> dict[str, tuple[int, ...]]:
     shape and size against it before reading it.
     """
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise FormatError(f"{path} is not a neuronlab network (format {header.get('format')!r})"
-                          if isinstance(header, dict) else f"{path} has a malformed header")
+        raise FormatError(
+            f"{path} is not a neuronlab network (format {header.get('format')!r})"
+            if isinstance(header, dict)
+            else f"{path} has a malformed header"
+        )
     version = header.get("version")
     if version not in READS:
         raise FormatError(f"{path} has format version {version!r}; this neuronlab reads versions 1 and {VERSION}")
@@ -230,8 +249,11 @@ def _declared_arrays(header, path) -> dict[str, tuple[int, ...]]:
     if dtype not in ("float64", "float32"):
         raise FormatError(f"{path} names an unsupported dtype {dtype!r}")
     if not isinstance(layers, list) or not layers or len(layers) > MAX_LAYERS:
-        raise FormatError(f"{path} lists no layers" if not layers or not isinstance(layers, list)
-                          else f"{path} lists {len(layers):,} layers; at most {MAX_LAYERS:,}")
+        raise FormatError(
+            f"{path} lists no layers"
+            if not layers or not isinstance(layers, list)
+            else f"{path} lists {len(layers):,} layers; at most {MAX_LAYERS:,}"
+        )
     shapes: dict[str, tuple[int, ...]] = {}
     total = 0
     for i, spec in enumerate(layers):
@@ -259,14 +281,20 @@ def _read_member(archive, info, shape, dtype, path) -> np.ndarray:
         raise FormatError(f"{path}: {info.filename} is {info.file_size:,} bytes, not what the header declares")
     with archive.open(info) as f:
         version = np.lib.format.read_magic(f)
-        read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                       (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(
+            version
+        )
         if read_header is None:
             raise FormatError(f"{path}: {info.filename} has an unknown .npy version {version}")
         found_shape, fortran, found_dtype = read_header(f)
-        if found_dtype != dtype or len(found_shape) != (1 if shape is None else len(shape)) or \
-                (shape is not None and tuple(found_shape) != tuple(shape)):
-            raise FormatError(f"{path}: {info.filename} holds {found_dtype} {found_shape}, not what the header declares")
+        if (
+            found_dtype != dtype
+            or len(found_shape) != (1 if shape is None else len(shape))
+            or (shape is not None and tuple(found_shape) != tuple(shape))
+        ):
+            raise FormatError(
+                f"{path}: {info.filename} holds {found_dtype} {found_shape}, not what the header declares"
+            )
         count = int(np.prod(found_shape, dtype=object))
         if count * dtype.itemsize > limit:
             raise FormatError(f"{path}: {info.filename} is larger than the header declares")
@@ -282,8 +310,7 @@ def _network_from(header, contents: dict, path) -> Network:
     arrays = [contents[f"{kind}{i}"] for i in range(len(layers)) for kind in "Wb"]
     arrays += [contents[name] for name in SCALING_ARRAYS] if scaled else []
     if header.get("sha256") != _checksum(dtype, layers, arrays, scaled):
-        raise FormatError(f"{path}: the weights or layers do not match the header's checksum "
-                          "(changed or damaged)")
+        raise FormatError(f"{path}: the weights or layers do not match the header's checksum (changed or damaged)")
     built = []
     for i, spec in enumerate(layers):
         try:
@@ -312,6 +339,7 @@ def _network_from(header, contents: dict, path) -> Network:
 
 
 # ---------------------------------------------------------------- PyTorch
+
 
 def _torch():
     try:
@@ -344,11 +372,19 @@ def _torch_modules():
                 return torch.sin(z)
 
         nn = torch.nn
-        _TORCH_MODULES.update({
-            "step": Step, "sin": Sin, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU,
-            "leaky_relu": lambda: nn.LeakyReLU(activations.LEAKY_SLOPE), "softplus": nn.Softplus,
-            "gelu": nn.GELU, "silu": nn.SiLU,
-        })
+        _TORCH_MODULES.update(
+            {
+                "step": Step,
+                "sin": Sin,
+                "sigmoid": nn.Sigmoid,
+                "tanh": nn.Tanh,
+                "relu": nn.ReLU,
+                "leaky_relu": lambda: nn.LeakyReLU(activations.LEAKY_SLOPE),
+                "softplus": nn.Softplus,
+                "gelu": nn.GELU,
+                "silu": nn.SiLU,
+            }
+        )
     return _TORCH_MODULES
 
 
@@ -378,9 +414,17 @@ def from_torch(module) -> Network:
     torch = _torch()
     nn = torch.nn
     factories = _torch_modules()
-    by_type = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Softplus: "softplus",
-               nn.GELU: "gelu", nn.SiLU: "silu", nn.Identity: "linear",
-               factories["step"]: "step", factories["sin"]: "sin"}
+    by_type = {
+        nn.Sigmoid: "sigmoid",
+        nn.Tanh: "tanh",
+        nn.ReLU: "relu",
+        nn.Softplus: "softplus",
+        nn.GELU: "gelu",
+        nn.SiLU: "silu",
+        nn.Identity: "linear",
+        factories["step"]: "step",
+        factories["sin"]: "sin",
+    }
     children = list(module.children()) if isinstance(module, nn.Sequential) else [module]
     layers, i = [], 0
     while i < len(children):
@@ -404,10 +448,21 @@ def from_torch(module) -> Network:
         weight = linear.weight.detach().cpu().numpy()
         if weight.dtype not in (np.float64, np.float32):
             raise ValueError(f"weights of type {weight.dtype} are not supported (use float32 or float64)")
-        bias = (linear.bias.detach().cpu().numpy() if linear.bias is not None
-                else np.zeros(linear.out_features, dtype=weight.dtype))
-        layers.append(Dense(linear.in_features, linear.out_features, name, weights=weight.T.copy(),
-                            bias=bias.copy(), dtype=weight.dtype))
+        bias = (
+            linear.bias.detach().cpu().numpy()
+            if linear.bias is not None
+            else np.zeros(linear.out_features, dtype=weight.dtype)
+        )
+        layers.append(
+            Dense(
+                linear.in_features,
+                linear.out_features,
+                name,
+                weights=weight.T.copy(),
+                bias=bias.copy(),
+                dtype=weight.dtype,
+            )
+        )
     if not layers:
         raise ValueError("the module holds no Linear layers")
     return Network(layers)

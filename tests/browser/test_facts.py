@@ -11,14 +11,17 @@ Z = [-40.0, -5.0, -1.3, -0.2, 0.0, 0.2, 1.3, 5.0, 40.0]
 
 
 def test_every_activation_the_page_computes_matches_python_to_1e_12(page):
-    result = page.evaluate("""async (z) => {
+    result = page.evaluate(
+        """async (z) => {
       const module = await import('/static/activations.js');
       return { computed: module.COMPUTED, engine: module.ENGINE_NAMES, all: module.ALL.map((a) => a.name),
         values: Object.fromEntries(module.COMPUTED.map((name) => {
           const a = module.activation(name);
           return [name, [z.map(a.value), z.map(a.derivative)]];
         })) };
-    }""", Z)
+    }""",
+        Z,
+    )
     assert set(nl.lesson.GALLERY) | {"linear"} <= set(result["computed"])  # the gallery is drawn in the page
     assert result["all"] == nl.activations.names() + ["gaussian"]
     assert sorted(result["engine"]) == sorted(nl.activations.names())

@@ -19,9 +19,11 @@ from .conftest import SCREENSHOTS, shot
 
 pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
-RATIO_CELL = ("import neuronlab as nl\ndisplay(nl.widgets.Lesson())\n"
-              "display(nl.mlp([1, 4, 1], seed=0))\n"  # a network's diagram: an SVG, which JupyterLab shows as an <img>
-              "nl.widgets.Approximation('sin(3*x)', domain=(-3, 3), eps=0.1, activation='relu')")
+RATIO_CELL = (
+    "import neuronlab as nl\ndisplay(nl.widgets.Lesson())\n"
+    "display(nl.mlp([1, 4, 1], seed=0))\n"  # a network's diagram: an SVG, which JupyterLab shows as an <img>
+    "nl.widgets.Approximation('sin(3*x)', domain=(-3, 3), eps=0.1, activation='relu')"
+)
 CELLS = [
     "import numpy as np, neuronlab as nl\nnl.widgets.Lesson()",
     "x = np.linspace(-1, 1, 60); net = nl.mlp([1, 8, 1], activation='tanh', seed=1)\n"
@@ -39,8 +41,10 @@ def jupyterlab(tmp_path_factory):
     _require("jupyterlab", "the widgets in a real JupyterLab")
     _require("anywidget", "the notebook widgets")
     nbformat = _require("nbformat", "writing the notebook")
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS], metadata={
-        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in CELLS],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
     nbformat.write(notebook, tmp_path / "check.ipynb")
     ratios = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(RATIO_CELL)], metadata=notebook.metadata)
     nbformat.write(ratios, tmp_path / "ratios.ipynb")
@@ -51,10 +55,24 @@ def jupyterlab(tmp_path_factory):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_RUNTIME_DIR=str(tmp_path / "run"))
     log = open(tmp_path / "server.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={tmp_path}",
-         "--LabApp.news_url=", "--LabApp.extension_manager=readonly"],
-        stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={tmp_path}",
+            "--LabApp.news_url=",
+            "--LabApp.extension_manager=readonly",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -89,7 +107,8 @@ def run_cell(page, index: int):
 def status_starts(page, text: str, timeout: float = 60_000):
     page.wait_for_function(
         f"(document.querySelector('[data-testid=widget-status]') || {{}}).textContent?.startsWith({text!r})",
-        timeout=timeout)
+        timeout=timeout,
+    )
 
 
 def open_notebook(page, url: str) -> None:
@@ -111,16 +130,20 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
         formula = page.locator("[data-testid=widget-formula]")
         assert formula.text_content() == "output = 1.0·h1 - 1.0·h2"
         page.fill("[data-testid=widget-w21]", "0.5")  # through the kernel and back
-        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
-                               " === 'output = 1.0·h1 + 0.5·h2'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 1.0·h1 + 0.5·h2'",
+            timeout=30_000,
+        )
         page.click("[data-testid=widget-reveal]")
         page.wait_for_selector("[data-testid=widget-answer]:not([hidden])", timeout=30_000)
         run_cell(page, 1)
         status_starts(page, "ready: epoch 0 of 1000000")
         page.click("[data-testid=widget-start]")
         status_starts(page, "training: epoch ")
-        page.wait_for_function("Number(document.querySelector('[data-testid=widget-status]').textContent"
-                               ".split(' ')[2]) > 100", timeout=60_000)
+        page.wait_for_function(
+            "Number(document.querySelector('[data-testid=widget-status]').textContent.split(' ')[2]) > 100",
+            timeout=60_000,
+        )
         shot(page, "jupyterlab-training")
         page.click("[data-testid=widget-pause]")
         status_starts(page, "paused: epoch ")
@@ -185,12 +208,16 @@ def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, 
         slider = page.locator("[data-testid=widget-w11]")
         slider.focus()
         page.keyboard.press("ArrowRight")  # the step is 0.1: 1.0 -> 1.1, through the kernel and back
-        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
-                               " === 'output = 1.1·h1 - 1.0·h2'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 1.1·h1 - 1.0·h2'",
+            timeout=30_000,
+        )
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
-        page.wait_for_function("document.querySelector('[data-testid=widget-formula]').textContent"
-                               " === 'output = 0.9·h1 - 1.0·h2'", timeout=30_000)
+        page.wait_for_function(
+            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 0.9·h1 - 1.0·h2'",
+            timeout=30_000,
+        )
         assert page.evaluate(CANVAS_SIZES) == first
         # the widgets show as widgets (their PNG is for viewers without a kernel): the one <img> is the diagram,
         # and its weights are written in it, since an <img> has no hover titles

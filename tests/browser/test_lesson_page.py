@@ -196,6 +196,7 @@ def test_why_not_step_in_the_descent_chapter_is_the_engines_curve(page):
 
 # ---------------------------------------------------------------- the words, the theorem and check yourself
 
+
 def _choices(name: str):
     from neuronlab import lesson_text
 
@@ -224,9 +225,14 @@ def test_each_chapter_has_its_text_the_theorem_and_a_check_answered_right_and_wr
             buttons.nth(wrong).focus()
             page.keyboard.press("Enter")  # keyboard: a focused choice answers
             assert "Not quite" in feedback.inner_text(), name
-            assert lesson_text.plain(check["options"][wrong]["why"]).split(": ", 1)[-1][:30] in feedback.inner_text(), name
-            assert lesson_data(page, "checks")[name] == {"answered": True, "right": False,
-                                                         "answer": buttons.nth(wrong).inner_text()}
+            assert lesson_text.plain(check["options"][wrong]["why"]).split(": ", 1)[-1][:30] in feedback.inner_text(), (
+                name
+            )
+            assert lesson_data(page, "checks")[name] == {
+                "answered": True,
+                "right": False,
+                "answer": buttons.nth(wrong).inner_text(),
+            }
             buttons.nth(right).click()
             assert "✓ Right." in feedback.inner_text(), name
             assert lesson_data(page, "checks")[name]["right"] is True
@@ -261,8 +267,10 @@ def test_the_two_neuron_chapter_fits_one_projector_screen(browser, live_server):
     header = page.locator("header").bounding_box()
     assert box["height"] <= 768 - header["height"], box  # the whole chapter under the sticky header
     assert box["width"] <= 1024
-    page.evaluate("window.scrollTo(0, document.querySelector('[data-testid=lesson-pair]').offsetTop - "
-                  "document.querySelector('header').offsetHeight)")
+    page.evaluate(
+        "window.scrollTo(0, document.querySelector('[data-testid=lesson-pair]').offsetTop - "
+        "document.querySelector('header').offsetHeight)"
+    )
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "lesson-pair-1024x768.png"))
     context.close()

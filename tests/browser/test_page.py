@@ -74,8 +74,9 @@ def test_typed_target_trains_and_the_loss_falls(page):
     page.wait_for_timeout(300)
     first = float(page.inner_text("[data-testid=loss]"))
     page.click("[data-testid=train]")
-    page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 3000",
-                           timeout=20000)
+    page.wait_for_function(
+        "Number(document.querySelector('[data-testid=step-count]').textContent) > 3000", timeout=20000
+    )
     page.click("[data-testid=pause]")
     later = float(page.inner_text("[data-testid=loss]"))
     assert later < first / 3
@@ -207,8 +208,10 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
         page.mouse.move(box["x"] + 60 + 14 * k, box["y"] + 250 - 6 * k)
     page.mouse.up()
     # wait for the drawn points themselves (the 200 points of the function set from before would pass "> 10")
-    page.wait_for_function("(f => f.points && f.test_points && f.points.length > 10 && "
-                           "f.points.length + f.test_points.length < 100)(window.neuronlab.playground.frame)")
+    page.wait_for_function(
+        "(f => f.points && f.test_points && f.points.length > 10 && "
+        "f.points.length + f.test_points.length < 100)(window.neuronlab.playground.frame)"
+    )
     frame = page.evaluate("window.neuronlab.playground.frame")
     xs = [p[0] for p in frame["points"] + frame["test_points"]]
     ys = [p[1] for p in frame["points"] + frame["test_points"]]
@@ -225,8 +228,10 @@ def test_points_drawn_with_the_mouse_become_the_training_set(page, tmp_path):
         page.click("[data-testid=export-python]")
     script = tmp_path / download.value.suggested_filename
     download.value.save_as(script)
-    runner = ("import runpy, sys, json; ns = runpy.run_path(sys.argv[1]); "
-              "print(json.dumps([p.data.tolist() for p in ns['net'].parameters()]))")
+    runner = (
+        "import runpy, sys, json; ns = runpy.run_path(sys.argv[1]); "
+        "print(json.dumps([p.data.tolist() for p in ns['net'].parameters()]))"
+    )
     result = subprocess.run([sys.executable, "-c", runner, str(script)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     weights = json.loads(result.stdout.strip().splitlines()[-1])
@@ -247,7 +252,9 @@ def test_backprop_takes_the_current_data_and_its_default_step_lowers_the_loss(pa
     page.select_option("[data-testid=dataset]", "xor")
     page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
     page.click("[data-testid=tab-backprop]")
-    page.wait_for_function("window.neuronlab.backprop.explanation && window.neuronlab.backprop.explanation.x.length === 2")
+    page.wait_for_function(
+        "window.neuronlab.backprop.explanation && window.neuronlab.backprop.explanation.x.length === 2"
+    )
     assert page.locator("[data-testid=bp-error]").is_hidden()
     e = page.evaluate("window.neuronlab.backprop.explanation")
     assert e["lr_auto"] and e["new_loss"] < e["loss"]
@@ -341,7 +348,9 @@ def test_approximate_tab_shows_progress_and_cancels(page):
     page.fill("#ap-b", "1")
     page.evaluate("document.getElementById('ap-eps').value = -1")
     page.click("[data-testid=ap-build]")
-    page.wait_for_function("window.neuronlab.approximate.frame.eps === 0.1 && window.neuronlab.approximate.building === null")
+    page.wait_for_function(
+        "window.neuronlab.approximate.frame.eps === 0.1 && window.neuronlab.approximate.building === null"
+    )
     assert building.is_hidden()
 
 
@@ -373,13 +382,14 @@ def test_with_a_token_the_printed_url_opens_a_working_page(browser):
 
     import uvicorn
 
-    from neuronlab.playground.server import UVICORN_LIMITS, create_app
+    from neuronlab.apps.playground.server import UVICORN_LIMITS, create_app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(token="t0ken"), host="127.0.0.1", port=port,
-                                           log_level="warning", **UVICORN_LIMITS))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(token="t0ken"), host="127.0.0.1", port=port, log_level="warning", **UVICORN_LIMITS)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from neuronlab.playground import session
+from neuronlab.apps.playground import session
 
 from .conftest import SCREENSHOTS
 from .test_screens import open_page
@@ -52,9 +52,15 @@ def font(page, selector):
 def test_presentation_scales_text_headings_buttons_tables_and_pictures_together(browser, live_server):
     context, page, problems = open_page(browser, live_server, 2, 1280, 800, "#tab=lesson&chapter=decide")
     try:
-        parts = {"text": "#lesson-decide .lesson-text p", "heading": "#lesson-decide h2", "button": "[data-testid=gate-and]",
-                 "formula": "[data-testid=decide-formula]", "table": "[data-testid=decide-table] td",
-                 "tab": "[data-testid=tab-lesson]", "chapter bar": "[data-testid=chapter-next]"}
+        parts = {
+            "text": "#lesson-decide .lesson-text p",
+            "heading": "#lesson-decide h2",
+            "button": "[data-testid=gate-and]",
+            "formula": "[data-testid=decide-formula]",
+            "table": "[data-testid=decide-table] td",
+            "tab": "[data-testid=tab-lesson]",
+            "chapter bar": "[data-testid=chapter-next]",
+        }
         normal = {name: font(page, selector) for name, selector in parts.items()}
         plane = page.locator("[data-testid=decide-plane]").bounding_box()
         page.click("[data-testid=presentation]")
@@ -63,7 +69,9 @@ def test_presentation_scales_text_headings_buttons_tables_and_pictures_together(
         for name in parts:  # one scale for all: 1.5 on this screen
             assert big[name] == pytest.approx(1.5 * normal[name], rel=0.02), (name, normal[name], big[name])
         assert big["heading"] > big["text"]  # headings stay larger than the text
-        graph_text = page.evaluate("getComputedStyle(document.querySelector('#d-plane')).getPropertyValue('--graph-text')")
+        graph_text = page.evaluate(
+            "getComputedStyle(document.querySelector('#d-plane')).getPropertyValue('--graph-text')"
+        )
         assert graph_text.strip() == "18px"  # 12 px x 1.5, the size draw.js writes the pictures' labels in
         grown = page.locator("[data-testid=decide-plane]").bounding_box()
         assert grown["width"] >= 1.3 * plane["width"], (plane, grown)
@@ -126,7 +134,9 @@ def test_presentation_shows_one_chapter_a_screen_and_cuts_nothing(browser, live_
 def test_each_chapter_has_a_url_and_back_and_forward_follow_it(browser, live_server):
     context, page, problems = open_page(browser, live_server, 1, 1280, 800, "#tab=lesson&chapter=descent")
     bar = "document.querySelector('[data-testid=chapter-bar]').getBoundingClientRect().bottom"
-    top = lambda name: page.evaluate(f"document.querySelector('#lesson > .card[data-chapter={name}]').getBoundingClientRect().top")
+    top = lambda name: page.evaluate(
+        f"document.querySelector('#lesson > .card[data-chapter={name}]').getBoundingClientRect().top"
+    )
     try:
         page.wait_for_timeout(300)
         # opening the URL shows that chapter: scrolled to, just under the header and the chapter bar
@@ -179,7 +189,10 @@ def test_at_1024_pictures_stay_beside_their_controls_and_the_toolbar_stays_put(b
         page.wait_for_timeout(200)
         canvas = page.locator("[data-testid=challenge]").bounding_box()
         controls = page.locator("#lesson-bumps .controls").bounding_box()
-        assert canvas["x"] >= controls["x"] + controls["width"] and canvas["y"] < controls["y"] + controls["height"], (canvas, controls)
+        assert canvas["x"] >= controls["x"] + controls["width"] and canvas["y"] < controls["y"] + controls["height"], (
+            canvas,
+            controls,
+        )
         for button in ["#bumps-reset", "[data-testid=linear-shuffle]"]:
             assert page.locator(button).bounding_box()["width"] < 250, button
         # chapters 2 (XOR) and 4 (the two neurons) each whole under the header and the chapter bar
@@ -197,7 +210,10 @@ def test_at_1024_pictures_stay_beside_their_controls_and_the_toolbar_stays_put(b
         output = page.locator("[data-testid=bp-output]").bounding_box()
         whole = page.locator("#backprop .card").bounding_box()
         assert diagram["x"] >= controls["x"] + controls["width"] and diagram["y"] < controls["y"] + controls["height"]
-        assert output["y"] >= controls["y"] + controls["height"] and whole["y"] + whole["height"] <= 768, (output, whole)
+        assert output["y"] >= controls["y"] + controls["height"] and whole["y"] + whole["height"] <= 768, (
+            output,
+            whole,
+        )
         # the toolbar keeps its height and its status one line while training
         page.click("[data-testid=tab-playground]")
         page.wait_for_function("window.neuronlab.playground.frame !== null")
@@ -280,14 +296,19 @@ def test_the_playgrounds_controls_start_at_the_servers_defaults(page):
 
 @pytest.mark.parametrize("present", [False, True])
 def test_on_a_phone_every_chapter_stays_inside_the_screen(browser, live_server, present):
-    context, page, problems = open_page(browser, live_server, 3, 390, 844, "#tab=lesson" + ("&present=1" if present else ""))
+    context, page, problems = open_page(
+        browser, live_server, 3, 390, 844, "#tab=lesson" + ("&present=1" if present else "")
+    )
     try:
         page.wait_for_function("window.neuronlab.lesson.descent.facts !== null", timeout=20000)
         for name in CHAPTERS:
             page.select_option("[data-testid=chapter-select]", name)
             page.wait_for_timeout(100)
             measured = page.evaluate(MEASURE)
-            assert measured["page"] <= measured["inner"] and measured["tabs"] <= 0, (name, measured)  # the tabs: one line
+            assert measured["page"] <= measured["inner"] and measured["tabs"] <= 0, (
+                name,
+                measured,
+            )  # the tabs: one line
             assert not measured["wide"], (name, measured["wide"])
             assert not measured["clipped"], (name, measured["clipped"])
         page.screenshot(path=str(SCREENSHOTS / f"lesson-390x844-{'presentation' if present else 'scroll'}.png"))

@@ -6,8 +6,16 @@ from .conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
-SCREENS = [(1, 1024, 768), (1.25, 1024, 768), (2, 1024, 768), (1, 390, 844), (1.25, 390, 844), (2, 390, 844),
-           (1.5, 1280, 720), (3, 1920, 1080)]
+SCREENS = [
+    (1, 1024, 768),
+    (1.25, 1024, 768),
+    (2, 1024, 768),
+    (1, 390, 844),
+    (1.25, 390, 844),
+    (2, 390, 844),
+    (1.5, 1280, 720),
+    (3, 1920, 1080),
+]
 
 CANVASES = """() => [...document.querySelectorAll('canvas')].filter((c) => c.getBoundingClientRect().width > 0)
   .map((c) => {
@@ -42,7 +50,10 @@ def check_canvases(page, ratio, where):
     assert canvases, f"no canvas visible on {where}"
     for c in canvases:
         # the backing store is the CSS size times the ratio (to the device pixel), so nothing is cut off or blurred
-        assert abs(c["width"] - c["cssWidth"] * ratio) <= 1 and abs(c["height"] - c["cssHeight"] * ratio) <= 1, (where, c)
+        assert abs(c["width"] - c["cssWidth"] * ratio) <= 1 and abs(c["height"] - c["cssHeight"] * ratio) <= 1, (
+            where,
+            c,
+        )
         # and what is drawn reaches the right and bottom edges (ticks, grid lines, heat map cells)
         assert c["inkRight"] > 0 and c["inkBottom"] > 0, (where, c)
     return canvases
@@ -58,8 +69,9 @@ def test_every_canvas_is_sharp_and_whole(browser, live_server, ratio, width, hei
             page.click(f"[data-testid=tab-{tab}]")
             if tab == "playground":
                 page.click("[data-testid=train]")
-                page.wait_for_function("window.neuronlab.playground.frame && window.neuronlab.playground.frame.step >= 1500",
-                                       timeout=20000)
+                page.wait_for_function(
+                    "window.neuronlab.playground.frame && window.neuronlab.playground.frame.step >= 1500", timeout=20000
+                )
                 page.click("[data-testid=pause]")
                 page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
             elif tab == "lesson":  # the gallery and the descent chapter draw once the server's numbers are in

@@ -6,8 +6,8 @@ import pytest
 
 import neuronlab as nl
 from neuronlab import lesson
-from neuronlab.cli import main
-from neuronlab.playground.session import Session
+from neuronlab.apps.cli import main
+from neuronlab.apps.playground.session import Session
 
 from .conftest import SCREENSHOTS
 
@@ -24,9 +24,11 @@ def site_url(tmp_path_factory):
 @pytest.fixture
 def offline(browser, site_url):
     """The site in a fresh context; after the test: no console error, and no request but the page's own file."""
+
     def open_page(width=1280, height=800, ratio=2, mobile=False, fragment=""):
-        context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=ratio,
-                                      is_mobile=mobile, has_touch=mobile)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, device_scale_factor=ratio, is_mobile=mobile, has_touch=mobile
+        )
         contexts.append(context)
         page = context.new_page()
         page.on("console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None)
@@ -72,8 +74,9 @@ def test_every_chapter_renders_and_the_sliders_move_the_graphs(offline):
     # the engine's numbers, recorded from the server: the gallery's neuron counts, the descent chapter's path
     gallery = page.evaluate("window.neuronlab.lesson.bend.gallery")
     needed = lesson.neurons_needed()
-    assert {name: shown["neurons"] for name, shown in gallery["activations"].items()} == \
-        {name: needed[name] for name in gallery["activations"]}
+    assert {name: shown["neurons"] for name, shown in gallery["activations"].items()} == {
+        name: needed[name] for name in gallery["activations"]
+    }
     lr = float(page.input_value("[data-testid=descent-lr]"))
     for _ in range(5):
         page.click("[data-testid=descent-step]")

@@ -15,8 +15,13 @@ pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the qu
 SETUPS = {
     "2-8-8-2, circle, 200 points": {"mode": "dataset", "dataset": "circle", "points": 200, "layers": [8, 8]},
     "1-8-1, sin(3*x)": {"mode": "function", "expr": "sin(3*x)", "layers": [8]},
-    "8 layers of 64, 2000 points": {"mode": "dataset", "dataset": "spiral", "points": 2000, "layers": [64] * 8,
-                                    "batch": 32},
+    "8 layers of 64, 2000 points": {
+        "mode": "dataset",
+        "dataset": "spiral",
+        "points": 2000,
+        "layers": [64] * 8,
+        "batch": 32,
+    },
 }
 
 PAUSE = """async () => {
@@ -42,8 +47,11 @@ def play_server():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "neuronlab", "play", "--no-browser", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neuronlab", "play", "--no-browser", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while True:
@@ -65,8 +73,10 @@ def test_frame_rate_and_pause_latency(browser, play_server, name, capsys):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.goto(play_server + "/#tab=playground&p=" + json.dumps(SETUPS[name]))
-    page.wait_for_function("window.neuronlab && window.neuronlab.playground.frame && "
-                           f"window.neuronlab.playground.frame.sizes.length === {len(SETUPS[name]['layers']) + 2}")
+    page.wait_for_function(
+        "window.neuronlab && window.neuronlab.playground.frame && "
+        f"window.neuronlab.playground.frame.sizes.length === {len(SETUPS[name]['layers']) + 2}"
+    )
     page.click("[data-testid=train]")
     page.wait_for_timeout(1000)  # warm up
     count = "(f => [f.drawn, performance.now(), f.received, f.drawingMs])(window.neuronlab.frames)"
@@ -79,8 +89,10 @@ def test_frame_rate_and_pause_latency(browser, play_server, name, capsys):
     pause = page.evaluate(PAUSE)
     context.close()
     with capsys.disabled():
-        print(f"\n  {name}: {fps:.1f} frames/s drawn ({received:.1f} received, {drawing:.1f} ms to draw one); "
-              f"pause shown after {pause['shown']:.0f} ms, the server's paused frame drawn after "
-              f"{pause['confirmed']:.0f} ms")
+        print(
+            f"\n  {name}: {fps:.1f} frames/s drawn ({received:.1f} received, {drawing:.1f} ms to draw one); "
+            f"pause shown after {pause['shown']:.0f} ms, the server's paused frame drawn after "
+            f"{pause['confirmed']:.0f} ms"
+        )
     assert pause["still"] and pause["status"] == "paused"  # the pause took effect (how fast is printed above)
     assert fps > 0

@@ -23,7 +23,9 @@ def test_presentation_mode_by_button_and_key_is_kept_in_the_url(page, browser):
     assert page.locator(".panel").is_hidden() and page.locator("[data-testid=output-view]").is_visible()
     big = page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).fontSize)")
     assert big >= 1.4 * normal
-    graph_text = page.evaluate("getComputedStyle(document.querySelector('#output-view')).getPropertyValue('--graph-text')")
+    graph_text = page.evaluate(
+        "getComputedStyle(document.querySelector('#output-view')).getPropertyValue('--graph-text')"
+    )
     assert graph_text.strip() == "18px"  # 12 px x the scale (1.5 on this 1400 x 1000 screen)
     copy = browser.new_page()
     copy.goto(page.url)
@@ -80,13 +82,19 @@ def test_drawn_points_are_in_the_link(page, browser):
     for k in range(1, 20):
         page.mouse.move(box["x"] + 60 + 15 * k, box["y"] + 200 - 5 * k)
     page.mouse.up()
-    page.wait_for_function("window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 5")
+    page.wait_for_function(
+        "window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 5"
+    )
     drawn = json.loads(fragment(page)["p"])["drawn"]
     assert len(drawn) >= 10
     copy = browser.new_page()
     copy.goto(page.url)
-    copy.wait_for_function("window.neuronlab.playground.frame && window.neuronlab.playground.frame.config.mode === 'points'")
-    copy.wait_for_function("window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 5")
+    copy.wait_for_function(
+        "window.neuronlab.playground.frame && window.neuronlab.playground.frame.config.mode === 'points'"
+    )
+    copy.wait_for_function(
+        "window.neuronlab.playground.frame.points && window.neuronlab.playground.frame.points.length > 5"
+    )
     mine = page.evaluate("window.neuronlab.playground.frame")
     theirs = copy.evaluate("window.neuronlab.playground.frame")
     assert sorted(mine["points"] + mine["test_points"]) == sorted(theirs["points"] + theirs["test_points"])
@@ -124,8 +132,9 @@ def test_a_rejected_value_is_put_back_and_the_error_goes_when_fixed(page):
 
 
 def test_a_finger_dragged_across_the_bump_challenge_sets_every_bump_it_crosses(browser, live_server):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768}, has_touch=True, is_mobile=True, device_scale_factor=2
+    )
     page = context.new_page()
     page.goto(live_server + "/#tab=lesson")
     page.wait_for_function("window.neuronlab && window.neuronlab.lesson.challenge")
@@ -136,7 +145,9 @@ def test_a_finger_dragged_across_the_bump_challenge_sets_every_bump_it_crosses(b
     assert page.evaluate("getComputedStyle(document.querySelector('[data-testid=challenge]')).touchAction") == "none"
     cdp = context.new_cdp_session(page)
     y = box["y"] + box["height"] * 0.3
-    xs = np.linspace(box["x"] + 2, box["x"] + box["width"] - 2, 6)  # six touch events for 16 bumps: it must fill the gaps
+    xs = np.linspace(
+        box["x"] + 2, box["x"] + box["width"] - 2, 6
+    )  # six touch events for 16 bumps: it must fill the gaps
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": xs[0], "y": y}]})
     for x in xs[1:]:
         cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
@@ -157,8 +168,11 @@ def test_a_reload_keeps_the_trained_weights(page):
     trained = page.evaluate("window.neuronlab.playground.frame")
     page.reload()
     page.wait_for_function("window.neuronlab && window.neuronlab.playground.restoredStep > 0")
-    page.wait_for_function("""(w) => { const f = window.neuronlab.playground.frame;
-      return f && Math.abs(f.weights[1][0][0] - w) < 1e-5; }""", arg=trained["weights"][1][0][0])
+    page.wait_for_function(
+        """(w) => { const f = window.neuronlab.playground.frame;
+      return f && Math.abs(f.weights[1][0][0] - w) < 1e-5; }""",
+        arg=trained["weights"][1][0][0],
+    )
     again = page.evaluate("window.neuronlab.playground.frame")
     for got, want in zip(again["weights"] + again["biases"], trained["weights"] + trained["biases"]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

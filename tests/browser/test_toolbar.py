@@ -32,7 +32,9 @@ def test_the_status_is_ready_and_the_loss_is_the_training_sets_squared_rmse(page
     # the loss and the RMSE beside it are of the same weights (float32 frames: 7 digits)
     assert f["measured_step"] == f["step"]
     assert abs(f["loss"] - f["metrics"]["train_rmse"] ** 2) <= 1e-6 * f["loss"]
-    assert page.inner_text("[data-testid=loss]") == page.evaluate("window.neuronlab.playground.frame.loss.toPrecision(4)")
+    assert page.inner_text("[data-testid=loss]") == page.evaluate(
+        "window.neuronlab.playground.frame.loss.toPrecision(4)"
+    )
     rmse = float(page.inner_text("[data-testid=metrics]").split("RMSE ")[1].split(" ")[0])
     assert abs(float(page.inner_text("[data-testid=loss]")) - rmse**2) <= 2 * rmse * 0.0005 + 1e-6
     assert status.inner_text() == "paused"
@@ -104,8 +106,9 @@ def test_a_csv_of_very_different_scales_is_shown_in_its_own_units(page, tmp_path
     rng = np.random.default_rng(0)
     x1, x2 = rng.uniform(0, 5000, 200), rng.uniform(0, 0.002, 200)
     y = 300 * np.sin(x1 / 800) + 2e5 * x2 + 1000
-    (tmp_path / "wide.csv").write_text("distance,dose,price\n" +
-                                       "".join(f"{a:.3f},{b:.7f},{c:.4f}\n" for a, b, c in zip(x1, x2, y)))
+    (tmp_path / "wide.csv").write_text(
+        "distance,dose,price\n" + "".join(f"{a:.3f},{b:.7f},{c:.4f}\n" for a, b, c in zip(x1, x2, y))
+    )
     page.click("[data-testid=tab-playground]")
     page.select_option("#mode", "csv")
     page.set_input_files("#csv-file", str(tmp_path / "wide.csv"))
@@ -113,8 +116,9 @@ def test_a_csv_of_very_different_scales_is_shown_in_its_own_units(page, tmp_path
     note.filter(has_text="Inputs and target standardised on the training rows, as nl.fit does").wait_for()
     assert "in the CSV's own units" in page.get_attribute("[data-testid=loss-label]", "title")
     page.click("[data-testid=train]")
-    page.wait_for_function("Number(document.querySelector('[data-testid=step-count]').textContent) > 2000",
-                           timeout=30_000)
+    page.wait_for_function(
+        "Number(document.querySelector('[data-testid=step-count]').textContent) > 2000", timeout=30_000
+    )
     page.click("[data-testid=pause]")
     page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
     f = frame(page)

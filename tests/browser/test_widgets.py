@@ -20,7 +20,8 @@ pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the qu
 
 ORIGIN = "http://widgets.test"
 RED = (214, 39, 40)  # draw.js's COLORS.network, the output curve
-HARNESS = """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
+HARNESS = (
+    """<!doctype html><meta charset="utf-8"><body><div id="host"></div><script type="module">
 window.mount = async (state, models = {}) => {
   const listeners = {}, sets = [], sent = [];
   let saves = 0;
@@ -52,12 +53,14 @@ window.reds = (testid) => {  // pixels of the output curve's colour in a canvas
   return n;
 };
 window.frame = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-</script>""" % RED
+</script>"""
+    % RED
+)
 
 
 @pytest.fixture
 def widget_page(browser):
-    static = resources.files("neuronlab.playground") / "static"
+    static = resources.files("neuronlab.apps.playground") / "static"
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     problems = []
@@ -65,7 +68,7 @@ def widget_page(browser):
     page.on("pageerror", lambda e: problems.append(str(e)))
 
     def serve(route):
-        path = route.request.url[len(ORIGIN):]
+        path = route.request.url[len(ORIGIN) :]
         if path == "/":
             route.fulfill(body=HARNESS, content_type="text/html")
         elif path == "/widgets.js":
@@ -84,13 +87,15 @@ def shared_models(widget, modules=None):
     """The models the widget's front end may ask the widget manager for: the kernel's shared drawing code."""
     reference = widget.get_state()["_drawing"]
     assert reference.startswith("anywidget:")
-    return {reference[len("anywidget:"):]: {"modules": modules or widgets._drawing().modules}}
+    return {reference[len("anywidget:") :]: {"modules": modules or widgets._drawing().modules}}
 
 
 def mount(page, widget, modules=None, **override):
     state = {**widget.get_state(), **override}
-    page.evaluate("([state, models]) => window.mount(state, models)",
-                  json.loads(json.dumps([state, shared_models(widget, modules)])))
+    page.evaluate(
+        "([state, models]) => window.mount(state, models)",
+        json.loads(json.dumps([state, shared_models(widget, modules)])),
+    )
     page.evaluate("window.frame()")
 
 
@@ -117,8 +122,10 @@ def test_lesson_widget_draws_and_its_sliders_talk_to_the_kernel(widget_page):
     assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 + 0.5·h2"
     assert page.locator("[data-testid=widget-output]").screenshot() != before
     # the page's own pair renderer (pair.js) draws the network too: its output edges follow the kernel's weights
-    edges = page.eval_on_selector_all("[data-testid=widget-diagram] line[data-layer='1']",
-                                      "ls => ls.map((l) => Number(l.getAttribute('data-weight')))")
+    edges = page.eval_on_selector_all(
+        "[data-testid=widget-diagram] line[data-layer='1']",
+        "ls => ls.map((l) => Number(l.getAttribute('data-weight')))",
+    )
     assert edges == [1.0, 0.5]
     page.click("[data-testid=widget-reveal]")
     assert page.evaluate("window.kernel.sets")[-1] == ["revealed", True]
@@ -134,8 +141,7 @@ def test_lesson_widget_draws_and_its_sliders_talk_to_the_kernel(widget_page):
 def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     page = widget_page
     x = np.linspace(-1, 1, 40)
-    trainer = widgets.Trainer(nl.mlp([1, 6, 1], seed=0), x,
-                              np.sin(3 * x), epochs=40, validation=0)
+    trainer = widgets.Trainer(nl.mlp([1, 6, 1], seed=0), x, np.sin(3 * x), epochs=40, validation=0)
     mount(page, trainer)
     assert page.locator("[data-testid=widget-status]").text_content() == "ready: epoch 0 of 40, loss -"
     for action in ("start", "pause", "step"):
@@ -154,7 +160,8 @@ BLUE = (43, 108, 176)  # draw.js's COLORS.test: the held-out points and the vali
 
 
 def colour_pixels(page, testid, rgb):
-    return page.evaluate("""([testid, [r, g, b]]) => {
+    return page.evaluate(
+        """([testid, [r, g, b]]) => {
       const canvas = document.querySelector(`[data-testid=${testid}]`);
       const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
       let n = 0;
@@ -162,14 +169,17 @@ def colour_pixels(page, testid, rgb):
         if (Math.abs(data[i] - r) < 30 && Math.abs(data[i + 1] - g) < 30 && Math.abs(data[i + 2] - b) < 30 && data[i + 3] > 200) n++;
       }
       return n;
-    }""", [testid, list(rgb)])
+    }""",
+        [testid, list(rgb)],
+    )
 
 
 def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_page):
     page = widget_page
     x = np.linspace(-1, 1, 60)
-    trainer = widgets.Trainer(nl.mlp([1, 32, 1], seed=0), x, np.sin(3 * x), noise=0.4, lr=0.05, epochs=3000,
-                              patience=40)
+    trainer = widgets.Trainer(
+        nl.mlp([1, 32, 1], seed=0), x, np.sin(3 * x), noise=0.4, lr=0.05, epochs=3000, patience=40
+    )
     mount(page, trainer)
     assert page.input_value("[data-testid=widget-hidden-activation]") == "tanh"
     assert page.text_content("[data-testid=widget-lr-value]") == "0.05"
@@ -182,8 +192,13 @@ def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_p
     page.fill("[data-testid=widget-width]", "12")
     page.fill("[data-testid=widget-noise]", "0.5")
     page.select_option("[data-testid=widget-speed]", "10")
-    assert page.evaluate("window.kernel.sets") == [["lr", 0.1], ["activation", "relu"], ["width", 12], ["noise", 0.5],
-                                                   ["speed", 10]]
+    assert page.evaluate("window.kernel.sets") == [
+        ["lr", 0.1],
+        ["activation", "relu"],
+        ["width", 12],
+        ["noise", 0.5],
+        ["speed", 10],
+    ]
     page.click("[data-testid=widget-reinitialise]")
     assert page.evaluate("window.kernel.sent") == [{"action": "reinitialise"}]
     # the kernel takes them, trains to early stopping, and the widget says why it stopped

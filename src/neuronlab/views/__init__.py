@@ -1,0 +1,1 @@
+"""Views: pictures of networks and what they compute (matplotlib figures and GIFs, SVG diagrams)."""
