@@ -119,8 +119,12 @@ def test_plot_labels_avoid_the_legend_and_swatches_show_the_dash(page):
     legend, labels = drawn["legendBox"], drawn["labelBoxes"]
     assert len(labels) == 2
     for box in labels:  # no vertical's label inside the legend box, and all at the bottom half
-        apart = (box["x"] >= legend["x"] + legend["width"] or box["x"] + box["width"] <= legend["x"]
-                 or box["y"] >= legend["y"] + legend["height"] or box["y"] + box["height"] <= legend["y"])
+        apart = (
+            box["x"] >= legend["x"] + legend["width"]
+            or box["x"] + box["width"] <= legend["x"]
+            or box["y"] >= legend["y"] + legend["height"]
+            or box["y"] + box["height"] <= legend["y"]
+        )
         assert apart, (box, legend)
         assert box["y"] > drawn["height"] / 2, box
     # the dashed series' swatch has gaps, the solid one has none
@@ -196,6 +200,10 @@ def test_the_pair_diagram_keeps_its_weight_labels_when_redrawn(page):
         page.click("[data-testid=presentation]")
         page.wait_for_timeout(100)
     assert len(page.evaluate(labels)) == 2
-    widths = page.evaluate("[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('stroke-width')))")
-    weights = page.evaluate("[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('data-weight')))")
+    widths = page.evaluate(
+        "[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('stroke-width')))"
+    )
+    weights = page.evaluate(
+        "[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('data-weight')))"
+    )
     assert widths == [round(0.5 + 3 * abs(w), 2) for w in weights]

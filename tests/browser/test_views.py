@@ -50,7 +50,9 @@ def test_the_superposition_curves_add_up_to_the_output(page):
     sp = page.evaluate("window.neuronlab.playground.superposition")
     curves = np.array([c["y"] for c in sp["curves"]])
     assert curves.shape == (8, len(frame["grid"]))
-    np.testing.assert_allclose(curves.sum(0) + sp["bias"], frame["output"], atol=1e-5)  # the data behind the plot (float32)
+    np.testing.assert_allclose(
+        curves.sum(0) + sp["bias"], frame["output"], atol=1e-5
+    )  # the data behind the plot (float32)
     np.testing.assert_allclose(sp["sum"], frame["output"], atol=1e-5)
     # each curve is the neuron's graph times its outgoing weight, in the order in which the neurons switch
     w = np.array(frame["weights"][-1])[:, 0]
@@ -63,7 +65,9 @@ def test_the_superposition_curves_add_up_to_the_output(page):
     out = np.array(frame["output"])
     assert low <= out.min() and out.max() <= high and high - low < 2 * (out.max() - out.min()) + 1
     # the small graphs show w*h on one scale, with the weight written on them, in the same order
-    titles = page.eval_on_selector_all("[data-testid=hidden-views] canvas", "cs => cs.map((c) => Number(c.dataset.neuron))")
+    titles = page.eval_on_selector_all(
+        "[data-testid=hidden-views] canvas", "cs => cs.map((c) => Number(c.dataset.neuron))"
+    )
     assert titles == sp["order"]
 
 

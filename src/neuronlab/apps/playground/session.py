@@ -45,25 +45,60 @@ MAX_HIDDEN_SHOWN = 32
 DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
-REFRESH_SHARE = 0.1     # often, and less often when slow: they may take at most this share of the time
+REFRESH_SHARE = 0.1  # often, and less often when slow: they may take at most this share of the time
 STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
 MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
-    "x1": lambda x: x[:, 0], "x2": lambda x: x[:, 1], "x1^2": lambda x: x[:, 0] ** 2,
-    "x2^2": lambda x: x[:, 1] ** 2, "x1*x2": lambda x: x[:, 0] * x[:, 1], "sin(x1)": lambda x: np.sin(x[:, 0]),
+    "x1": lambda x: x[:, 0],
+    "x2": lambda x: x[:, 1],
+    "x1^2": lambda x: x[:, 0] ** 2,
+    "x2^2": lambda x: x[:, 1] ** 2,
+    "x1*x2": lambda x: x[:, 0] * x[:, 1],
+    "sin(x1)": lambda x: np.sin(x[:, 0]),
     "sin(x2)": lambda x: np.sin(x[:, 1]),
 }
 # The same features as Python text, for the exported script (a test holds the two to the same values)
-FEATURE_CODE = {"x1": "x[:, 0]", "x2": "x[:, 1]", "x1^2": "x[:, 0] ** 2", "x2^2": "x[:, 1] ** 2",
-                "x1*x2": "x[:, 0] * x[:, 1]", "sin(x1)": "np.sin(x[:, 0])", "sin(x2)": "np.sin(x[:, 1])"}
-DATASETS = {"circle": (data.circle, 2), "xor": (data.xor, 2), "gaussians": (data.gaussians, 2),
-            "spiral": (data.spiral, 2), "three gaussians": (data.gaussians, 3)}
+FEATURE_CODE = {
+    "x1": "x[:, 0]",
+    "x2": "x[:, 1]",
+    "x1^2": "x[:, 0] ** 2",
+    "x2^2": "x[:, 1] ** 2",
+    "x1*x2": "x[:, 0] * x[:, 1]",
+    "sin(x1)": "np.sin(x[:, 0])",
+    "sin(x2)": "np.sin(x[:, 1])",
+}
+DATASETS = {
+    "circle": (data.circle, 2),
+    "xor": (data.xor, 2),
+    "gaussians": (data.gaussians, 2),
+    "spiral": (data.spiral, 2),
+    "three gaussians": (data.gaussians, 3),
+}
 TRAINABLE = [name for name in activations.names() if activations.get(name).learnable]
 DEFAULTS = {
-    "mode": "function", "expr": "sin(3*x)", "domain": [-3.0, 3.0], "points": 200, "noise": 0.0,
-    "dataset": "circle", "test_ratio": 0.3, "features": ["x1", "x2"], "layers": [8], "activation": "tanh",
-    "optimizer": "adam", "lr": 0.01, "batch": 32, "l1": 0.0, "l2": 0.0, "stop_loss": 0.0, "seed": 0,
-    "drawn": [], "csv": "", "speed": 1.0, "line": 0.0, "layer_shown": 0, "task": "auto",
+    "mode": "function",
+    "expr": "sin(3*x)",
+    "domain": [-3.0, 3.0],
+    "points": 200,
+    "noise": 0.0,
+    "dataset": "circle",
+    "test_ratio": 0.3,
+    "features": ["x1", "x2"],
+    "layers": [8],
+    "activation": "tanh",
+    "optimizer": "adam",
+    "lr": 0.01,
+    "batch": 32,
+    "l1": 0.0,
+    "l2": 0.0,
+    "stop_loss": 0.0,
+    "seed": 0,
+    "drawn": [],
+    "csv": "",
+    "speed": 1.0,
+    "line": 0.0,
+    "layer_shown": 0,
+    "task": "auto",
 }
 
 
@@ -81,6 +116,7 @@ def use_one_blas_thread() -> None:
 
 class Measured(NamedTuple):
     """One pass of the network over every point (``Session._measure``): all of one set of weights."""
+
     at: float  # time.perf_counter() when measured
     step: int
     metrics: dict
@@ -116,9 +152,16 @@ def _number(config: dict, key: str, low: float, high: float) -> float:
 
 def _integer(config: dict, key: str, low: int, high: int) -> int:
     if key == "layers" and _is_number(config[key]) and not low <= config[key] <= high:
-        raise RequestError(f"layers must be between {low} and {high} neurons"
-                           + (f" (one hidden layer alone may have up to {MAX_APPROXIMATION_NEURONS:,}, as the "
-                              f"Approximate tab builds them)" if high == MAX_NEURONS else ""), key)
+        raise RequestError(
+            f"layers must be between {low} and {high} neurons"
+            + (
+                f" (one hidden layer alone may have up to {MAX_APPROXIMATION_NEURONS:,}, as the "
+                f"Approximate tab builds them)"
+                if high == MAX_NEURONS
+                else ""
+            ),
+            key,
+        )
     value = _number(config, key, low, high)
     if value != int(value):
         raise RequestError(f"{key} must be a whole number", key)
@@ -128,9 +171,16 @@ def _integer(config: dict, key: str, low: int, high: int) -> int:
 # The bounds of every number a configuration holds, (low, high, whole number): check_config checks with them,
 # and the page checks a share link with the same table (facts.py writes it into static/facts.js).
 RANGES = {
-    "points": (2, MAX_POINTS, True), "noise": (0.0, 10.0, False), "test_ratio": (0.0, 0.9, False),
-    "lr": (1e-6, 10.0, False), "batch": (1, MAX_POINTS, True), "l1": (0.0, 1.0, False), "l2": (0.0, 1.0, False),
-    "stop_loss": (0.0, 1e6, False), "seed": (0, 2**31 - 1, True), "speed": (0.01, 1.0, False),
+    "points": (2, MAX_POINTS, True),
+    "noise": (0.0, 10.0, False),
+    "test_ratio": (0.0, 0.9, False),
+    "lr": (1e-6, 10.0, False),
+    "batch": (1, MAX_POINTS, True),
+    "l1": (0.0, 1.0, False),
+    "l2": (0.0, 1.0, False),
+    "stop_loss": (0.0, 1e6, False),
+    "seed": (0, 2**31 - 1, True),
+    "speed": (0.01, 1.0, False),
     "line": (-1.5, 1.5, False),  # x2 of the line the 2-D superposition is drawn along
     "layer_shown": (0, MAX_LAYERS, True),  # its hidden layer; 0: the last
 }
@@ -139,10 +189,17 @@ DOMAIN_BOUND = 1e6  # a function's domain lies within [-DOMAIN_BOUND, DOMAIN_BOU
 
 def limits() -> dict:
     """What the page needs to check a share link as check_config does: the number ranges and the caps."""
-    return {"ranges": {key: list(bounds) for key, bounds in RANGES.items()}, "domain_bound": DOMAIN_BOUND,
-            "max_layers": MAX_LAYERS, "max_neurons": MAX_NEURONS, "max_wide_layer": MAX_APPROXIMATION_NEURONS,
-            "max_points": MAX_POINTS, "max_expression": MAX_EXPRESSION, "max_csv_bytes": MAX_CSV_BYTES,
-            "features": list(FEATURES)}
+    return {
+        "ranges": {key: list(bounds) for key, bounds in RANGES.items()},
+        "domain_bound": DOMAIN_BOUND,
+        "max_layers": MAX_LAYERS,
+        "max_neurons": MAX_NEURONS,
+        "max_wide_layer": MAX_APPROXIMATION_NEURONS,
+        "max_points": MAX_POINTS,
+        "max_expression": MAX_EXPRESSION,
+        "max_csv_bytes": MAX_CSV_BYTES,
+        "features": list(FEATURES),
+    }
 
 
 def check_config(raw) -> dict:
@@ -178,8 +235,10 @@ def check_config(raw) -> dict:
     layers = config["layers"]
     if not (isinstance(layers, list) and len(layers) <= MAX_LAYERS):
         raise RequestError(f"at most {MAX_LAYERS} hidden layers", "layers")
-    config["layers"] = [_integer({"layers": n}, "layers", 1, MAX_APPROXIMATION_NEURONS if len(layers) == 1
-                                 else MAX_NEURONS) for n in layers]
+    config["layers"] = [
+        _integer({"layers": n}, "layers", 1, MAX_APPROXIMATION_NEURONS if len(layers) == 1 else MAX_NEURONS)
+        for n in layers
+    ]
     if config["activation"] not in TRAINABLE + ["step"]:
         raise RequestError(f"activation must be one of {', '.join(TRAINABLE + ['step'])}", "activation")
     if config["optimizer"] not in ("adam", "sgd"):
@@ -239,7 +298,14 @@ class Session:
         self._adopt(config, net, x, y, train, test, task, classes, dims, target)
 
     def _adopt(self, config, net, x, y, train, test, task, classes, dims, target) -> None:
-        self.config, self.net, self.task, self.classes, self.dims, self.target = config, net, task, classes, dims, target
+        self.config, self.net, self.task, self.classes, self.dims, self.target = (
+            config,
+            net,
+            task,
+            classes,
+            dims,
+            target,
+        )
         self.x, self.y, self.test_index, self.train_index = x, y, test, train
         self._measured, self._complete_at = None, -math.inf
         self.x_train, self.y_train, self.x_test, self.y_test = x[train], y[train], x[test], y[test]
@@ -263,8 +329,17 @@ class Session:
         if scaling is not None:
             x_fit = scaling.inputs(x_fit)
             y_fit = scaling.targets(y_fit) if scaling.scales_outputs else y_fit
-        self.stepper = Stepper(self.net.without_scaling(), opt, x_fit, y_fit, self.loss_name, batch=c["batch"],
-                               l1=c["l1"], l2=c["l2"], rng=np.random.default_rng(c["seed"]))
+        self.stepper = Stepper(
+            self.net.without_scaling(),
+            opt,
+            x_fit,
+            y_fit,
+            self.loss_name,
+            batch=c["batch"],
+            l1=c["l1"],
+            l2=c["l2"],
+            rng=np.random.default_rng(c["seed"]),
+        )
         self.stepper.steps = self.steps
         self.start_settings = {k: c[k] for k in ("lr", "batch", "l1", "l2")}  # before any live change
 
@@ -282,8 +357,11 @@ class Session:
             x = np.linspace(*config["domain"], config["points"])
             y = f(x)
             if not np.all(np.isfinite(y)):
-                raise RequestError(f"{config['expr']} is not finite at x = {x[~np.isfinite(y)][0]:g}; choose a "
-                                   "domain where it is defined", "expr")
+                raise RequestError(
+                    f"{config['expr']} is not finite at x = {x[~np.isfinite(y)][0]:g}; choose a "
+                    "domain where it is defined",
+                    "expr",
+                )
             y = y + rng.normal(0.0, config["noise"], y.shape) if config["noise"] else y
             return x.reshape(-1, 1), y.reshape(-1, 1), "regression", [], 1, f
         if mode == "points":
@@ -301,9 +379,11 @@ class Session:
             y = ds.y.reshape(-1, 1) if ds.task == "regression" else ds.y
             dims = ds.x.shape[1] if ds.x.shape[1] <= 2 else 0
             standardised = "inputs and target" if ds.task == "regression" else "inputs"
-            self.data_note = (f"target {ds.target_name!r}: {ds.reason}. {standardised.capitalize()} standardised on "
-                              "the training rows, as nl.fit does; every number shown is in the CSV's own units.")
-            classes = [c if len(c) <= MAX_LABEL else c[:MAX_LABEL - 1] + "…" for c in ds.classes or []]
+            self.data_note = (
+                f"target {ds.target_name!r}: {ds.reason}. {standardised.capitalize()} standardised on "
+                "the training rows, as nl.fit does; every number shown is in the CSV's own units."
+            )
+            classes = [c if len(c) <= MAX_LABEL else c[: MAX_LABEL - 1] + "…" for c in ds.classes or []]
             return ds.x, y, ds.task, classes, dims, None  # every frame carries the labels: short ones
         make, classes = DATASETS[config["dataset"]]
         kwargs = {"classes": classes} if config["dataset"] in ("three gaussians",) else {}
@@ -380,8 +460,9 @@ class Session:
             W = np.array(weights, dtype=float).reshape(dense.inputs, dense.neurons)
             b = np.array(bias, dtype=float).reshape(dense.neurons)
         except (TypeError, ValueError):
-            raise RequestError(f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and "
-                               f"{dense.neurons} biases") from None
+            raise RequestError(
+                f"layer {layer + 1} needs {dense.inputs} x {dense.neurons} weights and {dense.neurons} biases"
+            ) from None
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise RequestError("weights and biases must be finite numbers within ±10000")
         W, b = self._held(layer, W, b, list(range(dense.neurons)))
@@ -420,8 +501,11 @@ class Session:
                 old[4][neuron] = bias
                 self._event_chars[i] = len(_event_line(old))
                 return self._check_event_size()
-            if (old[1] == kind == "set" or (kind == "layer" and old[1] in ("layer", "edit") and old[2] == event[2])
-                    or (old[1] == kind == "edit" and old[2:4] == event[2:4])):
+            if (
+                old[1] == kind == "set"
+                or (kind == "layer" and old[1] in ("layer", "edit") and old[2] == event[2])
+                or (old[1] == kind == "edit" and old[2:4] == event[2:4])
+            ):
                 del self.events[i], self._event_chars[i]
         self.events.append(event)
         self._event_chars.append(len(_event_line(event)))
@@ -461,8 +545,10 @@ class Session:
         """At most ``budget`` steps, until ``deadline``; divergence, stop-at-loss and step layers stop it."""
         if not self.trainable:
             self.status = "stopped"
-            self.message = ("step neurons cannot be trained by gradient descent (their gradient is zero almost "
-                            "everywhere): choose sigmoid, tanh or relu")
+            self.message = (
+                "step neurons cannot be trained by gradient descent (their gradient is zero almost "
+                "everywhere): choose sigmoid, tanh or relu"
+            )
             return
         step_losses = []
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught and explained
@@ -473,9 +559,11 @@ class Session:
             except Diverged as err:
                 self.status, self.diverged_at = "stopped", self.stepper.steps
                 self.steps = self.stepper.steps
-                self.message = (f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The best "
-                                f"weights seen (training loss {self._measure(force=True).train_loss:.3g}) are back; try a "
-                                f"smaller learning rate, e.g. {self.config['lr'] / 10:g}.")
+                self.message = (
+                    f"Training stopped: {err.what} with learning rate {self.config['lr']:g}. The best "
+                    f"weights seen (training loss {self._measure(force=True).train_loss:.3g}) are back; try a "
+                    f"smaller learning rate, e.g. {self.config['lr'] / 10:g}."
+                )
             self.steps = self.stepper.steps
             if step_losses:
                 # the minibatches' losses (in the units the layers train in) only tell when Adam is stuck
@@ -491,11 +579,18 @@ class Session:
     def _hint_if_stuck(self) -> None:
         """Adam at a huge learning rate can saturate the neurons: the loss stays far above its best, finite."""
         c, losses_seen = self.config, self._slice_losses
-        if (c["optimizer"] == "adam" and c["lr"] >= 0.5 and len(losses_seen) == STUCK_RECORDS and not self.message
-                and min(losses_seen) > 3 * self.stepper.best_loss):
-            self.message = (f"The loss has stayed over 3 times its best for a while: Adam at learning rate {c['lr']:g} "
-                            f"has most likely pushed the {c['activation']} neurons into saturation, where they are flat "
-                            f"and their gradients vanish. Press reset and try a learning rate of 0.01.")
+        if (
+            c["optimizer"] == "adam"
+            and c["lr"] >= 0.5
+            and len(losses_seen) == STUCK_RECORDS
+            and not self.message
+            and min(losses_seen) > 3 * self.stepper.best_loss
+        ):
+            self.message = (
+                f"The loss has stayed over 3 times its best for a while: Adam at learning rate {c['lr']:g} "
+                f"has most likely pushed the {c['activation']} neurons into saturation, where they are flat "
+                f"and their gradients vanish. Press reset and try a learning rate of 0.01."
+            )
 
     def _target_row(self, index: int) -> list:
         """The target of training point ``index`` as the explain view wants it (one number per output)."""
@@ -518,16 +613,25 @@ class Session:
         second (at most REFRESH_SHARE of the time), and whenever the step count has doubled since the last
         measurement (a few more at the start); the last measurement is given in between."""
         now, last = time.perf_counter(), self._measured
-        if (not force and last is not None and self.status == "training" and self.steps < 2 * max(1, last.step)
-                and now - last.at < max(REFRESH_SECONDS, last.cost / REFRESH_SHARE)):
+        if (
+            not force
+            and last is not None
+            and self.status == "training"
+            and self.steps < 2 * max(1, last.step)
+            and now - last.at < max(REFRESH_SECONDS, last.cost / REFRESH_SHARE)
+        ):
             return last  # (a doubled step count is measured anyway: the curve's start, where the loss falls most)
         out = self.net.predict(self.x)
         metrics = self._metrics(out[self.train_index], out[self.test_index])
         self._measured = last = Measured(
-            at=now, step=self.steps, metrics=metrics,
+            at=now,
+            step=self.steps,
+            metrics=metrics,
             predicted=np.argmax(out, axis=1) if self.task == "classification" else None,
             train_loss=self._loss_on(out[self.train_index], self.y_train),
-            test_loss=self._loss_on(out[self.test_index], self.y_test), cost=time.perf_counter() - now)
+            test_loss=self._loss_on(out[self.test_index], self.y_test),
+            cost=time.perf_counter() - now,
+        )
         if self.steps and (not self.history or self.steps > self.history[-1][0]):
             self.history.append((self.steps, last.train_loss, last.test_loss))
             if len(self.history) > MAX_HISTORY:
@@ -558,22 +662,39 @@ class Session:
         if complete:
             self._complete_at = now
         last = len(net.layers) - 1
-        out = {"type": "frame", "step": self.steps, "status": self.status, "message": self.message,
-               "task": self.task, "dims": self.dims, "classes": self.classes,
-               "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
-               # the loss on all training points and the metrics: one pass, of the same weights
-               "loss": measured.train_loss, "loss_name": self.loss_name, "n_train": len(self.x_train),
-               "measured_step": measured.step, "scaled": self.net.scaling is not None,
-               "sizes": net.sizes, "activations": [layer.activation.name for layer in net.layers],
-               "weights": [layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
-                           for i, layer in enumerate(net.layers)],
-               "biases": [layer.b.data if complete or i == last else layer.b.data[:DRAWN_NEURONS]
-                          for i, layer in enumerate(net.layers)],
-               "weights_complete": complete,
-               "metrics": measured.metrics, "trainable": self.trainable, "parameters": net.n_parameters(),
-               # the settings in use, so the page's panel and URL show what was accepted (or adopted)
-               "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")},
-               "data_note": self.data_note}
+        out = {
+            "type": "frame",
+            "step": self.steps,
+            "status": self.status,
+            "message": self.message,
+            "task": self.task,
+            "dims": self.dims,
+            "classes": self.classes,
+            "history": self.history[-MAX_HISTORY:] if full else self.history[-50:],
+            # the loss on all training points and the metrics: one pass, of the same weights
+            "loss": measured.train_loss,
+            "loss_name": self.loss_name,
+            "n_train": len(self.x_train),
+            "measured_step": measured.step,
+            "scaled": self.net.scaling is not None,
+            "sizes": net.sizes,
+            "activations": [layer.activation.name for layer in net.layers],
+            "weights": [
+                layer.W.data if complete or i == last else layer.W.data[:, :DRAWN_NEURONS]
+                for i, layer in enumerate(net.layers)
+            ],
+            "biases": [
+                layer.b.data if complete or i == last else layer.b.data[:DRAWN_NEURONS]
+                for i, layer in enumerate(net.layers)
+            ],
+            "weights_complete": complete,
+            "metrics": measured.metrics,
+            "trainable": self.trainable,
+            "parameters": net.n_parameters(),
+            # the settings in use, so the page's panel and URL show what was accepted (or adopted)
+            "config": {k: v for k, v in self.config.items() if k not in ("csv", "drawn")},
+            "data_note": self.data_note,
+        }
         if self.dims == 1:
             a, b = self._x_range()
             grid = np.linspace(a, b, GRID_1D)
@@ -599,8 +720,9 @@ class Session:
             if full:  # [x, y] for regression, [x, class] for classes
                 column = lambda y: y.reshape(len(y), -1)[:, 0]  # noqa: E731
                 out["points"] = np.column_stack([self.x_train[:, 0], column(self.y_train)])
-                out["test_points"] = np.column_stack([self.x_test[:, 0], column(self.y_test)]) \
-                    if len(self.x_test) else []
+                out["test_points"] = (
+                    np.column_stack([self.x_test[:, 0], column(self.y_test)]) if len(self.x_test) else []
+                )
                 if self.target is not None:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
@@ -622,9 +744,12 @@ class Session:
         values = net.layer_values(features)
         logits = values[-1][1]
         probability = losses.softmax(logits)
-        result = {"extent": [-1.5, 1.5], "heat_class": np.argmax(logits, axis=1),
-                  "heat_confidence": probability.max(axis=1),
-                  "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1)}
+        result = {
+            "extent": [-1.5, 1.5],
+            "heat_class": np.argmax(logits, axis=1),
+            "heat_confidence": probability.max(axis=1),
+            "heat": probability[:, 1] if probability.shape[1] == 2 else probability.max(axis=1),
+        }
         if len(net.layers) > 1:
             shown, weights, _, label = self._shown(net)
             result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
@@ -660,8 +785,13 @@ class Session:
         values = net.layer_values(features)
         shown, weights, bias, label = self._shown(net)
         contributions = values[shown][1] * weights
-        result = {"slice_x": line, "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
-                  "slice_bias": bias, "slice_line": self.config["line"], "slice_label": label}
+        result = {
+            "slice_x": line,
+            "slice_contributions": contributions[:, :MAX_HIDDEN_SHOWN].T,
+            "slice_bias": bias,
+            "slice_line": self.config["line"],
+            "slice_label": label,
+        }
         if contributions.shape[1] > MAX_HIDDEN_SHOWN:  # the neurons not drawn one by one, added up
             result["slice_rest"] = contributions[:, MAX_HIDDEN_SHOWN:].sum(axis=1)
             result["hidden_total"] = contributions.shape[1]
@@ -696,8 +826,12 @@ class Session:
                 content = base64.b64encode(path.read_bytes()).decode()
             return {"type": "export", "what": what, "filename": "neuronlab-model.npz", "base64": content}
         if what in ("svg", "excalidraw"):
-            return {"type": "export", "what": what, "filename": f"neuronlab-network.{what}",
-                    "text": diagram(self.net, format=what)}
+            return {
+                "type": "export",
+                "what": what,
+                "filename": f"neuronlab-network.{what}",
+                "text": diagram(self.net, format=what),
+            }
         if what == "python":
             return {"type": "export", "what": what, "filename": "neuronlab_run.py", "text": self.python_script()}
         raise RequestError("export what: model, svg, excalidraw or python")
@@ -740,9 +874,11 @@ def estimate_approximation(f_text, domain, eps, activation) -> int:
     except ApproximationError as err:
         raise RequestError(str(err), "expr") from None
     if estimate > MAX_APPROXIMATION_NEURONS:
-        raise RequestError(f"eps = {eps:g} would need about {estimate:,} {activation} neurons here, more than the "
-                           f"{MAX_APPROXIMATION_NEURONS:,} the page builds: choose a larger eps or a smaller domain",
-                           "eps")
+        raise RequestError(
+            f"eps = {eps:g} would need about {estimate:,} {activation} neurons here, more than the "
+            f"{MAX_APPROXIMATION_NEURONS:,} the page builds: choose a larger eps or a smaller domain",
+            "eps",
+        )
     return estimate
 
 
@@ -770,13 +906,23 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
     order = np.argsort(where)
     parts = net.contributions(grid)[:, order]
     c = net.certificate
-    frame = {"type": "approximation", "grid": grid.tolist(), "target": f(grid).tolist(),
-             "cumulative": (np.cumsum(parts, axis=1) + net.layers[-1].b.data[0]).T[:: max(1, len(order) // 200)].tolist()
-             if len(order) else [],
-             "counts": list(range(1, len(order) + 1))[:: max(1, len(order) // 200)],
-             "bias": float(net.layers[-1].b.data[0]), "output": predict(net, grid.reshape(-1, 1)).tolist(),
-             "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
-             "activation": activation, "thresholds": where[order].tolist()}
+    frame = {
+        "type": "approximation",
+        "grid": grid.tolist(),
+        "target": f(grid).tolist(),
+        "cumulative": (np.cumsum(parts, axis=1) + net.layers[-1].b.data[0]).T[:: max(1, len(order) // 200)].tolist()
+        if len(order)
+        else [],
+        "counts": list(range(1, len(order) + 1))[:: max(1, len(order) // 200)],
+        "bias": float(net.layers[-1].b.data[0]),
+        "output": predict(net, grid.reshape(-1, 1)).tolist(),
+        "neurons": c.neurons,
+        "sup_error": c.sup_error,
+        "eps": eps,
+        "summary": c.summary(),
+        "activation": activation,
+        "thresholds": where[order].tolist(),
+    }
     return frame, net
 
 
@@ -824,14 +970,14 @@ def encode_frame(frame: dict) -> bytes:
 def decode_frame(message: bytes) -> dict:
     """The inverse of ``encode_frame`` (arrays come back as float32 NumPy arrays); for tests and other clients."""
     (length,) = struct.unpack_from("<I", message)
-    header = json.loads(message[4:4 + length])
+    header = json.loads(message[4 : 4 + length])
     numbers = np.frombuffer(message, dtype="<f4", offset=4 + length + (-(4 + length) % 4))
 
     def unpack(value):
         if isinstance(value, dict):
             if set(value) == {"@"}:
                 at, shape = value["@"]
-                return numbers[at:at + int(np.prod(shape))].reshape(shape)
+                return numbers[at : at + int(np.prod(shape))].reshape(shape)
             return {k: unpack(v) for k, v in value.items()}
         if isinstance(value, list):
             return [unpack(v) for v in value]
