@@ -172,19 +172,96 @@ function textSize(canvas) {
 }
 
 /**
- * Line plot. series: [{x, y, color, width, dash, label}], points: [{x, y, color}].
- * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data: one object per
- * canvas, kept current when the canvas is redrawn at a new size.
+ * Line plot. series: [{x, y, color, width, dash, label, alpha}], points: [{x, y, color, r}].
+ * Series are drawn widest first, so a thin curve is never hidden under a thick one (a sum under its addends).
+ * The legend goes where no data is: a corner of the plot area that no curve, point or label crosses, else
+ * above the plot area, outside it. Returns the transform {sx, sy, invert, legendBox, ...} so callers can map
+ * mouse positions back to data: one object per canvas, kept current when the canvas is redrawn at a new size.
  */
 export function plot(canvas, series, options = {}) {
-  const transform = transforms.get(canvas) || {};
+  const kept = transforms.get(canvas), transform = kept && !Array.isArray(kept) ? kept : {};
   transforms.set(canvas, transform);
-  return keepDrawn(canvas, () => Object.assign(transform, drawPlot(canvas, series, options)));
+  return keepDrawn(canvas, () => {
+    const { ctx, width, height } = setup(canvas);
+    const drawn = drawPlot(ctx, textSize(canvas), { left: 0, top: 0, width, height }, series, options);
+    layouts.set(canvas, { width, height, panels: [drawn.layout] });
+    return Object.assign(transform, drawn);
+  });
 }
 
-function drawPlot(canvas, series, options) {
-  const { ctx, width, height } = setup(canvas);
-  const font = textSize(canvas);
+/**
+ * Plots stacked in one canvas, one above the other: panels [{series, options, share}], share = the fraction of
+ * the canvas's height each takes. Returns one transform per panel (kept current like plot()'s).
+ */
+export function plotPanels(canvas, panels) {
+  const kept = transforms.get(canvas);
+  const result = Array.isArray(kept) && kept.length === panels.length ? kept : panels.map(() => ({}));
+  transforms.set(canvas, result);
+  return keepDrawn(canvas, () => {
+    const { ctx, width, height } = setup(canvas), font = textSize(canvas);
+    const total = panels.reduce((a, p) => a + (p.share || 1), 0);
+    let top = 0;
+    const layout = { width, height, panels: [] };
+    panels.forEach((p, k) => {
+      const h = (height * (p.share || 1)) / total;
+      const drawn = drawPlot(ctx, font, { left: 0, top, width, height: h }, p.series, p.options || {});
+      layout.panels.push(drawn.layout);
+      Object.assign(result[k], drawn);
+      top += h;
+    });
+    layouts.set(canvas, layout);
+    return result;
+  });
+}
+
+const layouts = new WeakMap();  // canvas -> what its last drawing put where (for tests and text alternatives)
+
+/**
+ * What plot() or plotPanels() last drew into the canvas, in CSS pixels: {width, height, panels: [{area, legendBox,
+ * labelBoxes, points: [[x, y], ...] (every plotted point inside the area, curves sampled every 2 px)}]}.
+ */
+export function plotLayout(canvas) {
+  const layout = layouts.get(canvas);
+  if (!layout) return null;
+  return { width: layout.width, height: layout.height, panels: layout.panels.map((p) => ({ ...p, points: p.points() })) };
+}
+
+/** The plot's pixels a curve passes through: its points, and points every `step` px along each segment. */
+function curvePixels(series, sx, sy, area, step = 2) {
+  const out = [];
+  const inside = (x, y) => x >= area.left - 1 && x <= area.left + area.width + 1 && y >= area.top - 1 && y <= area.top + area.height + 1;
+  for (const s of series) {
+    if (s.band) {
+      s.x.forEach((x, i) => { for (const d of [s.spread, -s.spread]) { const p = [sx(x), sy(s.y[i] + d)]; if (inside(...p)) out.push(p); } });
+      continue;
+    }
+    let last = null;
+    s.x.forEach((x, i) => {
+      const y = s.y[i];
+      if (!Number.isFinite(y)) { last = null; return; }
+      const p = [sx(x), sy(y)];
+      if (last) {
+        const d = Math.hypot(p[0] - last[0], p[1] - last[1]), n = Math.min(400, Math.floor(d / step));
+        for (let k = 1; k < n; k++) {
+          const q = [last[0] + ((p[0] - last[0]) * k) / n, last[1] + ((p[1] - last[1]) * k) / n];
+          if (inside(...q)) out.push(q);
+        }
+      }
+      if (inside(...p)) out.push(p);
+      last = p;
+    });
+  }
+  return out;
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function drawPlot(ctx, font, box, series, options) {
+  const width = box.width, height = box.height;
+  ctx.save();
+  ctx.translate(box.left, box.top);
   ctx.font = `${font}px system-ui, sans-serif`;
   const xs = series.flatMap((s) => s.x).concat((options.points || []).map((p) => p.x));
   const ys = series.filter((s) => !s.ignoreForRange).flatMap((s) => s.y)
@@ -196,20 +273,75 @@ function drawPlot(canvas, series, options) {
   if (x1 - x0 < 1e-9) { x0 -= 0.5; x1 += 0.5; }
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   if (!options.yRange) { const m = 0.08 * (y1 - y0); y0 -= m; y1 += m; }
-  const small = height < 6 * font + 40;  // a small multiple: fewer ticks
-  const xTickValues = niceTicks(x0, x1, Math.max(2, Math.min(7, Math.floor(width / (5 * font)))));
-  const labelled = (values) => { const labels = tickLabels(values); return values.map((at, i) => ({ at, label: labels[i] })); };
-  const yTicks = options.logY ? logTicks(y0, y1, small ? 2 : 4)
-    : labelled(niceTicks(y0, y1, small ? 2 : Math.max(2, Math.min(6, Math.floor(height / (3 * font))))));
-  const xTicks = labelled(xTickValues);
-  const pad = { left: 8 + Math.max(0, ...yTicks.map((t) => ctx.measureText(t.label).width)), right: 8,
-    top: Math.ceil(0.7 * font), bottom: font + 8 };
-  const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
-  const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
+  const legend = series.filter((s) => s.label);
+  const line = Math.round(font * 1.25), swatch = 1.6 * font;
+  const itemWidth = (s) => 12 + swatch + ctx.measureText(s.label).width;
+  const title = options.title || "";
+  // the plot area for a given room above it (a title, a legend put outside)
+  const frame = (above) => {
+    const small = height - above < 6 * font + 40;  // a small multiple: fewer ticks
+    const xTickValues = niceTicks(x0, x1, Math.max(2, Math.min(7, Math.floor(width / (5 * font)))));
+    const labelled = (values) => { const labels = tickLabels(values); return values.map((at, i) => ({ at, label: labels[i] })); };
+    const count = small ? 2 : Math.max(2, Math.min(6, Math.floor((height - above) / (3 * font))));
+    let linear = niceTicks(y0, y1, count);
+    if (linear.length < 2) linear = niceTicks(y0, y1, count + 1);  // (a 1-2-5 step may leave one tick only)
+    const yTicks = options.logY ? logTicks(y0, y1, small ? 2 : 4) : labelled(linear);
+    const pad = { left: 8 + Math.max(0, ...yTicks.map((t) => ctx.measureText(t.label).width)), right: 8,
+      top: Math.ceil(0.7 * font) + above, bottom: font + 8 };
+    const area = { left: pad.left, top: pad.top, width: width - pad.left - pad.right, height: height - pad.top - pad.bottom };
+    const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * area.width;
+    const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * area.height;
+    return { pad, area, sx, sy, xTicks: labelled(xTickValues), yTicks };
+  };
+  const titleRoom = title ? line : 0;
+  let f = frame(titleRoom);
+  // the verticals' labels sit at the bottom of the plot area, beside their lines, inside
+  const verticalLabels = (g) => (options.verticals || []).filter((v) => v.label).map((v) => {
+    const w = ctx.measureText(v.label).width;
+    const x = g.sx(v.x) + 3 + w <= width - g.pad.right ? g.sx(v.x) + 3 : Math.max(g.pad.left, g.sx(v.x) - 3 - w);
+    const y = height - g.pad.bottom - 4;
+    return { x: x - 1, y: y - font * 0.85, width: w + 2, height: font + 1, label: v.label };
+  });
+  let legendBox = null, outside = false;
+  if (legend.length) {
+    const size = { width: Math.max(...legend.map(itemWidth)), height: line * legend.length + 4 };
+    const pixels = curvePixels(series, f.sx, f.sy, f.area).concat((options.points || []).map((p) => [f.sx(p.x), f.sy(p.y)]));
+    const obstacles = verticalLabels(f);
+    const a = f.area, m = 2, reach = 3;  // a point within `reach` px of the box counts as under it (line widths)
+    const spots = [[a.left + m, a.top + m], [a.left + a.width - size.width - m, a.top + m],
+      [a.left + m, a.top + a.height - size.height - m], [a.left + a.width - size.width - m, a.top + a.height - size.height - m],
+      [a.left + (a.width - size.width) / 2, a.top + m], [a.left + (a.width - size.width) / 2, a.top + a.height - size.height - m]];
+    if (size.width <= a.width - 2 * m && size.height <= a.height - 2 * m) {
+      for (const [x, y] of spots) {
+        const candidate = { x, y, ...size }, grown = { x: x - reach, y: y - reach, width: size.width + 2 * reach, height: size.height + 2 * reach };
+        if (pixels.some(([px, py]) => px >= grown.x && px <= grown.x + grown.width && py >= grown.y && py <= grown.y + grown.height)) continue;
+        if (obstacles.some((o) => overlaps(o, candidate))) continue;
+        legendBox = candidate;
+        break;
+      }
+    }
+    if (!legendBox) {  // no free corner: the legend goes above the plot area, its items in rows
+      outside = true;
+      const rows = [];
+      let row = [], used = 0;
+      const room = width - f.pad.left - 4;
+      for (const s of legend) {
+        const w = itemWidth(s) + 6;
+        if (row.length && used + w > room) { rows.push(row); row = []; used = 0; }
+        row.push(s); used += w;
+      }
+      rows.push(row);
+      f = frame(titleRoom + rows.length * line + 4);
+      legendBox = { x: f.pad.left, y: titleRoom + 2, width: Math.min(room, Math.max(...rows.map((r) => r.reduce((acc, s) => acc + itemWidth(s) + 6, 0)))),
+        height: rows.length * line + 2, rows };
+    }
+  }
+  const { pad, area, sx, sy, xTicks, yTicks } = f;
   ctx.fillStyle = "#52606d";
   ctx.strokeStyle = COLORS.grid;
   ctx.lineWidth = 1;
   ctx.textBaseline = "alphabetic";
+  if (title) { ctx.fillStyle = COLORS.ink; ctx.fillText(title, pad.left, font); ctx.fillStyle = "#52606d"; }
   for (const { at, label } of xTicks) {
     ctx.beginPath(); ctx.moveTo(sx(at), pad.top); ctx.lineTo(sx(at), height - pad.bottom); ctx.stroke();
     const w = ctx.measureText(label).width;  // centred under the tick, moved inside the canvas at the ends
@@ -218,30 +350,26 @@ function drawPlot(canvas, series, options) {
   ctx.textAlign = "right";
   for (const { at, label } of yTicks) {
     ctx.beginPath(); ctx.moveTo(pad.left, sy(at)); ctx.lineTo(width - pad.right, sy(at)); ctx.stroke();
-    ctx.fillText(label, pad.left - 4, Math.max(font * 0.8, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
+    ctx.fillText(label, pad.left - 4, Math.max(pad.top + font * 0.35, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
   }
   ctx.textAlign = "left";
   if (y0 < 0 && y1 > 0) {
     ctx.strokeStyle = "#9aa5b1";
     ctx.beginPath(); ctx.moveTo(pad.left, sy(0)); ctx.lineTo(width - pad.right, sy(0)); ctx.stroke();
   }
-  // a vertical's label sits at the bottom of the plot area (the legend is at the top), beside its line, inside
-  const labelBoxes = [];
+  const labelBoxes = verticalLabels(f);
   for (const v of options.verticals || []) {
     ctx.strokeStyle = v.color || COLORS.ink;
     ctx.setLineDash([3, 3]);
     ctx.beginPath(); ctx.moveTo(sx(v.x), pad.top); ctx.lineTo(sx(v.x), height - pad.bottom); ctx.stroke();
     ctx.setLineDash([]);
-    if (v.label) {
-      const w = ctx.measureText(v.label).width;
-      const x = sx(v.x) + 3 + w <= width - pad.right ? sx(v.x) + 3 : Math.max(pad.left, sx(v.x) - 3 - w);
-      const y = height - pad.bottom - 4;
-      labelBoxes.push({ x: x - 1, y: y - font * 0.85, width: w + 2, height: font + 1, label: v.label });
-    }
   }
   ctx.save();  // curves that run off the scale are clipped at the plot's edges
-  ctx.beginPath(); ctx.rect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom); ctx.clip();
-  for (const s of series) {
+  ctx.beginPath(); ctx.rect(area.left, area.top, area.width, area.height); ctx.clip();
+  // bands first, then the widest curves, so thin ones (addends over their sum) stay on top
+  const order = series.map((s, i) => ({ s, i })).sort((a, b) => (b.s.band ? 1 : 0) - (a.s.band ? 1 : 0)
+    || (b.s.band ? 0 : (b.s.width || 1.5) - (a.s.width || 1.5)) || a.i - b.i).map((o) => o.s);
+  for (const s of order) {
     ctx.globalAlpha = s.alpha ?? 1;
     if (s.band) {
       ctx.fillStyle = s.band;
@@ -265,42 +393,53 @@ function drawPlot(canvas, series, options) {
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  ctx.globalAlpha = 1;
   ctx.restore();
-  for (const box of labelBoxes) {  // over the curves, on a translucent white box
+  for (const b of labelBoxes) {  // over the curves, on a translucent white box
     ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
-    ctx.fillRect(box.x, box.y, box.width, box.height);
+    ctx.fillRect(b.x, b.y, b.width, b.height);
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(box.label, box.x + 1, box.y + font * 0.85);
+    ctx.fillText(b.label, b.x + 1, b.y + font * 0.85);
   }
   for (const p of options.points || []) {
     ctx.fillStyle = p.color || COLORS.ink;
     ctx.beginPath(); ctx.arc(sx(p.x), sy(p.y), p.r || 2.5, 0, 2 * Math.PI); ctx.fill();
   }
-  // the legend: on a translucent white box (curves pass under its text), each swatch a short line drawn as
-  // its series is (width and dash)
-  const legend = series.filter((s) => s.label);
-  const line = Math.round(font * 1.25), swatch = 1.6 * font;
-  let legendBox = null;
-  if (legend.length) {
-    legendBox = { x: pad.left + 2, y: pad.top + 2, height: line * legend.length + 4,
-      width: 12 + swatch + Math.max(...legend.map((s) => ctx.measureText(s.label).width)) };
-    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
-    ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
-  }
-  legend.forEach((s, i) => {
-    const y = pad.top + 4 + line * i + font / 2;
+  // the legend, each swatch a short line drawn as its series is (width and dash)
+  const drawItem = (s, x, y) => {  // y: the top of the item's row
     ctx.strokeStyle = s.color || COLORS.network;
     ctx.lineWidth = Math.min(s.width || 1.5, 3);
+    ctx.globalAlpha = Math.max(0.5, s.alpha ?? 1);
     ctx.setLineDash(s.dash || []);
-    ctx.beginPath(); ctx.moveTo(pad.left + 6, y); ctx.lineTo(pad.left + 6 + swatch, y); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(x + 4, y + font / 2); ctx.lineTo(x + 4 + swatch, y + font / 2); ctx.stroke();
     ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(s.label, pad.left + 10 + swatch, pad.top + 4 + line * i + font * 0.8);
-  });
+    ctx.fillText(s.label, x + 8 + swatch, y + font * 0.8);
+  };
+  if (legendBox && !outside) {
+    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
+    legend.forEach((s, i) => drawItem(s, legendBox.x, legendBox.y + 2 + line * i));
+  } else if (legendBox) {
+    legendBox.rows.forEach((row, r) => {
+      let x = legendBox.x;
+      for (const s of row) { drawItem(s, x, legendBox.y + 1 + line * r); x += itemWidth(s) + 6; }
+    });
+  }
+  ctx.restore();
+  const shift = (b) => b && { x: b.x + box.left, y: b.y + box.top, width: b.width, height: b.height };
+  const shown = { ...area, left: area.left + box.left, top: area.top + box.top };
   return {
-    sx, sy, x0, x1, y0, y1, legendBox, labelBoxes,
-    invert: (px, py) => [x0 + ((px - pad.left) / (width - pad.left - pad.right)) * (x1 - x0),
-      y0 + ((height - pad.bottom - py) / (height - pad.top - pad.bottom)) * (y1 - y0)],
+    sx: (x) => sx(x) + box.left, sy: (y) => sy(y) + box.top, x0, x1, y0, y1, panel: { ...box },
+    legendBox: shift(legendBox), labelBoxes: labelBoxes.map(shift), legendOutside: outside,
+    area: { left: shown.left, top: shown.top, width: area.width, height: area.height },
+    invert: (px, py) => [x0 + ((px - box.left - pad.left) / area.width) * (x1 - x0),
+      y0 + ((height - pad.bottom - (py - box.top)) / area.height) * (y1 - y0)],
+    layout: { area: { left: shown.left, top: shown.top, width: area.width, height: area.height }, legendBox: shift(legendBox),
+      labelBoxes: labelBoxes.map(shift), legendOutside: outside,
+      points: () => curvePixels(series, (x) => sx(x) + box.left, (y) => sy(y) + box.top, shown)
+        .concat((options.points || []).map((p) => [sx(p.x) + box.left, sy(p.y) + box.top])) },
   };
 }
 

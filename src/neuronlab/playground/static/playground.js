@@ -2,7 +2,7 @@
 
 import { ENGINE_NAMES } from "./activations.js";
 import FACTS from "./facts.js";
-import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
+import { COLORS, diagram, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
@@ -289,10 +289,10 @@ function draw1d(frame) {
   if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
   if (frame.contributions) {
     const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
-    const reference = intoOutput ? [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])] : [];
+    const reference = intoOutput ? frame.output : [];
     drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
-      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`, target: intoOutput ? state.target : null,
-        others: frame.contributions_rest });
+      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`,
+        others: frame.contributions_rest, output: intoOutput ? frame.output : null });
   } else clearSuperposition();
 }
 
@@ -307,9 +307,12 @@ function switchPoint(x, y) {
 }
 
 /**
- * The lesson's picture, live: each hidden neuron's weighted curve w_i·h_i(x) (thin, its colour), ordered by
- * where it switches, and their sum plus the output bias (thick) = the output. The scale fits the output (and
- * the target), not the largest single curve: curves that run off it are clipped, and the caption says so.
+ * The lesson's picture, live, in two panels of one canvas. Above: the output, on a scale that fits it (and the
+ * target), drawn as the sum of the curves below plus the output bias (thick) with the network's own output over
+ * it (thin red): they are one curve. Below: the addends, each hidden neuron's weighted curve w_i·h_i (its colour,
+ * ordered by where it switches) and the bias, all on one shared scale that holds every one of them whole.
+ * The canvas says how many addends run off their scale (data-clipped: 0 by construction, checked) and how
+ * much of its panel's height the output fills (data-output-fraction).
  */
 function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const weights = outgoingWeights(frame);
@@ -318,25 +321,45 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const sum = x.map((_, k) => bias + contributions.reduce((acc, c) => acc + c[k], 0) + (others ? others[k] : 0));
   const finite = reference.concat(sum).filter(Number.isFinite);
   let low = Math.min(...finite), high = Math.max(...finite);
-  const margin = 0.15 * (high - low || 1);
+  const margin = 0.08 * (high - low || 1);
   low -= margin; high += margin;
-  const runOff = contributions.filter((c) => c.some((v) => v < low || v > high)).length;
-  const highlighted = state.highlight;
-  const series = [];
-  if (text.target) series.push({ x, y: text.target, color: COLORS.target, width: 4, label: "target" });
-  series.push({ x, y: x.map(() => bias), color: "#9aa5b1", dash: [2, 3], width: 1, label: `output bias ${bias.toFixed(2)}` });
+  let addLow = Math.min(0, bias), addHigh = Math.max(0, bias);  // one scale for every addend (a loop: thousands of values)
+  for (const c of others ? [...contributions, others] : contributions) {
+    for (const v of c) if (Number.isFinite(v)) { addLow = Math.min(addLow, v); addHigh = Math.max(addHigh, v); }
+  }
+  const addMargin = 0.06 * (addHigh - addLow || 1);
+  addLow -= addMargin; addHigh += addMargin;
+  const clipped = contributions.filter((c) => c.some((v) => !Number.isFinite(v) || v < addLow || v > addHigh)).length;
+  const highlighted = state.highlight, anyLit = highlighted !== null && highlighted !== undefined;
+  const top = [];
+  top.push({ x, y: sum, color: COLORS.ink, width: 3.5, alpha: 0.45, label: "sum below + bias" });
+  const output = text.output || null;
+  if (output) top.push({ x, y: output, color: COLORS.network, width: 1.5, label: "network output" });
+  const addends = [{ x, y: x.map(() => bias), color: "#7b8794", dash: [2, 3], width: 1.2, label: `bias ${bias.toFixed(2)}` }];
   for (const i of order) {
     const lit = highlighted === i;
-    series.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.2,
-      alpha: highlighted === null || highlighted === undefined || lit ? 1 : 0.25,
-      label: lit ? `neuron ${i + 1}: ${weights[i].toFixed(2)}·h${i + 1}` : undefined });
+    addends.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.5, alpha: !anyLit || lit ? 1 : 0.25,
+      label: lit ? `${weights[i].toFixed(2)}·h${i + 1}` : undefined });
   }
-  if (others) series.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more neurons, added up` });
-  series.push({ x, y: sum, color: COLORS.ink, width: 3, label: text.sum });
-  state.superpositionTransform = plot($("contributions-view"), series, { xRange: [x[0], x[x.length - 1]], yRange: [low, high] });
-  $("superposition-note").textContent = runOff ? `${runOff} of ${contributions.length} curves run off this scale (clipped); the scale fits the output.` : "";
+  if (others) addends.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more, added up` });
+  const xRange = [x[0], x[x.length - 1]];
+  const canvas = $("contributions-view");
+  const [above, below] = plotPanels(canvas, [
+    { share: 1, series: top, options: { xRange, yRange: [low, high], title: text.sum } },
+    { share: 1.15, series: addends, options: { xRange, yRange: [addLow, addHigh],
+      title: `the ${contributions.length} addends w·h${others ? " (and the rest)" : ""} and the bias, one scale` } },
+  ]);
+  state.superpositionTransform = below;
+  state.superpositionPanels = [above, below];
+  let outLow = Infinity, outHigh = -Infinity;
+  for (const v of sum) if (Number.isFinite(v)) { outLow = Math.min(outLow, v); outHigh = Math.max(outHigh, v); }
+  const fraction = outHigh >= outLow ? (above.sy(outLow) - above.sy(outHigh)) / above.panel.height : 0;
+  canvas.dataset.clipped = clipped;
+  canvas.dataset.outputFraction = fraction.toFixed(3);
+  $("superposition-note").textContent = `Above: the output; below: the ${contributions.length} curves it adds up, on one scale ` +
+    `(${addLow.toFixed(1)} to ${addHigh.toFixed(1)}) that shows each whole.`;
   state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
-    others, bias, sum, yRange: [low, high], runOff };
+    others, bias, sum, yRange: [low, high], addendRange: [addLow, addHigh], clipped, outputFraction: fraction };
   drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
 
@@ -357,6 +380,8 @@ function drawClasses1d(frame) {
 function clearSuperposition() {
   state.superposition = null;
   plot($("contributions-view"), [], { xRange: [-1, 1], yRange: [-1, 1] });
+  delete $("contributions-view").dataset.clipped;  // no addends
+  delete $("contributions-view").dataset.outputFraction;
   $("superposition-note").textContent = "no hidden layer: add one to see the output as a sum of neurons";
   $("hidden-views").replaceChildren();
 }
@@ -569,6 +594,7 @@ export function init(sender, changed) {
   onChange = changed;
   try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
+  $("contributions-view").setAttribute("height", 420);  // two panels: the output above, its addends below
   $("activation").innerHTML = ENGINE_NAMES.map((a) => `<option>${a}</option>`).join("");
   $("activation").value = FACTS.playground.defaults.activation;  // the server's starting network
   $("features").innerHTML = FEATURES.map((f) =>
@@ -680,4 +706,5 @@ export const data = {
   get restoredStep() { return state.restoredStep; },
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
+  get superpositionPanels() { return state.superpositionPanels; },
 };
