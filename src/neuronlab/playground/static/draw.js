@@ -603,25 +603,40 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   watchScreen();
   if (!svg.dataset.width) {
     svg.dataset.width = svg.getAttribute("width");
+    svg.dataset.height = svg.getAttribute("height");
     svg.style.setProperty("--svg-width", `${svg.dataset.width}px`);
     if (resizeObserver) resizeObserver.observe(svg);
   }
   if (drawingFor !== svg) redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
   const seen = boxes.get(svg);  // the observer's size (measuring would force a layout on every frame)
-  const shown = seen ? seen.width + 2 : svg.getBoundingClientRect().width;
-  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
+  const measured = seen ? null : svg.getBoundingClientRect();
+  const shown = seen ? seen.width + 2 : measured.width;
+  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width);
+  // labelled diagrams narrower than their design grow taller instead (up to twice): the labels keep their
+  // 12 px and get the room they lose in width
+  const labelled = Boolean(options.label) || Boolean(options.edge);
+  const grow = labelled ? Math.max(1, Math.min(2, Number(svg.dataset.width) / Math.max(width, 1))) : 1;
+  const designHeight = Math.round(Number(svg.dataset.height) * grow);
+  if (svg.getAttribute("height") !== String(designHeight)) svg.setAttribute("height", designHeight);
+  svg.dataset.edges ??= (() => { const st = getComputedStyle(svg); return parseFloat(st.borderTopWidth) + parseFloat(st.borderBottomWidth) || 0; })();
+  // the viewBox is the content box itself: one user unit = one CSS pixel, so text set at 12 is 12 on screen
+  const height = designHeight - Number(svg.dataset.edges);
   svg.dataset.drawnWidth = shown;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const font = textSize(svg);
+  const measure = textMeasurer(svg, font);
   const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 2 * font - 20) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28 * grow, (height - 2 * font - 20) / Math.max(...drawn));
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
   const lit = typeof options.highlight === "function" ? options.highlight
     : options.highlight ? (l, n) => l === options.highlight.layer && n === options.highlight.neuron : () => false;
   const one = options.highlight && typeof options.highlight === "object" ? options.highlight : null;
+  // what text must keep clear of: the nodes, the headers, the pictures, and each label once placed
+  const taken = [];
+  const edgeLabels = [];
   for (const edge of parts.edges) {
     const { layer: l, from: i, to: j } = edge, w = weights[l][i][j], share = Math.abs(w) / largest;
     const touches = one && ((one.layer === l && one.neuron === i) || (one.layer === l + 1 && one.neuron === j));
@@ -634,33 +649,117 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     if (edge.hit) setAttributes(edge.hit, ends);
     setTitle(edge.line, look.title);
     if (edge.hit) setTitle(edge.hit, look.title);
-    if (look.label || edge.label) {  // beside the edge's middle, on the side away from the other edges
-      edge.label ||= svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
-      setAttributes(edge.label, { x: (ends.x1 + ends.x2) / 2, "font-size": font,
-        y: (ends.y1 + ends.y2) / 2 + (ends.y2 < ends.y1 ? font + 4 : -8) });
+    if (look.label || edge.label) {
+      edge.label ||= svgElement("text", { fill: COLORS.ink }, parts.labels);
       edge.label.textContent = look.label;
+      if (look.label) edgeLabels.push({ element: edge.label, ends });
     }
   }
   const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
   parts.pictures.replaceChildren();
   parts.columns.forEach(({ header, more }, c) => {
-    setAttributes(header, { x: columnX(c), y: font + 1, "font-size": font });
     header.textContent = c === 0 ? `${sizes[c]} in` : `${sizes[c]} ${activations[c - 1]}`;
-    if (more) setAttributes(more, { x: columnX(c), y: height - 4, "font-size": font });
+    // a header centred on its column, moved inside the svg at the ends
+    const w = measure(header.textContent), x = Math.max(2, Math.min(width - w - 2, columnX(c) - w / 2));
+    setAttributes(header, { x, y: font + 1, "font-size": font, "text-anchor": "start" });
+    taken.push({ x, y: 1 + font - 0.95 * font, width: w, height: 1.2 * font });
+    if (more) {
+      const wm = measure(more.textContent), xm = Math.max(2, Math.min(width - wm - 2, columnX(c) - wm / 2));
+      setAttributes(more, { x: xm, y: height - 4, "font-size": font, "text-anchor": "start" });
+      taken.push({ x: xm, y: height - 4 - 0.95 * font, width: wm, height: 1.2 * font });
+    }
   });
+  for (const { layer: c, neuron: r } of parts.nodes) {
+    const radius = lit(c, r) ? 10 : 8;
+    taken.push({ x: columnX(c) - radius - 1, y: rowY(c, r) - radius - 1, width: 2 * radius + 2, height: 2 * radius + 2 });
+  }
   const lastColumn = sizes.length - 1;
-  for (const { circle, label, layer: c, neuron: r } of parts.nodes) {
+  for (const { circle, layer: c, neuron: r } of parts.nodes) {
     const isLit = lit(c, r);
     const picture = options.picture && options.picture(c, r);
-    if (picture) drawPicture(parts.pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
+    if (picture) {  // the picture and its text between the node and the next column's nodes, never over them
+      const text = picture.text ? measure(picture.text) + 3 : 0;
+      const room = (c < lastColumn ? gap - 12 : width - columnX(c) - 2) - 11 - text;
+      const box = drawPicture(parts.pictures, { ...picture, text: room >= 16 || !picture.text ? picture.text : "" },
+        columnX(c) + 11, rowY(c, r), Math.min(44, room), isLit, font, measure);
+      if (box) taken.push(box);
+    }
     setAttributes(circle, { cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
       stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, class: isLit ? "neuron highlight" : "neuron" });
     setTitle(circle, options.title ? options.title(c, r) : "");
-    // the output column's labels go to the left, inside the picture
-    setAttributes(label, { x: columnX(c) + (c === lastColumn ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
-      "text-anchor": c === lastColumn ? "end" : "start" });
-    label.textContent = (options.label && options.label(c, r)) || "";
   }
+  // the edges' labels (longer, with fewer places), then the nodes' labels: each at the first of its places that is inside the svg and
+  // clear of everything placed before it (else at the place that overlaps least)
+  // points along the edges every 4 px, with their ink (width x opacity): text avoids lying on a strong line when it can
+  const lineInk = [];
+  if (edgeLabels.length || options.label) {
+    for (const edge of parts.edges) {
+      const x1 = Number(edge.line.getAttribute("x1")), y1 = Number(edge.line.getAttribute("y1"));
+      const x2 = Number(edge.line.getAttribute("x2")), y2 = Number(edge.line.getAttribute("y2"));
+      const n = Math.max(1, Math.floor(Math.hypot(x2 - x1, y2 - y1) / 4));
+      const ink = Number(edge.line.getAttribute("stroke-width")) * Number(edge.line.getAttribute("stroke-opacity"));
+      for (let k = 0; k <= n; k++) lineInk.push([x1 + ((x2 - x1) * k) / n, y1 + ((y2 - y1) * k) / n, ink]);
+    }
+  }
+  const place = (element, text, spots) => {
+    const w = measure(text), h = 1.2 * font;
+    let best = null, bestCost = Infinity, bestClash = Infinity;
+    for (const [x, top] of spots(w, h)) {
+      const candidate = { x, y: top, width: w, height: h };
+      const outside = Math.max(0, -x) + Math.max(0, x + w - width) + Math.max(0, -top) + Math.max(0, top + h - height);
+      const clash = outside * 1000 + 50 * taken.reduce((acc, b) => acc + overlapArea(b, candidate), 0);
+      let cost = clash;
+      for (const [px, py, ink] of lineInk) if (px > x && px < x + w && py > top && py < top + h) cost += 4 * ink;  // text over an edge
+      if (cost < bestCost) { best = candidate; bestCost = cost; bestClash = clash; }
+      if (cost === 0) break;
+    }
+    if (bestClash > 0) {  // no place clear of other text and nodes: no label (the node's tooltip still has it)
+      element.textContent = "";
+      hidden++;
+      return;
+    }
+    taken.push(best);
+    setAttributes(element, { x: best.x, y: best.y + 0.95 * font, "font-size": font, "text-anchor": "start", ...HALO });
+  };
+  let hidden = 0;
+  for (const { element, ends } of edgeLabels) {
+    const { x1, y1, x2, y2 } = ends;
+    place(element, element.textContent, (w, h) => [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8].flatMap((t) => {
+      const x = x1 + t * (x2 - x1), y = y1 + t * (y2 - y1), rise = (Math.abs(y2 - y1) / Math.max(1, Math.abs(x2 - x1))) * (w / 2);
+      const up = [x - w / 2, y - h - 3 - rise], down = [x - w / 2, y + 3 + rise];  // clear of its own edge
+      return y2 < y1 ? [down, up] : [up, down];  // first on the side away from the other edges
+    }));
+  }
+  for (const { label, layer: c, neuron: r } of parts.nodes) {
+    const text = (options.label && options.label(c, r)) || "";
+    label.textContent = text;
+    if (!text) continue;
+    const x = columnX(c), y = rowY(c, r), rr = lit(c, r) ? 10 : 8, d = 0.7 * rr;  // above right, right, ...
+    place(label, text, (w, h) => {
+      const near = [[x + d, y - rr - 2 - h], [x + rr + 3, y - h / 2], [x - d - w, y - rr - 2 - h], [x + d, y + rr + 2],
+        [x - d - w, y + rr + 2], [x - rr - 3 - w, y - h / 2], [x - w / 2, y - rr - 2 - h], [x - w / 2, y + rr + 2]];
+      // then the same places moved up or down (a crowded column: the labels step past each other)
+      return near.concat(...[0.6, -0.6, 1.2, -1.2].map((k) => near.map(([a, b]) => [a, b + k * h])));
+    });
+  }
+  svg.dataset.hiddenLabels = hidden;  // labels left out for want of room (their nodes' tooltips have them)
+}
+
+/** A white outline under a label's letters: text stays readable where it has to cross an edge. */
+const HALO = { stroke: "#fff", "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" };
+
+function overlapArea(a, b) {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+let measuringContext = null;
+/** A function giving a text's width in CSS px in the svg's font at `font` px (a canvas measures it: no layout). */
+function textMeasurer(svg, font) {
+  measuringContext ||= document.createElement("canvas").getContext("2d");
+  measuringContext.font = `${font}px ${getComputedStyle(svg).fontFamily || "sans-serif"}`;
+  return (text) => measuringContext.measureText(text).width;
 }
 
 const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
@@ -726,9 +825,16 @@ function setTitle(element, text) {
  * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
  * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
  */
-function drawPicture(parent, p, x, y, boxWidth, lit, font) {
-  if (boxWidth < 16) return;
-  const h = 20, top = y - h / 2, group = svgElement("g", { class: "picture" }, parent);
+function drawPicture(parent, p, x, y, boxWidth, lit, font, measure) {
+  const group = svgElement("g", { class: "picture" }, parent);
+  const textAt = (left) => {  // the text after the picture; returns the box of picture and text
+    const w = p.text ? measure(p.text) : 0;
+    if (p.text) svgElement("text", { x: left, y: y + font / 3, "font-size": font, fill: COLORS.ink, ...HALO }, group).textContent = p.text;
+    const h = Math.max(24, 1.2 * font);
+    return { x, y: y - h / 2, width: left + w - x, height: h };
+  };
+  if (boxWidth < 16) return p.text ? textAt(x) : null;  // no room for a graph: the text alone
+  const h = 20, top = y - h / 2;
   if (p.heat) {
     const size = Math.min(boxWidth, 24), cells = document.createElement("canvas");
     cells.width = cells.height = p.n;
@@ -745,8 +851,7 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font) {
       preserveAspectRatio: "none" }, group);
     svgElement("rect", { x, y: y - size / 2, width: size, height: size, fill: "none", stroke: p.color,
       "stroke-width": lit ? 2.5 : 1 }, group);
-    if (p.text) svgElement("text", { x: x + size + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
-    return;
+    return textAt(x + size + 3);
   }
   svgElement("rect", { x, y: top, width: boxWidth, height: h, fill: "#fff", stroke: p.color, "stroke-width": lit ? 2.5 : 1,
     rx: 2 }, group);
@@ -754,7 +859,7 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font) {
   const points = p.y.map((v, k) => `${(x + 1 + (k * (boxWidth - 2)) / (n - 1)).toFixed(1)},${(top + h - 1 -
     ((Math.max(p.low, Math.min(p.high, v)) - p.low) / span) * (h - 2)).toFixed(1)}`).join(" ");
   svgElement("polyline", { points, fill: "none", stroke: p.color, "stroke-width": lit ? 2 : 1.2 }, group);
-  if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
+  return textAt(x + boxWidth + 3);
 }
 
 /** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */
