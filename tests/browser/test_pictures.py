@@ -206,3 +206,38 @@ def test_diagram_labels_never_overlap_and_are_at_least_12_px(sized):
         page.wait_for_timeout(500)  # (the diagram's transitions)
         labels_apart(page, "bp-diagram", f"backprop stage {stage}")
         page.click("[data-testid=bp-next]")
+
+
+def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colours(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.select_option("[data-testid=dataset]", "spiral")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    train_for(page, 2)
+    found = page.evaluate("""() => {
+      const p = window.neuronlab.playground, canvas = document.getElementById('output-view'), t = p.outputTransform;
+      const context = canvas.getContext('2d'), scale = canvas.width / canvas.getBoundingClientRect().width;
+      const pixel = (x, y) => Array.from(context.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data).slice(0, 3);
+      const points = p.points, predicted = p.frame.predicted, [e0, e1] = p.frame.extent;
+      const at = points.map(([x, y]) => [t.px(x), t.py(y)]), line = t.py(p.frame.slice_line);
+      // the heat map where no point, cross or dashed line is: a grid of samples over the data area
+      const heat = [];
+      for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
+        const x = t.px(e0 + (i / 40) * (e1 - e0)), y = t.py(e0 + (j / 40) * (e1 - e0));
+        if (Math.abs(y - line) < 4 || at.some(([a, b]) => Math.hypot(a - x, b - y) < 12)) continue;
+        heat.push(pixel(x, y));
+      }
+      // the points: the centre of each point alone (no other within 8 px), rightly classified (no cross)
+      const centres = points.map(([x, y, c], i) => ({ i, c, xy: at[i] })).filter(({ i, xy }) => predicted[i] === points[i][2]
+        && at.every((other, k) => k === i || Math.hypot(other[0] - xy[0], other[1] - xy[1]) > 8))
+        .map(({ c, xy }) => ({ c, rgb: pixel(...xy), want: p.classColors[c % 4] }));
+      return { heat, centres, caption: document.getElementById('output-caption').textContent };
+    }""")
+    assert len(found["heat"]) > 200
+    darkest = min(min(rgb) for rgb in found["heat"])
+    assert darkest >= 160, darkest  # a light tint: no channel darker than 40 % of the way to the class colour
+    assert len(found["centres"]) >= 5, found["centres"]
+    for point in found["centres"]:
+        want = [int(point["want"][k:k + 2], 16) for k in (1, 3, 5)]
+        assert max(abs(a - b) for a, b in zip(point["rgb"], want)) <= 12, point  # filled with its class colour
+    assert "test points (held out) with a thick outline" in found["caption"]

@@ -458,7 +458,8 @@ export function heatmap(canvas, values, n, options = {}) {
   return keepDrawn(canvas, () => Object.assign(transform, drawHeatmap(canvas, values, n, options)));
 }
 
-const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
+const cellImages = new WeakMap();
+const TEST_OUTLINE = 2.5;  // a test point's outline, in CSS px (a training point's is 1)  // canvas -> an n x n canvas holding the cells, scaled up smoothly
 
 function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
@@ -468,15 +469,25 @@ function drawHeatmap(canvas, values, n, options) {
     low = Infinity; high = -Infinity;
     for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
   }
+  // options.upscale: the values interpolated (bilinearly, between cell centres) onto a grid that many times finer
+  // before they are coloured, so a sharp boundary is drawn smooth, not in blocks; colorOf gets the nearest cell
+  const m = Math.max(n, Math.min(256, Math.round(n * (options.upscale || 1))));
   let cells = cellImages.get(canvas);
-  if (!cells || cells.width !== n) { cells = document.createElement("canvas"); cells.width = n; cells.height = n; cellImages.set(canvas, cells); }
-  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(n, n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      const k = r * n + c, v = values[k];
+  if (!cells || cells.width !== m) { cells = document.createElement("canvas"); cells.width = m; cells.height = m; cellImages.set(canvas, cells); }
+  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(m, m);
+  const valueAt = (i, j) => {  // row i, column j of the fine grid (row 0 at the bottom)
+    if (m === n) return values[i * n + j];
+    const u = Math.max(0, Math.min(n - 1, ((i + 0.5) * n) / m - 0.5)), w = Math.max(0, Math.min(n - 1, ((j + 0.5) * n) / m - 0.5));
+    const r0 = Math.floor(u), c0 = Math.floor(w), r1 = Math.min(n - 1, r0 + 1), c1 = Math.min(n - 1, c0 + 1), fu = u - r0, fw = w - c0;
+    const a = values[r0 * n + c0], b = values[r0 * n + c1], c = values[r1 * n + c0], d = values[r1 * n + c1];
+    return (a * (1 - fw) + b * fw) * (1 - fu) + (c * (1 - fw) + d * fw) * fu;
+  };
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const v = valueAt(i, j), k = Math.min(n - 1, Math.floor((i * n) / m)) * n + Math.min(n - 1, Math.floor((j * n) / m));
       const t = Number.isFinite(v) ? Math.max(0, Math.min(1, (v - low) / (high - low || 1))) : 0.5;
       const [red, green, blue] = options.colorOf ? options.colorOf(k, t) : divergingRgb(t);
-      const at = 4 * ((n - 1 - r) * n + c);  // row 0 at the bottom
+      const at = 4 * ((m - 1 - i) * m + j);  // row 0 at the bottom
       image.data[at] = red; image.data[at + 1] = green; image.data[at + 2] = blue; image.data[at + 3] = 255;
     }
   }
@@ -508,15 +519,21 @@ function drawHeatmap(canvas, values, n, options) {
     if (yName) ctx.fillText(yName, Math.max(0, left - 4 - ctx.measureText(yName).width), font + 2);  // above the ticks
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
-      ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
-      ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      if (item.marker) {  // a point as the plot draws it: thin outline for training, thick for test
+        ctx.beginPath(); ctx.arc(x + font / 2, y + font / 2, font / 2 - 2, 0, 2 * Math.PI);
+        ctx.fillStyle = item.color; ctx.fill();
+        ctx.strokeStyle = COLORS.ink; ctx.lineWidth = item.marker === "test" ? TEST_OUTLINE : 1; ctx.stroke(); ctx.lineWidth = 1;
+      } else {
+        ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
+        ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      }
       ctx.fillStyle = COLORS.ink; ctx.fillText(item.label, x + font + 5, y + font * 0.85);
     });
   } else area = { left: 0, top: 0, width, height };
   const areaWidth = area.size ?? area.width, areaHeight = area.size ?? area.height;
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  ctx.drawImage(cells, 0, 0, m, m, area.left, area.top, areaWidth, areaHeight);
   if (options.border) {
     ctx.strokeStyle = options.border; ctx.lineWidth = 1;
     ctx.strokeRect(area.left, area.top, areaWidth, areaHeight);
@@ -537,20 +554,21 @@ function drawHeatmap(canvas, values, n, options) {
     ctx.restore();
   }
   const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
-  // one path per colour and outline (thousands of points draw in a few paths, not thousands)
+  // one path per colour and kind (thousands of points draw in a few paths, not thousands): each point filled
+  // with its colour and outlined in ink, thinly for training points, thickly for test points
   const groups = new Map();
   for (const p of options.points || []) {
-    const key = `${p.color}|${p.test ? "#000" : "#fff"}`;
+    const key = `${p.color}|${p.test ? "test" : "train"}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(p);
   }
-  ctx.lineWidth = 1;
   for (const [key, group] of groups) {
-    const [fill, outline] = key.split("|");
+    const [fill, kind] = key.split("|");
     ctx.beginPath();
     for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
     ctx.fillStyle = fill; ctx.fill();
-    ctx.strokeStyle = outline; ctx.stroke();
+    ctx.lineWidth = kind === "test" ? TEST_OUTLINE : 1;
+    ctx.strokeStyle = COLORS.ink; ctx.stroke();
   }
   const wrong = (options.points || []).filter((p) => p.wrong);
   if (wrong.length) {  // wrongly classified points: a dark cross over each

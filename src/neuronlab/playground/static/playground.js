@@ -448,12 +448,21 @@ function draw2d(frame) {
   const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i],
     wrong: predicted.length === state.points.length && predicted[i] !== c }));
   const twoClasses = frame.classes.length === 2;
-  heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
-    low: 0, high: 1, extent: frame.extent, points, axes: true,
+  const anyTest = points.some((p) => p.test);
+  // the decision, tinted lightly (the points in their class colours stay what the eye sees first), interpolated
+  // onto a grid four times finer so the boundary is smooth
+  state.outputTransform = heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
+    low: 0, high: 1, extent: frame.extent, points, axes: true, upscale: 4,
     line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
-    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4] })),
-    colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
+    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4], marker: "train" }))
+      .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : []),
+    colorOf: twoClasses ? (k, t) => tintOf(CLASS_COLORS[t >= 0.5 ? 1 : 0], Math.abs(2 * t - 1))
+      : (k, t) => tintOf(CLASS_COLORS[frame.heat_class[k] % 4], (t - 1 / frame.classes.length) / (1 - 1 / frame.classes.length)),
   });
+  const caption = "the network's decision: each region lightly tinted with the class it gives (paler where it is " +
+    "less sure); the points in their class's colour, " + (anyTest ? "training points thinly outlined, test points (held out) " +
+    "with a thick outline; " : "") + "× marks a point it classifies wrongly";
+  if ($("output-caption").textContent !== caption) $("output-caption").textContent = caption;
   state.wrongPoints = points.filter((p) => p.wrong).length;
   if (frame.hidden_heat) {
     const rest = frame.slice_rest;
@@ -466,9 +475,10 @@ function draw2d(frame) {
   } else clearSuperposition();
 }
 
-function shade(hex, t) {  // the class colour, paler where the network is less sure: [r, g, b]
-  const v = parseInt(hex.slice(1), 16);
-  const mix = (c) => Math.round(255 - (255 - c) * (0.25 + 0.75 * (t - 0.3) / 0.7));
+/** The class colour as a light tint: white at sureness 0, 40 % of the colour at sureness 1: [r, g, b]. */
+function tintOf(hex, sureness) {
+  const v = parseInt(hex.slice(1), 16), share = 0.4 * Math.max(0, Math.min(1, sureness));
+  const mix = (c) => Math.round(255 - (255 - c) * share);
   return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
 }
 
@@ -707,4 +717,7 @@ export const data = {
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
   get superpositionPanels() { return state.superpositionPanels; },
+  get outputTransform() { return state.outputTransform; },
+  get points() { return state.points; },
+  classColors: CLASS_COLORS,
 };
