@@ -2,6 +2,7 @@
 legends off the data, diagram labels apart and at least 12 CSS px, colours told apart under colour-vision
 deficiencies."""
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.slow  # minutes in a browser: not in the quick tier (-m 'not slow')
@@ -235,9 +236,89 @@ def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colo
     }""")
     assert len(found["heat"]) > 200
     darkest = min(min(rgb) for rgb in found["heat"])
-    assert darkest >= 160, darkest  # a light tint: no channel darker than 40 % of the way to the class colour
+    classes = page.evaluate("window.neuronlab.playground.classColors")[:2]
+    floor = min(255 - 0.42 * (255 - int(colour[k:k + 2], 16)) for colour in classes for k in (1, 3, 5))
+    assert darkest >= floor > 140, (darkest, floor)  # a light tint: no channel past 40 % of the way to its class colour
     assert len(found["centres"]) >= 5, found["centres"]
     for point in found["centres"]:
         want = [int(point["want"][k:k + 2], 16) for k in (1, 3, 5)]
         assert max(abs(a - b) for a, b in zip(point["rgb"], want)) <= 12, point  # filled with its class colour
     assert "test points (held out) with a thick outline" in found["caption"]
+
+
+# ---------------------------------------------------------------- colours under colour-vision deficiencies
+
+# Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision
+# deficiency", severity 1.0 matrices, applied to linear RGB
+CVD = {
+    "normal": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+TOLD_APART = 20.0  # CIELAB ΔE*76 between colours that must be told apart, under every simulation
+NOT_CONFUSED = 15.0  # ΔE*76 (normal vision) between colours of two meanings drawn side by side
+
+
+def lab(hex_colour, deficiency="normal"):
+    """CIELAB (D65) of an sRGB colour as seen with the deficiency."""
+    srgb = np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)]) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(CVD[deficiency] @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e(a, b, deficiency="normal"):
+    return float(np.linalg.norm(lab(a, deficiency) - lab(b, deficiency)))
+
+
+def test_lab_and_the_simulation_are_the_published_ones():
+    np.testing.assert_allclose(lab("#ffffff"), [100, 0, 0], atol=0.05)
+    np.testing.assert_allclose(lab("#ff0000"), [53.24, 80.09, 67.20], atol=0.05)  # sRGB red in CIELAB
+    # protanopia and deuteranopia take red and green to nearly the same colour, tritanopia keeps them apart
+    assert delta_e("#d62728", "#2ca02c", "protanopia") < 0.5 * delta_e("#d62728", "#2ca02c")
+    assert delta_e("#d62728", "#2ca02c", "tritanopia") > 0.7 * delta_e("#d62728", "#2ca02c")
+
+
+def test_each_meaning_has_its_own_colours_told_apart_under_colour_vision_deficiencies(page):
+    colours = page.evaluate("""async () => {
+      const d = await import('/static/draw.js'), pair = await import('/static/pair.js');
+      return { COLORS: d.COLORS, palette: d.PALETTE, neurons: pair.NEURON_COLORS,
+               classes: window.neuronlab.playground.classColors };
+    }""")
+    c = colours["COLORS"]
+    assert colours["classes"] == c["classes"]  # the playground's classes are draw.js's
+    assert colours["neurons"] == colours["palette"][:2]  # the lesson's h1 and h2 are neurons 1 and 2 everywhere
+    meanings = {
+        "weight sign": [c["positive"], c["negative"]],
+        "class": c["classes"],
+        "yes / no": [c["yes"], c["no"]],
+        "neuron 1 / 2": colours["palette"][:2],
+        "output / target": [c["network"], c["target"]],
+        "training / test": [c["network"], c["test"]],
+    }
+    for meaning, group in meanings.items():
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                for deficiency in CVD:
+                    assert delta_e(a, b, deficiency) >= TOLD_APART, (meaning, a, b, deficiency, delta_e(a, b, deficiency))
+    # no colour means two things, and the meanings drawn together are not confused with each other
+    own = {"weight sign": meanings["weight sign"], "class": c["classes"], "yes / no": meanings["yes / no"],
+           "neurons": colours["palette"], "output": [c["network"]], "target": [c["target"]], "test": [c["test"]]}
+    for first, a_group in own.items():
+        for second, b_group in own.items():
+            if first < second:
+                assert not set(a_group) & set(b_group), (first, second)
+    side_by_side = [("weight sign", "neurons"), ("weight sign", "class"), ("class", "neurons"), ("yes / no", "neurons"),
+                    ("test", "output"), ("class", "test")]
+    for first, second in side_by_side:
+        group_b = own[second] if second != "neurons" else colours["palette"][:2]
+        for a in own[first]:
+            for b in group_b:
+                assert delta_e(a, b) >= NOT_CONFUSED, (first, second, a, b, delta_e(a, b))

@@ -11,13 +11,14 @@ const LESSON = FACTS.lesson;  // nl.lesson's gates, corners, XOR and plane, writ
 export const GATES = Object.fromEntries(Object.entries(LESSON.gates).map(([name, [w, b]]) => [name, [[w[0], w[1] ?? 0], b]]));
 const CORNERS = LESSON.corners, XOR = LESSON.xor_target, PLANE = LESSON.plane;
 const [XOR_OUT_W, XOR_OUT_B] = LESSON.xor_output;
-const YES = "#2b6cb0", NO = "#dd6b20";
+const YES = COLORS.yes, NO = COLORS.no;
 const state = { decide: null, xor: null };
 
 /** step(w1·x1 + w2·x2 + b): 1 when the weighted sum reaches 0 */
 export const fires = (w, b, x) => (w[0] * x[0] + w[1] * x[1] + b >= 0 ? 1 : 0);
 
-const SHADES = [[251, 225, 204], [212, 227, 244], [144, 180, 222]];  // no (0), yes (1), both yes (2): pale orange to blue
+// no (0), yes (1), both yes (2): pale tan, pale teal, teal (COLORS.no and COLORS.yes, lightened)
+const SHADES = [[245, 236, 214], [200, 226, 222], [140, 190, 183]];
 const CELLS = 100;
 
 /**

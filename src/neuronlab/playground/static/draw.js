@@ -2,12 +2,18 @@
 // then updated in place). Every plot, heat map and network picture of the page and the notebook widgets is drawn
 // here (pair.js draws the lesson's pair of neurons with it). No third-party code.
 
+// One meaning per colour (docs/colours.md; tests/browser/test_pictures.py checks them under simulated protanopia,
+// deuteranopia and tritanopia). Neurons: the ten colours of PALETTE (neuron 1 blue, neuron 2 orange, as the
+// lesson's h1 and h2). Weight sign: a dark blue for +, a dark orange for −, darker than the neurons' blue and
+// orange. Classes: amber, sky, wine, indigo (Paul Tol's). A neuron's yes / no: teal / tan. The network's output
+// red over a grey target; held-out test data dark slate (dashed curves, thick outlines).
 export const COLORS = {
-  target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#2b6cb0", negative: "#dd6b20",
+  target: "#9aa5b1", network: "#d62728", test: "#3e4c59", positive: "#153e75", negative: "#b35806",
+  classes: ["#e69f00", "#56b4e9", "#882255", "#332288"], yes: "#01665e", no: "#d8b365",
   ink: "#1f2933", grid: "#e4e7eb",
 };
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-  "#7f7f7f", "#d62728"];
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+  "#7f7f7f", "#637939"];
 export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
 // ---------------------------------------------------------------- canvases sized for the screen
@@ -583,15 +589,15 @@ function drawHeatmap(canvas, values, n, options) {
   return transform;
 }
 
-/** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
+/** the sign colours: negative's orange (0) -> white (0.5) -> positive's blue (1), as [r, g, b] */
 export function divergingRgb(t) {
   const mix = (a, b, u) => Math.round(a + (b - a) * u);
-  if (t < 0.5) { const u = t / 0.5; return [mix(245, 255, u), mix(147, 255, u), mix(34, 255, u)]; }
+  if (t < 0.5) { const u = t / 0.5; return [mix(179, 255, u), mix(88, 255, u), mix(6, 255, u)]; }
   const u = (t - 0.5) / 0.5;
-  return [mix(255, 43, u), mix(255, 108, u), mix(255, 176, u)];
+  return [mix(255, 21, u), mix(255, 62, u), mix(255, 117, u)];
 }
 
-/** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground */
+/** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground, in the weight-sign colours */
 export function diverging(t) {
   return `rgb(${divergingRgb(t).join(",")})`;
 }

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
 const LIMITS = FACTS.playground.limits;
 const FEATURES = LIMITS.features;
-const CLASS_COLORS = ["#dd6b20", "#2b6cb0", "#2f855a", "#9467bd"];
+const CLASS_COLORS = COLORS.classes;
 const MAX_LAYERS = LIMITS.max_layers, MAX_NEURONS = LIMITS.max_neurons;
 // one hidden layer alone may be as wide as the Approximate tab builds them (session.MAX_APPROXIMATION_NEURONS)
 const MAX_WIDE_LAYER = LIMITS.max_wide_layer, MAX_POINTS = LIMITS.max_points;
@@ -284,8 +284,8 @@ function draw1d(frame) {
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
-  const points = state.points.map(([x, y]) => ({ x, y, color: "#52606d", r: 2 }))
-    .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
+  const points = state.points.map(([x, y]) => ({ x, y, color: "#7b8794", r: 2 }))
+    .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 3.2 })));
   if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
   if (frame.contributions) {
     const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
@@ -571,8 +571,8 @@ function drawLoss() {
   if (!h.length) { plot($("loss-view"), [], { xRange: [0, 100], yRange: [-3, 0], logY: true }); return; }
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
-  if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
-  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue)"
+  if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
+  $("loss-caption").textContent = test.length ? "loss: all training points (red), test points (dark grey, dashed)"
     : "loss on all training points (red); no points are held out for a test here";
   plot($("loss-view"), series, { logY: true });
 }
