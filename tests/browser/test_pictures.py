@@ -2,6 +2,8 @@
 legends off the data, diagram labels apart and at least 12 CSS px, colours told apart under colour-vision
 deficiencies."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -322,3 +324,24 @@ def test_each_meaning_has_its_own_colours_told_apart_under_colour_vision_deficie
         for a in own[first]:
             for b in group_b:
                 assert delta_e(a, b) >= NOT_CONFUSED, (first, second, a, b, delta_e(a, b))
+
+
+def test_approximate_draws_the_neuron_added_last_and_says_the_certificate_in_plain_words(page):
+    page.click("[data-testid=tab-approximate]")
+    page.wait_for_function("window.neuronlab.approximate.frame !== null")
+    frame = page.evaluate("window.neuronlab.approximate.frame")
+    assert frame["counts"] == list(range(1, frame["neurons"] + 1))  # (under 200 neurons: every count is shown)
+    for k in (1, 2, frame["neurons"] // 2, frame["neurons"]):
+        page.fill("[data-testid=ap-shown]", str(k))
+        own = page.evaluate("window.neuronlab.approximate.shown.own")
+        before = np.array(frame["cumulative"][k - 2]) if k > 1 else np.full(len(frame["grid"]), frame["bias"])
+        # the neuron drawn alone is exactly what adding it changed in the partial sum
+        np.testing.assert_allclose(own, np.array(frame["cumulative"][k - 1]) - before, atol=1e-9)
+        assert np.ptp(own) > 0  # a ramp or step, not a flat line
+    text = page.inner_text("[data-testid=ap-summary]")
+    plain = text.split("\n")[0]
+    checked, sampled = (int(n.replace(",", "")) for n in re.search(r"checked at ([\d,]+) points .*the ([\d,]+) points", plain).groups())
+    assert checked == 10 * (sampled - 1) + 1  # the samples and 9 more in each of their gaps: as the engine checks
+    within = float(re.search(r"within ([\d.e-]+) of", plain).group(1))
+    assert frame["sup_error"] <= within <= frame["eps"] and within <= 1.01 * frame["sup_error"]
+    assert f"inside eps = {frame['eps']:g}" in plain and "hidden neurons" in text  # the details follow

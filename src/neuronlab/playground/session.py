@@ -772,11 +772,40 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
     frame = {"type": "approximation", "grid": grid.tolist(), "target": f(grid).tolist(),
              "cumulative": (np.cumsum(parts, axis=1) + net.layers[-1].b.data[0]).T[:: max(1, len(order) // 200)].tolist()
              if len(order) else [],
-             "counts": list(range(1, len(order) + 1))[:: max(1, len(order) // 200)],
+             "counts": frame_counts(len(order)),
              "bias": float(net.layers[-1].b.data[0]), "output": predict(net, grid.reshape(-1, 1)).tolist(),
              "neurons": c.neurons, "sup_error": c.sup_error, "eps": eps, "summary": c.summary(),
-             "activation": activation, "thresholds": where[order].tolist()}
+             "activation": activation, "thresholds": where[order].tolist(),
+             # the neuron added last at each count shown: [input weight, its bias, output weight], to draw its own
+             # ramp or step v·g(w·x + b)
+             "newest": [[float(net.layers[0].W.data[0, k]), float(net.layers[0].b.data[k]), float(net.layers[-1].W.data[k, 0])]
+                        for k in order[np.array(frame_counts(len(order))) - 1]] if len(order) else [],
+             "plain": plain_certificate(c, f_text)}
     return frame, net
+
+
+def frame_counts(n: int) -> list[int]:
+    """The neuron counts the approximate tab can show for n neurons: every one up to 200, else about 200 of them."""
+    return list(range(1, n + 1))[:: max(1, n // 200)]
+
+
+def plain_certificate(c, f_text: str) -> str:
+    """What the certificate says, in plain words: only what the engine measured and the bound it states."""
+    from ..approximate import CHECK_DENSITY
+
+    def up(value):  # 3 significant digits, rounded up: "within" stays true
+        if value <= 0:
+            return "0"
+        step = 10 ** (math.floor(math.log10(value)) - 2)
+        return f"{math.ceil(value / step - 1e-9) * step:.3g}"
+
+    a, b = c.domain
+    text = (f"The network's graph was checked at {c.check_points:,} points of [{a:g}, {b:g}]: the {c.grid_points:,} points "
+            f"{f_text} was sampled at, and {CHECK_DENSITY - 1} more evenly spaced in each gap between neighbouring ones. "
+            f"At every one of them it is within {up(c.sup_error)} of {f_text}, inside eps = {c.eps:g}.")
+    if c.bound is not None:
+        text += f" Between those points the construction's bound is {up(c.bound)}, if {c.assumptions}."
+    return text
 
 
 def _as_lists(value):
