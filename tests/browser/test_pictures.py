@@ -345,3 +345,53 @@ def test_approximate_draws_the_neuron_added_last_and_says_the_certificate_in_pla
     within = float(re.search(r"within ([\d.e-]+) of", plain).group(1))
     assert frame["sup_error"] <= within <= frame["eps"] and within <= 1.01 * frame["sup_error"]
     assert f"inside eps = {frame['eps']:g}" in plain and "hidden neurons" in text  # the details follow
+
+
+PICTURES_SAID = """() => [...document.querySelectorAll('canvas, svg')].filter((e) => e.getBoundingClientRect().width > 0
+  && !e.closest('[hidden]')).map((e) => ({ id: e.id || e.dataset.testid || e.dataset.neuron || e.tagName,
+  role: e.getAttribute('role'), label: e.getAttribute('aria-label') || '' }))"""
+
+
+def test_every_picture_says_what_it_shows_and_keeps_it_current(page):
+    said = {}
+    for tab in ("lesson", "playground", "approximate"):
+        page.click(f"[data-testid=tab-{tab}]")
+        if tab == "approximate":
+            page.wait_for_function("window.neuronlab.approximate.frame !== null")
+        page.wait_for_timeout(500)
+        for picture in page.evaluate(PICTURES_SAID):
+            assert picture["role"] == "img" and len(picture["label"]) > 20, (tab, picture)
+            said[picture["id"]] = picture["label"]
+    assert {"output-view", "contributions-view", "loss-view", "diagram", "ap-graph", "desc-map", "d-plane"} <= set(said)
+    # the playground's pictures say the numbers of the moment, and follow training
+    train_for(page, 1.5)
+    first = page.evaluate(PICTURES_SAID)
+    step = page.inner_text("[data-testid=step-count]")
+    metrics = page.inner_text("[data-testid=metrics]").split(" · ")[0]  # "RMSE 0.123"
+    output = next(p["label"] for p in first if p["id"] == "output-view")
+    assert f"after {step} steps" in output and metrics in output, (output, step, metrics)
+    assert "each whole" in next(p["label"] for p in first if p["id"] == "contributions-view")
+    page.click("[data-testid=train]")
+    page.wait_for_function(f"window.neuronlab.playground.frame.step > {int(step) + 500}")
+    page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    page.wait_for_timeout(300)
+    later = next(p["label"] for p in page.evaluate(PICTURES_SAID) if p["id"] == "output-view")
+    assert f"after {page.inner_text('[data-testid=step-count]')} steps" in later and later != output
+
+
+def test_the_descent_map_start_point_moves_with_the_arrow_keys(page):
+    page.click("[data-testid=tab-lesson]")
+    page.wait_for_function("window.neuronlab.lesson.descent.path.length > 0")
+    start = page.evaluate("window.neuronlab.lesson.descent.path[0].w")
+    page.focus("[data-testid=descent-map]")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowUp")
+    moved = page.evaluate("window.neuronlab.lesson.descent.path")
+    assert len(moved) == 1  # a new start: the walk begins again there
+    np.testing.assert_allclose(moved[0]["w"], [start[0] + 0.2, start[1] + 0.5], atol=1e-9)
+    label = page.get_attribute("[data-testid=descent-map]", "aria-label")
+    assert f"from ({moved[0]['w'][0]:.2f}, {moved[0]['w'][1]:.2f})" in label and "Arrow keys" in label
+    page.click("[data-testid=descent-step]")  # and the walk goes on from there
+    assert len(page.evaluate("window.neuronlab.lesson.descent.path")) == 2

@@ -780,7 +780,7 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
              # ramp or step v·g(w·x + b)
              "newest": [[float(net.layers[0].W.data[0, k]), float(net.layers[0].b.data[k]), float(net.layers[-1].W.data[k, 0])]
                         for k in order[np.array(frame_counts(len(order))) - 1]] if len(order) else [],
-             "plain": plain_certificate(c, f_text)}
+             "plain": plain_certificate(c, f_text), "expr": f_text}
     return frame, net
 
 

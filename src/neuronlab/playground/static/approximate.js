@@ -148,7 +148,10 @@ function draw() {
     { x: f.grid, y: f.target, color: COLORS.target, width: 3, label: `target ± eps (${f.eps})` },
     { x: f.grid, y: shown, color: COLORS.network, width: 1.8,
       label: `${count} ${f.activation} neurons: max |error| ${error.toPrecision(3)}${count === f.neurons && error <= f.eps ? " ✓ within eps" : ""}` },
-  ], options: { yRange: [low - pad, high + pad], verticals: count ? [{ x: threshold, color: COLORS.ink }] : [] }, share: 1.6 };
+  ], options: { yRange: [low - pad, high + pad], verticals: count ? [{ x: threshold, color: COLORS.ink }] : [],
+    alt: `the target ${f.expr} within ± ${f.eps} (grey band) and the network with ${count} of its ${f.neurons} ` +
+      `${f.activation} neurons, added left to right: largest gap at the ${f.grid.length} points drawn ${error.toPrecision(3)}` +
+      (count === f.neurons && error <= f.eps ? ", within eps" : "") }, share: 1.6 };
   // the neuron added last, alone: its own ramp or step v·g(w·x + b), on its own scale, where it switches on
   const newest = count && f.newest ? f.newest[Number($("ap-shown").value) - 1] : null;
   let own = null;

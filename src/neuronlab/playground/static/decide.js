@@ -33,7 +33,12 @@ function drawPlane(canvas, decide, lines, { targets = null, point = null } = {})
       values.push(decide(at(c), at(r)));
     }
   }
-  heatmap(canvas, values, CELLS, { low: 0, high: 2, extent: PLANE, axes: true, ticks: [0, 1], names: ["x1", "x2"],
+  const answers = CORNERS.map(([x1, x2]) => `(${x1}, ${x2}) ${decide(x1, x2)}`).join(", ");
+  const alt = `the plane of inputs x1, x2 from ${PLANE[0]} to ${PLANE[1]}: pale teal where the answer is yes (1)` +
+    `${values.includes(2) ? ", teal where both neurons say yes (2)" : ""}, pale tan where it is no (0), with the dividing ` +
+    `line${lines.length === 1 ? "" : "s"}; the corners' answers: ${answers}` +
+    (targets ? `; wanted: ${CORNERS.map(([x1, x2], i) => `(${x1}, ${x2}) ${targets[i]}`).join(", ")}` : "");
+  heatmap(canvas, values, CELLS, { low: 0, high: 2, extent: PLANE, axes: true, ticks: [0, 1], names: ["x1", "x2"], alt,
     border: COLORS.ink, colorOf: (k) => SHADES[Math.max(0, Math.min(2, values[k]))],
     overlay: (ctx, { px, py }) => drawMarks(ctx, px, py, decide, lines, targets, point) });
 }

@@ -191,8 +191,29 @@ export function plot(canvas, series, options = {}) {
     const { ctx, width, height } = setup(canvas);
     const drawn = drawPlot(ctx, textSize(canvas), { left: 0, top: 0, width, height }, series, options);
     layouts.set(canvas, { width, height, panels: [drawn.layout] });
+    describe(canvas, options.alt || plotText(series, options, drawn));
     return Object.assign(transform, drawn);
   });
+}
+
+/**
+ * The element's text alternative: role img and an aria-label saying what it shows (set only when it changes).
+ * plot(), plotPanels(), heatmap() and diagram() give every picture one; a caller's options.alt says more.
+ */
+export function describe(element, text) {
+  if (element.getAttribute("role") !== "img") element.setAttribute("role", "img");
+  if (element.getAttribute("aria-label") !== text) element.setAttribute("aria-label", text);
+}
+
+const shortNumber = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(3))) : "?");
+
+/** "graph of target, network output: x from -3 to 3, y from -1.1 to 1.1" (from what was drawn) */
+function plotText(series, options, drawn) {
+  const names = series.filter((s) => s.label).map((s) => s.label);
+  const what = options.title ? `${options.title}: ` : "";
+  const y = options.logY ? `log10 of y from ${shortNumber(drawn.y0)} to ${shortNumber(drawn.y1)}`
+    : `y from ${shortNumber(drawn.y0)} to ${shortNumber(drawn.y1)}`;
+  return `${what}graph${names.length ? ` of ${names.join(", ")}` : ""}: x from ${shortNumber(drawn.x0)} to ${shortNumber(drawn.x1)}, ${y}`;
 }
 
 /**
@@ -216,6 +237,8 @@ export function plotPanels(canvas, panels) {
       top += h;
     });
     layouts.set(canvas, layout);
+    describe(canvas, panels.map((p, k) => (p.options && p.options.alt) || plotText(p.series, p.options || {}, result[k]))
+      .join(". Below: "));
     return result;
   });
 }
@@ -464,7 +487,15 @@ function drawPlot(ctx, font, box, series, options) {
 export function heatmap(canvas, values, n, options = {}) {
   const transform = transforms.get(canvas) || {};
   transforms.set(canvas, transform);
-  return keepDrawn(canvas, () => Object.assign(transform, drawHeatmap(canvas, values, n, options)));
+  return keepDrawn(canvas, () => {
+    const drawn = Object.assign(transform, drawHeatmap(canvas, values, n, options));
+    const [e0, e1] = options.extent || [-1.5, 1.5], [a, b] = options.names || ["x1", "x2"];
+    const legend = (options.legend || []).map((l) => l.label);
+    describe(canvas, options.alt || `map over ${a} and ${b} from ${shortNumber(e0)} to ${shortNumber(e1)}` +
+      (legend.length ? `, coloured by ${legend.join(", ")}` : "") +
+      (options.points && options.points.length ? `, with ${options.points.length} points` : ""));
+    return drawn;
+  });
 }
 
 const cellImages = new WeakMap();
@@ -770,6 +801,8 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     });
   }
   svg.dataset.hiddenLabels = hidden;  // labels left out for want of room (their nodes' tooltips have them)
+  describe(svg, options.alt || `network diagram: ${sizes.map((n, c) => (c === 0 ? `${n} input${n === 1 ? "" : "s"}`
+    : `${n} ${activations[c - 1]}`)).join(", then ")}`);
 }
 
 /** A white outline under a label's letters: text stays readable where it has to cross an edge. */

@@ -279,6 +279,12 @@ function snapshot(transform) {
   return { ...transform };
 }
 
+/** "RMSE 0.041 · R² 0.996 after 1200 steps": the toolbar's metrics, for the pictures' text alternatives */
+function progress(frame) {
+  const metrics = $("metrics").textContent;
+  return `${metrics ? `${metrics.replaceAll(" · ", ", ")} ` : ""}after ${frame.step} step${frame.step === 1 ? "" : "s"}`;
+}
+
 function draw1d(frame) {
   if (frame.probabilities) return drawClasses1d(frame);
   const series = [];
@@ -286,7 +292,9 @@ function draw1d(frame) {
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
   const points = state.points.map(([x, y]) => ({ x, y, color: "#7b8794", r: 2 }))
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 3.2 })));
-  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
+  const alt = `the network's output (red) over x from ${frame.grid[0]} to ${frame.grid[frame.grid.length - 1]}` +
+    `${state.target ? ", over the target (grey)" : ""}, with ${state.points.length} training points: ${progress(frame)}`;
+  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points, alt });  // (not under a stroke being drawn)
   if (frame.contributions) {
     const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
     const reference = intoOutput ? frame.output : [];
@@ -344,9 +352,13 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   if (others) addends.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more, added up` });
   const xRange = [x[0], x[x.length - 1]];
   const canvas = $("contributions-view");
+  const alt = `the output as a sum, ${progress(frame)}: above, ${text.sum}, from ${low.toFixed(2)} to ${high.toFixed(2)}, ` +
+    `the sum of the ${contributions.length} weighted neuron curves below plus the bias ${bias.toFixed(2)}`;
+  const altBelow = `the ${contributions.length} curves w·h on one scale from ${addLow.toFixed(2)} to ${addHigh.toFixed(2)}, ` +
+    `${clipped ? `${clipped} cut off` : "each whole"}; left to right by where they switch: neurons ${order.map((i) => i + 1).join(", ")}`;
   const [above, below] = plotPanels(canvas, [
-    { share: 1, series: top, options: { xRange, yRange: [low, high], title: text.sum } },
-    { share: 1.15, series: addends, options: { xRange, yRange: [addLow, addHigh],
+    { share: 1, series: top, options: { xRange, yRange: [low, high], title: text.sum, alt } },
+    { share: 1.15, series: addends, options: { xRange, yRange: [addLow, addHigh], alt: altBelow,
       title: `the ${contributions.length} addends w·h${others ? " (and the rest)" : ""} and the bias, one scale` } },
   ]);
   state.superpositionTransform = below;
@@ -456,6 +468,8 @@ function draw2d(frame) {
     line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
     legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4], marker: "train" }))
       .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : []),
+    alt: `the network's decision over x1 and x2, each region tinted with the class it gives (${frame.classes.map((c) => `class ${c}`).join(", ")}), ` +
+      `with ${points.length} points, ${points.filter((p) => p.wrong).length} classified wrongly: ${progress(frame)}`,
     colorOf: twoClasses ? (k, t) => tintOf(CLASS_COLORS[t >= 0.5 ? 1 : 0], Math.abs(2 * t - 1))
       : (k, t) => tintOf(CLASS_COLORS[frame.heat_class[k] % 4], (t - 1 / frame.classes.length) / (1 - 1 / frame.classes.length)),
   });
@@ -491,6 +505,9 @@ function drawDiagram(frame) {
   const heatScale = { low: 0, high: 0 };  // one scale for the heat maps at the nodes, as for the small graphs
   for (const h of frame.hidden_heat || []) for (const v of h) { heatScale.low = Math.min(heatScale.low, v); heatScale.high = Math.max(heatScale.high, v); }
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
+    alt: `the network ${frame.sizes.join("-")}: ${frame.sizes.map((n, c) => (c === 0 ? `${n} input${n === 1 ? "" : "s"}`
+      : `${n} ${frame.activations[c - 1]}`)).join(", then ")}, ${progress(frame)}; edge width is the weight's size, ` +
+      "dark blue positive, dark orange negative; each neuron of the layer shown has its graph and outgoing weight beside it",
     onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
     onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
@@ -574,7 +591,9 @@ function drawLoss() {
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
   $("loss-caption").textContent = test.length ? "loss: all training points (red), test points (dark grey, dashed)"
     : "loss on all training points (red); no points are held out for a test here";
-  plot($("loss-view"), series, { logY: true });
+  const last = h[h.length - 1], lastTest = test.length ? test[test.length - 1] : null;
+  plot($("loss-view"), series, { logY: true, alt: `loss on a log scale over steps ${h[0][0]} to ${last[0]}: training ` +
+    `${Number(last[1]).toPrecision(3)} now${lastTest ? `, test ${Number(lastTest[2]).toPrecision(3)}` : ""}` });
 }
 
 // ---------------------------------------------------------------- exports
