@@ -335,9 +335,6 @@ function drawPlot(ctx, font, box, series, options) {
   if (legend.length) {
     const size = { width: Math.max(...legend.map(itemWidth)), height: line * legend.length + 4 };
     const pixels = curvePixels(series, f.sx, f.sy, f.area).concat((options.points || []).map((p) => [f.sx(p.x), f.sy(p.y)]));
-    for (const v of options.verticals || []) {  // the verticals' lines too
-      for (let y = f.area.top; y <= f.area.top + f.area.height; y += 4) pixels.push([f.sx(v.x), y]);
-    }
     const obstacles = verticalLabels(f);
     const a = f.area, m = 2, reach = 3;  // a point within `reach` px of the box counts as under it (line widths)
     const spots = [[a.left + m, a.top + m], [a.left + a.width - size.width - m, a.top + m],
