@@ -104,6 +104,7 @@ LEGENDS = """async () => {
     .map((c) => {
       const layout = d.plotLayout(c);
       return { id: c.id || `small multiple ${c.dataset.neuron}`, legends: layout.panels.filter((p) => p.legendBox).length,
+        cut: layout.panels.filter((p) => p.legendBox && (p.legendBox.x < 0 || p.legendBox.x + p.legendBox.width > layout.width + 0.5)).length,
         under: layout.panels.flatMap((p) => (p.legendBox ? p.points.filter(([x, y]) => x >= p.legendBox.x
           && x <= p.legendBox.x + p.legendBox.width && y >= p.legendBox.y && y <= p.legendBox.y + p.legendBox.height) : [])) };
     });
@@ -116,6 +117,7 @@ def legends_clear(page, expected):
         assert canvas_id in drawn and drawn[canvas_id]["legends"] >= 1, (page.size, canvas_id, list(drawn))
     for canvas in drawn.values():
         assert not canvas["under"], (page.size, canvas["id"], canvas["under"][:5])  # no data under any legend
+        assert not canvas["cut"], (page.size, canvas["id"])  # and no legend runs off its canvas
     return drawn
 
 

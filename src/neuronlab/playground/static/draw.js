@@ -283,6 +283,18 @@ function curvePixels(series, sx, sy, area, step = 2) {
   return out;
 }
 
+/** The text in lines no wider than maxWidth, broken at spaces (a word longer than that stays whole). */
+function wrapText(ctx, text, maxWidth) {
+  const lines = [];
+  let current = "";
+  for (const word of text.split(" ")) {
+    const tried = current ? `${current} ${word}` : word;
+    if (current && ctx.measureText(tried).width > maxWidth) { lines.push(current); current = word; } else current = tried;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
 function overlaps(a, b) {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
@@ -349,20 +361,21 @@ function drawPlot(ctx, font, box, series, options) {
         break;
       }
     }
-    if (!legendBox) {  // no free corner: the legend goes above the plot area, its items in rows
+    if (!legendBox) {  // no free corner: the legend goes above the plot area, its items in rows (a long label wrapped)
       outside = true;
-      const rows = [];
-      let row = [], used = 0;
-      const room = width - f.pad.left - 4;
+      const room = width - 8, rows = [];
+      let row = { items: [], lines: 1 }, used = 0;
       for (const s of legend) {
-        const w = itemWidth(s) + 6;
-        if (row.length && used + w > room) { rows.push(row); row = []; used = 0; }
-        row.push(s); used += w;
+        const lines = itemWidth(s) <= room ? [s.label] : wrapText(ctx, s.label, room - 12 - swatch);
+        const w = Math.min(room, Math.max(...lines.map((l) => 12 + swatch + ctx.measureText(l).width))) + 6;
+        if (row.items.length && (used + w > room || lines.length > 1)) { rows.push(row); row = { items: [], lines: 1 }; used = 0; }
+        row.items.push({ s, lines, width: w }); row.lines = Math.max(row.lines, lines.length); used += w;
       }
       rows.push(row);
-      f = frame(titleRoom + rows.length * line + 4);
-      legendBox = { x: f.pad.left, y: titleRoom + 2, width: Math.min(room, Math.max(...rows.map((r) => r.reduce((acc, s) => acc + itemWidth(s) + 6, 0)))),
-        height: rows.length * line + 2, rows };
+      const count = rows.reduce((acc, r) => acc + r.lines, 0);
+      f = frame(titleRoom + count * line + 4);
+      legendBox = { x: 4, y: titleRoom + 2, width: Math.min(room, Math.max(...rows.map((r) => r.items.reduce((acc, it) => acc + it.width, 0)))),
+        height: count * line + 2, rows };
     }
   }
   const { pad, area, sx, sy, xTicks, yTicks } = f;
@@ -370,7 +383,7 @@ function drawPlot(ctx, font, box, series, options) {
   ctx.strokeStyle = COLORS.grid;
   ctx.lineWidth = 1;
   ctx.textBaseline = "alphabetic";
-  if (title) { ctx.fillStyle = COLORS.ink; ctx.fillText(title, pad.left, font); ctx.fillStyle = "#52606d"; }
+  if (title) { ctx.fillStyle = COLORS.ink; ctx.fillText(title, 4, font); ctx.fillStyle = "#52606d"; }
   for (const { at, label } of xTicks) {
     ctx.beginPath(); ctx.moveTo(sx(at), pad.top); ctx.lineTo(sx(at), height - pad.bottom); ctx.stroke();
     const w = ctx.measureText(label).width;  // centred under the tick, moved inside the canvas at the ends
@@ -451,10 +464,16 @@ function drawPlot(ctx, font, box, series, options) {
     ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
     legend.forEach((s, i) => drawItem(s, legendBox.x, legendBox.y + 2 + line * i));
   } else if (legendBox) {
-    legendBox.rows.forEach((row, r) => {
+    let y = legendBox.y + 1;
+    for (const row of legendBox.rows) {
       let x = legendBox.x;
-      for (const s of row) { drawItem(s, x, legendBox.y + 1 + line * r); x += itemWidth(s) + 6; }
-    });
+      for (const { s, lines, width: w } of row.items) {
+        drawItem({ ...s, label: lines[0] }, x, y);
+        lines.slice(1).forEach((text, k) => { ctx.fillStyle = COLORS.ink; ctx.fillText(text, x + 8 + swatch, y + line * (k + 1) + font * 0.8); });
+        x += w;
+      }
+      y += line * row.lines;
+    }
   }
   ctx.restore();
   const shift = (b) => b && { x: b.x + box.left, y: b.y + box.top, width: b.width, height: b.height };
