@@ -397,3 +397,28 @@ def test_the_descent_map_start_point_moves_with_the_arrow_keys(page):
     assert f"from ({moved[0]['w'][0]:.2f}, {moved[0]['w'][1]:.2f})" in label and "Arrow keys" in label
     page.click("[data-testid=descent-step]")  # and the walk goes on from there
     assert len(page.evaluate("window.neuronlab.lesson.descent.path")) == 2
+
+
+def test_every_node_of_every_layer_up_to_16_wide_has_its_picture(page):
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=add-layer]")  # 1-8-4-1
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 4")
+    page.click("[data-testid=neurons-plus-1]")
+    page.wait_for_function("window.neuronlab.playground.frame.sizes[2] === 5")
+    train_for(page, 1)
+    frame = page.evaluate("window.neuronlab.playground.frame")
+    assert frame["sizes"] == [1, 8, 5, 1]
+    pictures = page.evaluate("""() => [...document.querySelectorAll('[data-testid=diagram] g.picture')].map((g) => {
+      const box = g.getBoundingClientRect(); return { x: box.left, y: box.top, w: box.width, h: box.height }; })""")
+    assert len(pictures) == 1 + 8 + 5  # the input, both hidden layers; the output is the output view itself
+    # each node's own values: the input is x itself, a hidden neuron its activation along x (25 points)
+    node = frame["node_pictures"]
+    assert [len(layer) for layer in node] == [1, 8, 5]
+    np.testing.assert_allclose(node[0][0], np.array(frame["grid"])[::8], atol=1e-6)
+    W1, b1 = np.array(frame["weights"][0]), np.array(frame["biases"][0])
+    np.testing.assert_allclose(node[1], np.tanh(np.array(frame["grid"])[::8, None] @ W1 + b1).T, atol=1e-5)
+    # no two pictures overlap
+    for i, a in enumerate(pictures):
+        for b in pictures[i + 1:]:
+            assert not (a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5
+                        and a["y"] < b["y"] + b["h"] - 0.5 and b["y"] < a["y"] + a["h"] - 0.5), (a, b)

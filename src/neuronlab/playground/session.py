@@ -41,7 +41,9 @@ GRID_2D = 40
 BIG_NETWORK = 10_000  # parameters from which the heat maps use a coarser grid (the page draws them interpolated)
 GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
-DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
+DRAWN_NEURONS = 16  # neurons per layer the page's diagram draws
+NODE_PICTURES_WIDE = 16  # layers up to this wide (inputs included) get a small picture at every node
+NODE_POINTS_1D, NODE_GRID_2D = 25, 12  # a node's picture: its values at this many x, or on this many x this many cells
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
 REFRESH_SHARE = 0.1     # often, and less often when slow: they may take at most this share of the time
@@ -584,6 +586,10 @@ class Session:
                 out["output"] = probability[:, 1 if probability.shape[1] == 2 else 0]
             else:
                 out["output"] = values[-1][1][:, 0]
+            # every node's picture, for the input and the hidden layers up to NODE_PICTURES_WIDE neurons
+            every = max(1, len(grid) // NODE_POINTS_1D)
+            layer_outputs = [grid.reshape(-1, 1)] + [v[1] for v in values[:-1]]
+            out["node_pictures"] = [a[::every].T if a.shape[1] <= NODE_PICTURES_WIDE else None for a in layer_outputs]
             if len(net.layers) > 1:
                 shown, weights, bias, label = self._shown(net)
                 out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
@@ -629,6 +635,13 @@ class Session:
             result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
             result["hidden_heat"] = values[shown][1][:, :MAX_HIDDEN_SHOWN].T
             result.update(self._slice(net))
+        # every node's picture, on a coarse grid: the features (inputs) and the hidden layers up to NODE_PICTURES_WIDE
+        coarse = np.linspace(-1.5, 1.5, NODE_GRID_2D)
+        cx, cy = np.meshgrid(coarse, coarse)
+        coarse_raw = np.column_stack([cx.ravel(), cy.ravel()])
+        coarse_features = np.column_stack([FEATURES[name](coarse_raw) for name in self.config["features"]])
+        outputs = [coarse_features] + [v[1] for v in net.layer_values(coarse_features)[:-1]]
+        result["node_pictures"] = [a.T if a.shape[1] <= NODE_PICTURES_WIDE else None for a in outputs]
         result["predicted"] = measured.predicted  # each point's class, so the page can mark the wrong ones
         if full:
             result["points"] = np.column_stack([self.raw_2d, self.y])

@@ -703,7 +703,9 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28 * grow, (height - 2 * font - 20) / Math.max(...drawn));
+  const rowGap = Math.min(28 * grow, (height - 2 * font - 20) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * rowGap;
+  const pictureHeight = Math.max(8, Math.min(20, rowGap - 3));  // pictures of neighbouring nodes never touch
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
   const lit = typeof options.highlight === "function" ? options.highlight
     : options.highlight ? (l, n) => l === options.highlight.layer && n === options.highlight.neuron : () => false;
@@ -752,10 +754,12 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     const isLit = lit(c, r);
     const picture = options.picture && options.picture(c, r);
     if (picture) {  // the picture and its text between the node and the next column's nodes, never over them
+      // the graph and its text if both fit, else the text alone, else the graph alone
       const text = picture.text ? measure(picture.text) + 3 : 0;
-      const room = (c < lastColumn ? gap - 12 : width - columnX(c) - 2) - 11 - text;
-      const box = drawPicture(parts.pictures, { ...picture, text: room >= 16 || !picture.text ? picture.text : "" },
-        columnX(c) + 11, rowY(c, r), Math.min(44, room), isLit, font, measure);
+      const room = (c < lastColumn ? gap - 12 : width - columnX(c) - 2) - 11;
+      const both = room - text >= 16, textOnly = !both && text > 0 && room >= text;
+      const box = drawPicture(parts.pictures, { ...picture, text: both || textOnly ? picture.text : "" },
+        columnX(c) + 11, rowY(c, r), both ? Math.min(44, room - text) : textOnly ? 0 : room, isLit, font, measure, pictureHeight);
       if (box) taken.push(box);
     }
     setAttributes(circle, { cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
@@ -838,7 +842,7 @@ function textMeasurer(svg, font) {
   return (text) => measuringContext.measureText(text).width;
 }
 
-const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
+const MAX_DRAWN = 16;  // neurons drawn per column; the rest are counted
 const diagrams = new WeakMap();  // svg -> its elements, made for one network shape
 
 /** The svg's elements for this shape: the ones of the last call if the shape is the same, else new ones. */
@@ -901,18 +905,18 @@ function setTitle(element, text) {
  * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
  * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
  */
-function drawPicture(parent, p, x, y, boxWidth, lit, font, measure) {
+function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
   const group = svgElement("g", { class: "picture" }, parent);
   const textAt = (left) => {  // the text after the picture; returns the box of picture and text
     const w = p.text ? measure(p.text) : 0;
     if (p.text) svgElement("text", { x: left, y: y + font / 3, "font-size": font, fill: COLORS.ink, ...HALO }, group).textContent = p.text;
-    const h = Math.max(24, 1.2 * font);
-    return { x, y: y - h / 2, width: left + w - x, height: h };
+    const tall = Math.max(h + 4, p.text ? 1.2 * font : 0);
+    return { x, y: y - tall / 2, width: left + w - x, height: tall };
   };
   if (boxWidth < 16) return p.text ? textAt(x) : null;  // no room for a graph: the text alone
-  const h = 20, top = y - h / 2;
+  const top = y - h / 2;
   if (p.heat) {
-    const size = Math.min(boxWidth, 24), cells = document.createElement("canvas");
+    const size = Math.min(boxWidth, h + 4), cells = document.createElement("canvas");
     cells.width = cells.height = p.n;
     const context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
     for (let r = 0; r < p.n; r++) {

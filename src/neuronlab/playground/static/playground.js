@@ -504,17 +504,25 @@ function drawDiagram(frame) {
   const weightOf = sp ? Object.fromEntries(sp.curves.map((c) => [c.neuron, c])) : {};
   const heatScale = { low: 0, high: 0 };  // one scale for the heat maps at the nodes, as for the small graphs
   for (const h of frame.hidden_heat || []) for (const v of h) { heatScale.low = Math.min(heatScale.low, v); heatScale.high = Math.max(heatScale.high, v); }
+  // every other node of a layer up to 16 wide (the inputs too): its own values, grey, on its layer's one scale
+  const nodeScales = (frame.node_pictures || []).map((layer) => {
+    if (!layer) return null;
+    let low = Infinity, high = -Infinity;
+    for (const values of layer) for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+    return { low, high };
+  });
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
     alt: `the network ${frame.sizes.join("-")}: ${frame.sizes.map((n, c) => (c === 0 ? `${n} input${n === 1 ? "" : "s"}`
       : `${n} ${frame.activations[c - 1]}`)).join(", then ")}, ${progress(frame)}; edge width is the weight's size, ` +
-      "dark blue positive, dark orange negative; each neuron of the layer shown has its graph and outgoing weight beside it",
+      "dark blue positive, dark orange negative; each neuron of the layer shown has its graph and outgoing weight beside it" +
+      ((frame.node_pictures || []).some((layer, c) => layer && c !== lastHidden) ? ", every other neuron of a layer up to 16 wide its own graph" : ""),
     onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
     onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
     fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
     picture: (layer, neuron) => {
       const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
-      if (!curve) return null;
+      if (!curve) return nodePicture(frame, layer, neuron, nodeScales);
       if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
         return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
           low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
@@ -524,6 +532,15 @@ function drawDiagram(frame) {
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+}
+
+/** A node's own picture (a layer not shown in the superposition): its graph over x, or its heat map over the plane. */
+function nodePicture(frame, layer, neuron, scales) {
+  const values = frame.node_pictures && frame.node_pictures[layer] && frame.node_pictures[layer][neuron];
+  if (!values || layer >= frame.sizes.length - 1) return null;
+  const { low, high } = scales[layer];
+  if (frame.dims === 2) return { heat: values, n: Math.round(Math.sqrt(values.length)), low, high, color: "#7b8794" };
+  return { y: values, low, high, color: "#7b8794" };
 }
 
 function tint(hex) {  // the neuron's colour, light, for its node
