@@ -699,7 +699,7 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const font = textSize(svg);
   const measure = textMeasurer(svg, font);
-  const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
+  const drawn = sizes.map((n) => (n <= MAX_DRAWN ? n : MAX_DRAWN_OF_WIDE));
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
@@ -835,14 +835,21 @@ function overlapArea(a, b) {
 }
 
 let measuringContext = null;
+const fontFamilies = new WeakMap();  // svg -> its font family (read once: reading styles each frame costs a style pass)
 /** A function giving a text's width in CSS px in the svg's font at `font` px (a canvas measures it: no layout). */
 function textMeasurer(svg, font) {
   measuringContext ||= document.createElement("canvas").getContext("2d");
-  measuringContext.font = `${font}px ${getComputedStyle(svg).fontFamily || "sans-serif"}`;
-  return (text) => measuringContext.measureText(text).width;
+  if (!fontFamilies.has(svg)) fontFamilies.set(svg, getComputedStyle(svg).fontFamily || "sans-serif");
+  measuringContext.font = `${font}px ${fontFamilies.get(svg)}`;
+  const widths = new Map();
+  return (text) => {
+    if (!widths.has(text)) widths.set(text, measuringContext.measureText(text).width);
+    return widths.get(text);
+  };
 }
 
-const MAX_DRAWN = 16;  // neurons drawn per column; the rest are counted
+const MAX_DRAWN = 16;  // a layer up to this wide is drawn whole
+const MAX_DRAWN_OF_WIDE = 10;  // of a wider one, this many neurons are drawn and the rest counted
 const diagrams = new WeakMap();  // svg -> its elements, made for one network shape
 
 /** The svg's elements for this shape: the ones of the last call if the shape is the same, else new ones. */
@@ -872,7 +879,7 @@ function diagramParts(svg, sizes, drawn, hoverableEdges) {
   sizes.forEach((n, c) => {
     const header = svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
     const more = n > MAX_DRAWN ? svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels) : null;
-    if (more) more.textContent = `+${n - MAX_DRAWN} more`;
+    if (more) more.textContent = `+${n - drawn[c]} more`;
     parts.columns.push({ header, more });
     for (let r = 0; r < drawn[c]; r++) {
       const circle = svgElement("circle", { "data-layer": c, "data-neuron": r }, nodeGroup);

@@ -489,11 +489,20 @@ function draw2d(frame) {
   } else clearSuperposition();
 }
 
+const tints = new Map();  // class colour -> its 256 tints (a heat map asks for tens of thousands a frame)
+
 /** The class colour as a light tint: white at sureness 0, 40 % of the colour at sureness 1: [r, g, b]. */
 function tintOf(hex, sureness) {
-  const v = parseInt(hex.slice(1), 16), share = 0.4 * Math.max(0, Math.min(1, sureness));
-  const mix = (c) => Math.round(255 - (255 - c) * share);
-  return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
+  let table = tints.get(hex);
+  if (!table) {
+    const v = parseInt(hex.slice(1), 16);
+    table = Array.from({ length: 256 }, (_, k) => {
+      const mix = (c) => Math.round(255 - (255 - c) * 0.4 * (k / 255));
+      return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
+    });
+    tints.set(hex, table);
+  }
+  return table[Math.round(255 * Math.max(0, Math.min(1, sureness)))];
 }
 
 function drawDiagram(frame) {
