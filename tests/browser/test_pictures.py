@@ -422,3 +422,23 @@ def test_every_node_of_every_layer_up_to_16_wide_has_its_picture(page):
         for b in pictures[i + 1:]:
             assert not (a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5
                         and a["y"] < b["y"] + b["h"] - 0.5 and b["y"] < a["y"] + a["h"] - 0.5), (a, b)
+
+
+def test_a_data_set_is_chosen_from_its_thumbnail(page):
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    thumbnails = page.locator("[data-testid=dataset-thumbnails] button")
+    names = [o.strip() for o in page.eval_on_selector_all("[data-testid=dataset] option", "os => os.map((o) => o.value)")]
+    assert thumbnails.count() == len(names) == 5
+    assert page.get_attribute("[data-testid=thumbnail-circle]", "aria-pressed") == "true"
+    assert "120 points of 2 classes" in page.get_attribute("[data-testid=thumbnail-circle] canvas", "aria-label")
+    page.click("[data-testid=thumbnail-xor]")
+    page.wait_for_function("window.neuronlab.playground.frame.config.dataset === 'xor'")
+    assert page.input_value("[data-testid=dataset]") == "xor"
+    page.wait_for_function("document.querySelector('[data-testid=thumbnail-xor]').getAttribute('aria-pressed') === 'true'")
+    assert page.get_attribute("[data-testid=thumbnail-circle]", "aria-pressed") == "false"
+    page.focus("[data-testid=thumbnail-three-gaussians]")  # buttons: the keyboard chooses too
+    page.keyboard.press("Enter")
+    page.wait_for_function("window.neuronlab.playground.frame.config.dataset === 'three gaussians'")
+    assert "of 3 classes" in page.get_attribute("[data-testid=thumbnail-three-gaussians] canvas", "aria-label")

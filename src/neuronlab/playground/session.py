@@ -43,7 +43,8 @@ GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
 DRAWN_NEURONS = 16  # neurons per layer the page's diagram draws
 NODE_PICTURES_WIDE = 16  # layers up to this wide (inputs included) get a small picture at every node
-NODE_POINTS_1D, NODE_GRID_2D = 25, 12  # a node's picture: its values at this many x, or on this many x this many cells
+NODE_POINTS_1D, NODE_GRID_2D = 25, 12
+THUMBNAIL_POINTS = 120  # points of each data set's thumbnail  # a node's picture: its values at this many x, or on this many x this many cells
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
 REFRESH_SHARE = 0.1     # often, and less often when slow: they may take at most this share of the time
@@ -610,7 +611,18 @@ class Session:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(net, measured, full))
+            if full:  # every data set as it would be made with this noise and seed, to choose one from its picture
+                out["thumbnails"] = self._thumbnails()
         return out
+
+    def _thumbnails(self) -> dict:
+        """{name: [[x1, x2, class], ...]}: THUMBNAIL_POINTS points of each data set, with this noise and seed."""
+        result = {}
+        for name, (make, classes) in DATASETS.items():
+            kwargs = {"classes": classes} if name in ("three gaussians",) else {}
+            ds = make(THUMBNAIL_POINTS, noise=self.config["noise"], seed=self.config["seed"], **kwargs)
+            result[name] = np.column_stack([ds.x, ds.y])
+        return result
 
     def _x_range(self):
         if self.config["mode"] == "function":

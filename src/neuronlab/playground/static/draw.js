@@ -609,7 +609,7 @@ function drawHeatmap(canvas, values, n, options) {
     options.overlay(ctx, transform);
     ctx.restore();
   }
-  const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
+  const radius = options.pointRadius || Math.max(2.5, Math.min(5, areaWidth / 80));
   // one path per colour and kind (thousands of points draw in a few paths, not thousands): each point filled
   // with its colour and outlined in ink, thinly for training points, thickly for test points
   const groups = new Map();
@@ -623,6 +623,7 @@ function drawHeatmap(canvas, values, n, options) {
     ctx.beginPath();
     for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
     ctx.fillStyle = fill; ctx.fill();
+    if (options.outline === false) continue;  // (a thumbnail's tiny points: colour alone)
     ctx.lineWidth = kind === "test" ? TEST_OUTLINE : 1;
     ctx.strokeStyle = COLORS.ink; ctx.stroke();
   }

@@ -167,6 +167,7 @@ export function onFrame(frame) {
     if (full) { applyConfig(frame.config); onChange(); }
   }
   if (full) hideError();
+  if (frame.thumbnails) drawThumbnails(frame.thumbnails, frame.config ? frame.config.dataset : $("dataset").value);
   if (full && state.restore) restoreWeights(frame);
   // while training, draw at most once per screen refresh, always the newest frame: a slow screen skips
   // frames instead of queueing them (so a click on pause shows at once); any other frame is drawn now
@@ -541,6 +542,47 @@ function drawDiagram(frame) {
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+}
+
+/**
+ * The data sets as thumbnails beside the data set choice (each as it would be made with this noise and seed):
+ * a button each, pressed for the one in use; choosing one chooses it in the list.
+ */
+function drawThumbnails(thumbnails, chosen) {
+  let box = $("dataset-thumbnails");
+  if (!box) {
+    box = document.createElement("div");
+    box.id = "dataset-thumbnails";
+    box.className = "thumbnails";
+    box.dataset.testid = "dataset-thumbnails";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "data sets");
+    $("dataset").closest("label").after(box);
+  }
+  for (const [name, points] of Object.entries(thumbnails)) {
+    let button = box.querySelector(`[data-name="${name}"]`);
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.dataset.name = name;
+      button.dataset.testid = `thumbnail-${name.replaceAll(" ", "-")}`;
+      button.title = name;
+      const canvas = document.createElement("canvas");
+      canvas.setAttribute("width", 64);
+      canvas.setAttribute("height", 64);
+      button.append(canvas);
+      button.addEventListener("click", () => {
+        $("dataset").value = name;
+        $("dataset").dispatchEvent(new Event("change"));
+      });
+      box.append(button);
+    }
+    button.setAttribute("aria-pressed", String(name === chosen));
+    const classes = new Set(points.map((p) => p[2])).size;
+    heatmap(button.firstChild, [0], 1, { extent: [-1.5, 1.5], colorOf: () => [255, 255, 255], pointRadius: 1.6, outline: false,
+      points: points.map(([x, y, c]) => ({ x, y, color: CLASS_COLORS[c % 4] })),
+      alt: `data set ${name}: ${points.length} points of ${classes} classes${name === chosen ? " (in use)" : ""}` });
+  }
 }
 
 /** A node's own picture (a layer not shown in the superposition): its graph over x, or its heat map over the plane. */
