@@ -341,8 +341,8 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const clipped = contributions.filter((c) => c.some((v) => !Number.isFinite(v) || v < addLow || v > addHigh)).length;
   const highlighted = state.highlight, anyLit = highlighted !== null && highlighted !== undefined;
   const top = [];
-  top.push({ x, y: sum, color: COLORS.ink, width: 3.5, alpha: 0.45, label: "sum below + bias" });
-  const output = text.output || null;
+  const output = text.output || null;  // (the network's own output, drawn over the sum when it is what the sum makes)
+  top.push({ x, y: sum, color: COLORS.ink, width: output ? 3.5 : 2.5, alpha: output ? 0.45 : 1, label: "sum below + bias" });
   if (output) top.push({ x, y: output, color: COLORS.network, width: 1.5, label: "network output" });
   const addends = [{ x, y: x.map(() => bias), color: "#7b8794", dash: [2, 3], width: 1.2, label: `bias ${bias.toFixed(2)}` }];
   for (const i of order) {
