@@ -151,7 +151,7 @@ def test_two_inputs_superposition_along_a_line_the_user_moves(page):
     n = len(page.evaluate("window.neuronlab.playground.frame.predicted"))
     expected = round((1 - m["train_accuracy"]) * (n - n_test) + (1 - m["test_accuracy"]) * n_test)
     assert page.evaluate("window.neuronlab.playground.wrongPoints") == expected
-    assert page.locator("[data-testid=diagram] image").count() == 8  # each neuron's heat map at its node
+    assert page.locator("[data-testid=diagram] image").count() == 2 + 8  # each input's and each neuron's heat map at its node
 
 
 def test_a_deeper_network_shows_the_superposition_of_the_hidden_layer_chosen(page):
