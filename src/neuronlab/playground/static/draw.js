@@ -913,6 +913,8 @@ function setTitle(element, text) {
  * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
  * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
  */
+const scratch = new Map();  // grid size -> the canvas a heat picture is painted on before it becomes an image
+
 function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
   const group = svgElement("g", { class: "picture" }, parent);
   const textAt = (left) => {  // the text after the picture; returns the box of picture and text
@@ -924,9 +926,13 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
   if (boxWidth < 16) return p.text ? textAt(x) : null;  // no room for a graph: the text alone
   const top = y - h / 2;
   if (p.heat) {
-    const size = Math.min(boxWidth, h + 4), cells = document.createElement("canvas");
-    cells.width = cells.height = p.n;
-    const context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
+    const size = Math.min(boxWidth, h + 4);
+    if (!scratch.has(p.n)) {  // one canvas per grid size, reused: a diagram has dozens of these pictures
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = p.n;
+      scratch.set(p.n, canvas);
+    }
+    const cells = scratch.get(p.n), context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
     for (let r = 0; r < p.n; r++) {
       for (let c = 0; c < p.n; c++) {
         const t = Math.max(0, Math.min(1, (p.heat[r * p.n + c] - p.low) / (p.high - p.low || 1)));
