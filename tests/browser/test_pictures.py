@@ -195,7 +195,7 @@ def test_diagram_labels_never_overlap_and_are_at_least_12_px(sized):
     page.click("[data-testid=tab-lesson]")
     for w11, w21 in [(1.0, 1.0), (1.5, -0.5), (-2.0, 2.0)]:
         set_exercise_weights(page, w11, w21)
-        texts = [label["text"] for label in labels_apart(page, "pair-diagram", f"lesson pair {w11}, {w21}")]
+        texts = [label["text"].replace("\u2212", "-") for label in labels_apart(page, "pair-diagram", f"lesson pair {w11}, {w21}")]
         assert f"w11 = {w11:.1f}" in texts and "out" in texts and "h1" in texts
     train_for(page, 2)
     texts = [label["text"] for label in labels_apart(page, "diagram", "playground 1-8-1")]

@@ -6,9 +6,10 @@
 // deuteranopia and tritanopia). Neurons: the ten colours of PALETTE (neuron 1 blue, neuron 2 orange, as the
 // lesson's h1 and h2). Weight sign: a dark blue for +, a dark orange for −, darker than the neurons' blue and
 // orange. Classes: amber, sky, wine, indigo (Paul Tol's). A neuron's yes / no: teal / tan. The network's output
-// red over a grey target; held-out test data dark slate (dashed curves, thick outlines).
+// red over a grey target; held-out test data blue (dashed curves; in two-input plots thick outlines), as the
+// page's and the notebook's captions say.
 export const COLORS = {
-  target: "#9aa5b1", network: "#d62728", test: "#3e4c59", positive: "#153e75", negative: "#b35806",
+  target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#153e75", negative: "#b35806",
   classes: ["#e69f00", "#56b4e9", "#882255", "#332288"], yes: "#01665e", no: "#d8b365",
   ink: "#1f2933", grid: "#e4e7eb",
 };
@@ -678,7 +679,8 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   watchScreen();
   if (!svg.dataset.width) {
     svg.dataset.width = svg.getAttribute("width");
-    svg.dataset.height = svg.getAttribute("height");
+    // the design height, kept where the page's presentation mode looks for it (it scales the height attribute)
+    svg.dataset.designHeight ||= svg.getAttribute("height");
     svg.style.setProperty("--svg-width", `${svg.dataset.width}px`);
     if (resizeObserver) resizeObserver.observe(svg);
   }
@@ -690,9 +692,13 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   // labelled diagrams narrower than their design grow taller instead (up to twice): the labels keep their
   // 12 px and get the room they lose in width
   const labelled = Boolean(options.label) || Boolean(options.edge);
-  const grow = labelled ? Math.max(1, Math.min(2, Number(svg.dataset.width) / Math.max(width, 1))) : 1;
+  const narrower = (Number(svg.dataset.width) - 2) / Math.max(width, 1);  // (the design width less the border)
+  const grow = labelled && narrower > 1.05 ? Math.min(2, narrower) : 1;
+  const attribute = svg.getAttribute("height");
+  if (attribute !== svg.dataset.grownHeight) svg.dataset.height = attribute;  // set by the page (presentation): the base
   const designHeight = Math.round(Number(svg.dataset.height) * grow);
-  if (svg.getAttribute("height") !== String(designHeight)) svg.setAttribute("height", designHeight);
+  if (attribute !== String(designHeight)) svg.setAttribute("height", designHeight);
+  svg.dataset.grownHeight = String(designHeight);
   svg.dataset.edges ??= (() => { const st = getComputedStyle(svg); return parseFloat(st.borderTopWidth) + parseFloat(st.borderBottomWidth) || 0; })();
   // the viewBox is the content box itself: one user unit = one CSS pixel, so text set at 12 is 12 on screen
   const height = designHeight - Number(svg.dataset.edges);

@@ -657,7 +657,7 @@ function drawLoss() {
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
-  $("loss-caption").textContent = test.length ? "loss: all training points (red), test points (dark grey, dashed)"
+  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue), dashed"
     : "loss on all training points (red); no points are held out for a test here";
   const last = h[h.length - 1], lastTest = test.length ? test[test.length - 1] : null;
   plot($("loss-view"), series, { logY: true, alt: `loss on a log scale over steps ${h[0][0]} to ${last[0]}: training ` +
