@@ -56,13 +56,17 @@ def test_every_addend_stays_whole_and_the_output_fills_its_panel_while_training(
     output = page.evaluate("window.neuronlab.playground.frame.output")
     # the thick curve above is the sum of the addends below plus the bias, and it is the network's output
     assert max(abs(a - b) for a, b in zip(sp["sum"], output)) < 1e-4
-    print(f"superposition: {len(samples)} frames from step {steps[0]} to {steps[-1]}, clipped 0 in all, output fills "
-          f"{min(s['fraction'] for s in samples):.2f} to {max(s['fraction'] for s in samples):.2f} of its panel")
+    print(
+        f"superposition: {len(samples)} frames from step {steps[0]} to {steps[-1]}, clipped 0 in all, output fills "
+        f"{min(s['fraction'] for s in samples):.2f} to {max(s['fraction'] for s in samples):.2f} of its panel"
+    )
 
 
-SIZES = {"1280x800@2": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 2},
-         "1024x768": {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1},
-         "390x844@3": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3}}
+SIZES = {
+    "1280x800@2": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 2},
+    "1024x768": {"viewport": {"width": 1024, "height": 768}, "device_scale_factor": 1},
+    "390x844@3": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3},
+}
 
 
 @pytest.fixture(params=list(SIZES))
@@ -82,9 +86,11 @@ def sized(request, browser, live_server):
 
 
 def set_exercise_weights(page, w11=1.5, w21=-0.5):
-    page.evaluate("""([w11, w21]) => { for (const [id, v] of [['w11', w11], ['w21', w21]]) {
+    page.evaluate(
+        """([w11, w21]) => { for (const [id, v] of [['w11', w11], ['w21', w21]]) {
       const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); } }""",
-                  [w11, w21])
+        [w11, w21],
+    )
 
 
 def train_for(page, seconds):
@@ -177,12 +183,16 @@ def labels_apart(page, svg_id, where):
     assert labels, (page.size, where)
 
     def hit(a, b):
-        return a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5 and a["y"] < b["y"] + b["h"] - 0.5 \
+        return (
+            a["x"] < b["x"] + b["w"] - 0.5
+            and b["x"] < a["x"] + a["w"] - 0.5
+            and a["y"] < b["y"] + b["h"] - 0.5
             and b["y"] < a["y"] + a["h"] - 0.5
+        )
 
     for i, a in enumerate(labels):
         assert a["font"] >= 12 - 1e-6, (page.size, where, a)
-        for b in labels[i + 1:] + nodes:
+        for b in labels[i + 1 :] + nodes:
             assert not hit(a, b), (page.size, where, a["text"], b["text"])
         s = drawn["svg"]
         assert s["x"] <= a["x"] + 0.5 and a["x"] + a["w"] <= s["x"] + s["w"] + 0.5, (page.size, where, a)
@@ -195,7 +205,10 @@ def test_diagram_labels_never_overlap_and_are_at_least_12_px(sized):
     page.click("[data-testid=tab-lesson]")
     for w11, w21 in [(1.0, 1.0), (1.5, -0.5), (-2.0, 2.0)]:
         set_exercise_weights(page, w11, w21)
-        texts = [label["text"].replace("\u2212", "-") for label in labels_apart(page, "pair-diagram", f"lesson pair {w11}, {w21}")]
+        texts = [
+            label["text"].replace("\u2212", "-")
+            for label in labels_apart(page, "pair-diagram", f"lesson pair {w11}, {w21}")
+        ]
         assert f"w11 = {w11:.1f}" in texts and "out" in texts and "h1" in texts
     train_for(page, 2)
     texts = [label["text"] for label in labels_apart(page, "diagram", "playground 1-8-1")]
@@ -241,11 +254,11 @@ def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colo
     assert len(found["heat"]) > 200
     darkest = min(min(rgb) for rgb in found["heat"])
     classes = page.evaluate("window.neuronlab.playground.classColors")[:2]
-    floor = min(255 - 0.42 * (255 - int(colour[k:k + 2], 16)) for colour in classes for k in (1, 3, 5))
+    floor = min(255 - 0.42 * (255 - int(colour[k : k + 2], 16)) for colour in classes for k in (1, 3, 5))
     assert darkest >= floor > 140, (darkest, floor)  # a light tint: no channel past 40 % of the way to its class colour
     assert len(found["centres"]) >= 5, found["centres"]
     for point in found["centres"]:
-        want = [int(point["want"][k:k + 2], 16) for k in (1, 3, 5)]
+        want = [int(point["want"][k : k + 2], 16) for k in (1, 3, 5)]
         assert max(abs(a - b) for a, b in zip(point["rgb"], want)) <= 12, point  # filled with its class colour
     assert "test points (held out) with a thick outline" in found["caption"]
 
@@ -256,12 +269,15 @@ def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colo
 # deficiency", severity 1.0 matrices, applied to linear RGB
 CVD = {
     "normal": np.eye(3),
-    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                            [-0.003882, -0.048116, 1.051998]]),
-    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                              [-0.011820, 0.042940, 0.968881]]),
-    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                            [0.004733, 0.691367, 0.303900]]),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]
+    ),
 }
 TOLD_APART = 20.0  # CIELAB ΔE*76 between colours that must be told apart, under every simulation
 NOT_CONFUSED = 15.0  # ΔE*76 (normal vision) between colours of two meanings drawn side by side
@@ -269,7 +285,7 @@ NOT_CONFUSED = 15.0  # ΔE*76 (normal vision) between colours of two meanings dr
 
 def lab(hex_colour, deficiency="normal"):
     """CIELAB (D65) of an sRGB colour as seen with the deficiency."""
-    srgb = np.array([int(hex_colour[k:k + 2], 16) for k in (1, 3, 5)]) / 255
+    srgb = np.array([int(hex_colour[k : k + 2], 16) for k in (1, 3, 5)]) / 255
     linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
     linear = np.clip(CVD[deficiency] @ linear, 0, 1)
     xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
@@ -309,18 +325,37 @@ def test_each_meaning_has_its_own_colours_told_apart_under_colour_vision_deficie
     }
     for meaning, group in meanings.items():
         for i, a in enumerate(group):
-            for b in group[i + 1:]:
+            for b in group[i + 1 :]:
                 for deficiency in CVD:
-                    assert delta_e(a, b, deficiency) >= TOLD_APART, (meaning, a, b, deficiency, delta_e(a, b, deficiency))
+                    assert delta_e(a, b, deficiency) >= TOLD_APART, (
+                        meaning,
+                        a,
+                        b,
+                        deficiency,
+                        delta_e(a, b, deficiency),
+                    )
     # no colour means two things, and the meanings drawn together are not confused with each other
-    own = {"weight sign": meanings["weight sign"], "class": c["classes"], "yes / no": meanings["yes / no"],
-           "neurons": colours["palette"], "output": [c["network"]], "target": [c["target"]], "test": [c["test"]]}
+    own = {
+        "weight sign": meanings["weight sign"],
+        "class": c["classes"],
+        "yes / no": meanings["yes / no"],
+        "neurons": colours["palette"],
+        "output": [c["network"]],
+        "target": [c["target"]],
+        "test": [c["test"]],
+    }
     for first, a_group in own.items():
         for second, b_group in own.items():
             if first < second:
                 assert not set(a_group) & set(b_group), (first, second)
-    side_by_side = [("weight sign", "neurons"), ("weight sign", "class"), ("class", "neurons"), ("yes / no", "neurons"),
-                    ("test", "output"), ("class", "test")]
+    side_by_side = [
+        ("weight sign", "neurons"),
+        ("weight sign", "class"),
+        ("class", "neurons"),
+        ("yes / no", "neurons"),
+        ("test", "output"),
+        ("class", "test"),
+    ]
     for first, second in side_by_side:
         group_b = own[second] if second != "neurons" else colours["palette"][:2]
         for a in own[first]:
@@ -342,7 +377,9 @@ def test_approximate_draws_the_neuron_added_last_and_says_the_certificate_in_pla
         assert np.ptp(own) > 0  # a ramp or step, not a flat line
     text = page.inner_text("[data-testid=ap-summary]")
     plain = text.split("\n")[0]
-    checked, sampled = (int(n.replace(",", "")) for n in re.search(r"checked at ([\d,]+) points .*the ([\d,]+) points", plain).groups())
+    checked, sampled = (
+        int(n.replace(",", "")) for n in re.search(r"checked at ([\d,]+) points .*the ([\d,]+) points", plain).groups()
+    )
     assert checked == 10 * (sampled - 1) + 1  # the samples and 9 more in each of their gaps: as the engine checks
     within = float(re.search(r"within ([\d.e-]+) of", plain).group(1))
     assert frame["sup_error"] <= within <= frame["eps"] and within <= 1.01 * frame["sup_error"]
@@ -419,9 +456,13 @@ def test_every_node_of_every_layer_up_to_16_wide_has_its_picture(page):
     np.testing.assert_allclose(node[1], np.tanh(np.array(frame["grid"])[::8, None] @ W1 + b1).T, atol=1e-5)
     # no two pictures overlap
     for i, a in enumerate(pictures):
-        for b in pictures[i + 1:]:
-            assert not (a["x"] < b["x"] + b["w"] - 0.5 and b["x"] < a["x"] + a["w"] - 0.5
-                        and a["y"] < b["y"] + b["h"] - 0.5 and b["y"] < a["y"] + a["h"] - 0.5), (a, b)
+        for b in pictures[i + 1 :]:
+            assert not (
+                a["x"] < b["x"] + b["w"] - 0.5
+                and b["x"] < a["x"] + a["w"] - 0.5
+                and a["y"] < b["y"] + b["h"] - 0.5
+                and b["y"] < a["y"] + a["h"] - 0.5
+            ), (a, b)
 
 
 def test_a_data_set_is_chosen_from_its_thumbnail(page):
@@ -429,14 +470,18 @@ def test_a_data_set_is_chosen_from_its_thumbnail(page):
     page.select_option("[data-testid=mode]", "dataset")
     page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
     thumbnails = page.locator("[data-testid=dataset-thumbnails] button")
-    names = [o.strip() for o in page.eval_on_selector_all("[data-testid=dataset] option", "os => os.map((o) => o.value)")]
+    names = [
+        o.strip() for o in page.eval_on_selector_all("[data-testid=dataset] option", "os => os.map((o) => o.value)")
+    ]
     assert thumbnails.count() == len(names) == 5
     assert page.get_attribute("[data-testid=thumbnail-circle]", "aria-pressed") == "true"
     assert "120 points of 2 classes" in page.get_attribute("[data-testid=thumbnail-circle] canvas", "aria-label")
     page.click("[data-testid=thumbnail-xor]")
     page.wait_for_function("window.neuronlab.playground.frame.config.dataset === 'xor'")
     assert page.input_value("[data-testid=dataset]") == "xor"
-    page.wait_for_function("document.querySelector('[data-testid=thumbnail-xor]').getAttribute('aria-pressed') === 'true'")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=thumbnail-xor]').getAttribute('aria-pressed') === 'true'"
+    )
     assert page.get_attribute("[data-testid=thumbnail-circle]", "aria-pressed") == "false"
     page.focus("[data-testid=thumbnail-three-gaussians]")  # buttons: the keyboard chooses too
     page.keyboard.press("Enter")

@@ -816,7 +816,7 @@ def frame_counts(n: int) -> list[int]:
 
 def plain_certificate(c, f_text: str) -> str:
     """What the certificate says, in plain words: only what the engine measured and the bound it states."""
-    from ..approximate import CHECK_DENSITY
+    from neuronlab.approximate import CHECK_DENSITY
 
     def up(value):  # 3 significant digits, rounded up: "within" stays true
         if value <= 0:
