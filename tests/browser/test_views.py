@@ -99,7 +99,12 @@ def test_pointing_at_a_neuron_lights_it_up_everywhere(page):
     page.wait_for_timeout(100)
     lit = page.evaluate("window.neuronlab.playground.highlight")
     mine = next(c for c in sp["curves"] if c["neuron"] == 0)["y"][k]
-    assert lit == 0 or any(abs(c["y"][k] - mine) < 0.1 for c in others)  # unless another curve passes there too
+    # unless another curve passes within the 8 px that count as pointing at it (on the addends' scale)
+    pixels = page.evaluate(
+        "(ys) => ys.map((y) => window.neuronlab.playground.superpositionTransform.sy(y))",
+        [mine] + [c["y"][k] for c in others],
+    )
+    assert lit == 0 or any(abs(p - pixels[0]) < 8 for p in pixels[1:])
     assert page.locator("[data-testid=diagram] circle.highlight").get_attribute("data-neuron") == str(lit)
 
 
@@ -152,7 +157,8 @@ def test_two_inputs_superposition_along_a_line_the_user_moves(page):
     n = len(page.evaluate("window.neuronlab.playground.frame.predicted"))
     expected = round((1 - m["train_accuracy"]) * (n - n_test) + (1 - m["test_accuracy"]) * n_test)
     assert page.evaluate("window.neuronlab.playground.wrongPoints") == expected
-    assert page.locator("[data-testid=diagram] image").count() == 8  # each neuron's heat map at its node
+    # each input's and each neuron's heat map at its node
+    assert page.locator("[data-testid=diagram] image").count() == 2 + 8
 
 
 def test_a_deeper_network_shows_the_superposition_of_the_hidden_layer_chosen(page):

@@ -42,7 +42,10 @@ GRID_2D = 40
 BIG_NETWORK = 10_000  # parameters from which the heat maps use a coarser grid (the page draws them interpolated)
 GRID_2D_BIG, GRID_1D_BIG = 24, 100
 MAX_HIDDEN_SHOWN = 32
-DRAWN_NEURONS = 10  # neurons per layer the page's diagram draws
+DRAWN_NEURONS = 16  # neurons per layer the page's diagram draws
+NODE_PICTURES_WIDE = 16  # layers up to this wide (inputs included) get a small picture at every node
+NODE_POINTS_1D, NODE_GRID_2D = 25, 12
+THUMBNAIL_POINTS = 120  # points of each data set's thumbnail  # a node's picture: its values at this many x, or on this many x this many cells
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
 REFRESH_SHARE = 0.1  # often, and less often when slow: they may take at most this share of the time
@@ -706,6 +709,10 @@ class Session:
                 out["output"] = probability[:, 1 if probability.shape[1] == 2 else 0]
             else:
                 out["output"] = values[-1][1][:, 0]
+            # every node's picture, for the input and the hidden layers up to NODE_PICTURES_WIDE neurons
+            every = max(1, len(grid) // NODE_POINTS_1D)
+            layer_outputs = [grid.reshape(-1, 1)] + [v[1] for v in values[:-1]]
+            out["node_pictures"] = [a[::every].T if a.shape[1] <= NODE_PICTURES_WIDE else None for a in layer_outputs]
             if len(net.layers) > 1:
                 shown, weights, bias, label = self._shown(net)
                 out.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
@@ -727,7 +734,18 @@ class Session:
                     out["target"] = self.target(grid)
         elif self.dims == 2 and self.config["mode"] == "dataset":
             out.update(self._heat_maps(net, measured, full))
+            if full:  # every data set as it would be made with this noise and seed, to choose one from its picture
+                out["thumbnails"] = self._thumbnails()
         return out
+
+    def _thumbnails(self) -> dict:
+        """{name: [[x1, x2, class], ...]}: THUMBNAIL_POINTS points of each data set, with this noise and seed."""
+        result = {}
+        for name, (make, classes) in DATASETS.items():
+            kwargs = {"classes": classes} if name in ("three gaussians",) else {}
+            ds = make(THUMBNAIL_POINTS, noise=self.config["noise"], seed=self.config["seed"], **kwargs)
+            result[name] = np.column_stack([ds.x, ds.y])
+        return result
 
     def _x_range(self):
         if self.config["mode"] == "function":
@@ -755,6 +773,13 @@ class Session:
             result.update(shown_layer=shown + 1, shown_weights=weights, shown_label=label)
             result["hidden_heat"] = values[shown][1][:, :MAX_HIDDEN_SHOWN].T
             result.update(self._slice(net))
+        # every node's picture, on a coarse grid: the features (inputs) and the hidden layers up to NODE_PICTURES_WIDE
+        coarse = np.linspace(-1.5, 1.5, NODE_GRID_2D)
+        cx, cy = np.meshgrid(coarse, coarse)
+        coarse_raw = np.column_stack([cx.ravel(), cy.ravel()])
+        coarse_features = np.column_stack([FEATURES[name](coarse_raw) for name in self.config["features"]])
+        outputs = [coarse_features] + [v[1] for v in net.layer_values(coarse_features)[:-1]]
+        result["node_pictures"] = [a.T if a.shape[1] <= NODE_PICTURES_WIDE else None for a in outputs]
         result["predicted"] = measured.predicted  # each point's class, so the page can mark the wrong ones
         if full:
             result["points"] = np.column_stack([self.raw_2d, self.y])
@@ -913,7 +938,7 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
         "cumulative": (np.cumsum(parts, axis=1) + net.layers[-1].b.data[0]).T[:: max(1, len(order) // 200)].tolist()
         if len(order)
         else [],
-        "counts": list(range(1, len(order) + 1))[:: max(1, len(order) // 200)],
+        "counts": frame_counts(len(order)),
         "bias": float(net.layers[-1].b.data[0]),
         "output": predict(net, grid.reshape(-1, 1)).tolist(),
         "neurons": c.neurons,
@@ -922,8 +947,44 @@ def approximation_frame(f_text: str, domain, eps: float, activation: str, progre
         "summary": c.summary(),
         "activation": activation,
         "thresholds": where[order].tolist(),
+        # the neuron added last at each count shown: [input weight, its bias, output weight], to draw its own
+        # ramp or step v·g(w·x + b)
+        "newest": [
+            [float(net.layers[0].W.data[0, k]), float(net.layers[0].b.data[k]), float(net.layers[-1].W.data[k, 0])]
+            for k in order[np.array(frame_counts(len(order))) - 1]
+        ]
+        if len(order)
+        else [],
+        "plain": plain_certificate(c, f_text),
+        "expr": f_text,
     }
     return frame, net
+
+
+def frame_counts(n: int) -> list[int]:
+    """The neuron counts the approximate tab can show for n neurons: every one up to 200, else about 200 of them."""
+    return list(range(1, n + 1))[:: max(1, n // 200)]
+
+
+def plain_certificate(c, f_text: str) -> str:
+    """What the certificate says, in plain words: only what the engine measured and the bound it states."""
+    from neuronlab.approximate import CHECK_DENSITY
+
+    def up(value):  # 3 significant digits, rounded up: "within" stays true
+        if value <= 0:
+            return "0"
+        step = 10 ** (math.floor(math.log10(value)) - 2)
+        return f"{math.ceil(value / step - 1e-9) * step:.3g}"
+
+    a, b = c.domain
+    text = (
+        f"The network's graph was checked at {c.check_points:,} points of [{a:g}, {b:g}]: the {c.grid_points:,} points "
+        f"{f_text} was sampled at, and {CHECK_DENSITY - 1} more evenly spaced in each gap between neighbouring ones. "
+        f"At every one of them it is within {up(c.sup_error)} of {f_text}, inside eps = {c.eps:g}."
+    )
+    if c.bound is not None:
+        text += f" Between those points the construction's bound is {up(c.bound)}, if {c.assumptions}."
+    return text
 
 
 def _as_lists(value):

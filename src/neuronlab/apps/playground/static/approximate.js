@@ -1,6 +1,7 @@
 // The approximate tab: the certified construction, built neuron by neuron, then handed to backprop.
 
-import { COLORS, plot } from "./draw.js";
+import { activation } from "./activations.js";
+import { COLORS, paletteColor, plot, plotPanels } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 let send = () => {};
@@ -102,7 +103,7 @@ export function onApproximation(frame) {
   const slider = $("ap-shown");
   slider.max = frame.counts.length;
   slider.value = frame.counts.length;
-  $("ap-summary").textContent = frame.summary;
+  $("ap-summary").textContent = `${frame.plain}\n\n${frame.summary}`;  // in plain words, then the engine's details
   $("ap-summary").hidden = false;
   showAdopt(frame);
   draw();
@@ -141,13 +142,29 @@ function draw() {
   const error = Math.max(...shown.map((v, i) => Math.abs(v - f.target[i])));
   $("ap-shown-out").textContent = `${count} of ${f.neurons}`;
   const low = Math.min(...f.target), high = Math.max(...f.target), pad = 0.4 * (high - low || 1);
-  plot($("ap-graph"), [
+  const threshold = count ? f.thresholds[Math.min(count, f.thresholds.length) - 1] : null;
+  const sum = { series: [
     { x: f.grid, y: f.target, band: "rgba(154,165,177,0.25)", spread: f.eps },
     { x: f.grid, y: f.target, color: COLORS.target, width: 3, label: `target ± eps (${f.eps})` },
     { x: f.grid, y: shown, color: COLORS.network, width: 1.8,
       label: `${count} ${f.activation} neurons: max |error| ${error.toPrecision(3)}${count === f.neurons && error <= f.eps ? " ✓ within eps" : ""}` },
-  ], { yRange: [low - pad, high + pad], verticals: count ? [{ x: f.thresholds[Math.min(count, f.thresholds.length) - 1], color: COLORS.test }] : [] });
-  state.shown = { count, error };
+  ], options: { yRange: [low - pad, high + pad], verticals: count ? [{ x: threshold, color: COLORS.ink }] : [],
+    alt: `the target ${f.expr} within ± ${f.eps} (grey band) and the network with ${count} of its ${f.neurons} ` +
+      `${f.activation} neurons, added left to right: largest gap at the ${f.grid.length} points drawn ${error.toPrecision(3)}` +
+      (count === f.neurons && error <= f.eps ? ", within eps" : "") }, share: 1.6 };
+  // the neuron added last, alone: its own ramp or step v·g(w·x + b), on its own scale, where it switches on
+  const newest = count && f.newest ? f.newest[Number($("ap-shown").value) - 1] : null;
+  let own = null;
+  if (newest) {
+    const [w, b, v] = newest, g = activation(f.activation).value;
+    own = f.grid.map((x) => v * g(w * x + b));
+  }
+  const ownPanel = { share: 1, series: own ? [{ x: f.grid, y: own, color: paletteColor(0), width: 2,
+    label: `the neuron added last (${count}): ${newest[2].toPrecision(3)}·${f.activation}(${newest[0].toPrecision(3)}·x ${newest[1] < 0 ? "−" : "+"} ${Math.abs(newest[1]).toPrecision(3)})` }] : [],
+  options: { xRange: [f.grid[0], f.grid[f.grid.length - 1]], verticals: own ? [{ x: threshold, color: COLORS.ink }] : [],
+    title: own ? "" : "no neuron yet: the output is its bias" } };
+  plotPanels($("ap-graph"), [sum, ownPanel]);
+  state.shown = { count, error, own };
   $("ap-graph").dataset.shows = "network";
 }
 
@@ -165,6 +182,7 @@ function play() {
 export function init(sender, changed, adopted) {
   send = sender;
   onChange = changed;
+  $("ap-graph").setAttribute("height", 440);  // two panels: the sum so far above, the neuron added last below
   $("ap-eps").addEventListener("input", showEps);
   $("ap-build").addEventListener("click", build);
   $("ap-cancel").addEventListener("click", () => send({ type: "cancel" }));

@@ -11,13 +11,14 @@ const LESSON = FACTS.lesson;  // nl.lesson's gates, corners, XOR and plane, writ
 export const GATES = Object.fromEntries(Object.entries(LESSON.gates).map(([name, [w, b]]) => [name, [[w[0], w[1] ?? 0], b]]));
 const CORNERS = LESSON.corners, XOR = LESSON.xor_target, PLANE = LESSON.plane;
 const [XOR_OUT_W, XOR_OUT_B] = LESSON.xor_output;
-const YES = "#2b6cb0", NO = "#dd6b20";
+const YES = COLORS.yes, NO = COLORS.no;
 const state = { decide: null, xor: null };
 
 /** step(w1·x1 + w2·x2 + b): 1 when the weighted sum reaches 0 */
 export const fires = (w, b, x) => (w[0] * x[0] + w[1] * x[1] + b >= 0 ? 1 : 0);
 
-const SHADES = [[251, 225, 204], [212, 227, 244], [144, 180, 222]];  // no (0), yes (1), both yes (2): pale orange to blue
+// no (0), yes (1), both yes (2): pale tan, pale teal, teal (COLORS.no and COLORS.yes, lightened)
+const SHADES = [[245, 236, 214], [200, 226, 222], [140, 190, 183]];
 const CELLS = 100;
 
 /**
@@ -32,7 +33,12 @@ function drawPlane(canvas, decide, lines, { targets = null, point = null } = {})
       values.push(decide(at(c), at(r)));
     }
   }
-  heatmap(canvas, values, CELLS, { low: 0, high: 2, extent: PLANE, axes: true, ticks: [0, 1], names: ["x1", "x2"],
+  const answers = CORNERS.map(([x1, x2]) => `(${x1}, ${x2}) ${decide(x1, x2)}`).join(", ");
+  const alt = `the plane of inputs x1, x2 from ${PLANE[0]} to ${PLANE[1]}: pale teal where the answer is yes (1)` +
+    `${values.includes(2) ? ", teal where both neurons say yes (2)" : ""}, pale tan where it is no (0), with the dividing ` +
+    `line${lines.length === 1 ? "" : "s"}; the corners' answers: ${answers}` +
+    (targets ? `; wanted: ${CORNERS.map(([x1, x2], i) => `(${x1}, ${x2}) ${targets[i]}`).join(", ")}` : "");
+  heatmap(canvas, values, CELLS, { low: 0, high: 2, extent: PLANE, axes: true, ticks: [0, 1], names: ["x1", "x2"], alt,
     border: COLORS.ink, colorOf: (k) => SHADES[Math.max(0, Math.min(2, values[k]))],
     overlay: (ctx, { px, py }) => drawMarks(ctx, px, py, decide, lines, targets, point) });
 }

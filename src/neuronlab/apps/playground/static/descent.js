@@ -44,7 +44,12 @@ function drawMap() {
     state.landscape = values;
   }
   const path = state.path;
-  state.transform = heatmap($("desc-map"), state.landscape, CELLS, { extent: RANGE, axes: true, ticks: [-3, -2, -1, 0, 1, 2, 3],
+  const first = path[0], last = path[path.length - 1];
+  const alt = `the loss over the output weights w11 and w21 from -3 to 3 (dark: low loss), and gradient descent from ` +
+    `(${first.w[0].toFixed(2)}, ${first.w[1].toFixed(2)}): after ${path.length - 1} step${path.length === 2 ? "" : "s"} at ` +
+    `(${last.w[0].toFixed(2)}, ${last.w[1].toFixed(2)}), loss ${last.loss.toPrecision(3)}. ` +
+    "Arrow keys move the start point (with Shift, in bigger steps).";
+  state.transform = heatmap($("desc-map"), state.landscape, CELLS, { extent: RANGE, axes: true, ticks: [-3, -2, -1, 0, 1, 2, 3], alt,
     names: ["w11", "w21"], border: COLORS.ink, colorOf: (k, t) => color(Math.floor(t * BANDS) / BANDS),
     overlay: (ctx, { px, py }) => {
       ctx.strokeStyle = "#ffffff"; ctx.lineWidth = 2;
@@ -153,6 +158,17 @@ export function init() {
     const rect = $("desc-map").getBoundingClientRect(), t = state.transform;  // CSS pixels -> drawing units
     const [w11, w21] = t.invert((event.clientX - rect.left) * (t.width / rect.width), (event.clientY - rect.top) * (t.height / rect.height));
     if (w11 >= RANGE[0] && w11 <= RANGE[1] && w21 >= RANGE[0] && w21 <= RANGE[1]) restart([w11, w21]);
+  });
+  // the keyboard's way to the map: focus it, the arrow keys move the start point 0.1 (with Shift 0.5) and restart
+  const map = $("desc-map");
+  map.tabIndex = 0;
+  map.addEventListener("keydown", (event) => {
+    const move = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
+    if (!move || !state.facts || !state.path.length) return;
+    event.preventDefault();
+    const by = event.shiftKey ? 0.5 : 0.1, [w11, w21] = state.path[0].w;
+    const clamp = (v) => Math.max(RANGE[0], Math.min(RANGE[1], Number((v).toFixed(6))));
+    restart([clamp(w11 + move[0] * by), clamp(w21 + move[1] * by)]);
   });
   $("desc-loss").textContent = "waiting for the server's numbers (neuronlab play)…";
 }

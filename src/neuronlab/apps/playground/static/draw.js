@@ -2,12 +2,19 @@
 // then updated in place). Every plot, heat map and network picture of the page and the notebook widgets is drawn
 // here (pair.js draws the lesson's pair of neurons with it). No third-party code.
 
+// One meaning per colour (docs/colours.md; tests/browser/test_pictures.py checks them under simulated protanopia,
+// deuteranopia and tritanopia). Neurons: the ten colours of PALETTE (neuron 1 blue, neuron 2 orange, as the
+// lesson's h1 and h2). Weight sign: a dark blue for +, a dark orange for −, darker than the neurons' blue and
+// orange. Classes: amber, sky, wine, indigo (Paul Tol's). A neuron's yes / no: teal / tan. The network's output
+// red over a grey target; held-out test data blue (dashed curves; in two-input plots thick outlines), as the
+// page's and the notebook's captions say.
 export const COLORS = {
-  target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#2b6cb0", negative: "#dd6b20",
+  target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#153e75", negative: "#b35806",
+  classes: ["#e69f00", "#56b4e9", "#882255", "#332288"], yes: "#01665e", no: "#d8b365",
   ink: "#1f2933", grid: "#e4e7eb",
 };
-const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-  "#7f7f7f", "#d62728"];
+export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+  "#7f7f7f", "#637939"];
 export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
 // ---------------------------------------------------------------- canvases sized for the screen
@@ -172,19 +179,131 @@ function textSize(canvas) {
 }
 
 /**
- * Line plot. series: [{x, y, color, width, dash, label}], points: [{x, y, color}].
- * Returns the transform {sx, sy, invert} so callers can map mouse positions back to data: one object per
- * canvas, kept current when the canvas is redrawn at a new size.
+ * Line plot. series: [{x, y, color, width, dash, label, alpha}], points: [{x, y, color, r}].
+ * Series are drawn widest first, so a thin curve is never hidden under a thick one (a sum under its addends).
+ * The legend goes where no data is: a corner of the plot area that no curve, point or label crosses, else
+ * above the plot area, outside it. Returns the transform {sx, sy, invert, legendBox, ...} so callers can map
+ * mouse positions back to data: one object per canvas, kept current when the canvas is redrawn at a new size.
  */
 export function plot(canvas, series, options = {}) {
-  const transform = transforms.get(canvas) || {};
+  const kept = transforms.get(canvas), transform = kept && !Array.isArray(kept) ? kept : {};
   transforms.set(canvas, transform);
-  return keepDrawn(canvas, () => Object.assign(transform, drawPlot(canvas, series, options)));
+  return keepDrawn(canvas, () => {
+    const { ctx, width, height } = setup(canvas);
+    const drawn = drawPlot(ctx, textSize(canvas), { left: 0, top: 0, width, height }, series, options);
+    layouts.set(canvas, { width, height, panels: [drawn.layout] });
+    describe(canvas, options.alt || plotText(series, options, drawn));
+    return Object.assign(transform, drawn);
+  });
 }
 
-function drawPlot(canvas, series, options) {
-  const { ctx, width, height } = setup(canvas);
-  const font = textSize(canvas);
+/**
+ * The element's text alternative: role img and an aria-label saying what it shows (set only when it changes).
+ * plot(), plotPanels(), heatmap() and diagram() give every picture one; a caller's options.alt says more.
+ */
+export function describe(element, text) {
+  if (element.getAttribute("role") !== "img") element.setAttribute("role", "img");
+  if (element.getAttribute("aria-label") !== text) element.setAttribute("aria-label", text);
+}
+
+const shortNumber = (v) => (Number.isFinite(v) ? String(Number(v.toPrecision(3))) : "?");
+
+/** "graph of target, network output: x from -3 to 3, y from -1.1 to 1.1" (from what was drawn) */
+function plotText(series, options, drawn) {
+  const names = series.filter((s) => s.label).map((s) => s.label);
+  const what = options.title ? `${options.title}: ` : "";
+  const y = options.logY ? `log10 of y from ${shortNumber(drawn.y0)} to ${shortNumber(drawn.y1)}`
+    : `y from ${shortNumber(drawn.y0)} to ${shortNumber(drawn.y1)}`;
+  return `${what}graph${names.length ? ` of ${names.join(", ")}` : ""}: x from ${shortNumber(drawn.x0)} to ${shortNumber(drawn.x1)}, ${y}`;
+}
+
+/**
+ * Plots stacked in one canvas, one above the other: panels [{series, options, share}], share = the fraction of
+ * the canvas's height each takes. Returns one transform per panel (kept current like plot()'s).
+ */
+export function plotPanels(canvas, panels) {
+  const kept = transforms.get(canvas);
+  const result = Array.isArray(kept) && kept.length === panels.length ? kept : panels.map(() => ({}));
+  transforms.set(canvas, result);
+  return keepDrawn(canvas, () => {
+    const { ctx, width, height } = setup(canvas), font = textSize(canvas);
+    const total = panels.reduce((a, p) => a + (p.share || 1), 0);
+    let top = 0;
+    const layout = { width, height, panels: [] };
+    panels.forEach((p, k) => {
+      const h = (height * (p.share || 1)) / total;
+      const drawn = drawPlot(ctx, font, { left: 0, top, width, height: h }, p.series, p.options || {});
+      layout.panels.push(drawn.layout);
+      Object.assign(result[k], drawn);
+      top += h;
+    });
+    layouts.set(canvas, layout);
+    describe(canvas, panels.map((p, k) => (p.options && p.options.alt) || plotText(p.series, p.options || {}, result[k]))
+      .join(". Below: "));
+    return result;
+  });
+}
+
+const layouts = new WeakMap();  // canvas -> what its last drawing put where (for tests and text alternatives)
+
+/**
+ * What plot() or plotPanels() last drew into the canvas, in CSS pixels: {width, height, panels: [{area, legendBox,
+ * labelBoxes, points: [[x, y], ...] (every plotted point inside the area, curves sampled every 2 px)}]}.
+ */
+export function plotLayout(canvas) {
+  const layout = layouts.get(canvas);
+  if (!layout) return null;
+  return { width: layout.width, height: layout.height, panels: layout.panels.map((p) => ({ ...p, points: p.points() })) };
+}
+
+/** The plot's pixels a curve passes through: its points, and points every `step` px along each segment. */
+function curvePixels(series, sx, sy, area, step = 2) {
+  const out = [];
+  const inside = (x, y) => x >= area.left - 1 && x <= area.left + area.width + 1 && y >= area.top - 1 && y <= area.top + area.height + 1;
+  for (const s of series) {
+    if (s.band) {
+      s.x.forEach((x, i) => { for (const d of [s.spread, -s.spread]) { const p = [sx(x), sy(s.y[i] + d)]; if (inside(...p)) out.push(p); } });
+      continue;
+    }
+    let last = null;
+    s.x.forEach((x, i) => {
+      const y = s.y[i];
+      if (!Number.isFinite(y)) { last = null; return; }
+      const p = [sx(x), sy(y)];
+      if (last) {
+        const d = Math.hypot(p[0] - last[0], p[1] - last[1]), n = Math.min(400, Math.floor(d / step));
+        for (let k = 1; k < n; k++) {
+          const q = [last[0] + ((p[0] - last[0]) * k) / n, last[1] + ((p[1] - last[1]) * k) / n];
+          if (inside(...q)) out.push(q);
+        }
+      }
+      if (inside(...p)) out.push(p);
+      last = p;
+    });
+  }
+  return out;
+}
+
+/** The text in lines no wider than maxWidth, broken at spaces (a word longer than that stays whole). */
+function wrapText(ctx, text, maxWidth) {
+  const lines = [];
+  let current = "";
+  for (const word of text.split(" ")) {
+    const tried = current ? `${current} ${word}` : word;
+    if (current && ctx.measureText(tried).width > maxWidth) { lines.push(current); current = word; } else current = tried;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
+function overlaps(a, b) {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function drawPlot(ctx, font, box, series, options) {
+  const width = box.width, height = box.height;
+  ctx.save();
+  ctx.translate(box.left, box.top);
   ctx.font = `${font}px system-ui, sans-serif`;
   const xs = series.flatMap((s) => s.x).concat((options.points || []).map((p) => p.x));
   const ys = series.filter((s) => !s.ignoreForRange).flatMap((s) => s.y)
@@ -196,20 +315,76 @@ function drawPlot(canvas, series, options) {
   if (x1 - x0 < 1e-9) { x0 -= 0.5; x1 += 0.5; }
   if (y1 - y0 < 1e-9) { y0 -= 0.5; y1 += 0.5; }
   if (!options.yRange) { const m = 0.08 * (y1 - y0); y0 -= m; y1 += m; }
-  const small = height < 6 * font + 40;  // a small multiple: fewer ticks
-  const xTickValues = niceTicks(x0, x1, Math.max(2, Math.min(7, Math.floor(width / (5 * font)))));
-  const labelled = (values) => { const labels = tickLabels(values); return values.map((at, i) => ({ at, label: labels[i] })); };
-  const yTicks = options.logY ? logTicks(y0, y1, small ? 2 : 4)
-    : labelled(niceTicks(y0, y1, small ? 2 : Math.max(2, Math.min(6, Math.floor(height / (3 * font))))));
-  const xTicks = labelled(xTickValues);
-  const pad = { left: 8 + Math.max(0, ...yTicks.map((t) => ctx.measureText(t.label).width)), right: 8,
-    top: Math.ceil(0.7 * font), bottom: font + 8 };
-  const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * (width - pad.left - pad.right);
-  const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * (height - pad.top - pad.bottom);
+  const legend = series.filter((s) => s.label);
+  const line = Math.round(font * 1.25), swatch = 1.6 * font;
+  const itemWidth = (s) => 12 + swatch + ctx.measureText(s.label).width;
+  const title = options.title || "";
+  // the plot area for a given room above it (a title, a legend put outside)
+  const frame = (above) => {
+    const small = height - above < 6 * font + 40;  // a small multiple: fewer ticks
+    const xTickValues = niceTicks(x0, x1, Math.max(2, Math.min(7, Math.floor(width / (5 * font)))));
+    const labelled = (values) => { const labels = tickLabels(values); return values.map((at, i) => ({ at, label: labels[i] })); };
+    const count = small ? 2 : Math.max(2, Math.min(6, Math.floor((height - above) / (3 * font))));
+    let linear = niceTicks(y0, y1, count);
+    if (linear.length < 2) linear = niceTicks(y0, y1, count + 1);  // (a 1-2-5 step may leave one tick only)
+    const yTicks = options.logY ? logTicks(y0, y1, small ? 2 : 4) : labelled(linear);
+    const pad = { left: 8 + Math.max(0, ...yTicks.map((t) => ctx.measureText(t.label).width)), right: 8,
+      top: Math.ceil(0.7 * font) + above, bottom: font + 8 };
+    const area = { left: pad.left, top: pad.top, width: width - pad.left - pad.right, height: height - pad.top - pad.bottom };
+    const sx = (x) => pad.left + ((x - x0) / (x1 - x0)) * area.width;
+    const sy = (y) => height - pad.bottom - ((y - y0) / (y1 - y0)) * area.height;
+    return { pad, area, sx, sy, xTicks: labelled(xTickValues), yTicks };
+  };
+  const titleRoom = title ? line : 0;
+  let f = frame(titleRoom);
+  // the verticals' labels sit at the bottom of the plot area, beside their lines, inside
+  const verticalLabels = (g) => (options.verticals || []).filter((v) => v.label).map((v) => {
+    const w = ctx.measureText(v.label).width;
+    const x = g.sx(v.x) + 3 + w <= width - g.pad.right ? g.sx(v.x) + 3 : Math.max(g.pad.left, g.sx(v.x) - 3 - w);
+    const y = height - g.pad.bottom - 4;
+    return { x: x - 1, y: y - font * 0.85, width: w + 2, height: font + 1, label: v.label };
+  });
+  let legendBox = null, outside = false;
+  if (legend.length) {
+    const size = { width: Math.max(...legend.map(itemWidth)), height: line * legend.length + 4 };
+    const pixels = curvePixels(series, f.sx, f.sy, f.area).concat((options.points || []).map((p) => [f.sx(p.x), f.sy(p.y)]));
+    const obstacles = verticalLabels(f);
+    const a = f.area, m = 2, reach = 3;  // a point within `reach` px of the box counts as under it (line widths)
+    const spots = [[a.left + m, a.top + m], [a.left + a.width - size.width - m, a.top + m],
+      [a.left + m, a.top + a.height - size.height - m], [a.left + a.width - size.width - m, a.top + a.height - size.height - m],
+      [a.left + (a.width - size.width) / 2, a.top + m], [a.left + (a.width - size.width) / 2, a.top + a.height - size.height - m]];
+    if (size.width <= a.width - 2 * m && size.height <= a.height - 2 * m) {
+      for (const [x, y] of spots) {
+        const candidate = { x, y, ...size }, grown = { x: x - reach, y: y - reach, width: size.width + 2 * reach, height: size.height + 2 * reach };
+        if (pixels.some(([px, py]) => px >= grown.x && px <= grown.x + grown.width && py >= grown.y && py <= grown.y + grown.height)) continue;
+        if (obstacles.some((o) => overlaps(o, candidate))) continue;
+        legendBox = candidate;
+        break;
+      }
+    }
+    if (!legendBox) {  // no free corner: the legend goes above the plot area, its items in rows (a long label wrapped)
+      outside = true;
+      const room = width - 8, rows = [];
+      let row = { items: [], lines: 1 }, used = 0;
+      for (const s of legend) {
+        const lines = itemWidth(s) <= room ? [s.label] : wrapText(ctx, s.label, room - 12 - swatch);
+        const w = Math.min(room, Math.max(...lines.map((l) => 12 + swatch + ctx.measureText(l).width))) + 6;
+        if (row.items.length && (used + w > room || lines.length > 1)) { rows.push(row); row = { items: [], lines: 1 }; used = 0; }
+        row.items.push({ s, lines, width: w }); row.lines = Math.max(row.lines, lines.length); used += w;
+      }
+      rows.push(row);
+      const count = rows.reduce((acc, r) => acc + r.lines, 0);
+      f = frame(titleRoom + count * line + 4);
+      legendBox = { x: 4, y: titleRoom + 2, width: Math.min(room, Math.max(...rows.map((r) => r.items.reduce((acc, it) => acc + it.width, 0)))),
+        height: count * line + 2, rows };
+    }
+  }
+  const { pad, area, sx, sy, xTicks, yTicks } = f;
   ctx.fillStyle = "#52606d";
   ctx.strokeStyle = COLORS.grid;
   ctx.lineWidth = 1;
   ctx.textBaseline = "alphabetic";
+  if (title) { ctx.fillStyle = COLORS.ink; ctx.fillText(title, 4, font); ctx.fillStyle = "#52606d"; }
   for (const { at, label } of xTicks) {
     ctx.beginPath(); ctx.moveTo(sx(at), pad.top); ctx.lineTo(sx(at), height - pad.bottom); ctx.stroke();
     const w = ctx.measureText(label).width;  // centred under the tick, moved inside the canvas at the ends
@@ -218,30 +393,26 @@ function drawPlot(canvas, series, options) {
   ctx.textAlign = "right";
   for (const { at, label } of yTicks) {
     ctx.beginPath(); ctx.moveTo(pad.left, sy(at)); ctx.lineTo(width - pad.right, sy(at)); ctx.stroke();
-    ctx.fillText(label, pad.left - 4, Math.max(font * 0.8, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
+    ctx.fillText(label, pad.left - 4, Math.max(pad.top + font * 0.35, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
   }
   ctx.textAlign = "left";
   if (y0 < 0 && y1 > 0) {
     ctx.strokeStyle = "#9aa5b1";
     ctx.beginPath(); ctx.moveTo(pad.left, sy(0)); ctx.lineTo(width - pad.right, sy(0)); ctx.stroke();
   }
-  // a vertical's label sits at the bottom of the plot area (the legend is at the top), beside its line, inside
-  const labelBoxes = [];
+  const labelBoxes = verticalLabels(f);
   for (const v of options.verticals || []) {
     ctx.strokeStyle = v.color || COLORS.ink;
     ctx.setLineDash([3, 3]);
     ctx.beginPath(); ctx.moveTo(sx(v.x), pad.top); ctx.lineTo(sx(v.x), height - pad.bottom); ctx.stroke();
     ctx.setLineDash([]);
-    if (v.label) {
-      const w = ctx.measureText(v.label).width;
-      const x = sx(v.x) + 3 + w <= width - pad.right ? sx(v.x) + 3 : Math.max(pad.left, sx(v.x) - 3 - w);
-      const y = height - pad.bottom - 4;
-      labelBoxes.push({ x: x - 1, y: y - font * 0.85, width: w + 2, height: font + 1, label: v.label });
-    }
   }
   ctx.save();  // curves that run off the scale are clipped at the plot's edges
-  ctx.beginPath(); ctx.rect(pad.left, pad.top, width - pad.left - pad.right, height - pad.top - pad.bottom); ctx.clip();
-  for (const s of series) {
+  ctx.beginPath(); ctx.rect(area.left, area.top, area.width, area.height); ctx.clip();
+  // bands first, then the widest curves, so thin ones (addends over their sum) stay on top
+  const order = series.map((s, i) => ({ s, i })).sort((a, b) => (b.s.band ? 1 : 0) - (a.s.band ? 1 : 0)
+    || (b.s.band ? 0 : (b.s.width || 1.5) - (a.s.width || 1.5)) || a.i - b.i).map((o) => o.s);
+  for (const s of order) {
     ctx.globalAlpha = s.alpha ?? 1;
     if (s.band) {
       ctx.fillStyle = s.band;
@@ -265,42 +436,59 @@ function drawPlot(canvas, series, options) {
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  ctx.globalAlpha = 1;
   ctx.restore();
-  for (const box of labelBoxes) {  // over the curves, on a translucent white box
+  for (const b of labelBoxes) {  // over the curves, on a translucent white box
     ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
-    ctx.fillRect(box.x, box.y, box.width, box.height);
+    ctx.fillRect(b.x, b.y, b.width, b.height);
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(box.label, box.x + 1, box.y + font * 0.85);
+    ctx.fillText(b.label, b.x + 1, b.y + font * 0.85);
   }
   for (const p of options.points || []) {
     ctx.fillStyle = p.color || COLORS.ink;
     ctx.beginPath(); ctx.arc(sx(p.x), sy(p.y), p.r || 2.5, 0, 2 * Math.PI); ctx.fill();
   }
-  // the legend: on a translucent white box (curves pass under its text), each swatch a short line drawn as
-  // its series is (width and dash)
-  const legend = series.filter((s) => s.label);
-  const line = Math.round(font * 1.25), swatch = 1.6 * font;
-  let legendBox = null;
-  if (legend.length) {
-    legendBox = { x: pad.left + 2, y: pad.top + 2, height: line * legend.length + 4,
-      width: 12 + swatch + Math.max(...legend.map((s) => ctx.measureText(s.label).width)) };
-    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
-    ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
-  }
-  legend.forEach((s, i) => {
-    const y = pad.top + 4 + line * i + font / 2;
+  // the legend, each swatch a short line drawn as its series is (width and dash)
+  const drawItem = (s, x, y) => {  // y: the top of the item's row
     ctx.strokeStyle = s.color || COLORS.network;
     ctx.lineWidth = Math.min(s.width || 1.5, 3);
+    ctx.globalAlpha = Math.max(0.5, s.alpha ?? 1);
     ctx.setLineDash(s.dash || []);
-    ctx.beginPath(); ctx.moveTo(pad.left + 6, y); ctx.lineTo(pad.left + 6 + swatch, y); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(x + 4, y + font / 2); ctx.lineTo(x + 4 + swatch, y + font / 2); ctx.stroke();
     ctx.setLineDash([]);
+    ctx.globalAlpha = 1;
     ctx.fillStyle = COLORS.ink;
-    ctx.fillText(s.label, pad.left + 10 + swatch, pad.top + 4 + line * i + font * 0.8);
-  });
+    ctx.fillText(s.label, x + 8 + swatch, y + font * 0.8);
+  };
+  if (legendBox && !outside) {
+    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillRect(legendBox.x, legendBox.y, legendBox.width, legendBox.height);
+    legend.forEach((s, i) => drawItem(s, legendBox.x, legendBox.y + 2 + line * i));
+  } else if (legendBox) {
+    let y = legendBox.y + 1;
+    for (const row of legendBox.rows) {
+      let x = legendBox.x;
+      for (const { s, lines, width: w } of row.items) {
+        drawItem({ ...s, label: lines[0] }, x, y);
+        lines.slice(1).forEach((text, k) => { ctx.fillStyle = COLORS.ink; ctx.fillText(text, x + 8 + swatch, y + line * (k + 1) + font * 0.8); });
+        x += w;
+      }
+      y += line * row.lines;
+    }
+  }
+  ctx.restore();
+  const shift = (b) => b && { x: b.x + box.left, y: b.y + box.top, width: b.width, height: b.height };
+  const shown = { ...area, left: area.left + box.left, top: area.top + box.top };
   return {
-    sx, sy, x0, x1, y0, y1, legendBox, labelBoxes,
-    invert: (px, py) => [x0 + ((px - pad.left) / (width - pad.left - pad.right)) * (x1 - x0),
-      y0 + ((height - pad.bottom - py) / (height - pad.top - pad.bottom)) * (y1 - y0)],
+    sx: (x) => sx(x) + box.left, sy: (y) => sy(y) + box.top, x0, x1, y0, y1, panel: { ...box },
+    legendBox: shift(legendBox), labelBoxes: labelBoxes.map(shift), legendOutside: outside,
+    area: { left: shown.left, top: shown.top, width: area.width, height: area.height },
+    invert: (px, py) => [x0 + ((px - box.left - pad.left) / area.width) * (x1 - x0),
+      y0 + ((height - pad.bottom - (py - box.top)) / area.height) * (y1 - y0)],
+    layout: { area: { left: shown.left, top: shown.top, width: area.width, height: area.height }, legendBox: shift(legendBox),
+      labelBoxes: labelBoxes.map(shift), legendOutside: outside,
+      points: () => curvePixels(series, (x) => sx(x) + box.left, (y) => sy(y) + box.top, shown)
+        .concat((options.points || []).map((p) => [sx(p.x) + box.left, sy(p.y) + box.top])) },
   };
 }
 
@@ -316,10 +504,19 @@ function drawPlot(canvas, series, options) {
 export function heatmap(canvas, values, n, options = {}) {
   const transform = transforms.get(canvas) || {};
   transforms.set(canvas, transform);
-  return keepDrawn(canvas, () => Object.assign(transform, drawHeatmap(canvas, values, n, options)));
+  return keepDrawn(canvas, () => {
+    const drawn = Object.assign(transform, drawHeatmap(canvas, values, n, options));
+    const [e0, e1] = options.extent || [-1.5, 1.5], [a, b] = options.names || ["x1", "x2"];
+    const legend = (options.legend || []).map((l) => l.label);
+    describe(canvas, options.alt || `map over ${a} and ${b} from ${shortNumber(e0)} to ${shortNumber(e1)}` +
+      (legend.length ? `, coloured by ${legend.join(", ")}` : "") +
+      (options.points && options.points.length ? `, with ${options.points.length} points` : ""));
+    return drawn;
+  });
 }
 
-const cellImages = new WeakMap();  // canvas -> an n x n canvas holding the cells, scaled up smoothly
+const cellImages = new WeakMap();
+const TEST_OUTLINE = 2.5;  // a test point's outline, in CSS px (a training point's is 1)  // canvas -> an n x n canvas holding the cells, scaled up smoothly
 
 function drawHeatmap(canvas, values, n, options) {
   const { ctx, width, height } = setup(canvas);
@@ -329,15 +526,25 @@ function drawHeatmap(canvas, values, n, options) {
     low = Infinity; high = -Infinity;
     for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
   }
+  // options.upscale: the values interpolated (bilinearly, between cell centres) onto a grid that many times finer
+  // before they are coloured, so a sharp boundary is drawn smooth, not in blocks; colorOf gets the nearest cell
+  const m = Math.max(n, Math.min(256, Math.round(n * (options.upscale || 1))));
   let cells = cellImages.get(canvas);
-  if (!cells || cells.width !== n) { cells = document.createElement("canvas"); cells.width = n; cells.height = n; cellImages.set(canvas, cells); }
-  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(n, n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      const k = r * n + c, v = values[k];
+  if (!cells || cells.width !== m) { cells = document.createElement("canvas"); cells.width = m; cells.height = m; cellImages.set(canvas, cells); }
+  const cellContext = cells.getContext("2d"), image = cellContext.createImageData(m, m);
+  const valueAt = (i, j) => {  // row i, column j of the fine grid (row 0 at the bottom)
+    if (m === n) return values[i * n + j];
+    const u = Math.max(0, Math.min(n - 1, ((i + 0.5) * n) / m - 0.5)), w = Math.max(0, Math.min(n - 1, ((j + 0.5) * n) / m - 0.5));
+    const r0 = Math.floor(u), c0 = Math.floor(w), r1 = Math.min(n - 1, r0 + 1), c1 = Math.min(n - 1, c0 + 1), fu = u - r0, fw = w - c0;
+    const a = values[r0 * n + c0], b = values[r0 * n + c1], c = values[r1 * n + c0], d = values[r1 * n + c1];
+    return (a * (1 - fw) + b * fw) * (1 - fu) + (c * (1 - fw) + d * fw) * fu;
+  };
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      const v = valueAt(i, j), k = Math.min(n - 1, Math.floor((i * n) / m)) * n + Math.min(n - 1, Math.floor((j * n) / m));
       const t = Number.isFinite(v) ? Math.max(0, Math.min(1, (v - low) / (high - low || 1))) : 0.5;
       const [red, green, blue] = options.colorOf ? options.colorOf(k, t) : divergingRgb(t);
-      const at = 4 * ((n - 1 - r) * n + c);  // row 0 at the bottom
+      const at = 4 * ((m - 1 - i) * m + j);  // row 0 at the bottom
       image.data[at] = red; image.data[at + 1] = green; image.data[at + 2] = blue; image.data[at + 3] = 255;
     }
   }
@@ -369,15 +576,21 @@ function drawHeatmap(canvas, values, n, options) {
     if (yName) ctx.fillText(yName, Math.max(0, left - 4 - ctx.measureText(yName).width), font + 2);  // above the ticks
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
-      ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
-      ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      if (item.marker) {  // a point as the plot draws it: thin outline for training, thick for test
+        ctx.beginPath(); ctx.arc(x + font / 2, y + font / 2, font / 2 - 2, 0, 2 * Math.PI);
+        ctx.fillStyle = item.color; ctx.fill();
+        ctx.strokeStyle = COLORS.ink; ctx.lineWidth = item.marker === "test" ? TEST_OUTLINE : 1; ctx.stroke(); ctx.lineWidth = 1;
+      } else {
+        ctx.fillStyle = item.color; ctx.fillRect(x, y, font, font);
+        ctx.strokeStyle = "#fff"; ctx.strokeRect(x, y, font, font);
+      }
       ctx.fillStyle = COLORS.ink; ctx.fillText(item.label, x + font + 5, y + font * 0.85);
     });
   } else area = { left: 0, top: 0, width, height };
   const areaWidth = area.size ?? area.width, areaHeight = area.size ?? area.height;
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = "high";
-  ctx.drawImage(cells, 0, 0, n, n, area.left, area.top, areaWidth, areaHeight);
+  ctx.drawImage(cells, 0, 0, m, m, area.left, area.top, areaWidth, areaHeight);
   if (options.border) {
     ctx.strokeStyle = options.border; ctx.lineWidth = 1;
     ctx.strokeRect(area.left, area.top, areaWidth, areaHeight);
@@ -397,21 +610,23 @@ function drawHeatmap(canvas, values, n, options) {
     options.overlay(ctx, transform);
     ctx.restore();
   }
-  const radius = Math.max(2.5, Math.min(5, areaWidth / 80));
-  // one path per colour and outline (thousands of points draw in a few paths, not thousands)
+  const radius = options.pointRadius || Math.max(2.5, Math.min(5, areaWidth / 80));
+  // one path per colour and kind (thousands of points draw in a few paths, not thousands): each point filled
+  // with its colour and outlined in ink, thinly for training points, thickly for test points
   const groups = new Map();
   for (const p of options.points || []) {
-    const key = `${p.color}|${p.test ? "#000" : "#fff"}`;
+    const key = `${p.color}|${p.test ? "test" : "train"}`;
     if (!groups.has(key)) groups.set(key, []);
     groups.get(key).push(p);
   }
-  ctx.lineWidth = 1;
   for (const [key, group] of groups) {
-    const [fill, outline] = key.split("|");
+    const [fill, kind] = key.split("|");
     ctx.beginPath();
     for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
     ctx.fillStyle = fill; ctx.fill();
-    ctx.strokeStyle = outline; ctx.stroke();
+    if (options.outline === false) continue;  // (a thumbnail's tiny points: colour alone)
+    ctx.lineWidth = kind === "test" ? TEST_OUTLINE : 1;
+    ctx.strokeStyle = COLORS.ink; ctx.stroke();
   }
   const wrong = (options.points || []).filter((p) => p.wrong);
   if (wrong.length) {  // wrongly classified points: a dark cross over each
@@ -426,15 +641,15 @@ function drawHeatmap(canvas, values, n, options) {
   return transform;
 }
 
-/** orange (0) -> white (0.5) -> blue (1) as [r, g, b] */
+/** the sign colours: negative's orange (0) -> white (0.5) -> positive's blue (1), as [r, g, b] */
 export function divergingRgb(t) {
   const mix = (a, b, u) => Math.round(a + (b - a) * u);
-  if (t < 0.5) { const u = t / 0.5; return [mix(245, 255, u), mix(147, 255, u), mix(34, 255, u)]; }
+  if (t < 0.5) { const u = t / 0.5; return [mix(179, 255, u), mix(88, 255, u), mix(6, 255, u)]; }
   const u = (t - 0.5) / 0.5;
-  return [mix(255, 43, u), mix(255, 108, u), mix(255, 176, u)];
+  return [mix(255, 21, u), mix(255, 62, u), mix(255, 117, u)];
 }
 
-/** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground */
+/** orange (0) -> white (0.5) -> blue (1), as in TensorFlow Playground, in the weight-sign colours */
 export function diverging(t) {
   return `rgb(${divergingRgb(t).join(",")})`;
 }
@@ -464,25 +679,47 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   watchScreen();
   if (!svg.dataset.width) {
     svg.dataset.width = svg.getAttribute("width");
+    // the design height, kept where the page's presentation mode looks for it (it scales the height attribute)
+    svg.dataset.designHeight ||= svg.getAttribute("height");
     svg.style.setProperty("--svg-width", `${svg.dataset.width}px`);
     if (resizeObserver) resizeObserver.observe(svg);
   }
   if (drawingFor !== svg) redraws.set(svg, () => diagram(svg, sizes, weights, biases, activations, options));
   const seen = boxes.get(svg);  // the observer's size (measuring would force a layout on every frame)
-  const shown = seen ? seen.width + 2 : svg.getBoundingClientRect().width;
-  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width), height = Number(svg.getAttribute("height"));
+  const measured = seen ? null : svg.getBoundingClientRect();
+  const shown = seen ? seen.width + 2 : measured.width;
+  const width = shown > 2 ? shown - 2 : Number(svg.dataset.width);
+  // labelled diagrams narrower than their design grow taller instead (up to twice): the labels keep their
+  // 12 px and get the room they lose in width
+  const labelled = Boolean(options.label) || Boolean(options.edge);
+  const narrower = (Number(svg.dataset.width) - 2) / Math.max(width, 1);  // (the design width less the border)
+  const grow = labelled && narrower > 1.05 ? Math.min(2, narrower) : 1;
+  const attribute = svg.getAttribute("height");
+  if (attribute !== svg.dataset.grownHeight) svg.dataset.height = attribute;  // set by the page (presentation): the base
+  const designHeight = Math.round(Number(svg.dataset.height) * grow);
+  if (attribute !== String(designHeight)) svg.setAttribute("height", designHeight);
+  svg.dataset.grownHeight = String(designHeight);
+  svg.dataset.edges ??= (() => { const st = getComputedStyle(svg); return parseFloat(st.borderTopWidth) + parseFloat(st.borderBottomWidth) || 0; })();
+  // the viewBox is the content box itself: one user unit = one CSS pixel, so text set at 12 is 12 on screen
+  const height = designHeight - Number(svg.dataset.edges);
   svg.dataset.drawnWidth = shown;
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const font = textSize(svg);
-  const drawn = sizes.map((n) => Math.min(n, MAX_DRAWN));
+  const measure = textMeasurer(svg, font);
+  const drawn = sizes.map((n) => (n <= MAX_DRAWN ? n : MAX_DRAWN_OF_WIDE));
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * Math.min(28, (height - 2 * font - 20) / Math.max(...drawn));
+  const rowGap = Math.min(28 * grow, (height - 2 * font - 20) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * rowGap;
+  const pictureHeight = Math.max(8, Math.min(20, rowGap - 3));  // pictures of neighbouring nodes never touch
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
   const lit = typeof options.highlight === "function" ? options.highlight
     : options.highlight ? (l, n) => l === options.highlight.layer && n === options.highlight.neuron : () => false;
   const one = options.highlight && typeof options.highlight === "object" ? options.highlight : null;
+  // what text must keep clear of: the nodes, the headers, the pictures, and each label once placed
+  const taken = [];
+  const edgeLabels = [];
   for (const edge of parts.edges) {
     const { layer: l, from: i, to: j } = edge, w = weights[l][i][j], share = Math.abs(w) / largest;
     const touches = one && ((one.layer === l && one.neuron === i) || (one.layer === l + 1 && one.neuron === j));
@@ -495,36 +732,131 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     if (edge.hit) setAttributes(edge.hit, ends);
     setTitle(edge.line, look.title);
     if (edge.hit) setTitle(edge.hit, look.title);
-    if (look.label || edge.label) {  // beside the edge's middle, on the side away from the other edges
-      edge.label ||= svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
-      setAttributes(edge.label, { x: (ends.x1 + ends.x2) / 2, "font-size": font,
-        y: (ends.y1 + ends.y2) / 2 + (ends.y2 < ends.y1 ? font + 4 : -8) });
+    if (look.label || edge.label) {
+      edge.label ||= svgElement("text", { fill: COLORS.ink }, parts.labels);
       edge.label.textContent = look.label;
+      if (look.label) edgeLabels.push({ element: edge.label, ends });
     }
   }
   const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
   parts.pictures.replaceChildren();
   parts.columns.forEach(({ header, more }, c) => {
-    setAttributes(header, { x: columnX(c), y: font + 1, "font-size": font });
     header.textContent = c === 0 ? `${sizes[c]} in` : `${sizes[c]} ${activations[c - 1]}`;
-    if (more) setAttributes(more, { x: columnX(c), y: height - 4, "font-size": font });
+    // a header centred on its column, moved inside the svg at the ends
+    const w = measure(header.textContent), x = Math.max(2, Math.min(width - w - 2, columnX(c) - w / 2));
+    setAttributes(header, { x, y: font + 1, "font-size": font, "text-anchor": "start" });
+    taken.push({ x, y: 1 + font - 0.95 * font, width: w, height: 1.2 * font });
+    if (more) {
+      const wm = measure(more.textContent), xm = Math.max(2, Math.min(width - wm - 2, columnX(c) - wm / 2));
+      setAttributes(more, { x: xm, y: height - 4, "font-size": font, "text-anchor": "start" });
+      taken.push({ x: xm, y: height - 4 - 0.95 * font, width: wm, height: 1.2 * font });
+    }
   });
+  for (const { layer: c, neuron: r } of parts.nodes) {
+    const radius = lit(c, r) ? 10 : 8;
+    taken.push({ x: columnX(c) - radius - 1, y: rowY(c, r) - radius - 1, width: 2 * radius + 2, height: 2 * radius + 2 });
+  }
   const lastColumn = sizes.length - 1;
-  for (const { circle, label, layer: c, neuron: r } of parts.nodes) {
+  for (const { circle, layer: c, neuron: r } of parts.nodes) {
     const isLit = lit(c, r);
     const picture = options.picture && options.picture(c, r);
-    if (picture) drawPicture(parts.pictures, picture, columnX(c) + 11, rowY(c, r), Math.min(44, gap - 30), isLit, font);
+    if (picture) {  // the picture and its text between the node and the next column's nodes, never over them
+      // the graph and its text if both fit, else the text alone, else the graph alone
+      const text = picture.text ? measure(picture.text) + 3 : 0;
+      const room = (c < lastColumn ? gap - 12 : width - columnX(c) - 2) - 11;
+      const both = room - text >= 16, textOnly = !both && text > 0 && room >= text;
+      const box = drawPicture(parts.pictures, { ...picture, text: both || textOnly ? picture.text : "" },
+        columnX(c) + 11, rowY(c, r), both ? Math.min(44, room - text) : textOnly ? 0 : room, isLit, font, measure, pictureHeight);
+      if (box) taken.push(box);
+    }
     setAttributes(circle, { cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
       stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, class: isLit ? "neuron highlight" : "neuron" });
     setTitle(circle, options.title ? options.title(c, r) : "");
-    // the output column's labels go to the left, inside the picture
-    setAttributes(label, { x: columnX(c) + (c === lastColumn ? -10 : 10), y: rowY(c, r) - 9, "font-size": font,
-      "text-anchor": c === lastColumn ? "end" : "start" });
-    label.textContent = (options.label && options.label(c, r)) || "";
   }
+  // the edges' labels (longer, with fewer places), then the nodes' labels: each at the first of its places that is inside the svg and
+  // clear of everything placed before it (else at the place that overlaps least)
+  // points along the edges every 4 px, with their ink (width x opacity): text avoids lying on a strong line when it can
+  const lineInk = [];
+  if (edgeLabels.length || options.label) {
+    for (const edge of parts.edges) {
+      const x1 = Number(edge.line.getAttribute("x1")), y1 = Number(edge.line.getAttribute("y1"));
+      const x2 = Number(edge.line.getAttribute("x2")), y2 = Number(edge.line.getAttribute("y2"));
+      const n = Math.max(1, Math.floor(Math.hypot(x2 - x1, y2 - y1) / 4));
+      const ink = Number(edge.line.getAttribute("stroke-width")) * Number(edge.line.getAttribute("stroke-opacity"));
+      for (let k = 0; k <= n; k++) lineInk.push([x1 + ((x2 - x1) * k) / n, y1 + ((y2 - y1) * k) / n, ink]);
+    }
+  }
+  const place = (element, text, spots) => {
+    const w = measure(text), h = 1.2 * font;
+    let best = null, bestCost = Infinity, bestClash = Infinity;
+    for (const [x, top] of spots(w, h)) {
+      const candidate = { x, y: top, width: w, height: h };
+      const outside = Math.max(0, -x) + Math.max(0, x + w - width) + Math.max(0, -top) + Math.max(0, top + h - height);
+      const clash = outside * 1000 + 50 * taken.reduce((acc, b) => acc + overlapArea(b, candidate), 0);
+      let cost = clash;
+      for (const [px, py, ink] of lineInk) if (px > x && px < x + w && py > top && py < top + h) cost += 4 * ink;  // text over an edge
+      if (cost < bestCost) { best = candidate; bestCost = cost; bestClash = clash; }
+      if (cost === 0) break;
+    }
+    if (bestClash > 0) {  // no place clear of other text and nodes: no label (the node's tooltip still has it)
+      element.textContent = "";
+      hidden++;
+      return;
+    }
+    taken.push(best);
+    setAttributes(element, { x: best.x, y: best.y + 0.95 * font, "font-size": font, "text-anchor": "start", ...HALO });
+  };
+  let hidden = 0;
+  for (const { element, ends } of edgeLabels) {
+    const { x1, y1, x2, y2 } = ends;
+    place(element, element.textContent, (w, h) => [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8].flatMap((t) => {
+      const x = x1 + t * (x2 - x1), y = y1 + t * (y2 - y1), rise = (Math.abs(y2 - y1) / Math.max(1, Math.abs(x2 - x1))) * (w / 2);
+      const up = [x - w / 2, y - h - 3 - rise], down = [x - w / 2, y + 3 + rise];  // clear of its own edge
+      return y2 < y1 ? [down, up] : [up, down];  // first on the side away from the other edges
+    }));
+  }
+  for (const { label, layer: c, neuron: r } of parts.nodes) {
+    const text = (options.label && options.label(c, r)) || "";
+    label.textContent = text;
+    if (!text) continue;
+    const x = columnX(c), y = rowY(c, r), rr = lit(c, r) ? 10 : 8, d = 0.7 * rr;  // above right, right, ...
+    place(label, text, (w, h) => {
+      const near = [[x + d, y - rr - 2 - h], [x + rr + 3, y - h / 2], [x - d - w, y - rr - 2 - h], [x + d, y + rr + 2],
+        [x - d - w, y + rr + 2], [x - rr - 3 - w, y - h / 2], [x - w / 2, y - rr - 2 - h], [x - w / 2, y + rr + 2]];
+      // then the same places moved up or down (a crowded column: the labels step past each other)
+      return near.concat(...[0.6, -0.6, 1.2, -1.2].map((k) => near.map(([a, b]) => [a, b + k * h])));
+    });
+  }
+  svg.dataset.hiddenLabels = hidden;  // labels left out for want of room (their nodes' tooltips have them)
+  describe(svg, options.alt || `network diagram: ${sizes.map((n, c) => (c === 0 ? `${n} input${n === 1 ? "" : "s"}`
+    : `${n} ${activations[c - 1]}`)).join(", then ")}`);
 }
 
-const MAX_DRAWN = 10;  // neurons drawn per column; the rest are counted
+/** A white outline under a label's letters: text stays readable where it has to cross an edge. */
+const HALO = { stroke: "#fff", "stroke-width": 3, "stroke-linejoin": "round", "paint-order": "stroke" };
+
+function overlapArea(a, b) {
+  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+  return w > 0 && h > 0 ? w * h : 0;
+}
+
+let measuringContext = null;
+const fontFamilies = new WeakMap();  // svg -> its font family (read once: reading styles each frame costs a style pass)
+/** A function giving a text's width in CSS px in the svg's font at `font` px (a canvas measures it: no layout). */
+function textMeasurer(svg, font) {
+  measuringContext ||= document.createElement("canvas").getContext("2d");
+  if (!fontFamilies.has(svg)) fontFamilies.set(svg, getComputedStyle(svg).fontFamily || "sans-serif");
+  measuringContext.font = `${font}px ${fontFamilies.get(svg)}`;
+  const widths = new Map();
+  return (text) => {
+    if (!widths.has(text)) widths.set(text, measuringContext.measureText(text).width);
+    return widths.get(text);
+  };
+}
+
+const MAX_DRAWN = 16;  // a layer up to this wide is drawn whole
+const MAX_DRAWN_OF_WIDE = 10;  // of a wider one, this many neurons are drawn and the rest counted
 const diagrams = new WeakMap();  // svg -> its elements, made for one network shape
 
 /** The svg's elements for this shape: the ones of the last call if the shape is the same, else new ones. */
@@ -554,7 +886,7 @@ function diagramParts(svg, sizes, drawn, hoverableEdges) {
   sizes.forEach((n, c) => {
     const header = svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels);
     const more = n > MAX_DRAWN ? svgElement("text", { "text-anchor": "middle", fill: COLORS.ink }, parts.labels) : null;
-    if (more) more.textContent = `+${n - MAX_DRAWN} more`;
+    if (more) more.textContent = `+${n - drawn[c]} more`;
     parts.columns.push({ header, more });
     for (let r = 0; r < drawn[c]; r++) {
       const circle = svgElement("circle", { "data-layer": c, "data-neuron": r }, nodeGroup);
@@ -587,13 +919,26 @@ function setTitle(element, text) {
  * A small picture beside a node: a graph of p.y, or a heat map of p.heat (p.n x p.n, row 0 at the bottom),
  * on the scale p.low..p.high, in a box of the neuron's colour; p.text after it if it fits.
  */
-function drawPicture(parent, p, x, y, boxWidth, lit, font) {
-  if (boxWidth < 16) return;
-  const h = 20, top = y - h / 2, group = svgElement("g", { class: "picture" }, parent);
+const scratch = new Map();  // grid size -> the canvas a heat picture is painted on before it becomes an image
+
+function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
+  const group = svgElement("g", { class: "picture" }, parent);
+  const textAt = (left) => {  // the text after the picture; returns the box of picture and text
+    const w = p.text ? measure(p.text) : 0;
+    if (p.text) svgElement("text", { x: left, y: y + font / 3, "font-size": font, fill: COLORS.ink, ...HALO }, group).textContent = p.text;
+    const tall = Math.max(h + 4, p.text ? 1.2 * font : 0);
+    return { x, y: y - tall / 2, width: left + w - x, height: tall };
+  };
+  if (boxWidth < 16) return p.text ? textAt(x) : null;  // no room for a graph: the text alone
+  const top = y - h / 2;
   if (p.heat) {
-    const size = Math.min(boxWidth, 24), cells = document.createElement("canvas");
-    cells.width = cells.height = p.n;
-    const context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
+    const size = Math.min(boxWidth, h + 4);
+    if (!scratch.has(p.n)) {  // one canvas per grid size, reused: a diagram has dozens of these pictures
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = p.n;
+      scratch.set(p.n, canvas);
+    }
+    const cells = scratch.get(p.n), context = cells.getContext("2d"), image = context.createImageData(p.n, p.n);
     for (let r = 0; r < p.n; r++) {
       for (let c = 0; c < p.n; c++) {
         const t = Math.max(0, Math.min(1, (p.heat[r * p.n + c] - p.low) / (p.high - p.low || 1)));
@@ -606,8 +951,7 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font) {
       preserveAspectRatio: "none" }, group);
     svgElement("rect", { x, y: y - size / 2, width: size, height: size, fill: "none", stroke: p.color,
       "stroke-width": lit ? 2.5 : 1 }, group);
-    if (p.text) svgElement("text", { x: x + size + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
-    return;
+    return textAt(x + size + 3);
   }
   svgElement("rect", { x, y: top, width: boxWidth, height: h, fill: "#fff", stroke: p.color, "stroke-width": lit ? 2.5 : 1,
     rx: 2 }, group);
@@ -615,7 +959,7 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font) {
   const points = p.y.map((v, k) => `${(x + 1 + (k * (boxWidth - 2)) / (n - 1)).toFixed(1)},${(top + h - 1 -
     ((Math.max(p.low, Math.min(p.high, v)) - p.low) / span) * (h - 2)).toFixed(1)}`).join(" ");
   svgElement("polyline", { points, fill: "none", stroke: p.color, "stroke-width": lit ? 2 : 1.2 }, group);
-  if (p.text) svgElement("text", { x: x + boxWidth + 3, y: y + font / 3, "font-size": font, fill: COLORS.ink }, group).textContent = p.text;
+  return textAt(x + boxWidth + 3);
 }
 
 /** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */

@@ -2,13 +2,13 @@
 
 import { ENGINE_NAMES } from "./activations.js";
 import FACTS from "./facts.js";
-import { COLORS, diagram, heatmap, paletteColor, plot } from "./draw.js";
+import { COLORS, diagram, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
 const LIMITS = FACTS.playground.limits;
 const FEATURES = LIMITS.features;
-const CLASS_COLORS = ["#dd6b20", "#2b6cb0", "#2f855a", "#9467bd"];
+const CLASS_COLORS = COLORS.classes;
 const MAX_LAYERS = LIMITS.max_layers, MAX_NEURONS = LIMITS.max_neurons;
 // one hidden layer alone may be as wide as the Approximate tab builds them (session.MAX_APPROXIMATION_NEURONS)
 const MAX_WIDE_LAYER = LIMITS.max_wide_layer, MAX_POINTS = LIMITS.max_points;
@@ -167,6 +167,7 @@ export function onFrame(frame) {
     if (full) { applyConfig(frame.config); onChange(); }
   }
   if (full) hideError();
+  if (frame.thumbnails) drawThumbnails(frame.thumbnails, frame.config ? frame.config.dataset : $("dataset").value);
   if (full && state.restore) restoreWeights(frame);
   // while training, draw at most once per screen refresh, always the newest frame: a slow screen skips
   // frames instead of queueing them (so a click on pause shows at once); any other frame is drawn now
@@ -279,20 +280,28 @@ function snapshot(transform) {
   return { ...transform };
 }
 
+/** "RMSE 0.041 · R² 0.996 after 1200 steps": the toolbar's metrics, for the pictures' text alternatives */
+function progress(frame) {
+  const metrics = $("metrics").textContent;
+  return `${metrics ? `${metrics.replaceAll(" · ", ", ")} ` : ""}after ${frame.step} step${frame.step === 1 ? "" : "s"}`;
+}
+
 function draw1d(frame) {
   if (frame.probabilities) return drawClasses1d(frame);
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
-  const points = state.points.map(([x, y]) => ({ x, y, color: "#52606d", r: 2 }))
-    .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 2.5 })));
-  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points });  // (not under a stroke being drawn)
+  const points = state.points.map(([x, y]) => ({ x, y, color: "#7b8794", r: 2 }))
+    .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 3.2 })));
+  const alt = `the network's output (red) over x from ${frame.grid[0]} to ${frame.grid[frame.grid.length - 1]}` +
+    `${state.target ? ", over the target (grey)" : ""}, with ${state.points.length} training points: ${progress(frame)}`;
+  if (!state.stroking) state.outputTransform = plot($("output-view"), series, { points, alt });  // (not under a stroke being drawn)
   if (frame.contributions) {
     const intoOutput = frame.shown_layer === undefined || frame.shown_layer === frame.sizes.length - 2;
-    const reference = intoOutput ? [...frame.output, ...(state.target || []), ...state.points.map((p) => p[1])] : [];
+    const reference = intoOutput ? frame.output : [];
     drawSuperposition(frame.grid, frame.contributions, frame.output_bias, frame, reference,
-      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`, target: intoOutput ? state.target : null,
-        others: frame.contributions_rest });
+      { sum: `sum + bias = ${intoOutput ? "the output" : frame.shown_label}`,
+        others: frame.contributions_rest, output: intoOutput ? frame.output : null });
   } else clearSuperposition();
 }
 
@@ -307,9 +316,12 @@ function switchPoint(x, y) {
 }
 
 /**
- * The lesson's picture, live: each hidden neuron's weighted curve w_i·h_i(x) (thin, its colour), ordered by
- * where it switches, and their sum plus the output bias (thick) = the output. The scale fits the output (and
- * the target), not the largest single curve: curves that run off it are clipped, and the caption says so.
+ * The lesson's picture, live, in two panels of one canvas. Above: the output, on a scale that fits it (and the
+ * target), drawn as the sum of the curves below plus the output bias (thick) with the network's own output over
+ * it (thin red): they are one curve. Below: the addends, each hidden neuron's weighted curve w_i·h_i (its colour,
+ * ordered by where it switches) and the bias, all on one shared scale that holds every one of them whole.
+ * The canvas says how many addends run off their scale (data-clipped: 0 by construction, checked) and how
+ * much of its panel's height the output fills (data-output-fraction).
  */
 function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const weights = outgoingWeights(frame);
@@ -318,25 +330,49 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const sum = x.map((_, k) => bias + contributions.reduce((acc, c) => acc + c[k], 0) + (others ? others[k] : 0));
   const finite = reference.concat(sum).filter(Number.isFinite);
   let low = Math.min(...finite), high = Math.max(...finite);
-  const margin = 0.15 * (high - low || 1);
+  const margin = 0.08 * (high - low || 1);
   low -= margin; high += margin;
-  const runOff = contributions.filter((c) => c.some((v) => v < low || v > high)).length;
-  const highlighted = state.highlight;
-  const series = [];
-  if (text.target) series.push({ x, y: text.target, color: COLORS.target, width: 4, label: "target" });
-  series.push({ x, y: x.map(() => bias), color: "#9aa5b1", dash: [2, 3], width: 1, label: `output bias ${bias.toFixed(2)}` });
+  let addLow = Math.min(0, bias), addHigh = Math.max(0, bias);  // one scale for every addend (a loop: thousands of values)
+  for (const c of others ? [...contributions, others] : contributions) {
+    for (const v of c) if (Number.isFinite(v)) { addLow = Math.min(addLow, v); addHigh = Math.max(addHigh, v); }
+  }
+  const addMargin = 0.06 * (addHigh - addLow || 1);
+  addLow -= addMargin; addHigh += addMargin;
+  const clipped = contributions.filter((c) => c.some((v) => !Number.isFinite(v) || v < addLow || v > addHigh)).length;
+  const highlighted = state.highlight, anyLit = highlighted !== null && highlighted !== undefined;
+  const top = [];
+  const output = text.output || null;  // (the network's own output, drawn over the sum when it is what the sum makes)
+  top.push({ x, y: sum, color: COLORS.ink, width: output ? 3.5 : 2.5, alpha: output ? 0.45 : 1, label: "sum below + bias" });
+  if (output) top.push({ x, y: output, color: COLORS.network, width: 1.5, label: "network output" });
+  const addends = [{ x, y: x.map(() => bias), color: "#7b8794", dash: [2, 3], width: 1.2, label: `bias ${bias.toFixed(2)}` }];
   for (const i of order) {
     const lit = highlighted === i;
-    series.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.2,
-      alpha: highlighted === null || highlighted === undefined || lit ? 1 : 0.25,
-      label: lit ? `neuron ${i + 1}: ${weights[i].toFixed(2)}·h${i + 1}` : undefined });
+    addends.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.5, alpha: !anyLit || lit ? 1 : 0.25,
+      label: lit ? `${weights[i].toFixed(2)}·h${i + 1}` : undefined });
   }
-  if (others) series.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more neurons, added up` });
-  series.push({ x, y: sum, color: COLORS.ink, width: 3, label: text.sum });
-  state.superpositionTransform = plot($("contributions-view"), series, { xRange: [x[0], x[x.length - 1]], yRange: [low, high] });
-  $("superposition-note").textContent = runOff ? `${runOff} of ${contributions.length} curves run off this scale (clipped); the scale fits the output.` : "";
+  if (others) addends.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more, added up` });
+  const xRange = [x[0], x[x.length - 1]];
+  const canvas = $("contributions-view");
+  const alt = `the output as a sum, ${progress(frame)}: above, ${text.sum}, from ${low.toFixed(2)} to ${high.toFixed(2)}, ` +
+    `the sum of the ${contributions.length} weighted neuron curves below plus the bias ${bias.toFixed(2)}`;
+  const altBelow = `the ${contributions.length} curves w·h on one scale from ${addLow.toFixed(2)} to ${addHigh.toFixed(2)}, ` +
+    `${clipped ? `${clipped} cut off` : "each whole"}; left to right by where they switch: neurons ${order.map((i) => i + 1).join(", ")}`;
+  const [above, below] = plotPanels(canvas, [
+    { share: 1, series: top, options: { xRange, yRange: [low, high], title: text.sum, alt } },
+    { share: 1.15, series: addends, options: { xRange, yRange: [addLow, addHigh], alt: altBelow,
+      title: `the ${contributions.length} addends w·h${others ? " (and the rest)" : ""} and the bias, one scale` } },
+  ]);
+  state.superpositionTransform = below;
+  state.superpositionPanels = [above, below];
+  let outLow = Infinity, outHigh = -Infinity;
+  for (const v of sum) if (Number.isFinite(v)) { outLow = Math.min(outLow, v); outHigh = Math.max(outHigh, v); }
+  const fraction = outHigh >= outLow ? (above.sy(outLow) - above.sy(outHigh)) / above.panel.height : 0;
+  canvas.dataset.clipped = clipped;
+  canvas.dataset.outputFraction = fraction.toFixed(3);
+  $("superposition-note").textContent = `Above: the output; below: the ${contributions.length} curves it adds up, on one scale ` +
+    `(${addLow.toFixed(1)} to ${addHigh.toFixed(1)}) that shows each whole.`;
   state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
-    others, bias, sum, yRange: [low, high], runOff };
+    others, bias, sum, yRange: [low, high], addendRange: [addLow, addHigh], clipped, outputFraction: fraction };
   drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
 
@@ -357,6 +393,8 @@ function drawClasses1d(frame) {
 function clearSuperposition() {
   state.superposition = null;
   plot($("contributions-view"), [], { xRange: [-1, 1], yRange: [-1, 1] });
+  delete $("contributions-view").dataset.clipped;  // no addends
+  delete $("contributions-view").dataset.outputFraction;
   $("superposition-note").textContent = "no hidden layer: add one to see the output as a sum of neurons";
   $("hidden-views").replaceChildren();
 }
@@ -423,12 +461,23 @@ function draw2d(frame) {
   const points = state.points.map(([x, y, c], i) => ({ x, y, color: CLASS_COLORS[c % 4], test: state.testMask[i],
     wrong: predicted.length === state.points.length && predicted[i] !== c }));
   const twoClasses = frame.classes.length === 2;
-  heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
-    low: 0, high: 1, extent: frame.extent, points, axes: true,
+  const anyTest = points.some((p) => p.test);
+  // the decision, tinted lightly (the points in their class colours stay what the eye sees first), interpolated
+  // onto a grid four times finer so the boundary is smooth
+  state.outputTransform = heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
+    low: 0, high: 1, extent: frame.extent, points, axes: true, upscale: 4,
     line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
-    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4] })),
-    colorOf: twoClasses ? undefined : (k, t) => shade(CLASS_COLORS[frame.heat_class[k] % 4], t),
+    legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4], marker: "train" }))
+      .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : []),
+    alt: `the network's decision over x1 and x2, each region tinted with the class it gives (${frame.classes.map((c) => `class ${c}`).join(", ")}), ` +
+      `with ${points.length} points, ${points.filter((p) => p.wrong).length} classified wrongly: ${progress(frame)}`,
+    colorOf: twoClasses ? (k, t) => tintOf(CLASS_COLORS[t >= 0.5 ? 1 : 0], Math.abs(2 * t - 1))
+      : (k, t) => tintOf(CLASS_COLORS[frame.heat_class[k] % 4], (t - 1 / frame.classes.length) / (1 - 1 / frame.classes.length)),
   });
+  const caption = "the network's decision: each region lightly tinted with the class it gives (paler where it is " +
+    "less sure); the points in their class's colour, " + (anyTest ? "training points thinly outlined, test points (held out) " +
+    "with a thick outline; " : "") + "× marks a point it classifies wrongly";
+  if ($("output-caption").textContent !== caption) $("output-caption").textContent = caption;
   state.wrongPoints = points.filter((p) => p.wrong).length;
   if (frame.hidden_heat) {
     const rest = frame.slice_rest;
@@ -441,10 +490,20 @@ function draw2d(frame) {
   } else clearSuperposition();
 }
 
-function shade(hex, t) {  // the class colour, paler where the network is less sure: [r, g, b]
-  const v = parseInt(hex.slice(1), 16);
-  const mix = (c) => Math.round(255 - (255 - c) * (0.25 + 0.75 * (t - 0.3) / 0.7));
-  return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
+const tints = new Map();  // class colour -> its 256 tints (a heat map asks for tens of thousands a frame)
+
+/** The class colour as a light tint: white at sureness 0, 40 % of the colour at sureness 1: [r, g, b]. */
+function tintOf(hex, sureness) {
+  let table = tints.get(hex);
+  if (!table) {
+    const v = parseInt(hex.slice(1), 16);
+    table = Array.from({ length: 256 }, (_, k) => {
+      const mix = (c) => Math.round(255 - (255 - c) * 0.4 * (k / 255));
+      return [mix(v >> 16), mix((v >> 8) & 255), mix(v & 255)];
+    });
+    tints.set(hex, table);
+  }
+  return table[Math.round(255 * Math.max(0, Math.min(1, sureness)))];
 }
 
 function drawDiagram(frame) {
@@ -455,14 +514,25 @@ function drawDiagram(frame) {
   const weightOf = sp ? Object.fromEntries(sp.curves.map((c) => [c.neuron, c])) : {};
   const heatScale = { low: 0, high: 0 };  // one scale for the heat maps at the nodes, as for the small graphs
   for (const h of frame.hidden_heat || []) for (const v of h) { heatScale.low = Math.min(heatScale.low, v); heatScale.high = Math.max(heatScale.high, v); }
+  // every other node of a layer up to 16 wide (the inputs too): its own values, grey, on its layer's one scale
+  const nodeScales = (frame.node_pictures || []).map((layer) => {
+    if (!layer) return null;
+    let low = Infinity, high = -Infinity;
+    for (const values of layer) for (const v of values) if (Number.isFinite(v)) { low = Math.min(low, v); high = Math.max(high, v); }
+    return { low, high };
+  });
   diagram(svg, frame.sizes, frame.weights, frame.biases, frame.activations, {
+    alt: `the network ${frame.sizes.join("-")}: ${frame.sizes.map((n, c) => (c === 0 ? `${n} input${n === 1 ? "" : "s"}`
+      : `${n} ${frame.activations[c - 1]}`)).join(", then ")}, ${progress(frame)}; edge width is the weight's size, ` +
+      "dark blue positive, dark orange negative; each neuron of the layer shown has its graph and outgoing weight beside it" +
+      ((frame.node_pictures || []).some((layer, c) => layer && c !== lastHidden) ? ", every other neuron of a layer up to 16 wide its own graph" : ""),
     onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
     onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
     fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
     picture: (layer, neuron) => {
       const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
-      if (!curve) return null;
+      if (!curve) return nodePicture(frame, layer, neuron, nodeScales);
       if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
         return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
           low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
@@ -472,6 +542,56 @@ function drawDiagram(frame) {
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+}
+
+/**
+ * The data sets as thumbnails beside the data set choice (each as it would be made with this noise and seed):
+ * a button each, pressed for the one in use; choosing one chooses it in the list.
+ */
+function drawThumbnails(thumbnails, chosen) {
+  let box = $("dataset-thumbnails");
+  if (!box) {
+    box = document.createElement("div");
+    box.id = "dataset-thumbnails";
+    box.className = "thumbnails";
+    box.dataset.testid = "dataset-thumbnails";
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", "data sets");
+    $("dataset").closest("label").after(box);
+  }
+  for (const [name, points] of Object.entries(thumbnails)) {
+    let button = box.querySelector(`[data-name="${name}"]`);
+    if (!button) {
+      button = document.createElement("button");
+      button.type = "button";
+      button.dataset.name = name;
+      button.dataset.testid = `thumbnail-${name.replaceAll(" ", "-")}`;
+      button.title = name;
+      const canvas = document.createElement("canvas");
+      canvas.setAttribute("width", 64);
+      canvas.setAttribute("height", 64);
+      button.append(canvas);
+      button.addEventListener("click", () => {
+        $("dataset").value = name;
+        $("dataset").dispatchEvent(new Event("change"));
+      });
+      box.append(button);
+    }
+    button.setAttribute("aria-pressed", String(name === chosen));
+    const classes = new Set(points.map((p) => p[2])).size;
+    heatmap(button.firstChild, [0], 1, { extent: [-1.5, 1.5], colorOf: () => [255, 255, 255], pointRadius: 1.6, outline: false,
+      points: points.map(([x, y, c]) => ({ x, y, color: CLASS_COLORS[c % 4] })),
+      alt: `data set ${name}: ${points.length} points of ${classes} classes${name === chosen ? " (in use)" : ""}` });
+  }
+}
+
+/** A node's own picture (a layer not shown in the superposition): its graph over x, or its heat map over the plane. */
+function nodePicture(frame, layer, neuron, scales) {
+  const values = frame.node_pictures && frame.node_pictures[layer] && frame.node_pictures[layer][neuron];
+  if (!values || layer >= frame.sizes.length - 1) return null;
+  const { low, high } = scales[layer];
+  if (frame.dims === 2) return { heat: values, n: Math.round(Math.sqrt(values.length)), low, high, color: "#7b8794" };
+  return { y: values, low, high, color: "#7b8794" };
 }
 
 function tint(hex) {  // the neuron's colour, light, for its node
@@ -536,10 +656,12 @@ function drawLoss() {
   if (!h.length) { plot($("loss-view"), [], { xRange: [0, 100], yRange: [-3, 0], logY: true }); return; }
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
-  if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, label: "test" });
-  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue)"
+  if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
+  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue), dashed"
     : "loss on all training points (red); no points are held out for a test here";
-  plot($("loss-view"), series, { logY: true });
+  const last = h[h.length - 1], lastTest = test.length ? test[test.length - 1] : null;
+  plot($("loss-view"), series, { logY: true, alt: `loss on a log scale over steps ${h[0][0]} to ${last[0]}: training ` +
+    `${Number(last[1]).toPrecision(3)} now${lastTest ? `, test ${Number(lastTest[2]).toPrecision(3)}` : ""}` });
 }
 
 // ---------------------------------------------------------------- exports
@@ -569,6 +691,7 @@ export function init(sender, changed) {
   onChange = changed;
   try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
+  $("contributions-view").setAttribute("height", 420);  // two panels: the output above, its addends below
   $("activation").innerHTML = ENGINE_NAMES.map((a) => `<option>${a}</option>`).join("");
   $("activation").value = FACTS.playground.defaults.activation;  // the server's starting network
   $("features").innerHTML = FEATURES.map((f) =>
@@ -680,4 +803,8 @@ export const data = {
   get restoredStep() { return state.restoredStep; },
   get highlight() { return state.highlight; },
   get superpositionTransform() { return state.superpositionTransform; },
+  get superpositionPanels() { return state.superpositionPanels; },
+  get outputTransform() { return state.outputTransform; },
+  get points() { return state.points; },
+  classColors: CLASS_COLORS,
 };
