@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from chromium import ARGS, CHROMIUM  # scripts/chromium.py
+
 import neuronlab as nl
 
 ENTRY = """
@@ -29,7 +31,6 @@ window.excalidraw = {
 """
 PAGE = """<!doctype html><meta charset=utf-8><link rel=stylesheet href="/entry.css"><body style="margin:0">
 <div id=app style="width:1200px;height:900px"></div><script type=module src="/entry.js"></script>"""
-ARGS = ["--no-sandbox", "--disable-gpu", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
 
 def build(folder: Path) -> Path:
@@ -66,7 +67,7 @@ def check(out: Path, doc: dict) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -23,19 +23,10 @@ import sys
 import time
 from pathlib import Path
 
+from chromium import ARGS, CHROMIUM  # scripts/chromium.py: the launch settings the browser tests use too
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "images" / "playground.png"
-CHROMIUM = "/usr/bin/chromium"
-# the flags tests/browser/conftest.py launches Chromium with (no network but 127.0.0.1)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 VIEWPORT = {"width": 1024, "height": 768}  # a projector's size: the three pictures without scrolling
 CLIP = {"x": 0, "y": 0, "width": 1024, "height": 757}  # above the diagram's caption, which the viewport cuts
 STEPS = 3000

@@ -1,22 +1,16 @@
 """Browser tests drive the playground in Debian's headless Chromium through playwright (sync API)."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import _require
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from chromium import ARGS, CHROMIUM  # noqa: E402  scripts/chromium.py: the launch settings the scripts use too
+
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 
 

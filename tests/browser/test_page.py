@@ -130,7 +130,7 @@ def test_a_url_restores_its_setup(page, browser):
     page.click("[data-testid=add-layer]")
     page.fill("[data-testid=lr]", "0.03")
     page.dispatch_event("[data-testid=lr]", "change")
-    page.wait_for_timeout(300)
+    page.wait_for_function("decodeURIComponent(location.hash).includes('\"lr\":0.03')")  # the link follows it
     url = page.url
     copy = browser.new_page()
     copy.goto(url)
@@ -400,6 +400,7 @@ def test_with_a_token_the_printed_url_opens_a_working_page(browser):
         assert page.goto(f"http://127.0.0.1:{port}/").status == 403
         page.goto(f"http://127.0.0.1:{port}/?token=t0ken#tab=playground")
         page.wait_for_function("document.getElementById('connection').textContent === 'connected'")
+        page.wait_for_function("window.neuronlab.playground.frame")  # the session's first frame (slow when busy)
         page.click("[data-testid=step]")
         page.wait_for_function("window.neuronlab.playground.frame.step === 1")
     finally:
