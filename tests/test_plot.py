@@ -130,19 +130,9 @@ def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     x = np.linspace(-1, 1, 60)
     y = np.sin(3 * x)
     drawn = []
+    options = dict(frames=11, epochs=300, optimizer="adam", lr=0.01, progress=False, size=(5, 3), dpi=50)
     plot.animate_fit(
-        nl.mlp([1, 6, 1], seed=0),
-        x,
-        y,
-        tmp_path / "a.gif",
-        frames=11,
-        epochs=300,
-        optimizer="adam",
-        lr=0.01,
-        progress=False,
-        size=(5, 3),
-        dpi=50,
-        view=lambda n: drawn.append(n) or n,
+        nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "a.gif", view=lambda n: drawn.append(n) or n, **options
     )
     losses = [float(np.mean((n.predict(x)[:, 0] - y) ** 2)) for n in drawn]
     assert len(drawn) >= 8 and len({id(n) for n in drawn}) == len(drawn)
@@ -150,19 +140,7 @@ def test_animate_fit_frames_show_the_network_as_it_was_at_their_epoch(tmp_path):
     assert all(later < 1.1 * earlier for earlier, later in zip(losses, losses[1:]))
     assert losses[-1] < losses[0] / 10 and losses[len(losses) // 2] < losses[0]
     # without a view: the middle frames differ from each other and from the last
-    plot.animate_fit(
-        nl.mlp([1, 6, 1], seed=0),
-        x,
-        y,
-        tmp_path / "b.gif",
-        frames=11,
-        epochs=300,
-        optimizer="adam",
-        lr=0.01,
-        progress=False,
-        size=(5, 3),
-        dpi=50,
-    )
+    plot.animate_fit(nl.mlp([1, 6, 1], seed=0), x, y, tmp_path / "b.gif", **options)
     gif = Image.open(tmp_path / "b.gif")
     images = []
     for k in range(gif.n_frames):
