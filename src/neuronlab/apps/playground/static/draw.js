@@ -671,7 +671,8 @@ export function svgElement(tag, attributes = {}, parent = null) {
  * -> colour; highlight: {layer, neuron} (its edges lit, the others faint) or (layer, neuron) -> lit or not;
  * picture(layer, neuron) -> {y, low, high, color, text} drawn as a small graph beside the node;
  * edge(layer, from, to) -> {color, width, opacity, lit, title, label} replacing the weight's own look, any part;
- * onHover/onLeave/onClick(event, layer, neuron), onEdgeHover(event, layer, from, to).
+ * onHover/onLeave/onClick(event, layer, neuron), onEdgeHover(event, layer, from, to). With onClick, every node
+ * but the inputs is focusable (a button named by nodeName(layer, neuron)): Enter or Space clicks it, arrows move.
  * Neurons are <circle data-layer data-neuron>, edges <line data-layer data-from data-to data-weight>; layer 0
  * is the input.
  */
@@ -772,6 +773,10 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
     setAttributes(circle, { cx: columnX(c), cy: rowY(c, r), r: isLit ? 10 : 8, fill: options.fill ? options.fill(c, r) : "#f7fafc",
       stroke: isLit ? COLORS.ink : "#2d3748", "stroke-width": isLit ? 3 : 1.2, class: isLit ? "neuron highlight" : "neuron" });
     setTitle(circle, options.title ? options.title(c, r) : "");
+    if (options.onClick && c > 0) {  // a node that opens something: reached with Tab, opened with Enter or Space
+      setAttributes(circle, { tabindex: 0, role: "button",
+        "aria-label": options.nodeName ? options.nodeName(c, r) : `layer ${c}, neuron ${r + 1}` });
+    }
   }
   // the edges' labels (longer, with fewer places), then the nodes' labels: each at the first of its places that is inside the svg and
   // clear of everything placed before it (else at the place that overlaps least)
@@ -893,11 +898,33 @@ function diagramParts(svg, sizes, drawn, hoverableEdges) {
       circle.addEventListener("mousemove", (e) => call("onHover", e, c, r));
       circle.addEventListener("mouseleave", (e) => call("onLeave", e, c, r));
       if (c > 0) circle.addEventListener("click", (e) => call("onClick", e, c, r));
+      if (c > 0) circle.addEventListener("keydown", (e) => nodeKey(e, parts, c, r));
       parts.nodes.push({ circle, layer: c, neuron: r, label: svgElement("text", { fill: COLORS.ink }, nodeGroup) });
     }
   });
   diagrams.set(svg, parts);
   return parts;
+}
+
+/**
+ * The keyboard on a focusable node (a diagram with onClick): Enter or Space does what a click does, the arrow keys
+ * move to the next node up or down its layer, or to the nearest row of the layer to the left or right.
+ */
+function nodeKey(event, parts, layer, neuron) {
+  if (!parts.options.onClick) return;
+  if (event.key === "Enter" || event.key === " ") {
+    event.preventDefault();
+    parts.options.onClick(event, layer, neuron);
+    return;
+  }
+  const step = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[event.key];
+  if (!step) return;
+  event.preventDefault();  // (the page does not scroll)
+  const column = parts.nodes.filter((n) => n.layer === layer + step[0] && n.circle.getAttribute("tabindex") === "0");
+  if (!column.length) return;
+  const row = step[0] ? Math.min(neuron, column.length - 1) : neuron + step[1];
+  const next = column.find((n) => n.neuron === row);
+  if (next) next.circle.focus();
 }
 
 function setAttributes(element, attributes) {

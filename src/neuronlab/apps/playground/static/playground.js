@@ -121,11 +121,19 @@ function renderLayers() {
     row.innerHTML = `<span>layer ${i + 1}</span><button data-testid="neurons-minus-${i}">−</button>` +
       `<b data-testid="neurons-${i}">${n}</b><button data-testid="neurons-plus-${i}">+</button> neurons`;
     const [minus, plus] = row.querySelectorAll("button");
-    minus.addEventListener("click", () => { if (state.layers[i] > 1) { state.layers[i]--; renderLayers(); configure(); } });
-    plus.addEventListener("click", () => { if (state.layers[i] < MAX_NEURONS) { state.layers[i]++; renderLayers(); configure(); } });
+    minus.addEventListener("click", () => changeNeurons(i, -1));
+    plus.addEventListener("click", () => changeNeurons(i, +1));
     box.appendChild(row);
   });
 }
+
+// the network's shape, changed from the panel or from the diagram's own buttons: one path for both
+function changeNeurons(i, change) {
+  const n = state.layers[i] + change;
+  if (change < 0 ? n >= 1 : n <= MAX_NEURONS) { state.layers[i] = n; renderLayers(); configure(); }
+}
+function addLayer() { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } }
+function removeLayer() { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } }
 
 export function showError(message, field = "") {
   const box = $("error");
@@ -529,6 +537,7 @@ function drawDiagram(frame) {
     onHover: (e, layer, neuron) => { showTooltip(e, frame, layer, neuron); if (layer === lastHidden) setHighlight(neuron); },
     onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
+    nodeName: (layer, neuron) => `${layer === frame.sizes.length - 1 ? "output" : `layer ${layer}`}, neuron ${neuron + 1}: edit its weights`,
     fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
     picture: (layer, neuron) => {
       const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
@@ -542,6 +551,75 @@ function drawDiagram(frame) {
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
+  drawShapeButtons(frame);
+}
+
+/**
+ * On the diagram, under each hidden layer's column, "−" and "+" (a neuron fewer or more there) and "+ layer" after the
+ * last hidden layer: the panel's own controls (changeNeurons, addLayer), placed where the layers are drawn. Buttons
+ * that would touch step down to a row of their own.
+ */
+function drawShapeButtons(frame) {
+  const svg = $("diagram");
+  let strip = $("diagram-shape");
+  if (!strip) {
+    strip = document.createElement("div");
+    strip.id = "diagram-shape";
+    strip.className = "diagram-shape";
+    strip.dataset.testid = "diagram-shape";
+    strip.setAttribute("role", "group");
+    strip.setAttribute("aria-label", "the network's shape");
+    svg.after(strip);
+  }
+  const sizes = frame.sizes, last = sizes.length - 1;
+  // each column's centre in CSS px from the svg's left: a node's cx (one user unit is one CSS px) and the border
+  const xs = sizes.map((_, c) => svg.clientLeft + Number(svg.querySelector(`circle[data-layer="${c}"]`)?.getAttribute("cx")));
+  const width = svg.getBoundingClientRect().width;  // (an svg has no offsetWidth)
+  const key = JSON.stringify([sizes, xs, width]);
+  if (strip.dataset.key === key || xs.some((x) => !Number.isFinite(x))) return;
+  strip.dataset.key = key;
+  const focused = strip.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+  strip.replaceChildren();
+  strip.style.width = `${width}px`;
+  const button = (text, testid, label, action, group) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = text;
+    b.dataset.testid = testid;
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.addEventListener("click", action);
+    group.append(b);
+  };
+  const groups = [];
+  const group = (x) => {
+    const g = document.createElement("div");
+    g.className = "shape-group";
+    strip.append(g);
+    groups.push({ g, x });
+    return g;
+  };
+  for (let c = 1; c < last; c++) {
+    const g = group(xs[c]), i = c - 1;
+    button("−", `diagram-minus-${i}`, `layer ${c}: one neuron fewer`, () => changeNeurons(i, -1), g);
+    button("+", `diagram-plus-${i}`, `layer ${c}: one neuron more`, () => changeNeurons(i, +1), g);
+  }
+  button("+ layer", "diagram-add-layer", "add a hidden layer of 4 neurons after the last", addLayer, group((xs[last - 1] + xs[last]) / 2));
+  // left to right, each in the first row where it touches nothing, and inside the strip
+  const rows = [];
+  for (const [k, { g, x }] of groups.entries()) {
+    const w = g.offsetWidth;
+    let left = Math.max(0, Math.min(width - w, x - w / 2));
+    // "+ layer" (the last) moves right of the last layer's pair rather than down, if the strip has the room
+    if (k === groups.length - 1 && rows.length && rows[0] + 4 > left && rows[0] + 4 + w <= width) left = rows[0] + 4;
+    let row = rows.findIndex((end) => end + 4 <= left);
+    if (row < 0) row = rows.push(-Infinity) - 1;
+    rows[row] = left + w;
+    g.style.left = `${left}px`;
+    g.style.top = `${row * 30}px`;
+  }
+  strip.style.height = `${rows.length * 30}px`;
+  if (focused) strip.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
 
 /**
@@ -633,6 +711,13 @@ function closeEditor() {
   $("editor").hidden = true;
 }
 
+/** Closed by the person (Escape or close): the focus goes back to the neuron it edited, if it is still drawn. */
+function closeEditorToNode() {
+  const node = state.editorNode;
+  closeEditor();
+  if (node) $("diagram").querySelector(`circle[data-layer="${node.layer}"][data-neuron="${node.neuron}"]`)?.focus();
+}
+
 function openEditor(frame, layer, neuron) {
   const editor = $("editor");
   state.editorFor = editorKey(frame);
@@ -643,12 +728,19 @@ function openEditor(frame, layer, neuron) {
     `<label>b <input type="number" step="0.1" data-b value="${b.toFixed(4)}"></label>` +
     `<div class="buttons"><button data-testid="editor-apply">apply</button><button data-testid="editor-close">close</button></div>`;
   editor.hidden = false;
+  state.editorNode = { layer, neuron };
   const [apply, close] = editor.querySelectorAll("button");
   apply.addEventListener("click", () => {
     send({ type: "edit", layer: layer - 1, neuron, bias: Number(editor.querySelector("[data-b]").value),
       weights: [...editor.querySelectorAll("[data-w]")].map((input) => Number(input.value)) });
   });
-  close.addEventListener("click", closeEditor);
+  close.addEventListener("click", closeEditorToNode);
+  // the keyboard: Enter in a number applies, Escape closes and goes back to the neuron
+  editor.onkeydown = (e) => {
+    if (e.key === "Escape") { e.preventDefault(); closeEditorToNode(); }
+    else if (e.key === "Enter" && e.target.matches("input")) { e.preventDefault(); apply.click(); }
+  };
+  editor.querySelector("input").focus();
 }
 
 function drawLoss() {
@@ -724,8 +816,10 @@ export function init(sender, changed) {
     $("superposition-line-out").textContent = Number($("superposition-line").value).toFixed(2);
     update(["line"]);
   });
-  $("add-layer").addEventListener("click", () => { if (state.layers.length < MAX_LAYERS) { state.layers.push(4); renderLayers(); configure(); } });
-  $("remove-layer").addEventListener("click", () => { if (state.layers.length) { state.layers.pop(); renderLayers(); configure(); } });
+  // the diagram redraws itself at a new width: its shape buttons follow their columns
+  if (window.ResizeObserver) new ResizeObserver(() => requestAnimationFrame(() => state.frame && drawShapeButtons(state.frame))).observe($("diagram"));
+  $("add-layer").addEventListener("click", addLayer);
+  $("remove-layer").addEventListener("click", removeLayer);
   $("train").addEventListener("click", () => { state.pausing = false; state.restore = null; send({ type: "train" }); });
   $("pause").addEventListener("click", () => {
     send({ type: "pause" });
