@@ -572,9 +572,11 @@ function drawShapeButtons(frame) {
     svg.after(strip);
   }
   const sizes = frame.sizes, last = sizes.length - 1;
-  // each column's centre in CSS px from the svg's left: a node's cx (one user unit is one CSS px) and the border
-  const xs = sizes.map((_, c) => svg.clientLeft + Number(svg.querySelector(`circle[data-layer="${c}"]`)?.getAttribute("cx")));
-  const width = svg.getBoundingClientRect().width;  // (an svg has no offsetWidth)
+  // each column's centre in CSS px from the svg's left: a node's cx (one user unit is one CSS px) and the border;
+  // read from what diagram() wrote, not measured (a measure would force a layout on every frame of training)
+  const border = Number(svg.dataset.edges) / 2 || 0;
+  const xs = sizes.map((_, c) => border + Number(svg.querySelector(`circle[data-layer="${c}"]`)?.getAttribute("cx")));
+  const width = Number(svg.dataset.drawnWidth);  // the svg's width as diagram() drew it
   const key = JSON.stringify([sizes, xs, width]);
   if (strip.dataset.key === key || xs.some((x) => !Number.isFinite(x))) return;
   strip.dataset.key = key;
