@@ -95,7 +95,8 @@ def test_presentation_shows_one_chapter_a_screen_and_cuts_nothing(browser, live_
         for index, name in enumerate(CHAPTERS):
             if index:
                 page.click("[data-testid=chapter-next]")
-            page.wait_for_timeout(150)
+            page.wait_for_function(f"location.hash.includes('chapter={name}')", timeout=5000)
+            page.wait_for_timeout(150)  # the chapter's pictures settle
             assert fragment(page)["chapter"] == name
             assert page.input_value("[data-testid=chapter-select]") == name
             state = page.evaluate(CURRENT)
@@ -111,9 +112,11 @@ def test_presentation_shows_one_chapter_a_screen_and_cuts_nothing(browser, live_
                 assert fits, (name, state)
             page.screenshot(path=str(SCREENSHOTS / f"presentation-{width}x{height}-{index:02d}-{name}.png"))
         assert page.locator("[data-testid=chapter-next]").is_disabled()
-        page.keyboard.press("ArrowLeft")  # the arrow keys turn the pages too
+        page.keyboard.press("ArrowLeft")  # the arrow keys turn the pages too (the URL follows a moment later)
+        page.wait_for_function("location.hash.includes('chapter=activations')", timeout=5000)
         assert fragment(page)["chapter"] == "activations"
         page.keyboard.press("ArrowRight")
+        page.wait_for_function("location.hash.includes('chapter=backprop')", timeout=5000)
         assert fragment(page)["chapter"] == "backprop"
         # the Backprop tab: its diagram beside the controls and above the fold, its long text folded
         page.click("[data-testid=tab-backprop]")
