@@ -84,12 +84,12 @@ def network_shape(name: str, columns: int, outputs: int) -> tuple[list, str]:
     """The layer sizes and activation neuronlab trains on a task: a 100-unit relu layer, or the plateau
     suite's own network for its tasks."""
     if name in plateau_suite.TASKS:
-        return plateau_suite.load(name)[3:]
+        return plateau_suite.network(name, columns, outputs)
     return [columns, 100, outputs], "relu"
 
 
-def _neuronlab(x_train, y_train, regression: bool, classes: int, seed: int, shape=None):
-    sizes, activation = shape or ([x_train.shape[1], 100, 1 if regression else classes], "relu")
+def _neuronlab(x_train, y_train, regression: bool, shape: tuple[list, str], seed: int):
+    sizes, activation = shape  # network_shape's
     net = nl.mlp(sizes, activation=activation, seed=seed)
     history = nl.fit(net, x_train, y_train, loss="mse" if regression else "cross_entropy", progress=False)
     return net, history
@@ -111,7 +111,7 @@ def run_task(name: str, repeats: int, folds: int) -> dict:
     for s, (train, test) in enumerate(splitter.split(x, y)):
         x_train, y_train, x_test, y_test = x[train], y[train], x[test], y[test]
         started, cpu_started = time.perf_counter(), time.process_time()
-        net, history = _neuronlab(x_train, y_train, regression, classes, s, shape)
+        net, history = _neuronlab(x_train, y_train, regression, shape, s)
         seconds = time.perf_counter() - started
         cpu["neuronlab"].append(time.process_time() - cpu_started)
         rows["neuronlab"].append((score(regression, net.predict(x_test), y_test), seconds))

@@ -57,14 +57,24 @@ TASKS = list(_TASKS)
 REGRESSION = [name for name, task in _TASKS.items() if task[1]]
 
 
-def load(name: str):
-    """(x, y, regression, layer sizes, activation) of one task; labels are 0..k-1."""
+def _task(name: str):
     if name not in _TASKS:
         raise KeyError(f"no plateau-suite task {name!r}; the tasks are {', '.join(TASKS)}")
-    make, regression, hidden, activation = _TASKS[name]
+    return _TASKS[name]
+
+
+def network(name: str, columns: int, outputs: int) -> tuple[list, str]:
+    """The layer sizes and activation of a task's own network, for data of that many columns and outputs."""
+    _, _, hidden, activation = _task(name)
+    return [columns, *hidden, outputs], activation
+
+
+def load(name: str):
+    """(x, y, regression, layer sizes, activation) of one task; labels are 0..k-1."""
+    make, regression, _, _ = _task(name)
     made = make()
     x, y = (made.x, made.y) if hasattr(made, "x") else made
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float if regression else int)
     outputs = 1 if regression else int(y.max()) + 1
-    return x, y, regression, [x.shape[1], *hidden, outputs], activation
+    return (x, y, regression, *network(name, x.shape[1], outputs))
