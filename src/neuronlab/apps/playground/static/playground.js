@@ -554,6 +554,22 @@ function drawDiagram(frame) {
   drawShapeButtons(frame);
 }
 
+/** The group element ``id`` (a div with its class, test id and label), made and put in place by ``place`` the
+ * first time it is asked for. */
+function groupBox(id, className, label, place) {
+  let box = $(id);
+  if (!box) {
+    box = document.createElement("div");
+    box.id = id;
+    box.className = className;
+    box.dataset.testid = id;
+    box.setAttribute("role", "group");
+    box.setAttribute("aria-label", label);
+    place(box);
+  }
+  return box;
+}
+
 /**
  * On the diagram, under each hidden layer's column, "−" and "+" (a neuron fewer or more there) and "+ layer" after the
  * last hidden layer: the panel's own controls (changeNeurons, addLayer), placed where the layers are drawn. Buttons
@@ -561,16 +577,7 @@ function drawDiagram(frame) {
  */
 function drawShapeButtons(frame) {
   const svg = $("diagram");
-  let strip = $("diagram-shape");
-  if (!strip) {
-    strip = document.createElement("div");
-    strip.id = "diagram-shape";
-    strip.className = "diagram-shape";
-    strip.dataset.testid = "diagram-shape";
-    strip.setAttribute("role", "group");
-    strip.setAttribute("aria-label", "the network's shape");
-    svg.after(strip);
-  }
+  const strip = groupBox("diagram-shape", "diagram-shape", "the network's shape", (made) => svg.after(made));
   const sizes = frame.sizes, last = sizes.length - 1;
   // each column's centre in CSS px from the svg's left: a node's cx (one user unit is one CSS px) and the border;
   // read from what diagram() wrote, not measured (a measure would force a layout on every frame of training)
@@ -629,16 +636,7 @@ function drawShapeButtons(frame) {
  * a button each, pressed for the one in use; choosing one chooses it in the list.
  */
 function drawThumbnails(thumbnails, chosen) {
-  let box = $("dataset-thumbnails");
-  if (!box) {
-    box = document.createElement("div");
-    box.id = "dataset-thumbnails";
-    box.className = "thumbnails";
-    box.dataset.testid = "dataset-thumbnails";
-    box.setAttribute("role", "group");
-    box.setAttribute("aria-label", "data sets");
-    $("dataset").closest("label").after(box);
-  }
+  const box = groupBox("dataset-thumbnails", "thumbnails", "data sets", (made) => $("dataset").closest("label").after(made));
   for (const [name, points] of Object.entries(thumbnails)) {
     let button = box.querySelector(`[data-name="${name}"]`);
     if (!button) {
