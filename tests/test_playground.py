@@ -293,6 +293,75 @@ def test_twenty_concurrent_clients_stay_responsive(live_server):
         assert len(steps) >= 5 and steps[-1] > 0 and steps == sorted(steps)
 
 
+def test_a_paced_page_gets_the_next_training_frame_only_after_it_says_drawn(live_server):
+    """``paced=1``: at most IN_FLIGHT training frames wait for "drawn"; each "drawn" brings the next at once; the
+    frame that says training stopped comes anyway; a client that is not paced gets frames at the full rate."""
+    import websockets
+
+    from neuronlab.apps.playground import server
+
+    base = live_server.replace("http", "ws") + "/ws"
+
+    async def frames_within(ws, seconds):
+        """The training frames (step numbers) that arrive within ``seconds``."""
+        seen, until = [], time.perf_counter() + seconds
+        while (left := until - time.perf_counter()) > 0:
+            try:
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=left))
+            except TimeoutError:
+                break
+            if message["type"] == "frame" and message["status"] == "training" and "id" not in message:
+                seen.append(message["step"])
+        return seen
+
+    async def next_frame(ws):
+        """The step of the next training frame (waiting as long as a loaded machine may take)."""
+        while True:
+            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+            if message["type"] == "frame" and message["status"] == "training" and "id" not in message:
+                return message["step"]
+
+    async def main():
+        async with websockets.connect(base + "?paced=1", max_size=2**24) as ws:
+            json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "train", "id": 1}))
+            # the page does not say drawn: one frame (however busy the machine), then none
+            unanswered = [await next_frame(ws)] + await frames_within(ws, 0.5)
+            answered = []
+            for _ in range(5):  # each "drawn" brings the next frame, with new steps, and only one
+                await ws.send(json.dumps({"type": "drawn"}))
+                answered.append([await next_frame(ws)] + await frames_within(ws, 0.2))
+            await ws.send(json.dumps({"type": "pause", "id": 2}))
+            paused = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+            while paused.get("id") != 2:
+                paused = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+        async with websockets.connect(base, max_size=2**24) as ws:  # not paced: frames without asking
+            json.loads(await ws.recv())
+            await ws.send(json.dumps({"type": "train"}))
+            free = await frames_within(ws, 0.6)
+        return unanswered, answered, paused, free
+
+    outcome = {}
+    worker = threading.Thread(target=lambda: outcome.update(result=asyncio.run(main())))
+    worker.start()
+    worker.join(timeout=60)
+    unanswered, answered, paused, free = outcome["result"]
+    assert len(unanswered) == server.IN_FLIGHT == 1
+    assert [len(a) for a in answered] == [1] * 5
+    steps = unanswered + [a[0] for a in answered]
+    assert steps == sorted(set(steps))  # every frame shows newer steps than the one before
+    assert paused["status"] == "paused" and paused["step"] >= steps[-1]
+    assert len(free) >= 10  # about 60 a second for a client that does not pace itself
+
+
+def test_frames_are_not_deflated():
+    """Per-message compression is off: float32 frames barely shrink, and deflating them cost the server's event
+    loop about 3 ms a frame."""
+    from neuronlab.apps.playground import server
+
+    assert server.UVICORN_LIMITS["ws_per_message_deflate"] is False
+
+
 def test_lesson_facts_and_explain_on_the_current_data(client):
     from neuronlab import lesson
 

@@ -263,6 +263,47 @@ def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colo
     assert "test points (held out) with a thick outline" in found["caption"]
 
 
+POINT_PIXELS = """() => {
+  const p = window.neuronlab.playground, canvas = document.getElementById('output-view'), t = p.outputTransform;
+  const context = canvas.getContext('2d'), scale = canvas.width / canvas.getBoundingClientRect().width;
+  const pixel = ([x, y]) => Array.from(context.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data).slice(0, 3);
+  const at = p.points.map(([x, y]) => [t.px(x), t.py(y)]);
+  const alone = (xy, i, others) => others.every((o, k) => k === i || Math.hypot(o[0] - xy[0], o[1] - xy[1]) > 10);
+  return { at, colours: p.points.map(([, , c]) => p.classColors[c % 4]),
+           centres: at.map((xy, i) => alone(xy, i, at) && p.frame.predicted[i] === p.points[i][2] ? pixel(xy) : null) };
+}"""
+
+
+def test_the_points_follow_a_new_data_set(page):
+    """The points are rastered once and copied onto each frame's map (draw.js, pointsKey): a new data set (new
+    points) must show its own points, and none of the old ones may stay behind."""
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.select_option("[data-testid=dataset]", "spiral")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    train_for(page, 1)
+    before = page.evaluate(POINT_PIXELS)
+    first = page.evaluate("window.neuronlab.playground.points[0][0]")
+    page.select_option("[data-testid=dataset]", "xor")
+    page.wait_for_function("(first) => window.neuronlab.playground.points[0][0] !== first", arg=first)
+    train_for(page, 1)
+    after = page.evaluate(POINT_PIXELS)
+    rgb = lambda colour: [int(colour[k : k + 2], 16) for k in (1, 3, 5)]  # noqa: E731
+    shown = [(pixel, rgb(colour)) for pixel, colour in zip(after["centres"], after["colours"]) if pixel]
+    assert len(shown) >= 5 and all(max(abs(a - b) for a, b in zip(pixel, want)) <= 12 for pixel, want in shown)
+    # where a spiral point was and no xor point is near, the map's light tint shows, not a point's full colour
+    canvas_pixels = page.evaluate(
+        """(spots) => { const canvas = document.getElementById('output-view'), context = canvas.getContext('2d');
+          const scale = canvas.width / canvas.getBoundingClientRect().width;
+          return spots.map(([x, y]) => Array.from(context.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data).slice(0, 3)); }""",
+        [xy for xy in before["at"] if all(abs(xy[0] - o[0]) + abs(xy[1] - o[1]) > 16 for o in after["at"])][:40],
+    )
+    assert len(canvas_pixels) >= 10
+    full = [rgb(colour) for colour in set(before["colours"])]
+    for pixel in canvas_pixels:
+        assert all(max(abs(a - b) for a, b in zip(pixel, want)) > 40 for want in full), pixel
+
+
 # ---------------------------------------------------------------- colours under colour-vision deficiencies
 
 # Machado, Oliveira & Fernandes (2009), "A physiologically-based model for simulation of color vision

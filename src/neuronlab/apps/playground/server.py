@@ -1,16 +1,20 @@
 """The playground's ASGI app (Starlette): the page, and one WebSocket per browser tab.
 
 Each tab gets a ``Session`` with its own network and training loop. Training runs in a worker thread in
-short time slices, so the event loop stays free for every other tab; after each slice the tab receives a
-frame (at most about 33 a second). Closing the tab stops its loop, its construction, and frees the session.
+short time slices (1/60 s), so the event loop stays free for every other tab; after each slice the tab receives
+a frame (at most 60 a second). Closing the tab stops its loop, its construction, and frees the session.
 The page asks for frames as compact binary messages (``/ws?frames=binary``: a JSON header and float32
-numbers, see ``session.encode_frame``); other clients get JSON.
+numbers, see ``session.encode_frame``); other clients get JSON. A client that connects with ``paced=1`` (the
+page does) says ``drawn`` after it has drawn a frame, and is sent at most ``IN_FLIGHT`` training frames it has
+not yet said it drew: a slow screen (or a hidden tab, which draws nothing) is not sent frames it would only
+throw away, and the time goes to training instead.
 
 Messages (JSON objects with a ``type``; any message may carry an ``id``, a number or short text, which its
-direct answer repeats; every message gets a direct answer):
+direct answer repeats; every message gets a direct answer, but ``drawn`` only when it carries an id):
     config {config}          rebuild with these settings (the page sends what changed)      -> frame
     update {config}          change lr, batch, l1, l2, stop_loss or speed while training    -> frame
     train / pause / step / reset                                                           -> frame
+    drawn                     the page drew the newest frame (paced clients)   -> drawn, only if it has an id
     edit {layer, neuron, weights, bias}                                                   -> frame
     restore {layer, weights, bias}     a whole layer (the page giving back its weights after a reload) -> frame
     approximate {expr, domain, eps, activation}   -> building (estimate, target), building..., approximation
@@ -61,8 +65,9 @@ STATIC = Path(__file__).with_name("static")
 MAX_MESSAGE_BYTES = 256_000
 MAX_DEPTH = 20  # nesting of lists and objects in one message
 MAX_INTEGER_DIGITS = 100  # digits of a whole number in a message (the largest any field takes has 10)
-SLICE_SECONDS = 0.03
-FRAME_INTERVAL = 0.03
+SLICE_SECONDS = 1 / 60  # a screen's refresh: a frame after each slice
+FRAME_INTERVAL = 0.012  # (below the slice, so a slice that ends a little early still sends its frame)
+IN_FLIGHT = 1  # training frames a paced client may have been sent and not yet drawn
 MAX_SESSIONS = 64
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 WILDCARD = ("0.0.0.0", "::", "")
@@ -70,7 +75,9 @@ WILDCARD = ("0.0.0.0", "::", "")
 # between MAX_MESSAGE_BYTES and WS_MAX_SIZE it gets an error answer. At most WS_MAX_QUEUE wait unread.
 WS_MAX_SIZE = 4 * MAX_MESSAGE_BYTES
 WS_MAX_QUEUE = 4
-UVICORN_LIMITS = {"ws_max_size": WS_MAX_SIZE, "ws_max_queue": WS_MAX_QUEUE}
+# No per-message compression: frames are mostly float32 numbers, which deflate barely shrinks, and compressing
+# them took about 3 ms a frame on the event loop (the largest part of the server's own work while training).
+UVICORN_LIMITS = {"ws_max_size": WS_MAX_SIZE, "ws_max_queue": WS_MAX_QUEUE, "ws_per_message_deflate": False}
 LARGE_FRAME = 64_000  # characters: encoded off the event loop above this
 log = logging.getLogger("neuronlab.apps.playground")
 
@@ -83,6 +90,7 @@ FIELDS = {
     "pause": {},
     "step": {},
     "reset": {},
+    "drawn": {},
     "adopt": {},
     "cancel": {},
     "edit": {"layer": int, "neuron": int, "weights": list, "bias": NUMBER},
@@ -240,6 +248,12 @@ class Connection:
         self.lock = asyncio.Lock()
         # the page asks for frames as compact binary messages (/ws?frames=binary); other clients get JSON
         self.binary = websocket.query_params.get("frames") == "binary"
+        # a paced client says "drawn" after drawing a frame: at most IN_FLIGHT training frames wait for that
+        self.paced = websocket.query_params.get("paced") == "1"
+        self.in_flight = 0
+        # set by "drawn": a run of training ends early (wanted) or the wait after it (drawn), for the next frame
+        self.drawn, self.wanted = asyncio.Event(), threading.Event()
+        self.framed = (-1, 0.0)  # the step and the time of the last training frame sent
 
     async def send(self, message: dict, reply=None) -> None:
         """Send ``message`` (with ``id`` = ``reply`` when it answers a message that had one)."""
@@ -281,20 +295,41 @@ class Connection:
             frame = await asyncio.to_thread(self.session.frame, full)
         await self.send(frame, reply)
 
+    async def _frame_if_due(self) -> None:
+        """A training frame, if there are new steps to show, the last frame is FRAME_INTERVAL old, and a paced
+        page has drawn all but IN_FLIGHT - 1 of those it was sent."""
+        step, at = self.framed
+        now = time.perf_counter()
+        if self.session.steps == step or now - at < FRAME_INTERVAL or (self.paced and self.in_flight >= IN_FLIGHT):
+            return
+        self.framed = (self.session.steps, now)
+        self.in_flight += 1
+        await self.frame()
+
     async def train_loop(self) -> None:
-        """Slices of training off the event loop, a frame after each (rate-limited)."""
-        last_frame = 0.0
+        """Slices of training off the event loop, a frame after each (rate-limited, and paced by the page)."""
+        session = self.session
         try:
-            while self.session.status == "training":
-                started = time.perf_counter()
-                async with self.lock:
-                    await asyncio.to_thread(self.session.train_for, SLICE_SECONDS)
-                now = time.perf_counter()
-                if now - last_frame >= FRAME_INTERVAL or self.session.status != "training":
-                    await self.frame()
-                    last_frame = now
-                # the slice's step budget may be spent early: wait out the slice, so steps per second stay capped
-                await asyncio.sleep(max(0.0, SLICE_SECONDS - (time.perf_counter() - started)))
+            while session.status == "training":
+                started, budget = time.perf_counter(), session.budget(SLICE_SECONDS)
+                while session.status == "training" and (left := SLICE_SECONDS - (time.perf_counter() - started)) > 0:
+                    if budget > 0:  # train; a page that says "drawn" meanwhile ends the run early for its frame
+                        self.wanted.clear()
+                        async with self.lock:
+                            budget -= await asyncio.to_thread(session.train_for, left, budget, self.wanted)
+                        if session.status == "training":
+                            await self._frame_if_due()
+                        continue
+                    # the slice's steps are spent (the speed caps steps per second): wait out the slice; a page
+                    # that says "drawn" meanwhile is sent the newest steps at once
+                    self.drawn.clear()
+                    try:
+                        await asyncio.wait_for(self.drawn.wait(), left)
+                    except TimeoutError:
+                        break
+                    await self._frame_if_due()
+                if session.status != "training":
+                    await self.frame()  # the last one (stopped, diverged, stop-at-loss): always sent
         except (WebSocketDisconnect, Gone, asyncio.CancelledError):  # the tab went away: nobody to tell
             self.session.status = "paused"
         except Exception:
@@ -359,6 +394,12 @@ class Connection:
             session.status, session.message = "training", ""
             await self.frame(reply=reply)
             self._ensure_loop()
+        elif kind == "drawn":  # the page has drawn the newest frame it had: the next ones may come
+            self.in_flight = 0
+            self.drawn.set()
+            self.wanted.set()
+            if reply is not None:  # (the page sends none: sixty answers a second would only cost it time)
+                await self.send({"type": "drawn"}, reply)
         elif kind == "pause":
             session.status = session.idle
             await self.frame(reply=reply)

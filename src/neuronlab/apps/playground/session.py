@@ -11,6 +11,7 @@ import json
 import math
 import struct
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -49,7 +50,7 @@ THUMBNAIL_POINTS = 120  # points of each data set's thumbnail  # a node's pictur
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
 REFRESH_SHARE = 0.1  # often, and less often when slow: they may take at most this share of the time
-STUCK_RECORDS = 20  # time slices (of about 30 ms) a loss must stay high before the page suggests a lower rate
+STUCK_RECORDS = 40  # time slices (of about 15 ms) a loss must stay high before the page suggests a lower rate
 MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
     "x1": lambda x: x[:, 0],
@@ -535,28 +536,37 @@ class Session:
         """The status of a session not training: "ready" before its first step, "paused" after."""
         return "paused" if self.steps else "ready"
 
-    def train_for(self, seconds: float) -> None:
-        """Run steps for about ``seconds`` (fewer at lower speed); records the losses."""
-        budget = max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
-        self._run(budget, deadline=time.perf_counter() + seconds)
+    def budget(self, seconds: float) -> int:
+        """The steps ``seconds`` of training may take at this speed (at least one)."""
+        return max(1, int(MAX_STEPS_PER_SECOND * self.config["speed"] * seconds))
+
+    def train_for(self, seconds: float, budget: int | None = None, stop: threading.Event | None = None) -> int:
+        """Run steps for about ``seconds``, at most ``budget`` of them (by default those the speed allows), ending
+        early once ``stop`` is set; records the losses. Returns how many steps it ran."""
+        return self._run(self.budget(seconds) if budget is None else budget, time.perf_counter() + seconds, stop)
 
     def train_for_steps(self, count: int) -> None:
         """Exactly ``count`` steps (the page's "step once")."""
         self._run(count, deadline=None)
 
-    def _run(self, budget: int, deadline: float | None) -> None:
-        """At most ``budget`` steps, until ``deadline``; divergence, stop-at-loss and step layers stop it."""
+    def _run(self, budget: int, deadline: float | None, stop: threading.Event | None = None) -> int:
+        """At most ``budget`` steps, until ``deadline`` or ``stop``; divergence, stop-at-loss and step layers
+        stop it. Returns the number of steps run."""
         if not self.trainable:
             self.status = "stopped"
             self.message = (
                 "step neurons cannot be trained by gradient descent (their gradient is zero almost "
                 "everywhere): choose sigmoid, tanh or relu"
             )
-            return
-        step_losses = []
+            return 0
+        step_losses: list[float] = []
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is caught and explained
             try:
-                while budget > 0 and (deadline is None or time.perf_counter() < deadline):
+                while (
+                    budget > 0
+                    and (deadline is None or time.perf_counter() < deadline)
+                    and not (stop is not None and stop.is_set())
+                ):
                     step_losses.append(self.stepper.step()[0])
                     budget -= 1
             except Diverged as err:
@@ -578,6 +588,7 @@ class Session:
                 if self.config["stop_loss"] and loss <= self.config["stop_loss"]:
                     self.status = "paused"
                     self.message = f"Stopped at training loss {loss:.4g} <= {self.config['stop_loss']:g}."
+        return len(step_losses)
 
     def _hint_if_stuck(self) -> None:
         """Adam at a huge learning rate can saturate the neurons: the loss stays far above its best, finite."""

@@ -25,7 +25,7 @@ function send(message) {
 
 function connect() {
   const status = document.getElementById("connection");
-  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?frames=binary`);
+  socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws?frames=binary&paced=1`);  // paced: the page says "drawn" (playground.js)
   socket.binaryType = "arraybuffer";
   socket.addEventListener("open", () => {
     status.textContent = "connected";
@@ -62,7 +62,9 @@ function connect() {
 
 /**
  * A binary frame (session.encode_frame): uint32 n, n bytes of JSON, padding to 4, float32 numbers; each
- * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers.
+ * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers. The header's plain values
+ * are read at once; a field holding numbers is unpacked when it is first read: while training, frames come
+ * faster than a slow screen draws them, and a frame that a newer one replaces before it is drawn is never unpacked.
  */
 export function decodeFrame(buffer) {
   const length = new DataView(buffer).getUint32(0, true);
@@ -82,7 +84,16 @@ export function decodeFrame(buffer) {
     }
     return value;
   };
-  return unpack(header);
+  const frame = {};
+  for (const [key, value] of Object.entries(header)) {
+    if (!value || typeof value !== "object") { frame[key] = value; continue; }
+    Object.defineProperty(frame, key, {
+      enumerable: true, configurable: true,
+      get() { const unpacked = unpack(value); Object.defineProperty(frame, key, { value: unpacked, enumerable: true, configurable: true, writable: true }); return unpacked; },
+      set(replacement) { Object.defineProperty(frame, key, { value: replacement, enumerable: true, configurable: true, writable: true }); },
+    });
+  }
+  return frame;
 }
 
 // ---------------------------------------------------------------- tabs and the URL

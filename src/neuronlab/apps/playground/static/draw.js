@@ -63,6 +63,7 @@ function redraw(canvas) {
 
 /** Draw every canvas and diagram again (after a change of style, such as presentation mode's text size). */
 export function redrawAll() {
+  graphText = null;
   for (const element of [...redraws.keys()]) redraw(element);
 }
 
@@ -173,9 +174,17 @@ function decadeLabel(k, m = 1) {
   return k >= -3 && k <= 4 ? String(Number((m * 10 ** k).toFixed(Math.max(0, -k)))) : `${m}e${k}`;
 }
 
-/** The font size of text in the graphs, in CSS pixels: the canvas's --graph-text (presentation mode doubles it), at least 12. */
+let graphText = null;  // --graph-text in px, as last read: it changes only with the screen's size and the mode
+if (typeof window !== "undefined") window.addEventListener("resize", () => { graphText = null; });
+
+/** The font size of text in the graphs, in CSS pixels: the page's --graph-text (presentation mode enlarges it),
+ * at least 12. Read once, not per canvas per frame: reading a style forces the page's style to be worked out
+ * again, tens of times a frame while training; a resize or redrawAll (a change of mode) reads it afresh. */
 function textSize(canvas) {
-  return Math.max(12, parseFloat(getComputedStyle(canvas).getPropertyValue("--graph-text")) || 12);
+  if (graphText !== null) return graphText;
+  const size = Math.max(12, parseFloat(getComputedStyle(canvas).getPropertyValue("--graph-text")) || 12);
+  if (canvas.isConnected) graphText = size;  // (a canvas outside the page has no style to read)
+  return size;
 }
 
 /**
@@ -611,23 +620,23 @@ function drawHeatmap(canvas, values, n, options) {
     ctx.restore();
   }
   const radius = options.pointRadius || Math.max(2.5, Math.min(5, areaWidth / 80));
-  // one path per colour and kind (thousands of points draw in a few paths, not thousands): each point filled
-  // with its colour and outlined in ink, thinly for training points, thickly for test points
-  const groups = new Map();
-  for (const p of options.points || []) {
-    const key = `${p.color}|${p.test ? "test" : "train"}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key).push(p);
-  }
-  for (const [key, group] of groups) {
-    const [fill, kind] = key.split("|");
-    ctx.beginPath();
-    for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
-    ctx.fillStyle = fill; ctx.fill();
-    if (options.outline === false) continue;  // (a thumbnail's tiny points: colour alone)
-    ctx.lineWidth = kind === "test" ? TEST_OUTLINE : 1;
-    ctx.strokeStyle = COLORS.ink; ctx.stroke();
-  }
+  if (options.pointsKey && (options.points || []).length) {
+    // points that stay where they are while training (options.pointsKey names them) are rastered once onto a
+    // canvas of their own and copied on: two thousand outlined discs cost a software canvas about 20 ms a frame
+    const sig = [canvas.width, canvas.height, width, height, area.left, area.top, areaWidth, areaHeight, radius, e0, e1,
+      options.outline].join();
+    let layer = pointLayers.get(canvas);
+    if (!layer || layer.key !== options.pointsKey || layer.sig !== sig) {
+      const sheet = layer ? layer.sheet : document.createElement("canvas");
+      sheet.width = canvas.width; sheet.height = canvas.height;
+      const sheetContext = sheet.getContext("2d");
+      sheetContext.setTransform(canvas.width / width, 0, 0, canvas.height / height, 0, 0);
+      drawPoints(sheetContext, options.points, px, py, radius, options.outline);
+      layer = { key: options.pointsKey, sig, sheet };
+      pointLayers.set(canvas, layer);
+    }
+    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(layer.sheet, 0, 0); ctx.restore();
+  } else drawPoints(ctx, options.points || [], px, py, radius, options.outline);
   const wrong = (options.points || []).filter((p) => p.wrong);
   if (wrong.length) {  // wrongly classified points: a dark cross over each
     ctx.beginPath();
@@ -639,6 +648,28 @@ function drawHeatmap(canvas, values, n, options) {
   }
   ctx.lineWidth = 1;
   return transform;
+}
+
+const pointLayers = new WeakMap();  // canvas -> {key, sig, sheet}: its points, drawn once while they stay put
+
+/** Points as heat maps draw them, one path per colour and kind (thousands of points draw in a few paths, not
+ * thousands): each filled with its colour and outlined in ink, thinly for training points, thickly for test ones. */
+function drawPoints(ctx, points, px, py, radius, outline) {
+  const groups = new Map();
+  for (const p of points) {
+    const key = `${p.color}|${p.test ? "test" : "train"}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(p);
+  }
+  for (const [key, group] of groups) {
+    const [fill, kind] = key.split("|");
+    ctx.beginPath();
+    for (const p of group) { ctx.moveTo(px(p.x) + radius, py(p.y)); ctx.arc(px(p.x), py(p.y), radius, 0, 2 * Math.PI); }
+    ctx.fillStyle = fill; ctx.fill();
+    if (outline === false) continue;  // (a thumbnail's tiny points: colour alone)
+    ctx.lineWidth = kind === "test" ? TEST_OUTLINE : 1;
+    ctx.strokeStyle = COLORS.ink; ctx.stroke();
+  }
 }
 
 /** the sign colours: negative's orange (0) -> white (0.5) -> positive's blue (1), as [r, g, b] */

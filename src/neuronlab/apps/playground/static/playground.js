@@ -205,6 +205,9 @@ function render() {
   if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
   drawLoss();
   frames.drawingMs += performance.now() - started;
+  // the server sends the next training frames once this one is drawn (a slow screen is not sent frames it would
+  // skip, and a hidden tab, which draws nothing, none at all): the time goes to training instead
+  if (frame.status === "training") send({ type: "drawn" });
   if (frame.weights_complete) saveWeights(frame);
 }
 
@@ -381,7 +384,8 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
     `(${addLow.toFixed(1)} to ${addHigh.toFixed(1)}) that shows each whole.`;
   state.superposition = { x, order, label: text.sum, curves: order.map((i) => ({ neuron: i, weight: weights[i], y: contributions[i] })),
     others, bias, sum, yRange: [low, high], addendRange: [addLow, addHigh], clipped, outputFraction: fraction };
-  drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
+  // one input: each neuron's curve in its own small graph (two inputs: draw2d gives each its heat map instead)
+  if (!frame.hidden_heat) drawHiddenSmall(order.map((i) => ({ i, x, y: contributions[i] })), weights, frame);
 }
 
 /** One input, classes: each class's probability along x, the points in their class's colour below. */
@@ -473,7 +477,7 @@ function draw2d(frame) {
   // the decision, tinted lightly (the points in their class colours stay what the eye sees first), interpolated
   // onto a grid four times finer so the boundary is smooth
   state.outputTransform = heatmap($("output-view"), twoClasses ? frame.heat : frame.heat_confidence, n, {
-    low: 0, high: 1, extent: frame.extent, points, axes: true, upscale: 4,
+    low: 0, high: 1, extent: frame.extent, points, pointsKey: state.points, axes: true, upscale: 4,
     line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
     legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4], marker: "train" }))
       .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : []),
@@ -744,6 +748,12 @@ function openEditor(frame, layer, neuron) {
 }
 
 function drawLoss() {
+  // the history grows a few times a second while frames come tens of times: redrawn only when it has changed
+  // (every redrawn canvas is copied to the screen afresh); a resize redraws it by itself (draw.js)
+  const newest = state.history[state.history.length - 1];
+  const key = `${state.history.length}:${newest ? newest.join() : ""}`;
+  if (state.lossDrawn === key) return;
+  state.lossDrawn = key;
   const h = state.history.filter((p) => Number.isFinite(p[1]) && p[1] > 0);
   if (!h.length) { plot($("loss-view"), [], { xRange: [0, 100], yRange: [-3, 0], logY: true }); return; }
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
