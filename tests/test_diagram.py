@@ -191,3 +191,54 @@ def test_a_scaled_network_shows_its_scaling():
     drawing = json.loads(nl.diagram(net, format="excalidraw"))
     assert any(e.get("id") == "scaling" and "z * [4] + [100]" in e["text"] for e in drawing["elements"])
     assert "scaling" not in nl.diagram(nl.mlp([2, 3, 1], seed=0))
+
+
+def _font_sizes(svg: str) -> list[float]:
+    """The font size of every text of an SVG (its own font-size, else its parents', else the root's)."""
+    root = ET.fromstring(svg)
+    sizes = []
+
+    def walk(element, inherited):
+        size = float(element.get("font-size", inherited))
+        if element.tag == SVG + "text":
+            sizes.append(size)
+        for child in element:
+            walk(child, size)
+
+    walk(root, 16.0)  # (the SVG default, were none given)
+    return sizes
+
+
+def test_no_text_of_a_python_diagram_is_under_12_px():
+    """The SVGs are drawn at 1 unit = 1 CSS px (their width and height are their viewBox): every text, the
+    weights on the edges and the biases included, is at least 12 px, as the page's diagrams are."""
+    net = nl.mlp([2, 3, 1], seed=0)
+    w = nl.Tensor([[0.5]], requires_grad=True)
+    loss = ((nl.Tensor([[2.0]]) @ w).activation("tanh") ** 2).sum()
+    loss.backward()
+    for svg in (
+        nl.diagram(net),
+        nl.Neuron(2.0, -1.0, "step")._repr_svg_(),
+        nl.Neuron([1.0, 2.0], 0.0, "tanh")._repr_svg_(),
+        nl.computation_graph(loss, {w: "w"}),
+    ):
+        sizes = _font_sizes(svg)
+        assert sizes and min(sizes) >= 12, sorted(set(sizes))
+    root = ET.fromstring(nl.diagram(net))
+    assert any(t.get("class") == "weight" for t in root.iter(SVG + "text"))  # the weights are written, at 12 px
+
+
+def test_python_figures_use_the_pages_colours():
+    """One meaning per colour (views/colours.py): the SVG diagram's signs, the matplotlib figures' network,
+    target and held-out colours are the page's (facts.js carries the same, tests/test_facts.py)."""
+    from neuronlab.views import colours, plot
+
+    assert (
+        (dg.POSITIVE, dg.NEGATIVE) == (colours.ROLES["positive"], colours.ROLES["negative"]) == ("#153e75", "#b35806")
+    )
+    assert (plot.NETWORK_COLOR, plot.TARGET_COLOR, plot.VALIDATION_COLOR) == tuple(
+        colours.ROLES[k] for k in ("network", "target", "test")
+    )
+    fig = nl.lesson.figure(1.5, -0.5)
+    drawn = {line.get_color() for ax in fig.axes for line in ax.get_lines()}
+    assert {colours.PALETTE[0], colours.PALETTE[1], colours.ROLES["network"]} <= drawn

@@ -67,3 +67,24 @@ def test_the_playgrounds_starting_values_are_written_once_in_python():
     for control in controls:
         tag = re.search(rf'<input id="{control}"[^>]*>', page).group(0)
         assert " value=" not in tag, tag
+
+
+def test_the_colours_are_pythons_and_the_css_keys_match_them():
+    """views/colours.py is the one place the colours live: facts.js carries them to draw.js, and the lesson's
+    little legend keys drawn in CSS (style.css .key) are the curves' colours (bend.js: neuron 1 blue for the
+    activation and its slope, the network's red for the shape)."""
+    import re
+
+    from neuronlab.views import colours
+
+    written = facts.FILE.read_text(encoding="utf-8")
+    roles = {**colours.ROLES, "classes": colours.CLASSES}
+    assert json.dumps(roles, ensure_ascii=False) in written and json.dumps(colours.PALETTE) in written
+    draw = (facts.FILE.parent / "draw.js").read_text(encoding="utf-8")
+    assert (
+        "export const COLORS = FACTS.colours.roles;" in draw and "export const PALETTE = FACTS.colours.palette;" in draw
+    )
+    css = (facts.FILE.parent / "style.css").read_text(encoding="utf-8")
+    key = re.search(r"\.key \{[^}]*border-top: 2px solid (#[0-9a-f]{6})", css).group(1)
+    shape = re.search(r"\.key\.shape \{[^}]*border-top: 3px solid (#[0-9a-f]{6})", css).group(1)
+    assert (key, shape) == (colours.PALETTE[0], colours.ROLES["network"])

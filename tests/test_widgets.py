@@ -27,7 +27,7 @@ def test_lesson_exercise_by_hand():
         i = at(lesson, x)
         assert (lesson.h1[i], lesson.h2[i], lesson.output[i]) == (h1, h2, out)
         assert lesson.c1[i] + lesson.c2[i] == out
-    assert lesson.formula == "output = 1.5·h1 - 0.5·h2"
+    assert lesson.formula == "output = 1.5·h1 \u2212 0.5·h2"  # a real minus sign, not a hyphen
     assert lesson.answer == {}  # not revealed yet
 
 

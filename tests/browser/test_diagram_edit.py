@@ -109,6 +109,17 @@ def test_the_diagrams_buttons_change_the_shape_as_the_panels_do(page):
     assert len(sizes(page)) - 2 == MAX_LAYERS == 8
     assert page.locator("[data-testid=layers] .layer-row").count() == MAX_LAYERS
     assert page.locator("[data-testid=error]").is_hidden()
+    # "− layer" on the diagram takes the last hidden layer away, down to none (then it is gone too)
+    page.click("[data-testid=diagram-remove-layer]")
+    page.wait_for_function(f"window.neuronlab.playground.frame.sizes.length === {MAX_LAYERS + 1}")
+    assert sizes(page)[:3] == [1, 7, 1] and page.locator("[data-testid=layers] .layer-row").count() == MAX_LAYERS - 1
+    for _ in range(MAX_LAYERS - 1):
+        page.click("[data-testid=diagram-remove-layer]")
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 2")
+    assert sizes(page) == [1, 1] and page.locator("[data-testid=diagram-remove-layer]").count() == 0
+    page.click("[data-testid=diagram-add-layer]")
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 3")
+    assert sizes(page) == [1, 4, 1]
 
 
 def boxes(page):
@@ -141,7 +152,7 @@ def test_the_diagrams_buttons_are_big_apart_and_under_their_columns(browser, liv
             page.wait_for_timeout(200)
             found = boxes(page)
             buttons, svg = found["buttons"], found["svg"]
-            assert len(buttons) == 2 * n + 1, (viewport, buttons)
+            assert len(buttons) == 2 * n + 2, (viewport, buttons)  # − and + a layer, "+ layer" and "− layer"
             for i, a in enumerate(buttons):
                 assert a["w"] >= 24 and a["h"] >= 24, (viewport, a)
                 assert a["label"], a

@@ -128,7 +128,7 @@ def test_widgets_and_figures_in_jupyterlab(browser, jupyterlab):
         run_cell(page, 0)
         page.wait_for_selector("[data-testid=widget-lesson]", timeout=60_000)
         formula = page.locator("[data-testid=widget-formula]")
-        assert formula.text_content() == "output = 1.0·h1 - 1.0·h2"
+        assert formula.text_content() == "output = 1.0·h1 \u2212 1.0·h2"
         page.fill("[data-testid=widget-w21]", "0.5")  # through the kernel and back
         page.wait_for_function(
             "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 1.0·h1 + 0.5·h2'",

@@ -218,6 +218,11 @@ def test_diagram_labels_never_overlap_and_are_at_least_12_px(sized):
     page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 5")
     train_for(page, 1)
     labels_apart(page, "diagram", "playground 1-8-4-4-1")
+    for _ in range(5):  # eight hidden layers: on a phone the column headers take two lines
+        page.click("[data-testid=add-layer]")
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.length === 10")
+    train_for(page, 1)
+    labels_apart(page, "diagram", "playground, 8 hidden layers")
     page.click("[data-testid=tab-backprop]")
     page.click("[data-testid=bp-explain]")
     for stage in range(8):

@@ -15,6 +15,7 @@ from .conftest import shot
 _require("anywidget", "the notebook widgets (the notebook extra)")
 import neuronlab as nl  # noqa: E402
 from neuronlab import widgets  # noqa: E402
+from neuronlab.views.colours import ROLES  # noqa: E402
 
 pytestmark = pytest.mark.slow  # minutes in a browser or a kernel: not in the quick tier (-m 'not slow')
 
@@ -112,7 +113,7 @@ def test_lesson_widget_draws_and_its_sliders_talk_to_the_kernel(widget_page):
     for testid in ("widget-h1", "widget-h2", "widget-output"):
         assert page.locator(f"[data-testid={testid}]").is_visible()
     assert page.evaluate("reds('widget-output')") > 200  # the output curve is drawn
-    assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 - 1.0·h2"
+    assert page.locator("[data-testid=widget-formula]").text_content() == "output = 1.0·h1 \u2212 1.0·h2"
     assert page.locator("[data-testid=widget-answer]").is_hidden()
     before = page.locator("[data-testid=widget-output]").screenshot()
     page.fill("[data-testid=widget-w21]", "0.5")  # a slider move is sent to the kernel
@@ -156,7 +157,9 @@ def test_trainer_widget_draws_the_curves_and_sends_its_buttons(widget_page):
     shot(page, "widget-trainer")
 
 
-BLUE = (43, 108, 176)  # draw.js's COLORS.test: the held-out points and the validation curve
+PURPLE = tuple(
+    int(ROLES["test"][k : k + 2], 16) for k in (1, 3, 5)
+)  # COLORS.test (views/colours.py): the held-out points and the validation curve
 
 
 def colour_pixels(page, testid, rgb):
@@ -186,7 +189,7 @@ def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_p
     assert page.text_content("[data-testid=widget-width-value]") == "32"
     assert page.text_content("[data-testid=widget-noise-value]") == "0.4"
     assert page.input_value("[data-testid=widget-speed]") == "0"
-    assert colour_pixels(page, "widget-fit", BLUE) > 30  # the 12 held-out points, drawn blue
+    assert colour_pixels(page, "widget-fit", PURPLE) > 30  # the 12 held-out points, drawn purple
     page.fill("[data-testid=widget-lr]", "-1")  # the slider is log10 of the rate
     page.select_option("[data-testid=widget-hidden-activation]", "relu")
     page.fill("[data-testid=widget-width]", "12")
@@ -207,7 +210,7 @@ def test_trainer_settings_talk_to_the_kernel_and_it_says_why_it_stopped(widget_p
     assert trainer.stop_reason.startswith("stopped early at epoch")
     kernel_update(page, trainer)
     assert page.text_content("[data-testid=widget-stop-reason]") == trainer.stop_reason
-    assert colour_pixels(page, "widget-loss", BLUE) > 50  # the validation curve
+    assert colour_pixels(page, "widget-loss", PURPLE) > 50  # the validation curve
     assert page.evaluate("reds('widget-loss')") > 50  # the training curve
     shot(page, "widget-trainer-settings")
     lbfgs = widgets.Trainer(nl.mlp([1, 4, 1], seed=0), x, np.sin(3 * x), optimizer="lbfgs")

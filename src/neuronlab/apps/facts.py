@@ -1,7 +1,7 @@
 """The definitions the page and the notebook widgets draw with, written once by Python.
 
 The activations (names, what each is, its slope as a formula, whether it trains), the playground's starting
-settings and bounds (``playground.session``) and the lesson's fixed numbers (the gates, the decision plane, XOR, the exercise's weights, the thresholds) live in Python
+settings and bounds (``playground.session``), the colours and their meanings (``views/colours.py``) and the lesson's fixed numbers (the gates, the decision plane, XOR, the exercise's weights, the thresholds) live in Python
 (``activations.py``, ``lesson.py``). ``python -m neuronlab.apps.facts`` writes them into ``static/facts.js``, a
 JavaScript module holding one JSON object, which the page imports, the widgets ship with the drawing code, and
 a static copy of the lesson can inline. A test holds the file to these definitions, so the two cannot drift.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from neuronlab.engine import activations
 from neuronlab.apps import lesson
+from neuronlab.views import colours
 
 FILE = Path(__file__).with_name("playground") / "static" / "facts.js"
 HEADER = (
@@ -56,6 +57,12 @@ def definitions() -> dict:
             "defaults": {key: value for key, value in DEFAULTS.items() if key not in NOT_CONTROLS},
             "limits": limits(),
         },
+        # one meaning per colour (views/colours.py): draw.js's COLORS and PALETTE, the Python figures' colours
+        "colours": {
+            "roles": {**colours.ROLES, "classes": colours.CLASSES},
+            "palette": colours.PALETTE,
+            "names": colours.NAMES,
+        },
         "lesson": {
             "gates": {name: [list(w), b] for name, (w, b) in lesson.GATES.items()},
             "corners": lesson.CORNERS.tolist(),
@@ -79,6 +86,8 @@ def module_text() -> str:
         + entries
         + '\n ],\n "playground": '
         + json.dumps(facts["playground"], ensure_ascii=False)
+        + ',\n "colours": '
+        + json.dumps(facts["colours"], ensure_ascii=False)
         + ',\n "lesson": '
         + json.dumps(facts["lesson"], ensure_ascii=False)
         + "\n};\n"

@@ -25,6 +25,7 @@ import numpy as np
 from neuronlab.expr import expr
 from neuronlab.io import atomic_write
 from neuronlab.engine.network import Dense, Network
+from neuronlab.views.colours import PALETTE, ROLES, sign
 
 THRESHOLDS = (-1.0, 1.0)
 DOMAIN = (-3.0, 3.0)
@@ -85,11 +86,11 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
     out = net.predict(x)[:, 0]
     fig = Figure(figsize=(12, 3.6), layout="constrained")
     axes = fig.subplots(1, 3, sharey=True)
-    colors = ("#1f77b4", "#ff7f0e")
+    colors = PALETTE[:2]  # h1 blue, h2 orange, as on the page
     for i, ax in enumerate(axes[:2]):
         ax.plot(x, hidden[:, i], color=colors[i], lw=2)
         ax.axvline(THRESHOLDS[i], color=TARGET_COLOR, ls=":", lw=1)
-        ax.set_title(f"neuron {i + 1}: step(x {'+' if THRESHOLDS[i] < 0 else '-'} 1), s{i + 1} = {THRESHOLDS[i]:g}")
+        ax.set_title(f"neuron {i + 1}: step(x {'+' if THRESHOLDS[i] < 0 else '−'} 1), s{i + 1} = {THRESHOLDS[i]:g}")
     ax = axes[2]
     if hide_output:
         ax.text(0.5, 0.5, "?", transform=ax.transAxes, ha="center", va="center", fontsize=60, color=TARGET_COLOR)
@@ -98,7 +99,7 @@ def figure(w11: float, w21: float, caption: str = "", hide_output: bool = False)
         ax.plot(x, parts[:, 0], color=colors[0], ls="--", lw=1.2, label=f"w11·h1 = {w11:g}·h1")
         ax.plot(x, parts[:, 1], color=colors[1], ls="--", lw=1.2, label=f"w21·h2 = {w21:g}·h2")
         ax.plot(x, out, color=NETWORK_COLOR, lw=2.5, label="output = sum")
-        ax.set_title(f"output = {w11:g}·h1 {'+' if w21 >= 0 else '-'} {abs(w21):g}·h2")
+        ax.set_title(f"output = {w11:g}·h1 {'+' if w21 >= 0 else '−'} {abs(w21):g}·h2")
         ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)  # below: no curve under it
     levels = sorted({*np.round(out, 12), *np.round(parts.ravel(), 12), 0.0, 1.0})
     for ax in axes:
@@ -119,10 +120,10 @@ def network_diagram():
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.subplots()
     nodes = {"x": (0.0, 0.0), "h1": (1.0, 0.55), "h2": (1.0, -0.55), "out": (2.0, 0.0)}
-    colors = {"h1": "#1f77b4", "h2": "#ff7f0e"}
+    colors = {"h1": PALETTE[0], "h2": PALETTE[1]}
     for i, hidden in enumerate(("h1", "h2")):
         (x0, y0), (x1, y1), (x2, y2) = nodes["x"], nodes[hidden], nodes["out"]
-        ax.plot([x0, x1], [y0, y1], color="#888888", lw=1.5, zorder=1)
+        ax.plot([x0, x1], [y0, y1], color=ROLES["neutral"], lw=1.5, zorder=1)
         ax.plot([x1, x2], [y1, y2], color=colors[hidden], lw=3, zorder=1)
         ax.annotate(
             f"w{i + 1}1",
@@ -135,12 +136,12 @@ def network_diagram():
             color=colors[hidden],
         )
     for name, (u, v) in nodes.items():
-        ax.scatter([u], [v], s=1500, color="#f7fafc", edgecolor="#2d3748", linewidth=1.5, zorder=2)
+        ax.scatter([u], [v], s=1500, color=ROLES["node"], edgecolor=ROLES["ink"], linewidth=1.5, zorder=2)
         ax.annotate(name, (u, v), ha="center", va="center", fontsize=13, weight="bold", zorder=3)
     for i, hidden in enumerate(("h1", "h2")):
         s = THRESHOLDS[i]
         ax.annotate(
-            f"step(x {'+' if s < 0 else '-'} {abs(s):g})\njumps at s{i + 1} = {s:g}",
+            f"step(x {'+' if s < 0 else '−'} {abs(s):g})\njumps at s{i + 1} = {s:g}",
             nodes[hidden],
             xytext=(0, 26 if i == 0 else -46),
             textcoords="offset points",
@@ -192,8 +193,8 @@ def why_not_step(target_threshold: float = WHY_NOT_STEP_THRESHOLD):
     for ax, name, k in ((axes[0], "step", 1.0), (axes[1], "sigmoid", 4.0)):
         g = activations.get(name)
         loss = np.array([np.mean((g.value(k * (x + b)) - y) ** 2) for b in biases])
-        ax.plot(biases, loss, color="#d62728", lw=2)
-        ax.axvline(-target_threshold, color="#444444", ls=":", lw=1)
+        ax.plot(biases, loss, color=ROLES["network"], lw=2)
+        ax.axvline(-target_threshold, color=ROLES["target"], ls=":", lw=1)
         flat = (
             "flat steps: the gradient is 0, backprop has nowhere to go"
             if name == "step"
@@ -255,8 +256,8 @@ def bumps(target: str = BUMPS_TARGET, counts=BUMPS_COUNTS):
         net = bump_network(f, DOMAIN, n)
         out = net.predict(x)[:, 0]
         error = np.abs(out - f(x)).max()
-        ax.plot(x, f(x), color="#444444", lw=2.5, alpha=0.5, label=f"target {target}")
-        ax.plot(x, out, color="#d62728", lw=1.5, label=f"{n} bumps = {2 * n} step neurons")
+        ax.plot(x, f(x), color=ROLES["target"], lw=2.5, alpha=0.5, label=f"target {target}")
+        ax.plot(x, out, color=ROLES["network"], lw=1.5, label=f"{n} bumps = {2 * n} step neurons")
         ax.set_title(f"{n} bumps: max |error| {error:.3f}")
         ax.legend(fontsize="x-small", loc="lower right")
         ax.grid(alpha=0.3)
@@ -346,8 +347,8 @@ def _decision_panel(ax, decide, title: str, lines=(), points=None, targets=None)
             [p1],
             [p2],
             s=140,
-            color="#2b6cb0" if out else "#dd6b20",
-            edgecolor="red" if wrong else "black",
+            color=ROLES["yes"] if out else ROLES["no"],
+            edgecolor=ROLES["network"] if wrong else "black",
             linewidth=2.5 if wrong else 1,
             zorder=3,
         )
@@ -387,7 +388,7 @@ def decide():
     ax = axes[2]
     ax.plot(x, neuron(x), color=NETWORK_COLOR, lw=2)
     for x0, out in truth_table(neuron):
-        ax.scatter([x0[0]], [out], s=140, color="#2b6cb0" if out else "#dd6b20", edgecolor="black", zorder=3)
+        ax.scatter([x0[0]], [out], s=140, color=ROLES["yes"] if out else ROLES["no"], edgecolor="black", zorder=3)
     ax.set_title(f"NOT: {neuron.formula()}", fontsize="medium")
     ax.set_xlabel("x")
     ax.grid(alpha=0.3)
@@ -417,7 +418,7 @@ def xor():
     )
     net = xor_network()
     hidden = net.layers[0]
-    lines = [(tuple(hidden.W.data[:, j]), hidden.b.data[j], color) for j, color in enumerate(("#1f77b4", "#ff7f0e"))]
+    lines = [(tuple(hidden.W.data[:, j]), hidden.b.data[j], color) for j, color in enumerate(PALETTE[:2])]
     _decision_panel(
         axes[1],
         lambda p: net.layer_values(p)[0][1].sum(axis=1),
@@ -578,8 +579,8 @@ def activations_gallery(needed: dict | None = None, trained: dict | None = None)
         slope = g.derivative(x)
         if name == "step":
             slope = np.zeros_like(x)  # 0 on both sides; the jump itself has no slope
-        ax.plot(x, g.value(x), color="#1f77b4", lw=1.8, label="g(z)")
-        ax.plot(x, slope, color="#1f77b4", lw=1.2, ls="--", label="g'(z)")
+        ax.plot(x, g.value(x), color=PALETTE[0], lw=1.8, label="g(z)")
+        ax.plot(x, slope, color=PALETTE[0], lw=1.2, ls="--", label="g'(z)")
         ax.plot(
             x,
             shape(name, x),
@@ -745,7 +746,7 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
                 left.plot(
                     [l, l + 1],
                     [columns[l][i], columns[l + 1][j]],
-                    color="#2b6cb0" if g >= 0 else "#dd6b20",
+                    color=sign(g),
                     lw=1 + 8 * abs(g) / largest,
                     alpha=0.85,
                     zorder=1,
@@ -763,7 +764,7 @@ def backprop(x: float = BACKPROP_POINT[0], y: float = BACKPROP_POINT[1], lr: flo
     ]
     for c, (rows, texts) in enumerate(zip(columns, labels)):
         for r, text in zip(rows, texts):
-            left.scatter([c], [r], s=500, color="#f7fafc", edgecolor="#2d3748", zorder=2)
+            left.scatter([c], [r], s=500, color=ROLES["node"], edgecolor=ROLES["ink"], zorder=2)
             left.annotate(text, (c, r), xytext=(0, 22), textcoords="offset points", ha="center", fontsize=9)
     left.set_xlim(-0.3, 2.3)
     left.set_ylim(-1.1, 1.2)

@@ -53,7 +53,9 @@ PICTURE_SIZE, PICTURE_DPI = (
 
 def _picture_color(name: str) -> str:
     """The page's colours (draw.js's COLORS) for the widgets' PNG pictures."""
-    return {"network": "#d62728", "target": "#9aa5b1", "test": "#2b6cb0"}[name]
+    from neuronlab.views.colours import ROLES
+
+    return ROLES[name]
 
 
 class WidgetError(ValueError):
@@ -236,7 +238,7 @@ class Lesson(_Widget):
         x = np.linspace(*_lesson.DOMAIN, self.POINTS)
         net = self.network()
         hidden, parts = net.layer_values(x)[0][1], net.contributions(x)
-        sign = "-" if self.w21 < 0 else "+"
+        sign = "\u2212" if self.w21 < 0 else "+"  # a real minus sign, as every number the lesson shows
         with self.hold_sync():
             self.x = _numbers(x)
             self.h1, self.h2 = _numbers(hidden[:, 0]), _numbers(hidden[:, 1])

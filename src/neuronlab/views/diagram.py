@@ -19,8 +19,11 @@ import numpy as np
 from neuronlab.engine.network import Network
 from neuronlab.engine.neuron import Neuron
 from neuronlab.engine.tensor import Tensor
+from neuronlab.views.colours import ROLES
 
-POSITIVE, NEGATIVE = "#2b6cb0", "#dd6b20"  # blue: positive weight, orange: negative (as in TF Playground)
+# a weight's sign, as the page draws it (views/colours.py): dark blue +, dark orange − (as in TF Playground)
+POSITIVE, NEGATIVE = ROLES["positive"], ROLES["negative"]
+INK, NODE = ROLES["ink"], ROLES["node"]
 MAX_DRAWN = 12  # neurons drawn per layer; beyond, the first 6 and the last 5 with a "more" mark between
 RADIUS, ROW, COLUMN, MARGIN = 16, 46, 190, 70
 
@@ -99,7 +102,7 @@ def _edge_style(weight: float, max_weight: float) -> tuple[str, float, float]:
     return (POSITIVE if weight >= 0 else NEGATIVE), 0.5 + 4.5 * share, 0.3 + 0.7 * share
 
 
-LABEL_SIZE = 9  # px: the weights written on the edges
+LABEL_SIZE = 12  # px: the weights written on the edges (no text of a diagram is under 12 CSS px)
 PLACES = (0.75, 0.25, 0.6, 0.4, 0.85, 0.15, 0.5)  # where along an edge its weight may go, in order of preference
 
 
@@ -108,7 +111,7 @@ def _weight_labels(lay: _Layout, at: dict) -> tuple[list, int]:
     place of PLACES along it); returns [(x, y, text)] and how many edges had no free place."""
     taken = [(x - RADIUS - 2, y - RADIUS - 2, x + RADIUS + 2, y + RADIUS + 2) for x, y in at.values()]
     taken += [
-        (x + RADIUS + 2, y - RADIUS - 6, x + RADIUS + 6 + 5 * len(bias), y - RADIUS + 4)  # the biases' text
+        (x + RADIUS + 2, y - RADIUS - 9, x + RADIUS + 6 + 7 * len(bias), y - RADIUS + 5)  # the biases' text
         for _, x, y, _, bias in lay.neurons
         if bias
     ]
@@ -140,7 +143,7 @@ def to_svg(net: Network) -> str:
     at = {node: (x, y) for node, x, y, _, _ in lay.neurons}
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{lay.width:.0f}" height="{lay.height:.0f}" '
-        f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="sans-serif" font-size="11">',
+        f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" font-family="sans-serif" font-size="12">',
         f"<title>{escape(net.describe())}</title>",
         '<rect width="100%" height="100%" fill="white"/>',
     ]
@@ -156,18 +159,18 @@ def to_svg(net: Network) -> str:
     for x, y, text in labels:  # written, not only in titles: an SVG shown as an <img> (JupyterLab) has no hover
         parts.append(
             f'<text x="{x:.1f}" y="{y + 3:.1f}" text-anchor="middle" font-size="{LABEL_SIZE}" '
-            f'fill="#2d3748" stroke="white" stroke-width="3" paint-order="stroke" class="weight">'
+            f'fill="{INK}" stroke="white" stroke-width="3" paint-order="stroke" class="weight">'
             f"{escape(text)}</text>"
         )
     for _, x, y, label, bias in lay.neurons:
         parts.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="#f7fafc" stroke="#2d3748" '
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{RADIUS}" fill="{NODE}" stroke="{INK}" '
             f'stroke-width="1.5"><title>{escape(label)} {escape(bias)}</title></circle>'
         )
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{escape(label)}</text>')
         if bias:
             parts.append(
-                f'<text x="{x + RADIUS + 3:.1f}" y="{y - RADIUS + 2:.1f}" font-size="9" '
+                f'<text x="{x + RADIUS + 3:.1f}" y="{y - RADIUS + 2:.1f}" font-size="12" '
                 f'fill="#4a5568">{escape(bias)}</text>'
             )
     for x, y, text in lay.headers:
@@ -304,7 +307,7 @@ def to_excalidraw(net: Network) -> dict:
                 y - radius,
                 2 * radius,
                 2 * radius,
-                backgroundColor="#f7fafc",
+                backgroundColor=NODE,
                 strokeWidth=2,
                 groupIds=groups,
                 boundElements=[{"id": label_id, "type": "text"}] + bound[node],
@@ -382,18 +385,18 @@ def neuron_svg(neuron: Neuron, width: int = 360, height: int = 220) -> str:
         points = " ".join(f"{sx(u):.1f},{sy(v):.1f}" for u, v in zip(x, y))
         body = (
             f'<line x1="{pad}" y1="{sy(0):.1f}" x2="{width - pad}" y2="{sy(0):.1f}" stroke="#999"/>'
-            f'<polyline points="{points}" fill="none" stroke="#d62728" stroke-width="2"/>'
+            f'<polyline points="{points}" fill="none" stroke="{ROLES["network"]}" stroke-width="2"/>'
         )
         if neuron.weights[0] != 0:
             s = neuron.threshold
             body += (
                 f'<line x1="{sx(s):.1f}" y1="{pad}" x2="{sx(s):.1f}" y2="{height - pad}" stroke="#444" '
-                f'stroke-dasharray="3,3"/><text x="{sx(s) + 4:.1f}" y="{pad + 10}" font-size="10">'
+                f'stroke-dasharray="3,3"/><text x="{sx(s) + 4:.1f}" y="{pad + 10}" font-size="12">'
                 f"s = {s:.3g}</text>"
             )
         body += (
-            f'<text x="{pad}" y="{height - 8}" font-size="10">{a:.3g}</text>'
-            f'<text x="{width - pad}" y="{height - 8}" font-size="10" text-anchor="end">{b:.3g}</text>'
+            f'<text x="{pad}" y="{height - 8}" font-size="12">{a:.3g}</text>'
+            f'<text x="{width - pad}" y="{height - 8}" font-size="12" text-anchor="end">{b:.3g}</text>'
         )
         caption = neuron.formula()
     else:
@@ -443,9 +446,9 @@ def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) ->
         grad = ""
         if node.grad is not None:
             grad = f"grad {node.grad.item():.4g}" if node.grad.size == 1 else "grad ✓"
-        fill = "#ebf8ff" if not node._parents else "#f7fafc"
+        fill = "#ebf8ff" if not node._parents else NODE
         parts.append(
-            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="#2d3748"/>'
+            f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="6" fill="{fill}" stroke="{INK}"/>'
             f'<text x="{x + box_w / 2}" y="{y + 14}" text-anchor="middle" font-weight="bold">'
             f'{escape(label)}</text><text x="{x + box_w / 2}" y="{y + 27}" text-anchor="middle">'
             f'{escape(detail)}</text><text x="{x + box_w / 2}" y="{y + 39}" text-anchor="middle" '
@@ -453,7 +456,7 @@ def computation_graph(output: Tensor, names: dict[Tensor, str] | None = None) ->
         )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-        f'font-size="10"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+        f'font-size="12"><defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
         f'markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>'
         f'<rect width="100%" height="100%" fill="white"/>{"".join(parts)}</svg>'
     )

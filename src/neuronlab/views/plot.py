@@ -17,8 +17,10 @@ from matplotlib import figure as _figure
 
 from neuronlab.io import atomic_write
 from neuronlab.engine.network import Network
+from neuronlab.views.colours import ROLES
 
-TARGET_COLOR, NETWORK_COLOR, VALIDATION_COLOR = "#444444", "#d62728", "#1f77b4"
+# the page's colours (views/colours.py): the target grey, the network red, held-out data purple
+TARGET_COLOR, NETWORK_COLOR, VALIDATION_COLOR = ROLES["target"], ROLES["network"], ROLES["test"]
 REPR_DPI = 100  # the inline image's shown size: a 10 x 7 inch figure is shown 1000 x 700 CSS pixels wide
 REPR_PIXEL_RATIO = 2  # ... and drawn with 2 x 2 image pixels per CSS pixel: sharp on a Mac's (ratio 2) screen
 

@@ -106,7 +106,7 @@ function drawDiagram(e, shown) {
     fill: (l, r) => {
       const node = nodes.get(`${l},${r}`);
       return node.dL_da !== null && node.dL_da !== undefined ? diverging(0.5 + 0.5 * node.dL_da / largestNode)
-        : node.known && l > 0 ? "#bee3f8" : "#f7fafc";
+        : node.known && l > 0 ? "#bee3f8" : COLORS.node;
     },
     highlight: (l, r) => nodes.get(`${l},${r}`).lit,
     title: (l, r) => nodeText(nodes.get(`${l},${r}`)),

@@ -2,7 +2,7 @@
 // activation gallery (graph, slope, the shape a few neurons make, the neurons nl.fit trained and nl.approximate built).
 
 import { activation as activationNamed } from "./activations.js";
-import { COLORS, linspace, plot } from "./draw.js";
+import { COLORS, PALETTE, linspace, plot } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 const X = linspace(-3, 3, 301);
@@ -119,8 +119,8 @@ export function drawGallery(facts) {
     gallery.append(figure);
     const values = { g: X.map(g), slope: X.map(slope), shape: X.map((x) => shape(name, terms, x)) };
     plot(canvas, [
-      { x: X, y: values.g, color: "#1f77b4", width: 2 },
-      { x: X, y: values.slope, color: "#1f77b4", width: 1.2, dash: [4, 3] },
+      { x: X, y: values.g, color: PALETTE[0], width: 2 },
+      { x: X, y: values.slope, color: PALETTE[0], width: 1.2, dash: [4, 3] },
       { x: X, y: values.shape, color: COLORS.network, width: 2.5 },
     ], { xRange: [-3, 3], yRange: [-1.6, 2.2] });
     shown[name] = { ...values, neurons: count, trained: (facts.neurons_trained || {})[name] || null };

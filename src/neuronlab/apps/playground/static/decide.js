@@ -2,7 +2,7 @@
 // no single neuron, two neurons and an output neuron. The same neurons as nl.lesson.gate and nl.lesson.xor_network.
 // The planes are draw.js heat maps with the lines and corners drawn over them.
 
-import { COLORS, heatmap } from "./draw.js";
+import { COLORS, PALETTE, heatmap } from "./draw.js";
 import FACTS from "./facts.js";
 
 const $ = (id) => document.getElementById(id);
@@ -60,7 +60,7 @@ function drawMarks(ctx, sx, sy, decide, lines, targets, point) {
   CORNERS.forEach(([x1, x2], i) => {
     const v = decide(x1, x2), wrong = targets && v !== targets[i];
     ctx.fillStyle = v >= 1 ? YES : NO;
-    ctx.strokeStyle = wrong ? "#e53e3e" : COLORS.ink;
+    ctx.strokeStyle = wrong ? COLORS.network : COLORS.ink;
     ctx.lineWidth = wrong ? 3 : 1;
     ctx.beginPath(); ctx.arc(sx(x1), sy(x2), 8, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     ctx.fillStyle = COLORS.ink;
@@ -107,7 +107,7 @@ export function xorNetwork(x) {
 }
 
 function drawXorSolution() {
-  const lines = [{ w: GATES.OR[0], b: GATES.OR[1], color: "#1f77b4" }, { w: GATES.AND[0], b: GATES.AND[1], color: "#ff7f0e" }];
+  const lines = [{ w: GATES.OR[0], b: GATES.OR[1], color: PALETTE[0] }, { w: GATES.AND[0], b: GATES.AND[1], color: PALETTE[1] }];
   drawPlane($("x-hidden"), (a, c) => xorNetwork([a, c]).hidden[0] + xorNetwork([a, c]).hidden[1], lines);
   drawPlane($("x-output"), (a, c) => xorNetwork([a, c]).output, lines, { targets: XOR });
   state.xor = { ...state.xor, network: CORNERS.map((c) => xorNetwork(c)) };

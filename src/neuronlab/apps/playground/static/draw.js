@@ -2,19 +2,17 @@
 // then updated in place). Every plot, heat map and network picture of the page and the notebook widgets is drawn
 // here (pair.js draws the lesson's pair of neurons with it). No third-party code.
 
-// One meaning per colour (docs/colours.md; tests/browser/test_pictures.py checks them under simulated protanopia,
-// deuteranopia and tritanopia). Neurons: the ten colours of PALETTE (neuron 1 blue, neuron 2 orange, as the
-// lesson's h1 and h2). Weight sign: a dark blue for +, a dark orange for −, darker than the neurons' blue and
-// orange. Classes: amber, sky, wine, indigo (Paul Tol's). A neuron's yes / no: teal / tan. The network's output
-// red over a grey target; held-out test data blue (dashed curves; in two-input plots thick outlines), as the
-// page's and the notebook's captions say.
-export const COLORS = {
-  target: "#9aa5b1", network: "#d62728", test: "#2b6cb0", positive: "#153e75", negative: "#b35806",
-  classes: ["#e69f00", "#56b4e9", "#882255", "#332288"], yes: "#01665e", no: "#d8b365",
-  ink: "#1f2933", grid: "#e4e7eb",
-};
-export const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-  "#7f7f7f", "#637939"];
+import FACTS from "./facts.js";
+
+// One meaning per colour, written by Python (views/colours.py, through facts.js; docs/colours.md says why each;
+// tests/browser/test_pictures.py checks them under simulated protanopia, deuteranopia and tritanopia). Neurons:
+// the ten colours of PALETTE (neuron 1 blue, neuron 2 orange, as the lesson's h1 and h2). Weight sign: a dark
+// blue for +, a dark orange for −. Classes: amber, sky, wine, indigo (Paul Tol's). A neuron's yes / no: teal /
+// tan. The network's output red over a grey target; held-out test data purple (dashed curves; in two-input plots
+// thick outlines), as the captions say (COLOR_NAMES).
+export const COLORS = FACTS.colours.roles;
+export const PALETTE = FACTS.colours.palette;
+export const COLOR_NAMES = FACTS.colours.names;
 export const paletteColor = (i) => PALETTE[i % PALETTE.length];
 
 // ---------------------------------------------------------------- canvases sized for the screen
@@ -742,8 +740,13 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
-  const rowGap = Math.min(28 * grow, (height - 2 * font - 20) / Math.max(...drawn));
-  const rowY = (c, r) => height / 2 + font / 2 + (r - (drawn[c] - 1) / 2) * rowGap;
+  const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
+  // the column headers ("8 tanh"): on one line, or, where neighbours would touch (many layers on a phone),
+  // on two lines, every other column on the second
+  const headers = sizes.map((n, c) => (c === 0 ? `${n} in` : `${n} ${activations[c - 1]}`));
+  const headerRows = Math.max(...headers.map((text) => measure(text))) + 6 > gap && sizes.length > 2 ? 2 : 1;
+  const rowGap = Math.min(28 * grow, (height - (headerRows + 1) * font - 20) / Math.max(...drawn));
+  const rowY = (c, r) => height / 2 + (headerRows * font) / 2 + (r - (drawn[c] - 1) / 2) * rowGap;
   const pictureHeight = Math.max(8, Math.min(20, rowGap - 3));  // pictures of neighbouring nodes never touch
   const largest = Math.max(1e-9, ...weights.flat(2).map(Math.abs));
   const lit = typeof options.highlight === "function" ? options.highlight
@@ -770,14 +773,14 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
       if (look.label) edgeLabels.push({ element: edge.label, ends });
     }
   }
-  const gap = sizes.length > 1 ? (width - 80) / (sizes.length - 1) : width;
   parts.pictures.replaceChildren();
   parts.columns.forEach(({ header, more }, c) => {
-    header.textContent = c === 0 ? `${sizes[c]} in` : `${sizes[c]} ${activations[c - 1]}`;
+    header.textContent = headers[c];
     // a header centred on its column, moved inside the svg at the ends
     const w = measure(header.textContent), x = Math.max(2, Math.min(width - w - 2, columnX(c) - w / 2));
-    setAttributes(header, { x, y: font + 1, "font-size": font, "text-anchor": "start" });
-    taken.push({ x, y: 1 + font - 0.95 * font, width: w, height: 1.2 * font });
+    const y = font + 1 + (headerRows === 2 && c % 2 === 1 ? 1.2 * font : 0);
+    setAttributes(header, { x, y, "font-size": font, "text-anchor": "start" });
+    taken.push({ x, y: y - 0.95 * font, width: w, height: 1.2 * font });
     if (more) {
       const wm = measure(more.textContent), xm = Math.max(2, Math.min(width - wm - 2, columnX(c) - wm / 2));
       setAttributes(more, { x: xm, y: height - 4, "font-size": font, "text-anchor": "start" });

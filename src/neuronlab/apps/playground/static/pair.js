@@ -4,12 +4,12 @@
 // nl.widgets.Lesson (the kernel computes them with a neuronlab Network; widgets.js loads this file from the
 // kernel's text, as it loads draw.js). It draws the graphs it is given and computes nothing.
 
-import { COLORS, diagram, plot, weighted } from "./draw.js";
+import { COLORS, PALETTE, diagram, plot, weighted } from "./draw.js";
 
 /** A number shown as text has a real minus sign: −0.5 (pair.js is loaded alone by the widgets: its own copy). */
 const minus = (text) => String(text).replace(/-/g, "\u2212");
 
-export const NEURON_COLORS = ["#1f77b4", "#ff7f0e"];  // h1 blue, h2 orange, wherever they are drawn
+export const NEURON_COLORS = PALETTE.slice(0, 2);  // h1 blue, h2 orange, wherever they are drawn
 
 /**
  * The pair's three graphs. graphs: {x, h1, h2, c1, c2, output, thresholds: [s1, s2], weights: [w11, w21]}

@@ -2,7 +2,7 @@
 
 import { ENGINE_NAMES } from "./activations.js";
 import FACTS from "./facts.js";
-import { COLORS, diagram, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
+import { COLORS, COLOR_NAMES, diagram, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
@@ -302,7 +302,7 @@ function draw1d(frame) {
   const series = [];
   if (state.target) series.push({ x: frame.grid, y: state.target, color: COLORS.target, width: 4, label: "target" });
   series.push({ x: frame.grid, y: frame.output, color: COLORS.network, width: 2, label: "network output" });
-  const points = state.points.map(([x, y]) => ({ x, y, color: "#7b8794", r: 2 }))
+  const points = state.points.map(([x, y]) => ({ x, y, color: COLORS.neutral, r: 2 }))
     .concat(state.testPoints.map(([x, y]) => ({ x, y, color: COLORS.test, r: 3.2 })));
   const alt = `the network's output (red) over x from ${frame.grid[0]} to ${frame.grid[frame.grid.length - 1]}` +
     `${state.target ? ", over the target (grey)" : ""}, with ${state.points.length} training points: ${progress(frame)}`;
@@ -355,13 +355,13 @@ function drawSuperposition(x, contributions, bias, frame, reference, text) {
   const output = text.output || null;  // (the network's own output, drawn over the sum when it is what the sum makes)
   top.push({ x, y: sum, color: COLORS.ink, width: output ? 3.5 : 2.5, alpha: output ? 0.45 : 1, label: "sum below + bias" });
   if (output) top.push({ x, y: output, color: COLORS.network, width: 1.5, label: "network output" });
-  const addends = [{ x, y: x.map(() => bias), color: "#7b8794", dash: [2, 3], width: 1.2, label: `bias ${bias.toFixed(2)}` }];
+  const addends = [{ x, y: x.map(() => bias), color: COLORS.neutral, dash: [2, 3], width: 1.2, label: `bias ${bias.toFixed(2)}` }];
   for (const i of order) {
     const lit = highlighted === i;
     addends.push({ x, y: contributions[i], color: paletteColor(i), width: lit ? 3.5 : 1.5, alpha: !anyLit || lit ? 1 : 0.25,
       label: lit ? `${weights[i].toFixed(2)}·h${i + 1}` : undefined });
   }
-  if (others) addends.push({ x, y: others, color: "#7b8794", width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more, added up` });
+  if (others) addends.push({ x, y: others, color: COLORS.neutral, width: 1.2, dash: [4, 3], label: `${frame.hidden_total - contributions.length} more, added up` });
   const xRange = [x[0], x[x.length - 1]];
   const canvas = $("contributions-view");
   const alt = `the output as a sum, ${progress(frame)}: above, ${text.sum}, from ${low.toFixed(2)} to ${high.toFixed(2)}, ` +
@@ -542,7 +542,7 @@ function drawDiagram(frame) {
     onLeave: () => { hideTooltip(); setHighlight(null); },
     onClick: (e, layer, neuron) => openEditor(frame, layer, neuron),
     nodeName: (layer, neuron) => `${layer === frame.sizes.length - 1 ? "output" : `layer ${layer}`}, neuron ${neuron + 1}: edit its weights`,
-    fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : "#f7fafc"),
+    fill: (layer, neuron) => (layer === lastHidden && layer > 0 && weightOf[neuron] ? tint(paletteColor(neuron)) : COLORS.node),
     picture: (layer, neuron) => {
       const curve = layer === lastHidden && layer > 0 && weightOf[neuron];
       if (!curve) return nodePicture(frame, layer, neuron, nodeScales);
@@ -617,7 +617,9 @@ function drawShapeButtons(frame) {
     button("−", `diagram-minus-${i}`, `layer ${c}: one neuron fewer`, () => changeNeurons(i, -1), g);
     button("+", `diagram-plus-${i}`, `layer ${c}: one neuron more`, () => changeNeurons(i, +1), g);
   }
-  button("+ layer", "diagram-add-layer", "add a hidden layer of 4 neurons after the last", addLayer, group((xs[last - 1] + xs[last]) / 2));
+  const layers = group((xs[last - 1] + xs[last]) / 2);  // before the output: a layer more, or the last one less
+  button("+ layer", "diagram-add-layer", "add a hidden layer of 4 neurons after the last", addLayer, layers);
+  if (last > 1) button("− layer", "diagram-remove-layer", `remove hidden layer ${last - 1}, the last`, removeLayer, layers);
   // left to right, each in the first row where it touches nothing, and inside the strip
   const rows = [];
   for (const [k, { g, x }] of groups.entries()) {
@@ -672,8 +674,8 @@ function nodePicture(frame, layer, neuron, scales) {
   const values = frame.node_pictures && frame.node_pictures[layer] && frame.node_pictures[layer][neuron];
   if (!values || layer >= frame.sizes.length - 1) return null;
   const { low, high } = scales[layer];
-  if (frame.dims === 2) return { heat: values, n: Math.round(Math.sqrt(values.length)), low, high, color: "#7b8794" };
-  return { y: values, low, high, color: "#7b8794" };
+  if (frame.dims === 2) return { heat: values, n: Math.round(Math.sqrt(values.length)), low, high, color: COLORS.neutral };
+  return { y: values, low, high, color: COLORS.neutral };
 }
 
 function tint(hex) {  // the neuron's colour, light, for its node
@@ -759,7 +761,7 @@ function drawLoss() {
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
-  $("loss-caption").textContent = test.length ? "loss: all training points (red), test (blue), dashed"
+  $("loss-caption").textContent = test.length ? `loss: all training points (${COLOR_NAMES.network}), test (${COLOR_NAMES.test}), dashed`
     : "loss on all training points (red); no points are held out for a test here";
   const last = h[h.length - 1], lastTest = test.length ? test[test.length - 1] : null;
   plot($("loss-view"), series, { logY: true, alt: `loss on a log scale over steps ${h[0][0]} to ${last[0]}: training ` +

@@ -51,8 +51,7 @@ function scheduler(draw) {
   };
 }
 
-const BLUE = "#1f77b4";
-const STYLE = "font:13px system-ui,sans-serif;color:#1f2933";
+const STYLE = `font:13px system-ui,sans-serif;color:${drawing.COLORS.ink}`;
 
 function renderLesson(draw, model, el) {
   const root = element("div", { "data-testid": "widget-lesson", style: STYLE }, el);
@@ -189,7 +188,7 @@ function renderTrainer(draw, model, el) {
     series[0].label = parts.length ? `w_i·h_i(x), each hidden neuron${more}` : series[0].label;
     const heldOut = points.held_out || [];
     if (heldOut.some(Boolean)) {  // a legend entry for the held-out points' colour
-      series.push({ x: [], y: [], color: draw.COLORS.test, width: 3, label: "held-out points (blue)" });
+      series.push({ x: [], y: [], color: draw.COLORS.test, width: 3, label: `held-out points (${draw.COLOR_NAMES.test})` });
     }
     draw.plot(fit, series, {
       points: points.x.map((x, i) => ({ x, y: points.y[i], color: heldOut[i] ? draw.COLORS.test : draw.COLORS.target,
@@ -252,7 +251,7 @@ function renderApproximation(draw, model, el) {
     ];
     if (model.get("current").length) {  // kept inside the picture: a ReLU's ramp can leave it
       const y = model.get("current").map((v) => Math.max(low - pad, Math.min(high + pad, v)));
-      series.push({ x, y, color: BLUE, dash: [4, 3], label: `neuron ${k}: w·h(x)` });
+      series.push({ x, y, color: draw.PALETTE[0], dash: [4, 3], label: `neuron ${k}: w·h(x)` });
     }
     draw.plot(picture, series, { xRange: [x[0], x[x.length - 1]], yRange: [low - pad, high + pad] });
     caption.textContent = `${k} of ${n} neurons: max |error| ${+model.get("max_error").toPrecision(3)}` +
