@@ -268,6 +268,32 @@ def test_the_two_input_heat_map_is_a_light_tint_under_points_in_their_class_colo
     assert "test points (held out) with a thick outline" in found["caption"]
 
 
+def test_the_playground_reads_left_to_right_data_network_output(sized):
+    """As in TensorFlow Playground: the data and its features (the panel), then the network (inputs, hidden
+    layers, outputs), then what it computes, in one row from left to right; on a phone, one above the next."""
+    page = sized
+    page.click("[data-testid=tab-playground]")
+    page.select_option("[data-testid=mode]", "dataset")
+    page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
+    box = {
+        name: page.locator(f"[data-testid={testid}]").bounding_box()
+        for name, testid in (("data", "dataset-thumbnails"), ("network", "diagram"), ("output", "output-view"))
+    }
+    if page.viewport_size["width"] > 760:
+        assert box["data"]["x"] + box["data"]["width"] <= box["network"]["x"], box
+        assert box["network"]["x"] + box["network"]["width"] <= box["output"]["x"], box
+        assert abs(box["network"]["y"] - box["output"]["y"]) < 10, box  # on one row
+    else:  # one column: the pictures above the settings, the network above what it computes
+        assert box["network"]["y"] + box["network"]["height"] <= box["output"]["y"], box
+    # the diagram's columns run from the inputs to the outputs, left to right
+    headers = page.evaluate(
+        """() => [...document.querySelectorAll('#diagram text')].filter((t) => / (in|tanh|linear)$/.test(t.textContent))
+          .map((t) => [t.textContent, t.getBoundingClientRect().left])"""
+    )
+    assert [text for text, _ in sorted(headers, key=lambda h: h[1])][0].endswith(" in")
+    assert [text for text, _ in sorted(headers, key=lambda h: h[1])][-1].endswith(" linear")
+
+
 POINT_PIXELS = """() => {
   const p = window.neuronlab.playground, canvas = document.getElementById('output-view'), t = p.outputTransform;
   const context = canvas.getContext('2d'), scale = canvas.width / canvas.getBoundingClientRect().width;

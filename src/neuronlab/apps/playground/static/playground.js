@@ -548,10 +548,10 @@ function drawDiagram(frame) {
       if (!curve) return nodePicture(frame, layer, neuron, nodeScales);
       if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
         return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
-          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2).replace("-", "−")}` };
       }
       const y = curve.y.filter((_, k) => k % 4 === 0);
-      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2)}` };
+      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2).replace("-", "−")}` };
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
