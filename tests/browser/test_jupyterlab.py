@@ -209,13 +209,13 @@ def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, 
         slider.focus()
         page.keyboard.press("ArrowRight")  # the step is 0.1: 1.0 -> 1.1, through the kernel and back
         page.wait_for_function(
-            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 1.1·h1 - 1.0·h2'",
+            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 1.1·h1 \u2212 1.0·h2'",
             timeout=30_000,
         )
         page.keyboard.press("ArrowLeft")
         page.keyboard.press("ArrowLeft")
         page.wait_for_function(
-            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 0.9·h1 - 1.0·h2'",
+            "document.querySelector('[data-testid=widget-formula]').textContent === 'output = 0.9·h1 \u2212 1.0·h2'",
             timeout=30_000,
         )
         assert page.evaluate(CANVAS_SIZES) == first
@@ -232,7 +232,7 @@ def test_widgets_are_sharp_and_steady_at_every_pixel_ratio(browser, jupyterlab, 
         written = re.findall(r'class="weight">([^<]+)</text>', svg)
         assert sorted(written) == sorted(f"{w:.2g}" for layer in net.layers for w in layer.W.data.ravel())
         box = images.first.bounding_box()
-        assert box["width"] >= 400  # shown at its size: 9 px text stays readable
+        assert box["width"] >= 400  # shown at its size: its 12 px text stays 12 px
         images.first.screenshot(path=str(SCREENSHOTS / f"jupyterlab-diagram-ratio-{ratio}.png"))
         shot(page, f"jupyterlab-ratio-{ratio}")
     except Exception:

@@ -186,7 +186,7 @@ def test_the_loss_caption_says_when_no_points_are_held_out(page):
     page.select_option("[data-testid=mode]", "dataset")
     page.wait_for_function("window.neuronlab.playground.frame.task === 'classification'")
     page.click("[data-testid=train]")
-    page.locator("#loss-caption").filter(has_text="test (blue)").wait_for()
+    page.locator("#loss-caption").filter(has_text="test (purple)").wait_for()
     page.click("[data-testid=pause]")
 
 
