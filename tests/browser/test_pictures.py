@@ -2,6 +2,7 @@
 legends off the data, diagram labels apart and at least 12 CSS px, colours told apart under colour-vision
 deficiencies."""
 
+import json
 import re
 
 import numpy as np
@@ -559,3 +560,32 @@ def test_a_data_set_is_chosen_from_its_thumbnail(page):
     page.keyboard.press("Enter")
     page.wait_for_function("window.neuronlab.playground.frame.config.dataset === 'three gaussians'")
     assert "of 3 classes" in page.get_attribute("[data-testid=thumbnail-three-gaussians] canvas", "aria-label")
+
+
+SMALL_HASH = """() => { const c = document.querySelector('#hidden-views canvas'), d = c.getContext('2d')
+  .getImageData(0, 0, c.width, c.height).data; let h = 0; for (let i = 0; i < d.length; i += 3) h = (h * 31 + d[i]) | 0;
+  return h; }"""
+
+
+def test_small_graphs_below_the_fold_wait_while_training_and_follow_once_seen(browser, live_server):
+    """Every redrawn canvas costs the compositor a copy: while training, the small graphs are redrawn only when
+    they are on the screen; scrolled into view, the next frames draw them."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=2)
+    page = context.new_page()
+    try:
+        setup = {"mode": "dataset", "dataset": "spiral", "layers": [8]}
+        page.goto(live_server + "/#tab=playground&p=" + json.dumps(setup))
+        page.wait_for_function("window.neuronlab && window.neuronlab.playground.frame?.task === 'classification'")
+        page.evaluate("window.scrollTo(0, 0)")
+        assert page.evaluate("document.getElementById('hidden-views').getBoundingClientRect().top > window.innerHeight")
+        page.click("[data-testid=train]")
+        page.wait_for_function("window.neuronlab.playground.frame.step > 300")
+        first = page.evaluate(SMALL_HASH)
+        page.wait_for_timeout(700)
+        assert page.evaluate(SMALL_HASH) == first  # off the screen: not redrawn while training
+        page.locator("#hidden-views").scroll_into_view_if_needed()
+        page.wait_for_function(f"({SMALL_HASH})() !== {first}")  # in view: the frames draw it again
+        page.click("[data-testid=pause]")
+        page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    finally:
+        context.close()

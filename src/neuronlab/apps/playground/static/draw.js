@@ -736,7 +736,7 @@ export function diagram(svg, sizes, weights, biases, activations, options = {}) 
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   const font = textSize(svg);
   const measure = textMeasurer(svg, font);
-  const drawn = sizes.map((n) => (n <= MAX_DRAWN ? n : MAX_DRAWN_OF_WIDE));
+  const drawn = sizes.map(drawnOf);
   const parts = diagramParts(svg, sizes, drawn, Boolean(options.onEdgeHover));
   parts.options = options;  // the listeners, made once, call the options of the latest call
   const columnX = (c) => 40 + (c * (width - 80)) / Math.max(sizes.length - 1, 1);
@@ -896,6 +896,8 @@ function textMeasurer(svg, font) {
 
 const MAX_DRAWN = 16;  // a layer up to this wide is drawn whole
 const MAX_DRAWN_OF_WIDE = 10;  // of a wider one, this many neurons are drawn and the rest counted
+/** How many of a layer's n neurons a diagram draws. */
+export const drawnOf = (n) => (n <= MAX_DRAWN ? n : MAX_DRAWN_OF_WIDE);
 const diagrams = new WeakMap();  // svg -> its elements, made for one network shape
 
 /** The svg's elements for this shape: the ones of the last call if the shape is the same, else new ones. */

@@ -2,7 +2,7 @@
 
 import { ENGINE_NAMES } from "./activations.js";
 import FACTS from "./facts.js";
-import { COLORS, COLOR_NAMES, diagram, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
+import { COLORS, COLOR_NAMES, diagram, drawnOf, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
@@ -201,8 +201,10 @@ function render() {
   message.textContent = frame.message || "";
   showMetrics(frame.metrics || {});
   drawViews(frame);
-  // the diagram is hundreds of SVG elements: while training it follows ten times a second, the graphs every frame
-  if (frame.status !== "training" || started - (state.diagramAt || 0) >= 100) { drawDiagram(frame); state.diagramAt = started; }
+  // the diagram is hundreds of SVG elements: while training it follows ten times a second, the graphs every frame;
+  // five times a second past 600 edges (deep, wide networks), where it costs the browser more than every graph
+  const every = edgesDrawn(frame) > 600 ? 200 : 100;
+  if (frame.status !== "training" || started - (state.diagramAt || 0) >= every) { drawDiagram(frame); state.diagramAt = started; }
   drawLoss();
   frames.drawingMs += performance.now() - started;
   // the server sends the next training frames once this one is drawn (a slow screen is not sent frames it would
@@ -421,6 +423,9 @@ function outgoingWeights(frame) {
 /** Each neuron's own weighted graph w_i·h_i (or heat map of h_i), all on one scale so a flat one looks flat. */
 function drawHiddenSmall(graphs, weights, frame) {
   const box = $("hidden-views");
+  // below the fold while training, they wait: every redrawn canvas costs the compositor a copy, and 32 small
+  // maps cost more than the big map in view; the first frame after they scroll into view draws them again
+  if (frame.status === "training" && state.smallOffscreen && box.children.length === graphs.length) return;
   while (box.children.length > graphs.length) box.lastChild.remove();
   while (box.children.length < graphs.length) {
     const canvas = document.createElement("canvas");
@@ -516,6 +521,12 @@ function tintOf(hex, sureness) {
     tints.set(hex, table);
   }
   return table[Math.round(255 * Math.max(0, Math.min(1, sureness)))];
+}
+
+/** The edges the diagram draws for this network (of a wide layer it draws a few neurons: draw.js's drawnOf). */
+function edgesDrawn(frame) {
+  const shown = frame.sizes.map(drawnOf);
+  return shown.slice(1).reduce((sum, n, c) => sum + n * shown[c], 0);
 }
 
 function drawDiagram(frame) {
@@ -796,6 +807,10 @@ export function init(sender, changed) {
   try { state.restore = JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch { state.restore = null; }
   state.layers = [8];
   $("contributions-view").setAttribute("height", 420);  // two panels: the output above, its addends below
+  if (window.IntersectionObserver) {  // whether the small graphs are on the screen (drawHiddenSmall)
+    new IntersectionObserver((seen) => { state.smallOffscreen = !seen[seen.length - 1].isIntersecting; })
+      .observe($("hidden-views"));
+  }
   $("activation").innerHTML = ENGINE_NAMES.map((a) => `<option>${a}</option>`).join("");
   $("activation").value = FACTS.playground.defaults.activation;  // the server's starting network
   $("features").innerHTML = FEATURES.map((f) =>
