@@ -177,3 +177,20 @@ def test_a_reload_keeps_the_trained_weights(page):
     for got, want in zip(again["weights"] + again["biases"], trained["weights"] + trained["biases"]):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(again["output"], trained["output"], atol=1e-4)
+
+
+def test_a_reload_with_another_setup_in_the_link_leaves_the_saved_weights(page):
+    """Weights trained on one setup, then a link to another opened in the same tab: the link's network is built
+    and nothing complains (the saved 1-8-1 weights were once sent to the new network: "layer 2 needs ...")."""
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=train]")
+    page.wait_for_function("window.neuronlab.playground.frame.step > 300")
+    page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    setup = {"mode": "dataset", "dataset": "spiral", "layers": [8, 6]}
+    page.goto(page.base_url + "/#tab=playground&p=" + json.dumps(setup))
+    page.reload()
+    page.wait_for_function("window.neuronlab?.playground.frame?.sizes.join() === '2,8,6,2'")
+    page.wait_for_timeout(1000)  # the restore messages, were any sent, are answered by now
+    assert page.locator("[data-testid=error]").is_hidden(), page.inner_text("[data-testid=error]")
+    assert page.evaluate("window.neuronlab.playground.frame.step") == 0

@@ -165,6 +165,10 @@ export function onFrame(frame) {
     for (const h of frame.history) if (h[0] > last) state.history.push(h);
     if (frame.step === 0) state.history = [];
   }
+  // a link (or an edited URL) asks for another setup than the saved one: the saved weights are not for it (the
+  // server's first frame, of its own starting network, would otherwise take them). Read before that frame's
+  // settings fill the panel, which still holds what the page asks for.
+  if (full && state.restore && !askedFor(state.restore.config)) state.restore = null;
   state.frame = frame;
   frames.received++;
   // the neuron editor belongs to one network: another shape or setup leaves its inputs stale, so it closes
@@ -225,6 +229,12 @@ function saveWeights(frame) {
     sessionStorage.setItem(SAVED, JSON.stringify({ config: frame.config, sizes: frame.sizes, step: frame.step,
       weights: frame.weights.map((W) => W.map((row) => row.map(round))), biases: frame.biases.map((b) => b.map(round)) }));
   } catch { /* storage full or off: a reload starts afresh */ }
+}
+
+/** Whether the panel asks for the setup `config` (every setting both name, equal). */
+function askedFor(config) {
+  const asked = readConfig();
+  return Object.keys(config).every((k) => !(k in asked) || JSON.stringify(asked[k]) === JSON.stringify(config[k]));
 }
 
 /** After a reload, once the server has built the same setup, send the saved weights back, a layer a message. */
