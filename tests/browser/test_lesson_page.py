@@ -105,6 +105,13 @@ def test_the_activation_gallery_draws_the_engines_functions_and_counts(page):
     assert page.locator("[data-testid=activation-gallery] figure").count() == len(lesson.GALLERY)
     assert f"{needed['relu']} neurons" in page.inner_text("[data-activation=relu]")
     assert "dead" in page.inner_text("[data-activation=relu]")
+    # a caption names only what its picture shows: where one neuron's shape is its own graph (the red curve
+    # hidden under the blue), it says so rather than "1 makes the red shape"
+    for name in lesson.GALLERY:
+        text = page.inner_text(f"[data-activation='{name}']")
+        alone = np.allclose(gallery["activations"][name]["shape"], gallery["activations"][name]["g"], atol=1e-9)
+        assert ("one alone is the shape: its own graph" in text) == alone, (name, text)
+        assert ("1 makes the red shape" in text) is False, (name, text)
     chapter_shot(page, "lesson-activations")
 
 

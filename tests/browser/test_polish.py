@@ -178,6 +178,8 @@ def test_the_steepness_slider_is_off_for_step_neurons(page):
 
 def test_the_loss_caption_says_when_no_points_are_held_out(page):
     page.click("[data-testid=tab-playground]")
+    page.wait_for_function("window.neuronlab.playground.frame")
+    assert "no points are held out" in page.inner_text("#loss-caption")  # before any step too
     page.click("[data-testid=step]")
     page.wait_for_function("window.neuronlab.playground.frame.step >= 1")
     page.click("[data-testid=step]")
@@ -207,3 +209,9 @@ def test_the_pair_diagram_keeps_its_weight_labels_when_redrawn(page):
         "[...document.querySelectorAll('#pair-diagram line')].slice(2).map((l) => Number(l.getAttribute('data-weight')))"
     )
     assert widths == [round(0.5 + 3 * abs(w), 2) for w in weights]
+
+
+def test_numbers_are_written_with_a_real_minus_and_no_negative_zero(page):
+    written = page.evaluate("""async () => { const { signed } = await import('/static/draw.js');
+      return [signed(-1.5), signed(-0.001), signed(0.004), signed(2), signed(-0.0049, 2), signed(-12.345, 1)]; }""")
+    assert written == ["\u22121.50", "0.00", "0.00", "2.00", "0.00", "\u221212.3"]

@@ -88,7 +88,7 @@ export function shape(name, terms, x) {
 /** What nl.fit reached for this activation (nl.lesson.neurons_trained), labelled as trained. */
 function trainedText(name, facts) {
   const trained = (facts.neurons_trained || {})[name];
-  if (!trained) return name === "step" ? "cannot be (slope 0)" : "not tried";
+  if (!trained) return name === "step" ? "cannot be (slope 0)" : "not trained here";  // (as the table says)
   return trained.neurons ? `${trained.neurons} neurons` : `not within ${facts.approximate.eps} with up to ${facts.training.max_neurons}`;
 }
 
@@ -111,13 +111,16 @@ export function drawGallery(facts) {
     canvas.width = 260; canvas.height = 170;
     canvas.className = "small-graph";
     const caption = document.createElement("figcaption");
+    const values = { g: X.map(g), slope: X.map(slope), shape: X.map((x) => shape(name, terms, x)) };
+    // one neuron whose shape is its own graph (a gaussian's bump, a sine's wave): the red lies under the blue
+    const itself = terms.length === 1 && values.shape.every((v, k) => Math.abs(v - values.g[k]) < 1e-9);
     caption.innerHTML = `<b>trained: ${trainedText(name, facts)} · constructed: ${count ? `${count} neurons` : "not built"}</b>` +
-      ` · ${terms.length} make${terms.length > 1 ? "" : "s"} the red shape. `;
+      (itself ? " · one alone is the shape: its own graph (the red lies under the blue). "
+        : ` · ${terms.length} make${terms.length > 1 ? "" : "s"} the red shape. `);
     const note = facts.notes[name];
     caption.append(`${note[0].toUpperCase()}${note.slice(1)}.`);
     figure.append(title, canvas, caption);
     gallery.append(figure);
-    const values = { g: X.map(g), slope: X.map(slope), shape: X.map((x) => shape(name, terms, x)) };
     plot(canvas, [
       { x: X, y: values.g, color: PALETTE[0], width: 2 },
       { x: X, y: values.slope, color: PALETTE[0], width: 1.2, dash: [4, 3] },

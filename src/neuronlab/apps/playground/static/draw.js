@@ -403,7 +403,7 @@ function drawPlot(ctx, font, box, series, options) {
     ctx.fillText(label, pad.left - 4, Math.max(pad.top + font * 0.35, Math.min(height - pad.bottom, sy(at) + font * 0.35)));
   }
   ctx.textAlign = "left";
-  if (y0 < 0 && y1 > 0) {
+  if (y0 < 0 && y1 > 0 && !options.logY) {  // (on a log scale 0 is the value 1: no line of its own)
     ctx.strokeStyle = "#9aa5b1";
     ctx.beginPath(); ctx.moveTo(pad.left, sy(0)); ctx.lineTo(width - pad.right, sy(0)); ctx.stroke();
   }
@@ -583,7 +583,12 @@ function drawHeatmap(canvas, values, n, options) {
     if (yName) ctx.fillText(yName, Math.max(0, left - 4 - ctx.measureText(yName).width), font + 2);  // above the ticks
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
-      if (item.marker) {  // a point as the plot draws it: thin outline for training, thick for test
+      if (item.marker === "wrong") {  // the cross over a wrongly classified point
+        const c = font / 2, d = font / 2 - 1.5;
+        ctx.beginPath(); ctx.moveTo(x + c - d, y + c - d); ctx.lineTo(x + c + d, y + c + d);
+        ctx.moveTo(x + c + d, y + c - d); ctx.lineTo(x + c - d, y + c + d);
+        ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke(); ctx.lineWidth = 1;
+      } else if (item.marker) {  // a point as the plot draws it: thin outline for training, thick for test
         ctx.beginPath(); ctx.arc(x + font / 2, y + font / 2, font / 2 - 2, 0, 2 * Math.PI);
         ctx.fillStyle = item.color; ctx.fill();
         ctx.strokeStyle = COLORS.ink; ctx.lineWidth = item.marker === "test" ? TEST_OUTLINE : 1; ctx.stroke(); ctx.lineWidth = 1;
@@ -1026,6 +1031,11 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
 }
 
 /** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */
+/** A number as the page writes it: `digits` decimals, a real minus sign, and no "−0.00". */
+export const signed = (v, digits = 2) => {
+  const text = Number(v).toFixed(digits);
+  return (/^-0\.?0*$/.test(text) ? text.slice(1) : text).replace("-", "−");
+};
 export const weighted = (w, name) => `${String(w).replace("-", "−")}·${name}`;
 
 /** sigmoid that does not overflow */

@@ -2,7 +2,7 @@
 
 import { ENGINE_NAMES } from "./activations.js";
 import FACTS from "./facts.js";
-import { COLORS, COLOR_NAMES, diagram, drawnOf, heatmap, paletteColor, plot, plotPanels } from "./draw.js";
+import { COLORS, COLOR_NAMES, diagram, drawnOf, heatmap, paletteColor, plot, plotPanels, signed } from "./draw.js";
 
 const $ = (id) => document.getElementById(id);
 // the server's bounds (session.limits(), written into facts.js): a share link is checked as check_config checks
@@ -455,7 +455,7 @@ function drawHiddenSmall(graphs, weights, frame) {
     }
     if (canvas.classList.contains("highlight") !== (state.highlight === i)) canvas.classList.toggle("highlight");
     if (g.heat) heatmap(canvas, g.heat, g.n, { low, high, extent: frame.extent });
-    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5, label: `w${i + 1} = ${weights[i].toFixed(2)}` }],
+    else plot(canvas, [{ x: g.x, y: g.y, color: paletteColor(i), width: 1.5, label: `w${i + 1} = ${signed(weights[i])}` }],
       { yRange: [low - 0.05 * (high - low || 1), high + 0.05 * (high - low || 1)] });
   });
 }
@@ -495,7 +495,8 @@ function draw2d(frame) {
     low: 0, high: 1, extent: frame.extent, points, pointsKey: state.points, axes: true, upscale: 4,
     line: frame.slice_line === undefined ? null : { y: frame.slice_line, label: "superposition along here" },
     legend: frame.classes.map((name, c) => ({ label: `class ${name}`, color: CLASS_COLORS[c % 4], marker: "train" }))
-      .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : []),
+      .concat(anyTest ? [{ label: "test point", color: "#fff", marker: "test" }] : [])
+      .concat([{ label: "classified wrongly", marker: "wrong" }]),  // (always there: the map keeps its size)
     alt: `the network's decision over x1 and x2, each region tinted with the class it gives (${frame.classes.map((c) => `class ${c}`).join(", ")}), ` +
       `with ${points.length} points, ${points.filter((p) => p.wrong).length} classified wrongly: ${progress(frame)}`,
     colorOf: twoClasses ? (k, t) => tintOf(CLASS_COLORS[t >= 0.5 ? 1 : 0], Math.abs(2 * t - 1))
@@ -569,10 +570,10 @@ function drawDiagram(frame) {
       if (!curve) return nodePicture(frame, layer, neuron, nodeScales);
       if (frame.hidden_heat && frame.hidden_heat[neuron]) {  // two inputs: the neuron's heat map at its node
         return { heat: frame.hidden_heat[neuron], n: Math.round(Math.sqrt(frame.hidden_heat[neuron].length)),
-          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2).replace("-", "−")}` };
+          low: heatScale.low, high: heatScale.high, color: paletteColor(neuron), text: `×${signed(curve.weight)}` };
       }
       const y = curve.y.filter((_, k) => k % 4 === 0);
-      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${curve.weight.toFixed(2).replace("-", "−")}` };
+      return { y, low: small.low, high: small.high, color: paletteColor(neuron), text: `×${signed(curve.weight)}` };
     },
     highlight: state.highlight === null || state.highlight === undefined ? null : { layer: lastHidden, neuron: state.highlight },
   });
@@ -771,6 +772,11 @@ function openEditor(frame, layer, neuron) {
 }
 
 function drawLoss() {
+  // the caption names the test curve only where points are held out (a function trains on every point)
+  const held = state.testPoints.length > 0 || state.testMask.some(Boolean);
+  const caption = held ? `loss: all training points (${COLOR_NAMES.network}), test (${COLOR_NAMES.test}), dashed`
+    : `loss on all training points (${COLOR_NAMES.network}); no points are held out for a test here`;
+  if ($("loss-caption").textContent !== caption) $("loss-caption").textContent = caption;
   // the history grows a few times a second while frames come tens of times: redrawn only when it has changed
   // (every redrawn canvas is copied to the screen afresh); a resize redraws it by itself (draw.js)
   const newest = state.history[state.history.length - 1];
@@ -782,8 +788,6 @@ function drawLoss() {
   const series = [{ x: h.map((p) => p[0]), y: h.map((p) => Math.log10(p[1])), color: COLORS.network, width: 1.5, label: "training" }];
   const test = h.filter((p) => Number.isFinite(p[2]) && p[2] > 0);
   if (test.length) series.push({ x: test.map((p) => p[0]), y: test.map((p) => Math.log10(p[2])), color: COLORS.test, width: 1.5, dash: [5, 3], label: "test" });
-  $("loss-caption").textContent = test.length ? `loss: all training points (${COLOR_NAMES.network}), test (${COLOR_NAMES.test}), dashed`
-    : "loss on all training points (red); no points are held out for a test here";
   const last = h[h.length - 1], lastTest = test.length ? test[test.length - 1] : null;
   plot($("loss-view"), series, { logY: true, alt: `loss on a log scale over steps ${h[0][0]} to ${last[0]}: training ` +
     `${Number(last[1]).toPrecision(3)} now${lastTest ? `, test ${Number(lastTest[2]).toPrecision(3)}` : ""}` });
