@@ -194,3 +194,24 @@ def test_a_reload_with_another_setup_in_the_link_leaves_the_saved_weights(page):
     page.wait_for_timeout(1000)  # the restore messages, were any sent, are answered by now
     assert page.locator("[data-testid=error]").is_hidden(), page.inner_text("[data-testid=error]")
     assert page.evaluate("window.neuronlab.playground.frame.step") == 0
+
+
+def test_a_link_pasted_into_an_open_tab_is_used_without_a_reload(page):
+    """Only the #... of the URL changes (no reload): the page uses the link's settings as at start-up. A
+    fragment with the settings in use (Back to another tab) rebuilds nothing: the trained steps stay."""
+    page.click("[data-testid=tab-playground]")
+    page.click("[data-testid=train]")
+    page.wait_for_function("window.neuronlab.playground.frame.step > 200")
+    page.click("[data-testid=pause]")
+    page.wait_for_function("window.neuronlab.playground.frame.status === 'paused'")
+    steps = page.evaluate("window.neuronlab.playground.frame.step")
+    page.click("[data-testid=tab-lesson]")
+    page.go_back()  # the playground's entry: the same settings, so the network stays as it was
+    page.wait_for_function("!document.getElementById('playground').hidden")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.neuronlab.playground.frame.step") == steps
+    setup = {"mode": "dataset", "dataset": "spiral", "layers": [8, 6]}
+    page.evaluate("(p) => { location.hash = 'tab=playground&p=' + encodeURIComponent(p); }", json.dumps(setup))
+    page.wait_for_function("window.neuronlab.playground.frame.sizes.join() === '2,8,6,2'")
+    assert page.input_value("[data-testid=dataset]") == "spiral" and page.input_value("[data-testid=mode]") == "dataset"
+    assert page.locator("[data-testid=error]").is_hidden()

@@ -293,6 +293,28 @@ document.addEventListener("DOMContentLoaded", () => {
       if (step) { e.preventDefault(); lesson.showChapter(lesson.chapter(step)); }
     }
   });
+  // a link pasted into the address bar of an open tab (only its #... changes: no reload): its settings are used
+  // as a link's at start-up; a fragment with the settings already in use (Back, Forward) changes nothing here
+  window.addEventListener("hashchange", () => {
+    const pasted = readUrl();
+    const differs = (raw, module) => {  // whether the link asks for a setting other than the one in use
+      if (raw === null) return false;
+      try {
+        const wanted = module.checkConfig(raw).config, now = module.readConfig();
+        return Object.keys(wanted).some((k) => JSON.stringify(wanted[k]) !== JSON.stringify(now[k]));
+      } catch { return true; }
+    };
+    const newPlayground = differs(pasted.playground, playground), newApproximate = differs(pasted.approximate, approximate);
+    if (!newPlayground && !newApproximate) return;
+    linkConfig = null;
+    applyLink({ ...pasted, lesson: null, unreadable: [], playground: newPlayground ? pasted.playground : null,
+      approximate: newApproximate ? pasted.approximate : null });
+    if (newPlayground && linkConfig) {
+      linkConfig = { ...playground.readConfig(), ...linkConfig };
+      send({ type: "config", config: linkConfig, id: LINK });
+    }
+    if (newApproximate && currentTab === "approximate") approximate.build();
+  });
   window.addEventListener("popstate", () => {
     const back = readUrl();
     if (back.tab && back.tab !== currentTab) showTab(back.tab, { fromHistory: true });
