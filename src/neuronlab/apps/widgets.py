@@ -39,6 +39,7 @@ from neuronlab.engine.network import Dense, Network, mlp
 from neuronlab.apps.site import module_graph
 from neuronlab.engine.tensor import Tensor
 from neuronlab.training.train import fit, planned_epochs, solver_network
+from neuronlab.views.colours import ROLES  # the page's colours, for the widgets' PNG pictures
 
 MAX_CURVES = 64  # hidden neurons whose weighted curves a Trainer sends (all are trained)
 MAX_LOSS_POINTS = 500  # the loss curve sent is thinned to this many epochs
@@ -49,13 +50,6 @@ PICTURE_SIZE, PICTURE_DPI = (
     (9.0, 2.6),
     80,
 )  # the PNG a viewer without a kernel shows: 720 x 208 pixels  # a running Trainer sends its state at most this often
-
-
-def _picture_color(name: str) -> str:
-    """The page's colours (draw.js's COLORS) for the widgets' PNG pictures."""
-    from neuronlab.views.colours import ROLES
-
-    return ROLES[name]
 
 
 class WidgetError(ValueError):
@@ -226,9 +220,9 @@ class Lesson(_Widget):
         axes = fig.subplots(1, 3, sharey=True)
         x = np.asarray(self.x, float)
         for ax, part, name, w in ((axes[0], self.c1, "h1", self.w11), (axes[1], self.c2, "h2", self.w21)):
-            ax.plot(x, np.asarray(part, float), color=_picture_color("network"))
+            ax.plot(x, np.asarray(part, float), color=ROLES["network"])
             ax.set_title(f"w·{name} = {w:g}·{name}(x)", fontsize=9)
-        axes[2].plot(x, np.asarray(self.output, float), color=_picture_color("network"), linewidth=2)
+        axes[2].plot(x, np.asarray(self.output, float), color=ROLES["network"], linewidth=2)
         axes[2].set_title(self.formula, fontsize=9)
         for ax in axes:
             ax.grid(alpha=0.3)
@@ -526,13 +520,13 @@ class Trainer(_Widget):
         fit_ax, loss_ax = fig.subplots(1, 2, width_ratios=[1.7, 1])
         held = self._held_out
         y = self.y
-        fit_ax.scatter(self.x[~held], y[~held], s=6, color=_picture_color("target"), label="training points")
+        fit_ax.scatter(self.x[~held], y[~held], s=6, color=ROLES["target"], label="training points")
         if held.any():
-            fit_ax.scatter(self.x[held], y[held], s=10, color=_picture_color("test"), label="held out")
+            fit_ax.scatter(self.x[held], y[held], s=10, color=ROLES["test"], label="held out")
         fit_ax.plot(
             self._grid,
             np.asarray(self.output, float),
-            color=_picture_color("network"),
+            color=ROLES["network"],
             linewidth=2,
             label="network output",
         )
@@ -541,9 +535,9 @@ class Trainer(_Widget):
         fit_ax.set_title(f"{self.status}: epoch {self.epoch} of {self.epochs}", fontsize=9)
         if self.losses:
             epochs = np.arange(1, len(self.losses) + 1)
-            loss_ax.semilogy(epochs, self.losses, color=_picture_color("network"), label="training")
+            loss_ax.semilogy(epochs, self.losses, color=ROLES["network"], label="training")
             if self.val_losses:
-                loss_ax.semilogy(epochs, self.val_losses, color=_picture_color("test"), label="held out")
+                loss_ax.semilogy(epochs, self.val_losses, color=ROLES["test"], label="held out")
             loss_ax.legend(fontsize=7)
         loss_ax.set_title("loss per epoch", fontsize=9)
         loss_ax.grid(alpha=0.3)
@@ -779,11 +773,11 @@ class Approximation(_Widget):
         ax.fill_between(
             x, self._target - self.eps, self._target + self.eps, color="#cccccc", label=f"eps = {self.eps:g}"
         )
-        ax.plot(x, self._target, color=_picture_color("target"), linewidth=2, label="target")
+        ax.plot(x, self._target, color=ROLES["target"], linewidth=2, label="target")
         ax.plot(
             x,
             np.asarray(self.partial, float),
-            color=_picture_color("network"),
+            color=ROLES["network"],
             label=f"bias + first {self.shown} neurons",
         )
         ax.legend(fontsize=7)

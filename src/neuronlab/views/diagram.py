@@ -19,7 +19,7 @@ import numpy as np
 from neuronlab.engine.network import Network
 from neuronlab.engine.neuron import Neuron
 from neuronlab.engine.tensor import Tensor
-from neuronlab.views.colours import ROLES
+from neuronlab.views.colours import ROLES, sign
 
 # a weight's sign, as the page draws it (views/colours.py): dark blue +, dark orange − (as in TF Playground)
 POSITIVE, NEGATIVE = ROLES["positive"], ROLES["negative"]
@@ -99,7 +99,7 @@ def layout(net: Network, row: float = ROW) -> _Layout:
 
 def _edge_style(weight: float, max_weight: float) -> tuple[str, float, float]:
     share = abs(weight) / max_weight
-    return (POSITIVE if weight >= 0 else NEGATIVE), 0.5 + 4.5 * share, 0.3 + 0.7 * share
+    return sign(weight), 0.5 + 4.5 * share, 0.3 + 0.7 * share
 
 
 LABEL_SIZE = 12  # px: the weights written on the edges (no text of a diagram is under 12 CSS px)

@@ -50,7 +50,7 @@ THUMBNAIL_POINTS = 120  # points of each data set's thumbnail  # a node's pictur
 MAX_HISTORY = 1500
 REFRESH_SECONDS = 0.25  # while training, the metrics and the training and test losses are measured at most this
 REFRESH_SHARE = 0.1  # often, and less often when slow: they may take at most this share of the time
-STUCK_RECORDS = 40  # time slices (of about 15 ms) a loss must stay high before the page suggests a lower rate
+STUCK_RECORDS = 40  # time slices (of at most 1/60 s) a loss must stay high before the page suggests a lower rate
 MAX_LABEL = 40  # characters of a class label in a frame (at most data.MAX_LABELS classes)
 FEATURES = {
     "x1": lambda x: x[:, 0],

@@ -62,9 +62,7 @@ function connect() {
 
 /**
  * A binary frame (session.encode_frame): uint32 n, n bytes of JSON, padding to 4, float32 numbers; each
- * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers. The header's plain values
- * are read at once; a field holding numbers is unpacked when it is first read: while training, frames come
- * faster than a slow screen draws them, and a frame that a newer one replaces before it is drawn is never unpacked.
+ * {"@": [offset, shape]} in the JSON becomes (nested) plain arrays of those numbers.
  */
 export function decodeFrame(buffer) {
   const length = new DataView(buffer).getUint32(0, true);
@@ -84,16 +82,7 @@ export function decodeFrame(buffer) {
     }
     return value;
   };
-  const frame = {};
-  for (const [key, value] of Object.entries(header)) {
-    if (!value || typeof value !== "object") { frame[key] = value; continue; }
-    Object.defineProperty(frame, key, {
-      enumerable: true, configurable: true,
-      get() { const unpacked = unpack(value); Object.defineProperty(frame, key, { value: unpacked, enumerable: true, configurable: true, writable: true }); return unpacked; },
-      set(replacement) { Object.defineProperty(frame, key, { value: replacement, enumerable: true, configurable: true, writable: true }); },
-    });
-  }
-  return frame;
+  return unpack(header);
 }
 
 // ---------------------------------------------------------------- tabs and the URL
@@ -297,13 +286,8 @@ document.addEventListener("DOMContentLoaded", () => {
   // as a link's at start-up; a fragment with the settings already in use (Back, Forward) changes nothing here
   window.addEventListener("hashchange", () => {
     const pasted = readUrl();
-    const differs = (raw, module) => {  // whether the link asks for a setting other than the one in use
-      if (raw === null) return false;
-      try {
-        const wanted = module.checkConfig(raw).config, now = module.readConfig();
-        return Object.keys(wanted).some((k) => JSON.stringify(wanted[k]) !== JSON.stringify(now[k]));
-      } catch { return true; }
-    };
+    // whether the link asks for a setting other than the one in use
+    const differs = (raw, module) => raw !== null && !playground.sameSettings(module.checkConfig(raw).config, module.readConfig());
     const newPlayground = differs(pasted.playground, playground), newApproximate = differs(pasted.approximate, approximate);
     if (!newPlayground && !newApproximate) return;
     linkConfig = null;

@@ -584,10 +584,8 @@ function drawHeatmap(canvas, values, n, options) {
     legend.forEach((item, i) => {
       const x = width - legendWidth + 4, y = area.top + 4 + i * (font + 6);  // at the right edge
       if (item.marker === "wrong") {  // the cross over a wrongly classified point
-        const c = font / 2, d = font / 2 - 1.5;
-        ctx.beginPath(); ctx.moveTo(x + c - d, y + c - d); ctx.lineTo(x + c + d, y + c + d);
-        ctx.moveTo(x + c + d, y + c - d); ctx.lineTo(x + c - d, y + c + d);
-        ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke(); ctx.lineWidth = 1;
+        crosses(ctx, [[x + font / 2, y + font / 2]], font / 2 - 1.5);
+        ctx.lineWidth = 1;
       } else if (item.marker) {  // a point as the plot draws it: thin outline for training, thick for test
         ctx.beginPath(); ctx.arc(x + font / 2, y + font / 2, font / 2 - 2, 0, 2 * Math.PI);
         ctx.fillStyle = item.color; ctx.fill();
@@ -640,17 +638,19 @@ function drawHeatmap(canvas, values, n, options) {
     }
     ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(layer.sheet, 0, 0); ctx.restore();
   } else drawPoints(ctx, options.points || [], px, py, radius, options.outline);
-  const wrong = (options.points || []).filter((p) => p.wrong);
-  if (wrong.length) {  // wrongly classified points: a dark cross over each
-    ctx.beginPath();
-    for (const p of wrong) {
-      const x = px(p.x), y = py(p.y), d = radius + 1.5;
-      ctx.moveTo(x - d, y - d); ctx.lineTo(x + d, y + d); ctx.moveTo(x + d, y - d); ctx.lineTo(x - d, y + d);
-    }
-    ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
-  }
+  const wrong = (options.points || []).filter((p) => p.wrong);  // wrongly classified points: a dark cross over each
+  if (wrong.length) crosses(ctx, wrong.map((p) => [px(p.x), py(p.y)]), radius + 1.5);
   ctx.lineWidth = 1;
   return transform;
+}
+
+/** An ink cross of half-width d at each [x, y]: the mark of a wrongly classified point (and its legend). */
+function crosses(ctx, centres, d) {
+  ctx.beginPath();
+  for (const [x, y] of centres) {
+    ctx.moveTo(x - d, y - d); ctx.lineTo(x + d, y + d); ctx.moveTo(x + d, y - d); ctx.lineTo(x - d, y + d);
+  }
+  ctx.strokeStyle = COLORS.ink; ctx.lineWidth = 1.8; ctx.stroke();
 }
 
 const pointLayers = new WeakMap();  // canvas -> {key, sig, sheet}: its points, drawn once while they stay put
@@ -1030,12 +1030,12 @@ function drawPicture(parent, p, x, y, boxWidth, lit, font, measure, h = 20) {
   return textAt(x + boxWidth + 3);
 }
 
-/** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */
 /** A number as the page writes it: `digits` decimals, a real minus sign, and no "−0.00". */
 export const signed = (v, digits = 2) => {
   const text = Number(v).toFixed(digits);
   return (/^-0\.?0*$/.test(text) ? text.slice(1) : text).replace("-", "−");
 };
+/** "1.5·h1", "−0.5·h2": a weight times the neuron it scales, with a real minus sign */
 export const weighted = (w, name) => `${String(w).replace("-", "−")}·${name}`;
 
 /** sigmoid that does not overflow */

@@ -168,7 +168,7 @@ export function onFrame(frame) {
   // a link (or an edited URL) asks for another setup than the saved one: the saved weights are not for it (the
   // server's first frame, of its own starting network, would otherwise take them). Read before that frame's
   // settings fill the panel, which still holds what the page asks for.
-  if (full && state.restore && !askedFor(state.restore.config)) state.restore = null;
+  if (full && state.restore && !sameSettings(state.restore.config, readConfig())) state.restore = null;
   state.frame = frame;
   frames.received++;
   // the neuron editor belongs to one network: another shape or setup leaves its inputs stale, so it closes
@@ -231,10 +231,9 @@ function saveWeights(frame) {
   } catch { /* storage full or off: a reload starts afresh */ }
 }
 
-/** Whether the panel asks for the setup `config` (every setting both name, equal). */
-function askedFor(config) {
-  const asked = readConfig();
-  return Object.keys(config).every((k) => !(k in asked) || JSON.stringify(asked[k]) === JSON.stringify(config[k]));
+/** Whether `current` holds every setting `config` names, each equal (the panel already asks for them all). */
+export function sameSettings(config, current) {
+  return Object.keys(config).every((k) => k in current && JSON.stringify(current[k]) === JSON.stringify(config[k]));
 }
 
 /** After a reload, once the server has built the same setup, send the saved weights back, a layer a message. */
